@@ -57,7 +57,8 @@ savedefconfig:
 # Xen public headers (Debian libxen-dev) are the ABI; every component that
 # speaks it includes <xen/...> from there, never a copy.
 XEN_INCLUDE := /usr/include
-XEN_ABI_DEFS := -D__XEN_INTERFACE_VERSION__=0x00040e00 -D__XEN_TOOLS__
+# __XEN_TOOLS__ selects the latest interface (0x00040e00) and the domctl/sysctl ABI.
+XEN_ABI_DEFS := -D__XEN_TOOLS__
 
 # Host-side C (tools, unit tests, daemons).
 HOSTCC      := gcc

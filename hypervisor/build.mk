@@ -9,14 +9,14 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-address-of-packed-memb
   -include $(AUTOCONF) $(XEN_ABI_DEFS) \
   -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-  -fcf-protection=none -fno-strict-aliasing -fno-common
+  -fcf-protection=none -fno-strict-aliasing -fno-common -mpreferred-stack-boundary=3
 HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLER__
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
   --build-id=none --no-warn-rwx-segments
 
 # Sources: one concept per file (see hypervisor/README.md for the map).
-HV_SRCS := $(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S \
-                      hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c)
+HV_SRCS := $(filter-out %.lds.S,$(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S \
+                      hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c))
 HV_OBJS := $(patsubst hypervisor/%,$(HV_O)/%.o,$(HV_SRCS))
 
 # The Xen public headers appear as <xen/...> through a private include dir
@@ -40,14 +40,28 @@ $(HV_O)/pvisor.lds: hypervisor/arch/x86/pvisor.lds.S $(AUTOCONF)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -D__LINKER__ -Ihypervisor/include $< -o $@
 
-$(O)/pvisor.elf: $(HV_OBJS) $(HV_O)/pvisor.lds
+# Two-pass link: the first pass gives the symbol addresses, the second adds
+# a table of them (after .data, so no code moves) for panic backtraces.
+$(HV_O)/symbols-empty.S:
+	@mkdir -p $(dir $@)
+	$(Q)printf '    .section .data.symbols, "a"\n    .balign 8\n    .globl pv_symbols, pv_symbol_count, pv_symbol_names\npv_symbol_count: .quad 0\npv_symbols:\npv_symbol_names:\n' > $@
+
+$(HV_O)/%.sym.o: $(HV_O)/%.S
+	$(Q)$(CC) -c -o $@ $<
+
+$(O)/pvisor.elf: $(HV_OBJS) $(HV_O)/pvisor.lds $(HV_O)/symbols-empty.sym.o scripts/gen-symbols.py
 	@echo "  LD      $@"
-	$(Q)$(LD) $(HV_LDFLAGS) -T $(HV_O)/pvisor.lds -o $@ $(HV_OBJS)
+	$(Q)$(LD) $(HV_LDFLAGS) -T $(HV_O)/pvisor.lds -o $(HV_O)/pvisor.pass1 $(HV_OBJS) $(HV_O)/symbols-empty.sym.o
+	$(Q)nm -n $(HV_O)/pvisor.pass1 > $(HV_O)/pvisor.pass1.nm
+	$(Q)$(PY) scripts/gen-symbols.py $(HV_O)/pvisor.pass1.nm > $(HV_O)/symbols.S
+	$(Q)$(CC) -c -o $(HV_O)/symbols.sym.o $(HV_O)/symbols.S
+	$(Q)$(LD) $(HV_LDFLAGS) -T $(HV_O)/pvisor.lds -o $@ $(HV_OBJS) $(HV_O)/symbols.sym.o
+	$(Q)nm -n $@ | grep -i ' t ' > $(HV_O)/pvisor.pass2.nm; grep -i ' t ' $(HV_O)/pvisor.pass1.nm | cmp -s - $(HV_O)/pvisor.pass2.nm || { echo "pvisor: code moved between link passes; check the linker script" >&2; exit 1; }
 	$(Q)scripts/check-image.sh $@
 
 -include $(HV_OBJS:.o=.d)
 
-#ALL_TARGETS += $(O)/pvisor.elf
+ALL_TARGETS += $(O)/pvisor.elf
 
 # Pure modules, tested on the host.
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hypervisor/common/cmdline.c))

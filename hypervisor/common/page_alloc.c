@@ -1,0 +1,201 @@
+/*
+ * Memory bring-up and the page allocator. mm_init() turns the boot memory
+ * map into: a boot pool (RAM minus everything already in use), the direct
+ * map, the frame table (one descriptor per machine frame), and finally the
+ * buddy allocator, which then owns all remaining free RAM.
+ */
+#include <pvisor/mm.h>
+#include <pvisor/buddy.h>
+#include <pvisor/rangeset.h>
+#include <pvisor/printk.h>
+#include <pvisor/spinlock.h>
+#include <string.h>
+#include <xen/xen.h>
+
+extern char _start[], _end[];
+void paging_init(const struct boot_info *bi, struct rangeset *pool, u64 max_pa);
+
+struct frame *frame_table;
+unsigned long max_mfn;
+u64 total_ram_pages;
+
+static struct buddy heap;
+static DEFINE_SPINLOCK(heap_lock);
+static struct rangeset boot_pool;
+
+static const char *mem_type_name(u32 t)
+{
+    switch (t) {
+    case BOOT_MEM_RAM: return "RAM";
+    case BOOT_MEM_ACPI: return "ACPI data";
+    case BOOT_MEM_NVS: return "ACPI NVS";
+    case BOOT_MEM_BAD: return "unusable";
+    default: return "reserved";
+    }
+}
+
+static void reserve(u64 start, u64 end)
+{
+    rangeset_remove(&boot_pool, ROUNDDOWN(start, PAGE_SIZE), ROUNDUP(end, PAGE_SIZE));
+}
+
+void mm_init(const struct boot_info *bi)
+{
+    u64 max_pa = 0, cap = (u64)CONFIG_MAX_RAM_GB << 30;
+    u64 ft_bytes, ft_pa;
+
+    printk("Physical memory map (%s):\n", bi->protocol == 2 ? "multiboot2" : "multiboot1");
+    rangeset_init(&boot_pool);
+    for (unsigned i = 0; i < bi->nr_mem; i++) {
+        const struct boot_mem_range *r = &bi->mem[i];
+        printk(" %016llx - %016llx (%s)\n", (unsigned long long)r->start,
+               (unsigned long long)r->end, mem_type_name(r->type));
+        if (r->type != BOOT_MEM_RAM)
+            continue;
+        u64 s = ROUNDUP(r->start, PAGE_SIZE), e = ROUNDDOWN(r->end, PAGE_SIZE);
+        if (e > cap) {
+            printk(LOG_WARN "RAM above %u GiB ignored (CONFIG_MAX_RAM_GB)\n", CONFIG_MAX_RAM_GB);
+            e = cap;
+        }
+        if (s >= e)
+            continue;
+        rangeset_add(&boot_pool, s, e);
+        if (e > max_pa)
+            max_pa = e;
+    }
+    total_ram_pages = rangeset_total(&boot_pool) >> PAGE_SHIFT;
+    if (total_ram_pages < 4096)
+        panic("only %llu KiB of RAM: pvisor needs at least 16 MiB",
+              (unsigned long long)total_ram_pages * 4);
+
+    /* Never hand out: real-mode area and BIOS, the image, what the loader gave us. */
+    reserve(0, 1 << 20);
+    reserve(__pa(_start), __pa(_end));
+    reserve(bi->info_start, bi->info_end);
+    for (unsigned i = 0; i < bi->nr_mods; i++)
+        reserve(bi->mods[i].start, bi->mods[i].end);
+
+    paging_init(bi, &boot_pool, max_pa);
+
+    max_mfn = max_pa >> PAGE_SHIFT;
+    ft_bytes = ROUNDUP((u64)max_mfn * sizeof(struct frame), PAGE_SIZE);
+    ft_pa = rangeset_alloc_top(&boot_pool, ft_bytes, SUPERPAGE_SIZE, max_pa);
+    if (!ft_pa)
+        ft_pa = rangeset_alloc_top(&boot_pool, ft_bytes, PAGE_SIZE, max_pa);
+    if (!ft_pa)
+        panic("no room for the frame table (%llu KiB)", (unsigned long long)ft_bytes >> 10);
+    frame_table = __va(ft_pa);
+    memset(frame_table, 0, ft_bytes);          /* all FRAME_RESERVED */
+    for (unsigned long m = 0; m < max_mfn; m++) {
+        frame_table[m].owner = DOMID_XEN;
+        frame_table[m].next = frame_table[m].prev = FRAME_NIL;
+    }
+
+    buddy_init(&heap, frame_table, max_mfn);
+    for (unsigned i = 0; i < boot_pool.n; i++)
+        buddy_add_range(&heap, boot_pool.r[i].start >> PAGE_SHIFT,
+                        (boot_pool.r[i].end - boot_pool.r[i].start) >> PAGE_SHIFT);
+    printk("Memory: %llu MiB RAM, %llu MiB free, frame table %llu KiB for %lu frames\n",
+           (unsigned long long)(total_ram_pages >> 8), (unsigned long long)(heap.free_pages >> 8),
+           (unsigned long long)(ft_bytes >> 10), max_mfn);
+}
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    s64 mfn = buddy_alloc(&heap, order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+
+    if (mfn < 0)
+        return NULL;
+    void *va = mfn_to_virt(mfn);
+    memset(va, 0, PAGE_SIZE << order);
+    return va;
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+    unsigned long flags;
+
+    if (!va)
+        return;
+    flags = spin_lock_irqsave(&heap_lock);
+    buddy_free(&heap, virt_to_mfn(va), order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+long alloc_domheap_pages(unsigned int order, u32 domid)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    s64 mfn = buddy_alloc(&heap, order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+
+    if (mfn < 0)
+        return -1;
+    /* Never leak a previous owner's data to the next one. */
+    memset(mfn_to_virt(mfn), 0, PAGE_SIZE << order);
+    for (u64 i = 0; i < (1ull << order); i++) {
+        struct frame *f = &frame_table[mfn + i];
+        f->state = FRAME_DOMAIN;
+        f->owner = domid;
+        f->count_info = 0;
+        f->type_info = 0;
+    }
+    return mfn;
+}
+
+void free_domheap_pages(unsigned long mfn, unsigned int order)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+
+    for (u64 i = 0; i < (1ull << order); i++) {
+        struct frame *f = &frame_table[mfn + i];
+        f->owner = DOMID_XEN;
+        f->count_info = 0;
+        f->type_info = 0;
+    }
+    buddy_free(&heap, mfn, order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+u64 free_pages_count(void)
+{
+    return heap.free_pages;
+}
+
+void *alloc_cpu_stack(void)
+{
+    return alloc_xenheap_pages(STACK_ORDER);
+}
+
+/* Allocate and free a spread of orders and check the allocator's books. */
+int page_alloc_selftest(void)
+{
+    void *blocks[32];
+    unsigned orders[32];
+    u64 before = heap.free_pages;
+    int rc;
+
+    for (unsigned i = 0; i < 32; i++) {
+        orders[i] = (i * 7) % 10;
+        blocks[i] = alloc_xenheap_pages(orders[i]);
+        if (!blocks[i])
+            return -100;
+        /* blocks are naturally aligned and zeroed */
+        if (virt_to_mfn(blocks[i]) & ((1ul << orders[i]) - 1))
+            return -101;
+        if (((u64 *)blocks[i])[0] || ((u64 *)blocks[i])[(PAGE_SIZE << orders[i]) / 8 - 1])
+            return -102;
+        memset(blocks[i], 0xa5, PAGE_SIZE << orders[i]);
+    }
+    for (unsigned i = 0; i < 32; i += 2)
+        free_xenheap_pages(blocks[i], orders[i]);
+    for (unsigned i = 1; i < 32; i += 2)
+        free_xenheap_pages(blocks[i], orders[i]);
+    if (heap.free_pages != before)
+        return -103;
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    rc = buddy_check(&heap);
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* The idle loop: run softirqs, halt until the next interrupt. */
+#include <pvisor/sched.h>
+#include <pvisor/softirq.h>
+#include <pvisor/smp.h>
+#include <asm/processor.h>
+
+void __attribute__((weak)) schedule(void)
+{
+}
+
+void idle_loop(void)
+{
+    for (;;) {
+        local_irq_disable();
+        if (softirq_pending(smp_processor_id())) {
+            local_irq_enable();
+            do_softirq();
+            continue;
+        }
+        safe_halt();            /* sti; hlt: no wake-up can slip in between */
+    }
+}

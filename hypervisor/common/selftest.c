@@ -1,0 +1,102 @@
+/*
+ * Boot-time self checks, on by default (selftest=0 to skip): the page
+ * allocator's books, the timer actually firing, every CPU answering a
+ * cross-CPU call. And, in debug builds only, debug_fault= to provoke a
+ * hypervisor fault on purpose and exercise the panic dump.
+ */
+#include <pvisor/selftest.h>
+#include <pvisor/cmdline.h>
+#include <pvisor/mm.h>
+#include <pvisor/printk.h>
+#include <pvisor/smp.h>
+#include <pvisor/softirq.h>
+#include <pvisor/time.h>
+#include <asm/processor.h>
+#include <string.h>
+
+static bool opt_selftest = true;
+boolean_param("selftest", opt_selftest);
+
+static volatile unsigned int ticks;
+static struct timer tick_timer;
+static s_time_t tick_period = MILLISECS(10);
+
+static void tick(void *data)
+{
+    (void)data;
+    if (++ticks < 10)
+        set_timer(&tick_timer, tick_timer.expires + tick_period);
+}
+
+static volatile unsigned int cpus_answered;
+static void answer(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&cpus_answered, 1, __ATOMIC_SEQ_CST);
+}
+
+void selftests_run(void)
+{
+    int rc;
+    s_time_t start, end;
+
+    if (!opt_selftest)
+        return;
+    rc = page_alloc_selftest();
+    if (rc)
+        panic("selftest: page allocator check failed (%d)", rc);
+    printk("selftest: page allocator OK (%llu MiB free)\n",
+           (unsigned long long)free_pages_count() >> 8);
+
+    init_timer(&tick_timer, tick, NULL, smp_processor_id());
+    start = NOW();
+    set_timer(&tick_timer, start + tick_period);
+    while (ticks < 10 && NOW() - start < SECONDS(5)) {
+        local_irq_disable();
+        do_softirq();
+        if (ticks < 10 && !softirq_pending(smp_processor_id()))
+            safe_halt();
+        else
+            local_irq_enable();
+    }
+    end = NOW();
+    if (ticks < 10)
+        panic("selftest: timer fired %u times in 5 s instead of 10 times in 100 ms", ticks);
+    printk("selftest: timer ticking: 10 ticks of 10 ms in %lld.%03lld ms\n",
+           (long long)(end - start) / 1000000, (long long)((end - start) / 1000) % 1000);
+
+    smp_call_function(answer, NULL, true);
+    if (cpus_answered != nr_cpus_online - 1)
+        panic("selftest: %u of %u other CPUs answered a call", cpus_answered, nr_cpus_online - 1);
+    printk("selftest: %u CPU%s answering\n", nr_cpus_online, nr_cpus_online > 1 ? "s" : "");
+}
+
+#ifdef CONFIG_DEBUG
+static char opt_debug_fault[16];
+string_param("debug_fault", opt_debug_fault);
+
+static void __attribute__((noinline)) fault_pf(void)
+{
+    *(volatile u64 *)0xdead000 = 1;     /* unmapped in the hypervisor */
+}
+
+void debug_fault_maybe(void)
+{
+    if (!opt_debug_fault[0])
+        return;
+    printk("debug_fault=%s: provoking a hypervisor fault on purpose\n", opt_debug_fault);
+    if (!strcmp(opt_debug_fault, "pf"))
+        fault_pf();
+    else if (!strcmp(opt_debug_fault, "ud"))
+        __asm__ __volatile__("ud2");
+    else if (!strcmp(opt_debug_fault, "gp"))
+        (void)*(volatile u64 *)0x8000000000000000ul;   /* non-canonical */
+    else if (!strcmp(opt_debug_fault, "de"))
+        __asm__ __volatile__("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
+    else if (!strcmp(opt_debug_fault, "panic"))
+        panic("debug_fault=panic");
+    printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic)\n", opt_debug_fault);
+}
+#else
+void debug_fault_maybe(void) {}
+#endif

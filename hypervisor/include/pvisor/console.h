@@ -1,0 +1,31 @@
+/* Console sinks (serial, VGA) and the output path shared by printk and guests. */
+#ifndef PVISOR_CONSOLE_H
+#define PVISOR_CONSOLE_H
+#include <pvisor/types.h>
+
+/* Bring up the sinks named by console= / com1= / com2= (before printk). */
+void console_init(const char *cmdline);
+
+/* Raw bytes from a guest (console_io): no prefix, lines kept intact. */
+void console_write_guest(const char *buf, size_t len);
+
+/* Hypervisor text, already formatted; adds "(PV) " at line starts. */
+void console_write_hv(const char *buf, size_t len);
+
+/* Received serial bytes not yet consumed by dom0 (CONSOLEIO_read). */
+size_t console_read(char *buf, size_t len);
+void console_poll_input(void);
+
+/* The last console bytes, for sysctl readconsole and the panic dump. */
+size_t console_ring_copy(char *buf, size_t len, size_t *index);
+
+/* Serial 16550 driver (arch/x86/serial.c). */
+bool serial_init(int port_index, u32 baud);
+void serial_putc(char c);
+int serial_getc(void);
+bool serial_present(void);
+
+/* VGA text mode (arch/x86/vga.c). */
+void vga_init(void);
+void vga_putc(char c);
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Hypervisor memory: the frame table, the page allocator (buddy over the
+ * frame table), the direct map of RAM and the idle page table whose upper
+ * half (L4 slots 256-271) every guest L4 shares.
+ */
+#ifndef PVISOR_MM_H
+#define PVISOR_MM_H
+#include <pvisor/frame.h>
+#include <pvisor/bootinfo.h>
+#include <asm/page.h>
+
+extern struct frame *frame_table;
+extern unsigned long max_mfn;          /* frame table covers [0, max_mfn) */
+extern u64 total_ram_pages;
+extern pte_t *idle_pg_table;           /* L4 of the hypervisor's own address space */
+
+static inline struct frame *mfn_to_frame(unsigned long mfn) { return &frame_table[mfn]; }
+static inline unsigned long frame_to_mfn(const struct frame *f) { return f - frame_table; }
+static inline bool mfn_valid(unsigned long mfn) { return mfn < max_mfn; }
+
+void mm_init(const struct boot_info *bi);
+
+/* True if [pa, pa+len) is inside the direct map (RAM or firmware tables). */
+bool direct_map_covers(u64 pa, u64 len);
+
+/* Hypervisor heap: zeroed pages, virtual addresses in the direct map. */
+void *alloc_xenheap_pages(unsigned int order);
+void free_xenheap_pages(void *va, unsigned int order);
+static inline void *alloc_xenheap_page(void) { return alloc_xenheap_pages(0); }
+static inline void free_xenheap_page(void *va) { free_xenheap_pages(va, 0); }
+
+/* Frames for domains (contents scrubbed), by MFN; -1 when out of memory. */
+long alloc_domheap_pages(unsigned int order, u32 domid);
+void free_domheap_pages(unsigned long mfn, unsigned int order);
+
+u64 free_pages_count(void);
+int page_alloc_selftest(void);
+
+/* Map MMIO uncached into the vmap area. */
+void *ioremap(u64 pa, size_t len);
+
+/* Stacks for secondary CPUs: a naturally aligned STACK_SIZE block. */
+void *alloc_cpu_stack(void);
+#endif

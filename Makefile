@@ -70,6 +70,7 @@ UNIT_TESTS   :=
 FUZZ_TARGETS :=
 CLEAN_FILES  :=
 BENCH_SCRIPTS :=
+RUN_ASSETS   :=
 
 include mk/rules.mk
 include hypervisor/build.mk
@@ -84,8 +85,19 @@ deps:
 # `make run` and `make test` are the two commands of the README: they
 # install what is missing, build, then boot or test.
 run: deps
-	$(Q)$(MAKE) --no-print-directory all iso
+	$(Q)$(MAKE) --no-print-directory all $(RUN_ASSETS)
 	$(Q)scripts/run-qemu.sh $(RUN_ARGS)
+
+# build/pvisor.iso: GRUB2 (multiboot2) with dom0 kernel and initramfs modules
+# when they exist (DOM0_KERNEL / DOM0_INITRD / DOM0_ARGS override).
+DOM0_KERNEL ?= $(wildcard $(O)/linux/vmlinuz-amd64)
+DOM0_INITRD ?= $(wildcard $(O)/linux/initramfs-dom0.cpio.gz)
+DOM0_ARGS   ?= console=hvc0 earlyprintk=xen
+ISO_HV_ARGS ?= console=com1 com1=115200 dom0_mem=512M
+iso: $(O)/pvisor.iso
+$(O)/pvisor.iso: $(O)/pvisor.elf scripts/mkiso.sh $(DOM0_KERNEL) $(DOM0_INITRD)
+	@echo "  ISO     $@"
+	$(Q)scripts/mkiso.sh $@ $(O)/pvisor.elf "$(ISO_HV_ARGS)" "$(DOM0_KERNEL)" "$(DOM0_ARGS)" "$(DOM0_INITRD)"
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all iso $(FUZZ_TARGETS)

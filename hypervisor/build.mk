@@ -66,3 +66,7 @@ ALL_TARGETS += $(O)/pvisor.elf
 # Pure modules, tested on the host.
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c hypervisor/common/cmdline.c))
 $(eval $(call unit_test,test_vsnprintf,tests/unit/test_vsnprintf.c hypervisor/lib/vsnprintf.c))
+$(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c hypervisor/common/multiboot.c))
+$(eval $(call unit_test,test_rangeset,tests/unit/test_rangeset.c hypervisor/common/rangeset.c))
+$(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/buddy.c))
+$(eval $(call unit_test,test_acpi_tables,tests/unit/test_acpi_tables.c hypervisor/common/acpi_tables.c))

@@ -10,7 +10,7 @@
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
-ENTRY(pvisor_entry_phys)
+ENTRY(boot32_entry)
 
 PHDRS
 {

@@ -1,7 +1,7 @@
 /* ACPI discovery at boot: find the RSDP, parse the tables we use. */
 #include <pvisor/bootinfo.h>
 #include <pvisor/acpi.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 
 struct acpi_info acpi;

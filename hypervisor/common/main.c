@@ -8,7 +8,7 @@
 #include <pvisor/cmdline.h>
 #include <pvisor/console.h>
 #include <pvisor/cpu.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/power.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>

@@ -4,7 +4,7 @@
  * map, the frame table (one descriptor per machine frame), and finally the
  * buddy allocator, which then owns all remaining free RAM.
  */
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/buddy.h>
 #include <pvisor/rangeset.h>
 #include <pvisor/printk.h>

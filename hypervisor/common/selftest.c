@@ -6,7 +6,7 @@
  */
 #include <pvisor/selftest.h>
 #include <pvisor/cmdline.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>

@@ -2,7 +2,7 @@
  * left it enabled. */
 #include <pvisor/apic.h>
 #include <pvisor/acpi.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/time.h>
 #include <pvisor/cpu.h>

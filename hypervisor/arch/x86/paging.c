@@ -3,7 +3,7 @@
  * RAM and firmware ranges, the image mapping, the vmap area for MMIO. Built
  * once at boot from the boot allocator; guests later share slots 256-271.
  */
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/rangeset.h>
 #include <pvisor/cpu.h>

@@ -8,7 +8,7 @@
 #include <pvisor/acpi.h>
 #include <pvisor/apic.h>
 #include <pvisor/cpu.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/time.h>
 #include <pvisor/sched.h>

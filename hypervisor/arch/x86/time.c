@@ -6,7 +6,7 @@
 #include <pvisor/time.h>
 #include <pvisor/apic.h>
 #include <pvisor/acpi.h>
-#include <pvisor/mm.h>
+#include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
 #include <pvisor/spinlock.h>

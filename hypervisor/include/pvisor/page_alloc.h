@@ -3,8 +3,8 @@
  * frame table), the direct map of RAM and the idle page table whose upper
  * half (L4 slots 256-271) every guest L4 shares.
  */
-#ifndef PVISOR_MM_H
-#define PVISOR_MM_H
+#ifndef PVISOR_PAGE_ALLOC_H
+#define PVISOR_PAGE_ALLOC_H
 #include <pvisor/frame.h>
 #include <pvisor/bootinfo.h>
 #include <asm/page.h>

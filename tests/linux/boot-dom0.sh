@@ -107,7 +107,7 @@ else
   hv_image=${hv_image:-$BUILD/pvisor.elf}
   hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M"}
   expect_status=${expect_status:-1}
-  banner_re='^\(PV\) '
+  banner_re='\(PV\) '
 fi
 for f in "$hv_image" "$kernel" "$initrd"; do
   [ -f "$f" ] || { echo "boot-dom0: FAIL: $f is missing; run: make linux-assets (and make for pvisor.elf)" >&2; exit 1; }

@@ -85,7 +85,8 @@ if [ $do_make = 1 ]; then
   mkdir -p "$BUILD"
   targets=(linux-assets)
   [ "$hv" = pvisor ] && [ -z "$hv_image" ] && targets+=("$BUILD/pvisor.elf")
-  if ! flock "$BUILD/.linux-assets.lock" \
+  # (a fresh make: not a sub-make of whatever make ran the test runner)
+  if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL flock "$BUILD/.linux-assets.lock" \
       make -s --no-print-directory -C "$ROOT" O="$BUILD" "${targets[@]}" >&2; then
     if [ ! -f "$BUILD/linux/vmlinuz-amd64" ] || { [ "$hv" = xen ] && [ ! -f "$BUILD/xen/xen.elf" ]; }; then
       echo "boot-dom0: SKIP: the Debian kernel or Xen package could not be fetched (apt-get download); see the lines above" >&2

@@ -44,3 +44,18 @@ FORCE:
 
 # `make bench`: dom0 boot time on pvisor against Xen 4.17, same QEMU line.
 BENCH_SCRIPTS += bench/boot-linux.sh
+
+# `make linux-symbols`: the ELF vmlinux inside Debian's bzImage and the
+# System.map rebuilt from its kallsyms (Debian ships a stub), for mapping
+# guest RIPs in hypervisor logs (tools/kallsyms/symbolize does it on the fly).
+.PHONY: linux-symbols
+linux-symbols: $(LINUX_O)/System.map-amd64 $(LINUX_O)/System.map-cloud-amd64 \
+               $(LINUX_O)/vmlinux-amd64 $(LINUX_O)/vmlinux-cloud-amd64
+
+$(LINUX_O)/vmlinux-%: $(LINUX_O)/vmlinuz-% tools/kallsyms/extract-vmlinux
+	@echo "  UNZIP   $@"
+	$(Q)tools/kallsyms/extract-vmlinux $< $@
+
+$(LINUX_O)/System.map-%: $(LINUX_O)/vmlinux-% tools/kallsyms/kallsyms.py
+	@echo "  KSYMS   $@"
+	$(Q)$(PY) tools/kallsyms/kallsyms.py map $< >$@.tmp && mv $@.tmp $@

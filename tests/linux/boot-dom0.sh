@@ -167,7 +167,7 @@ handle() {
   *'reboot: Power down'*) mark poweroff "dom0 power-off: ${line:0:60}" ;;
   *'Kernel panic - not syncing'*|*'(XEN) Panic on CPU'*|*'Hardware Dom0 crashed'*|*'(XEN) FATAL'*)
     [ -z "$fatal" ] && fatal=$line ;;
-  '(PV) '*)
+  *'(PV) '*)
     case $line in
     *[Pp][Aa][Nn][Ii][Cc]*|*FATAL*) [ -z "$fatal" ] && fatal=$line ;;
     *[Ww][Aa][Rr][Nn]*|*[Ee][Rr][Rr][Oo][Rr]*) [ -z "$hv_warn" ] && hv_warn=$line ;;
@@ -241,6 +241,8 @@ if [ ${#why[@]} -eq 0 ]; then
   exit 0
 fi
 echo "boot-dom0: FAIL ($hv, -cpu $cpu, $mode): $(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
-echo "---- last 40 lines of $log"
-tail -n 40 "$log"
+echo "---- last 40 lines of $log (guest kernel addresses annotated {symbol+offset})"
+tail -n 40 "$log" >"$tmp/tail"
+PVISOR_KSYMS_CACHE=${PVISOR_KSYMS_CACHE:-$BUILD/linux/kallsyms-cache} \
+  "$ROOT/tools/kallsyms/symbolize" "$kernel" - <"$tmp/tail" 2>/dev/null || cat "$tmp/tail"
 exit 1

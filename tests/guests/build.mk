@@ -65,6 +65,12 @@ endef
 GUEST_KERNELS :=
 $(eval $(call guest_kernel,startofday,tests/guests/startofday.c,page))
 $(eval $(call guest_kernel,startofday-raw,tests/guests/startofday.c,raw))
+$(eval $(call guest_kernel,console,tests/guests/console.c,page))
+$(eval $(call guest_kernel,version,tests/guests/version.c,raw))
+$(eval $(call guest_kernel,vmassist,tests/guests/vmassist.c,page))
+$(eval $(call guest_kernel,memory,tests/guests/memory.c,raw))
+$(eval $(call guest_kernel,sched,tests/guests/sched.c,page))
+$(eval $(call guest_kernel,shutdown,tests/guests/shutdown.c,raw))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -53,3 +53,52 @@ void events_poke(void)
 {
 	HYPERVISOR_xen_version(XENVER_version, 0);
 }
+
+/* Small wrappers; they return the port (>= 0) or the hypercall's error. */
+long evtchn_bind_ipi(unsigned int vcpu_id)
+{
+	struct evtchn_bind_ipi op = { .vcpu = vcpu_id };
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &op);
+	return rc ? rc : (long)op.port;
+}
+
+long evtchn_bind_virq(unsigned int virq, unsigned int vcpu_id)
+{
+	struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
+	return rc ? rc : (long)op.port;
+}
+
+long evtchn_send(evtchn_port_t port)
+{
+	struct evtchn_send op = { .port = port };
+	return HYPERVISOR_event_channel_op(EVTCHNOP_send, &op);
+}
+
+long evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_close op = { .port = port };
+	return HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
+}
+
+long evtchn_unmask(evtchn_port_t port)
+{
+	struct evtchn_unmask op = { .port = port };
+	return HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &op);
+}
+
+bool evtchn_is_pending(evtchn_port_t port)
+{
+	return (shared_info->evtchn_pending[port / 64] >> (port % 64)) & 1;
+}
+
+void evtchn_mask(evtchn_port_t port)
+{
+	__atomic_fetch_or(&shared_info->evtchn_mask[port / 64], 1UL << (port % 64), __ATOMIC_SEQ_CST);
+}
+
+void evtchn_clear(evtchn_port_t port)
+{
+	__atomic_fetch_and(&shared_info->evtchn_pending[port / 64], ~(1UL << (port % 64)),
+			   __ATOMIC_SEQ_CST);
+}

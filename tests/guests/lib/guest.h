@@ -178,6 +178,15 @@ static inline void events_enable(void)  { __atomic_store_n(&vcpu->evtchn_upcall_
 static inline void events_disable(void) { __atomic_store_n(&vcpu->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST); }
 /* Deliver anything pending now that events are enabled (as Linux does). */
 void events_poke(void);
+extern volatile unsigned int port_events[1024];
+long evtchn_bind_ipi(unsigned int vcpu_id);
+long evtchn_bind_virq(unsigned int virq, unsigned int vcpu_id);
+long evtchn_send(evtchn_port_t port);
+long evtchn_close(evtchn_port_t port);
+long evtchn_unmask(evtchn_port_t port);
+bool evtchn_is_pending(evtchn_port_t port);
+void evtchn_mask(evtchn_port_t port);
+void evtchn_clear(evtchn_port_t port);
 
 /* ---- memory (mm.c) ---- */
 extern unsigned long *p2m;             /* start_info->mfn_list */
@@ -203,6 +212,13 @@ long pin_table(unsigned int level, unsigned long mfn);   /* 1..4 */
 long unpin_table(unsigned long mfn);
 long mmuext1(unsigned int cmd, unsigned long arg1, unsigned long arg2);
 long mmu_update1(uint64_t ptr, uint64_t val, domid_t dom);
+
+/* ---- hostile pointers (badptr.c) ---- */
+struct bad_ptr { const char *name; uint64_t addr; };
+extern const struct bad_ptr bad_ptrs[];
+extern const unsigned int n_bad_ptrs;
+const void *readonly_ptr(void);         /* mapped read-only */
+void *page_before_hole(void);           /* the next page is unmapped */
 
 /* ---- user mode (usermode.c) ---- */
 /* Run fn (in .text, with its stack) in guest user mode; it returns to the

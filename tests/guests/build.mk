@@ -71,6 +71,7 @@ $(eval $(call guest_kernel,vmassist,tests/guests/vmassist.c,page))
 $(eval $(call guest_kernel,memory,tests/guests/memory.c,raw))
 $(eval $(call guest_kernel,sched,tests/guests/sched.c,page))
 $(eval $(call guest_kernel,shutdown,tests/guests/shutdown.c,raw))
+$(eval $(call guest_kernel,exceptions,tests/guests/exceptions.c,page))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -131,6 +131,8 @@ void set_trap_hook(unsigned int vector, trap_hook_t hook);
 /* Arm one expected trap of this vector; the next one is recorded in
  * last_trap and resumed at its fixup (PROBE) or, for traps, after it. */
 void expect_trap(int vector);
+/* The same, resuming at `resume` (for faults outside PROBE, e.g. a fetch). */
+void expect_trap_resume(int vector, uint64_t resume);
 /* Vector delivered since expect_trap(), or -1 if none. */
 long trap_seen(void);
 /* iret flags (VGCF_in_syscall) for the return of the current handler. */

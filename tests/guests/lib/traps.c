@@ -12,6 +12,7 @@ static volatile int expected = -1;
 static volatile long seen_vector = -1;
 static trap_hook_t hooks[0x103];
 static uint64_t next_iret_flags;
+static uint64_t resume_override;
 
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 void evtchn_do_upcall(void);
@@ -47,8 +48,15 @@ void set_trap_hook(unsigned int vector, trap_hook_t hook)
 		hooks[vector] = hook;
 }
 
+void expect_trap_resume(int vector, uint64_t resume)
+{
+	expect_trap(vector);
+	resume_override = resume;
+}
+
 void expect_trap(int vector)
 {
+	resume_override = 0;
 	if (vector != -1)
 		seen_vector = -1;
 	expected = vector;
@@ -67,6 +75,11 @@ void trap_return_flags(uint64_t flags)
 
 static bool fixup(struct trap_frame *tf)
 {
+	if (resume_override) {
+		tf->rip = resume_override;
+		resume_override = 0;
+		return true;
+	}
 	for (const uint64_t *e = __ex_table_start; e < __ex_table_end; e += 2) {
 		if (tf->rip == e[0] || tf->rip == e[1]) {
 			tf->rip = e[1];
@@ -116,6 +129,7 @@ uint64_t trap_dispatch(struct trap_frame *tf)
 	if (expected == TRAP_ANY ? v < 32 : expected == (int)v) {
 		record(tf);
 		expected = -1;
+		tf->rflags &= ~0x100UL;         /* no single-stepping on */
 		if (!fixup(tf))
 			panic("expected trap %lu at rip %lx has no fixup", v, tf->rip);
 		return next_iret_flags;

@@ -127,6 +127,16 @@ iret_to:
 	xor	%r11d, %r11d
 	IRET_HYPERCALL
 
+/* iret_full(ctx): the iret hypercall with a complete struct iret_context
+ * (rax, r11, rcx, flags, rip, cs, rflags, rsp, ss) of our choosing. */
+	.globl iret_full
+iret_full:
+	lea	24(%rdi), %rsp
+	mov	0(%rdi), %rax
+	mov	8(%rdi), %r11
+	mov	16(%rdi), %rcx
+	IRET_HYPERCALL
+
 /* hypercall_raw(nr, a1..a5): the Linux way, `syscall` in kernel mode. */
 	.globl hypercall_raw
 hypercall_raw:

@@ -145,11 +145,13 @@ extern char trap_stubs[];               /* 16-byte stub per vector */
 #define TRAP_STUB(v) ((unsigned long)trap_stubs + 16UL * (v))
 extern char event_callback_entry[], failsafe_callback_entry[], syscall_callback_entry[];
 extern uint64_t failsafe_segs[4];       /* DS ES FS GS of the last failsafe frame */
-#define TRAP_ANY (-2)                   /* expect_trap(): any exception */
+#define TRAP_ANY (-2)                   /* expect_trap(): any vector 0-255 */
 
 /* Return through the iret hypercall to a frame we built: ctx points at
  * {flags, rip, cs, rflags, rsp, ss}. */
 void NORETURN iret_to(uint64_t *ctx);
+/* The iret hypercall with every field of the context chosen. */
+void NORETURN iret_full(struct iret_context *ctx);
 
 /* setjmp/longjmp over the callee-saved registers. */
 struct ctx { uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip; };
@@ -228,6 +230,10 @@ void *page_before_hole(void);           /* the next page is unmapped */
 long run_user(void (*fn)(void));
 void NORETURN user_exit(long code);
 extern unsigned long user_l4_mfn;
+#define USER_SYSCALL_EXIT 0x5e11
+/* Called for user syscalls other than user_exit; true = handled. */
+extern trap_hook_t user_syscall_handler;
+extern char user_stack[16384], trap_stack[16384];   /* kernel_sp = trap_stack end */
 
 /* ---- CPU helpers ---- */
 static inline void xen_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])

@@ -76,7 +76,11 @@ void trap_return_flags(uint64_t flags)
 static bool fixup(struct trap_frame *tf)
 {
 	if (resume_override) {
+		/* "Resume in the kernel at X": also repair the selectors, the
+		 * faulting context may have had bad ones (a refused iret). */
 		tf->rip = resume_override;
+		tf->cs = (tf->cs & ~0xffffUL) | (FLAT_KERNEL_CS & ~3UL);
+		tf->ss = FLAT_KERNEL_SS;
 		resume_override = 0;
 		return true;
 	}
@@ -126,7 +130,7 @@ uint64_t trap_dispatch(struct trap_frame *tf)
 		evtchn_do_upcall();
 		return 0;
 	}
-	if (expected == TRAP_ANY ? v < 32 : expected == (int)v) {
+	if (expected == TRAP_ANY ? v < 256 : expected == (int)v) {
 		record(tf);
 		expected = -1;
 		tf->rflags &= ~0x100UL;         /* no single-stepping on */

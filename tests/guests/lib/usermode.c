@@ -7,15 +7,17 @@
  */
 #include "guest.h"
 
-#define USER_SYSCALL_EXIT 0x5e11
+
 
 extern uint64_t cur_l4_mfn;
 unsigned long user_l4_mfn;
 static uint64_t *user_l4;
 static struct ctx run_ctx;
 static volatile long exit_code;
-static char user_stack[16384] ALIGNED(16);
-static char trap_stack[16384] ALIGNED(16);
+char user_stack[16384] ALIGNED(16);
+char trap_stack[16384] ALIGNED(16);
+
+trap_hook_t user_syscall_handler;
 
 static bool syscall_hook(struct trap_frame *tf)
 {
@@ -23,7 +25,7 @@ static bool syscall_hook(struct trap_frame *tf)
 		exit_code = (long)tf->rdi;
 		ctx_restore(&run_ctx, 1);
 	}
-	return false;
+	return user_syscall_handler && user_syscall_handler(tf);
 }
 
 void NORETURN user_exit(long code)

@@ -72,11 +72,22 @@ static const char *find_word(const char *key, size_t n)
 	return NULL;
 }
 
+/* The value of key=value (up to the next space), or NULL. */
 const char *cmdline_value(const char *key)
 {
+	static char buf[4][128];
+	static unsigned int next;
 	size_t n = strlen(key);
 	const char *w = find_word(key, n);
-	return (w && w[n] == '=') ? w + n + 1 : NULL;
+
+	if (!w || w[n] != '=')
+		return NULL;
+	char *b = buf[next++ % 4];
+	size_t i = 0;
+	for (w += n + 1; *w && *w != ' ' && i < sizeof(buf[0]) - 1; w++)
+		b[i++] = *w;
+	b[i] = '\0';
+	return b;
 }
 
 bool cmdline_has(const char *word)

@@ -39,7 +39,7 @@ static void check_start_info(void)
 	       "mfn_list=%#lx mod=%#lx+%lu rsp=%#lx\n",
 	       si->magic, si->nr_pages, si->flags, si->pt_base, si->nr_pt_frames,
 	       si->mfn_list, si->mod_start, si->mod_len, boot_rsp);
-	CHECK_EQ("entry.rsi", boot_regs[6], (unsigned long)si);
+	CHECK("entry.rsi_is_start_info", boot_regs[6] == (unsigned long)si);
 	CHECK_EQ("start_info.aligned", (unsigned long)si & 0xfff, 0);
 	CHECK_STR("start_info.magic", si->magic, "xen-3.0-x86_64p");
 	CHECK_EQ("start_info.flags", si->flags & 0xff, SIF_INITDOMAIN | SIF_PRIVILEGED);

@@ -72,7 +72,6 @@ $(eval $(call guest_kernel,memory,tests/guests/memory.c,raw))
 $(eval $(call guest_kernel,sched,tests/guests/sched.c,page))
 $(eval $(call guest_kernel,shutdown,tests/guests/shutdown.c,raw))
 $(eval $(call guest_kernel,exceptions,tests/guests/exceptions.c,page))
-$(eval $(call guest_kernel,explore,tests/guests/explore.c,page))
 $(eval $(call guest_kernel,usermode,tests/guests/usermode.c,raw))
 $(eval $(call guest_kernel,privop,tests/guests/privop.c,page))
 

@@ -74,6 +74,7 @@ $(eval $(call guest_kernel,shutdown,tests/guests/shutdown.c,raw))
 $(eval $(call guest_kernel,exceptions,tests/guests/exceptions.c,page))
 $(eval $(call guest_kernel,usermode,tests/guests/usermode.c,raw))
 $(eval $(call guest_kernel,privop,tests/guests/privop.c,page))
+$(eval $(call guest_kernel,mmu,tests/guests/mmu.c,raw))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

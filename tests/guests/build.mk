@@ -75,6 +75,7 @@ $(eval $(call guest_kernel,exceptions,tests/guests/exceptions.c,page))
 $(eval $(call guest_kernel,usermode,tests/guests/usermode.c,raw))
 $(eval $(call guest_kernel,privop,tests/guests/privop.c,page))
 $(eval $(call guest_kernel,mmu,tests/guests/mmu.c,raw))
+$(eval $(call guest_kernel,vcpu,tests/guests/vcpu.c,page))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -90,8 +90,9 @@ static bool fixup(struct trap_frame *tf)
 			return true;
 		}
 	}
-	/* Traps (int3, into, software interrupts) resume after the insn. */
-	return tf->vector == 3 || tf->vector == 4 || tf->vector >= 32;
+	/* Traps (int3, into, software interrupts) resume after the insn, an
+	 * NMI where it hit. */
+	return tf->vector == 2 || tf->vector == 3 || tf->vector == 4 || tf->vector >= 32;
 }
 
 static bool has_errcode(uint64_t v)

@@ -76,6 +76,7 @@ $(eval $(call guest_kernel,usermode,tests/guests/usermode.c,raw))
 $(eval $(call guest_kernel,privop,tests/guests/privop.c,page))
 $(eval $(call guest_kernel,mmu,tests/guests/mmu.c,raw))
 $(eval $(call guest_kernel,vcpu,tests/guests/vcpu.c,page))
+$(eval $(call guest_kernel,pagetables,tests/guests/pagetables.c,raw))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

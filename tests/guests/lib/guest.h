@@ -216,6 +216,7 @@ long pin_table(unsigned int level, unsigned long mfn);   /* 1..4 */
 long unpin_table(unsigned long mfn);
 long mmuext1(unsigned int cmd, unsigned long arg1, unsigned long arg2);
 long mmu_update1(uint64_t ptr, uint64_t val, domid_t dom);
+unsigned long xen_owned_mfn(void);                    /* an M2P frame */
 
 /* ---- hostile pointers (badptr.c) ---- */
 struct bad_ptr { const char *name; uint64_t addr; };

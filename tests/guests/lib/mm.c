@@ -108,3 +108,19 @@ long mmu_update1(uint64_t ptr, uint64_t val, domid_t dom)
 	struct mmu_update u = { .ptr = ptr, .val = val };
 	return HYPERVISOR_mmu_update(&u, 1, NULL, dom);
 }
+
+/* A frame owned by Xen itself: the first 2 MiB chunk of the M2P table
+ * (XENMEM_machphys_mfn_list).  Note mfn 0 is not one: it is DOMID_IO's,
+ * and dom0 may map it. */
+unsigned long xen_owned_mfn(void)
+{
+	static xen_pfn_t m[1];
+	struct xen_machphys_mfn_list ml = { .max_extents = 1 };
+
+	if (!m[0]) {
+		set_xen_guest_handle(ml.extent_start, m);
+		if (HYPERVISOR_memory_op(XENMEM_machphys_mfn_list, &ml) || !m[0])
+			panic("XENMEM_machphys_mfn_list failed");
+	}
+	return m[0];
+}

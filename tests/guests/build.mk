@@ -77,6 +77,7 @@ $(eval $(call guest_kernel,privop,tests/guests/privop.c,page))
 $(eval $(call guest_kernel,mmu,tests/guests/mmu.c,raw))
 $(eval $(call guest_kernel,vcpu,tests/guests/vcpu.c,page))
 $(eval $(call guest_kernel,pagetables,tests/guests/pagetables.c,raw))
+$(eval $(call guest_kernel,multicall,tests/guests/multicall.c,raw))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -80,6 +80,7 @@ $(eval $(call guest_kernel,pagetables,tests/guests/pagetables.c,raw))
 $(eval $(call guest_kernel,multicall,tests/guests/multicall.c,raw))
 $(eval $(call guest_kernel,descriptors,tests/guests/descriptors.c,page))
 $(eval $(call guest_kernel,events,tests/guests/events.c,raw))
+$(eval $(call guest_kernel,cpu,tests/guests/cpu.c,page))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

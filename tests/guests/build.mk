@@ -81,6 +81,7 @@ $(eval $(call guest_kernel,multicall,tests/guests/multicall.c,raw))
 $(eval $(call guest_kernel,descriptors,tests/guests/descriptors.c,page))
 $(eval $(call guest_kernel,events,tests/guests/events.c,raw))
 $(eval $(call guest_kernel,cpu,tests/guests/cpu.c,page))
+$(eval $(call guest_kernel,crash,tests/guests/crash.c,raw))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -2,8 +2,9 @@
 # timeout: 300
 # Every in-tree PV test kernel passes as dom0 on Debian's Xen 4.17 (the
 # oracle): each CHECK's expectation is what Xen really does.  Also boots the
-# shutdown kernel once per reason and checks Xen's reaction.  Skips (77)
-# only when the Xen package cannot be fetched.
+# shutdown kernel once per reason and the crash kernel once per action, and
+# checks Xen's reaction (tests/guests/exits.list).  Skips (77) only when the
+# Xen package cannot be fetched.
 set -u
 root=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${PVISOR_BUILD:-$root/build}
@@ -38,19 +39,21 @@ while IFS='|' read -r args line end; do
 	args=$(trim "$args"); line=$(trim "$line"); end=$(trim "$end")
 	case $args in ''|'#'*) continue ;; esac
 	n=$((n + 1))
-	log=$tmp/shutdown.log
+	kernel=${args%% *}
+	args=${args#"$kernel"}
+	log=$tmp/exit.log
 	# shellcheck disable=SC2086
-	"$run" --hv xen --timeout 60 --log "$log" "$guests/shutdown.elf" $args >"$tmp/out" 2>&1
+	"$run" --hv xen --timeout 60 --log "$log" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
 	summary=$(tail -n1 "$tmp/out")
 	if grep -aqF "(XEN) $line" "$log" && [[ $summary == *" end=$end" ]] &&
-	   grep -aq '^RESULT shutdown: 2 passed, 0 failed' "$log"; then
-		echo "shutdown $args: ok ($line)"
+	   grep -aq "^RESULT $kernel: [0-9]* passed, 0 failed" "$log"; then
+		echo "$kernel$args: ok ($line)"
 	else
 		fail=$((fail + 1))
-		echo "FAILED: shutdown $args: expected '$line' and end=$end; got: $summary"
-		grep -a 'SHUTDOWN\|Hardware\|PANIC' "$log" | tail -n 5
+		echo "FAILED: $kernel$args: expected '$line' and end=$end; got: $summary"
+		grep -a 'SHUTDOWN\|CRASH\|Hardware\|PANIC' "$log" | tail -n 5
 	fi
-done <"$root/tests/guests/shutdown.list"
+done <"$root/tests/guests/exits.list"
 
 echo "xen-guests: $((n - fail)) of $n boots as expected"
 [ "$fail" -eq 0 ]

@@ -17,6 +17,8 @@
 #   --log FILE       keep the serial log there (default: a temporary file)
 #   --hv-args "..."  extra hypervisor command-line words
 #   --quiet          print only the CHECK/RESULT/PANIC lines and the summary
+#   --expect-exit N  pvisor only: the QEMU exit status a passing run ends
+#                    with (default 1 = poweroff; (reason << 1) | 1)
 # The last line printed is always
 #   run-guest: hv=H guest=G result=ok|fail|none qemu_exit=N end=self|killed|timeout
 # where end=self means QEMU exited on its own (poweroff / reboot with
@@ -27,6 +29,7 @@ set -u
 die() { echo "run-guest: $*" >&2; exit 2; }
 
 hv= cpu="qemu64,+smep" smp=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= quiet=0
+expect_exit=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--hv) hv=$2; shift 2 ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--hv-args) hv_args=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--expect-exit) expect_exit=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1 (see the header of $0)" ;;
 	*) break ;;
@@ -124,7 +128,7 @@ if [ -n "$rline" ]; then
 fi
 grep -aq "^PANIC " "$log" && result=fail
 # On pvisor the guest's shutdown code is the QEMU exit status.
-if [ "$hv" = pvisor ] && [ "$result" = ok ] && [ "$end" = self ] && [ "$qexit" -ne 1 ]; then
+if [ "$hv" = pvisor ] && [ "$result" = ok ] && [ "$qexit" -ne "$expect_exit" ]; then
 	result=fail
 fi
 echo "run-guest: hv=$hv guest=$name result=$result qemu_exit=$qexit end=$end"

@@ -78,7 +78,7 @@ static void runstate_checks(void)
 	static struct vcpu_time_info tarea;
 	struct vcpu_register_time_memory_area ta = { .addr.v = &tarea };
 	CHECK_EQ("time_area.register", vop(VCPUOP_register_vcpu_time_memory_area, 0, &ta), 0);
-	CHECK_EQ("time_area.mul", tarea.tsc_to_system_mul, vcpu->time.tsc_to_system_mul);
+	CHECK("time_area.mul", tarea.tsc_to_system_mul == vcpu->time.tsc_to_system_mul);
 	CHECK_EQ("time_area.version_even", tarea.version & 1, 0);
 	ta.addr.p = 0x0000800000000000UL;
 	CHECK_EQ("time_area.noncanonical", vop(VCPUOP_register_vcpu_time_memory_area, 0, &ta), -XEN_EFAULT);
@@ -161,7 +161,7 @@ static void vcpu_info_checks(void)
 	CHECK_EQ("vcpu_info.copied_mask", nv->evtchn_upcall_mask, 1);
 	CHECK_EQ("vcpu_info.pending_sel_all", nv->evtchn_pending_sel, ~0UL);
 	CHECK_EQ("vcpu_info.upcall_pending", nv->evtchn_upcall_pending, 1);
-	CHECK_EQ("vcpu_info.time_mul", nv->time.tsc_to_system_mul, mul);
+	CHECK("vcpu_info.time_mul", nv->time.tsc_to_system_mul == mul);
 	CHECK_EQ("vcpu_info.time_version_even", nv->time.version & 1, 0);
 	CHECK_EQ("vcpu_info.outside_untouched", (uint8_t)page[r.offset - 1], 0x5a);
 	CHECK_EQ("vcpu_info.again", vop(VCPUOP_register_vcpu_info, 0, &r), -XEN_EINVAL);

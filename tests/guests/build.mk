@@ -82,6 +82,7 @@ $(eval $(call guest_kernel,descriptors,tests/guests/descriptors.c,page))
 $(eval $(call guest_kernel,events,tests/guests/events.c,raw))
 $(eval $(call guest_kernel,cpu,tests/guests/cpu.c,page))
 $(eval $(call guest_kernel,crash,tests/guests/crash.c,raw))
+$(eval $(call guest_kernel,dom0ops,tests/guests/dom0ops.c,page))
 
 ALL_TARGETS += $(GUEST_KERNELS)
 

@@ -92,14 +92,17 @@ qpid=$!
 # hypervisor a moment to power off by itself before stopping QEMU.
 end=self
 seen=
+xen_done='^(XEN) Hardware Dom0 halted\|^(XEN) Hardware Dom0 crashed\|'"'"'noreboot'"'"' set'
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ -z "$seen" ] && grep -aq '^RESULT \|^PANIC ' "$log" 2>/dev/null; then
 		seen=$(date +%s%N)
 	fi
-	# Xen prints "Hardware Dom0 halted/crashed/shutdown..." and then halts
-	# (poweroff, noreboot) or reboots (QEMU exits: -no-reboot).
-	if [ -n "$seen" ] && { grep -aq '^(XEN) Hardware Dom0 halted\|^(XEN) Hardware Dom0 crashed\|'"'"'noreboot'"'"' set' "$log" ||
-		[ $(( ($(date +%s%N) - seen) / 1000000 )) -gt 1500 ]; }; then
+	# Xen halts the machine (poweroff, crash with noreboot) after its
+	# "Hardware Dom0 ..." line; reboots end QEMU by themselves.  A guest
+	# that died before its RESULT line ends the same way.
+	if grep -aq "$xen_done" "$log" 2>/dev/null ||
+	   { [ -n "$seen" ] && [ $(( ($(date +%s%N) - seen) / 1000000 )) -gt 1500 ] &&
+	     ! grep -aq '^(XEN) .*reboot' "$log"; }; then
 		sleep 0.2
 		end=killed
 		kill "$qpid" 2>/dev/null

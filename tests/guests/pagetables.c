@@ -86,6 +86,11 @@ static void build_checks(void)
 	CHECK_EQ("pin.l4", pin_table(4, mfn(l4)), 0);
 	CHECK("l4.xen_slot_replaced", l4[260] != 0x1234567067UL);
 	CHECK_EQ("l4.guest_entry_user", l4[1] & (PTE_P | PTE_US), PTE_P | PTE_US);
+	CHECK_EQ("pin.l2", pin_table(2, mfn(l2)), 0);
+	CHECK_EQ("pin.l3", pin_table(3, mfn(l3)), 0);
+	CHECK_EQ("pin.l3_as_l4", pin_table(4, mfn(l3)), -XEN_EINVAL);
+	CHECK_EQ("unpin.l2", unpin_table(mfn(l2)), 0);
+	CHECK_EQ("unpin.l3", unpin_table(mfn(l3)), 0);
 	CHECK_EQ("unpin.l1", unpin_table(mfn(l1)), 0);
 	CHECK_EQ("unpin.l1_again", unpin_table(mfn(l1)), -XEN_EINVAL);
 	CHECK_EQ("unpin.data_page", unpin_table(mfn(pages[0])), -XEN_EINVAL);
@@ -106,6 +111,11 @@ static void build_checks(void)
 	CHECK_EQ("unpin.l4_in_use", unpin_table(mfn(l4)), 0);
 	CHECK_EQ("pin.l4_in_use_again", pin_table(4, mfn(l4)), 0);
 	CHECK_EQ("new_baseptr.data_page", mmuext1(MMUEXT_NEW_BASEPTR, mfn(pages[0]), 0), -XEN_EINVAL);
+	CHECK_EQ("new_user_baseptr", mmuext1(MMUEXT_NEW_USER_BASEPTR, mfn(l4), 0), 0);
+	CHECK_EQ("new_user_baseptr.l2", mmuext1(MMUEXT_NEW_USER_BASEPTR, mfn(l2), 0), -XEN_EINVAL);
+	CHECK_EQ("new_user_baseptr.data_page", mmuext1(MMUEXT_NEW_USER_BASEPTR, mfn(pages[0]), 0),
+		 -XEN_EINVAL);
+	CHECK_EQ("new_user_baseptr.clear", mmuext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
 	CHECK_EQ("new_baseptr.l1", mmuext1(MMUEXT_NEW_BASEPTR, mfn(l1), 0), -XEN_EINVAL);
 }
 

@@ -221,6 +221,18 @@ void check_truncations(decoder_fn dec, const struct blob *orig, const struct blo
     }
 }
 
+void check_cuts(decoder_fn dec, const struct blob *comp, size_t from, size_t to,
+                size_t step, int expect)
+{
+    for (size_t n = from + 1; n < to; n += step) {
+        size_t olen, used;
+        int err = dec_exact(dec, comp->data, n, 1 << 20, &olen, &used, NULL);
+        if (err != expect)
+            fail_msg("cut at %zu of %zu bytes: got %d (%s), want %d", n, comp->len,
+                     err, decompress_strerror(err), expect);
+    }
+}
+
 void check_bitflips(decoder_fn dec, const struct blob *orig, const struct blob *comp,
                     size_t first, size_t last, size_t count, bool must_detect)
 {

@@ -50,6 +50,10 @@ void check_roundtrip(decoder_fn dec, const struct blob *orig, const struct blob 
 void check_truncations(decoder_fn dec, const struct blob *orig, const struct blob *comp,
                        int expect, size_t dense, size_t samples);
 
+/* Every prefix length n with from < n < to (stride step) fails with expect. */
+void check_cuts(decoder_fn dec, const struct blob *comp, size_t from, size_t to,
+                size_t step, int expect);
+
 /* Flip one bit at positions in [first, last) (sampled, at most `count`):
  * the decoder must fail cleanly, or (unless `must_detect`) succeed with
  * output within the buffer. With must_detect, success is a test failure

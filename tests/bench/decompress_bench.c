@@ -4,8 +4,8 @@
  * decodes FILE (a bzImage, or any stream decompress() knows), prints the
  * format, sizes and the best time of REPEAT runs in MB/s of output, and, if
  * EXPECTED is given, compares the output with it. With -o OUT it writes the
- * output instead. Not part of `make test`; tests/bench/decompress.sh runs it
- * against Debian's kernels and the xz/lz4/gzip/zstd tools.
+ * output instead. tests/bench/decompress-bench.py runs it (make bench, and the
+ * system test tests/system/decompress/debian-vmlinuz.sh) on Debian's kernels.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,4 +12,4 @@ $(foreach t,xz lz4 gzip zstd bzimage,$(eval $(call fuzz_target,fuzz_decompress_$
 # Host benchmark / front end, built with the hypervisor's code-generation
 # constraints (no SSE) so its numbers are the ones dom0 boot will see.
 $(eval $(call host_prog,$(O)/tests/bench/decompress_bench,tests/bench/decompress_bench.c $(DECOMP_SRCS),-Ihypervisor/include -mgeneral-regs-only,))
-BENCH_SCRIPTS += tests/bench/decompress.sh
+BENCH_SCRIPTS += tests/bench/decompress-bench.py

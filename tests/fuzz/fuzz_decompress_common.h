@@ -13,7 +13,7 @@
 typedef int (*fuzz_decoder)(const void *in, size_t in_len, void *out, size_t out_cap,
                             size_t *out_len, size_t *in_used, void *work, size_t work_len);
 
-static void fuzz_decoder_run(fuzz_decoder dec, const uint8_t *data, size_t size)
+static inline void fuzz_decoder_run(fuzz_decoder dec, const uint8_t *data, size_t size)
 {
     static uint8_t out[FUZZ_OUT_CAP], again[FUZZ_OUT_CAP], work[DECOMP_WORK_MAX];
     size_t olen = 0, used = 0, olen2 = 0, used2 = 0;

@@ -32,6 +32,15 @@ void bcj_x86_decode(uint8_t *buf, size_t len, uint32_t start)
         size_t gap;
         uint32_t v;
 
+        /* Skip eight bytes at a time while none of them is E8 or E9
+         * (zero-byte test on the word with those values cleared). */
+        while (len - 5 - i >= 8) {
+            uint64_t w = get_le64(buf + i) & 0xfefefefefefefefeull;
+            w ^= 0xe8e8e8e8e8e8e8e8ull;
+            if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
         if ((buf[i] & 0xfe) != 0xe8)
             continue;
         gap = i - last;

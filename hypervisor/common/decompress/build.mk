@@ -10,6 +10,7 @@ $(foreach t,xz lz4 gzip zstd bzimage,$(eval $(call unit_test,test_decompress_$(t
 $(foreach t,xz lz4 gzip zstd bzimage,$(eval $(call fuzz_target,fuzz_decompress_$(t),tests/fuzz/fuzz_decompress_$(t).c $(DECOMP_SRCS))))
 
 # Host benchmark / front end, built with the hypervisor's code-generation
-# constraints (no SSE) so its numbers are the ones dom0 boot will see.
-$(eval $(call host_prog,$(O)/tests/bench/decompress_bench,tests/bench/decompress_bench.c $(DECOMP_SRCS),-Ihypervisor/include -mgeneral-regs-only,))
+# constraints (no SSE, -ffreestanding) so its numbers are the ones dom0 boot
+# will see.
+$(eval $(call host_prog,$(O)/tests/bench/decompress_bench,tests/bench/decompress_bench.c $(DECOMP_SRCS),-Ihypervisor/include -ffreestanding -fno-strict-aliasing -mgeneral-regs-only -mno-red-zone,))
 BENCH_SCRIPTS += tests/bench/decompress-bench.py

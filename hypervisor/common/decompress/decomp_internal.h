@@ -15,11 +15,19 @@
 extern const uint32_t crc32_table[8][256];
 extern const uint64_t crc64_table[256];
 
+/*
+ * Fixed-size copies through __builtin_memcpy: the hypervisor is built with
+ * -ffreestanding (so -fno-builtin), where a plain memcpy(p, q, 8) would be
+ * a call; the builtin is always one or two moves.
+ */
+#define dc_copy8(d, s)  __builtin_memcpy((d), (s), 8)
+#define dc_copy16(d, s) __builtin_memcpy((d), (s), 16)
+
 /* Unaligned little-endian loads and stores (compile to plain moves on x86). */
-DC_INLINE uint16_t get_le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-DC_INLINE uint32_t get_le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-DC_INLINE uint64_t get_le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-DC_INLINE void put_le32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+DC_INLINE uint16_t get_le16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
+DC_INLINE uint32_t get_le32(const uint8_t *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+DC_INLINE uint64_t get_le64(const uint8_t *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+DC_INLINE void put_le32(uint8_t *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
 DC_INLINE uint32_t get_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -19,12 +19,13 @@ size_t gzip_work_size(void)
 /* Skip a zero-terminated header string. */
 static int gz_skip_string(const uint8_t *in, size_t in_len, size_t *p)
 {
-    const void *z = memchr(in + *p, 0, in_len - *p);
-
-    if (!z)
-        return DECOMP_ERR_TRUNCATED;
-    *p = (size_t)((const uint8_t *)z - in) + 1;
-    return DECOMP_OK;
+    for (size_t q = *p; q < in_len; q++) {
+        if (!in[q]) {
+            *p = q + 1;
+            return DECOMP_OK;
+        }
+    }
+    return DECOMP_ERR_TRUNCATED;
 }
 
 static int gz_member(struct inflate_state *st, const uint8_t *in, size_t in_len, size_t *pos,

@@ -187,7 +187,7 @@ static int inflate_codes(struct inflate_state *st, struct bits *b, uint8_t *out,
             if (dist >= 8 && out_cap - op >= len + 8) {
                 uint8_t *e = d + len;
                 do {
-                    memcpy(d, s, 8);
+                    dc_copy8(d, s);
                     d += 8;
                     s += 8;
                 } while (d < e);

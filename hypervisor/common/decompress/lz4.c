@@ -57,7 +57,7 @@ static int lz4_block(const uint8_t *ip, const uint8_t *iend, const uint8_t *lowe
         if (dc_unlikely(lit > (size_t)(oend - op)))
             return DECOMP_ERR_OUTPUT_FULL;
         if (dc_likely(lit <= 16 && iend - ip >= 16 && oend - op >= 16))
-            memcpy(op, ip, 16);
+            dc_copy16(op, ip);
         else
             memcpy(op, ip, lit);
         op += lit;
@@ -78,7 +78,7 @@ static int lz4_block(const uint8_t *ip, const uint8_t *iend, const uint8_t *lowe
         if (dc_likely(off >= 8 && (size_t)(oend - op) >= ml + 8)) {
             uint8_t *end = op + ml;
             do {
-                memcpy(op, m, 8);
+                dc_copy8(op, m);
                 op += 8;
                 m += 8;
             } while (op < end);

@@ -32,7 +32,7 @@
         } \
     } while (0)
 
-/* Decode one bit with probability *prob into `bit` (0 or 1). */
+/* Decode one bit with probability *prob into `bit` (0 or 1), branching. */
 #define RC_BIT(prob, bit) do { \
         uint16_t *p_ = (prob); \
         uint32_t pv_ = *p_, bound_; \
@@ -50,11 +50,30 @@
         } \
     } while (0)
 
+/*
+ * The same without a branch on the bit (selects by mask): for literal and
+ * tree bits, which are close to random and would mispredict half the time
+ * (and, under QEMU's TCG, end a translation block each time).
+ */
+#define RC_BIT_SEL(prob, bit) do { \
+        uint16_t *p_ = (prob); \
+        uint32_t pv_ = *p_, bound_, m_; \
+        RC_NORM(); \
+        bound_ = (range >> PROB_BITS) * pv_; \
+        m_ = 0u - (uint32_t)(code >= bound_); \
+        range = bound_ + ((range - 2 * bound_) & m_); \
+        code -= bound_ & m_; \
+        /* p += (target - p) >> 5, arithmetic: target 2048 for a 0, and 31 \
+         * for a 1, which rounds exactly like p - (p >> 5) */ \
+        *p_ = (uint16_t)(pv_ + (uint32_t)((int32_t)((1u << PROB_BITS) - (m_ & ((1u << PROB_BITS) - 31)) - pv_) >> MOVE_BITS)); \
+        bit = m_ & 1; \
+    } while (0)
+
 /* MSB-first bit tree of n bits; result in [0, 2^n). */
 #define RC_TREE(probs, n, out) do { \
         uint32_t s_ = 1, b_; \
         for (unsigned i_ = 0; i_ < (n); i_++) { \
-            RC_BIT(&(probs)[s_], b_); \
+            RC_BIT_SEL(&(probs)[s_], b_); \
             s_ = (s_ << 1) | b_; \
         } \
         out = s_ - (1u << (n)); \
@@ -64,7 +83,7 @@
 #define RC_RTREE(probs, n, out) do { \
         uint32_t s_ = 1, r_ = 0, b_; \
         for (unsigned i_ = 0; i_ < (n); i_++) { \
-            RC_BIT(&(probs)[s_], b_); \
+            RC_BIT_SEL(&(probs)[s_], b_); \
             s_ = (s_ << 1) | b_; \
             r_ |= b_ << i_; \
         } \
@@ -134,25 +153,23 @@ static int lzma_chunk(struct lzma2_dec *s, const uint8_t *ip, const uint8_t *ip_
 
             if (state < 7) {
                 do {
-                    RC_BIT(&lit[sym], bit);
+                    RC_BIT_SEL(&lit[sym], bit);
                     sym = (sym << 1) | bit;
                 } while (sym < 0x100);
                 state = state < 4 ? 0 : state - 3;
             } else {
-                /* After a match: follow the byte at rep0 while the bits agree. */
-                uint32_t mb = dict[pos - rep0 - 1];
+                /* After a match: the byte at rep0 picks the probabilities
+                 * (0x100 + its bit * 0x100) while the decoded bits agree
+                 * with it; from the first difference on (`same` becomes 0)
+                 * the plain ones. */
+                uint32_t mb = dict[pos - rep0 - 1], same = 0x100;
                 do {
-                    uint32_t mbit = (mb >> 7) & 1;
+                    uint32_t mbit;
                     mb <<= 1;
-                    RC_BIT(&lit[0x100 + (mbit << 8) + sym], bit);
+                    mbit = mb & same;
+                    RC_BIT_SEL(&lit[same + mbit + sym], bit);
                     sym = (sym << 1) | bit;
-                    if (bit != mbit) {
-                        while (sym < 0x100) {
-                            RC_BIT(&lit[sym], bit);
-                            sym = (sym << 1) | bit;
-                        }
-                        break;
-                    }
+                    same &= ~(mbit ^ (0u - bit));
                 } while (sym < 0x100);
                 state = state < 10 ? state - 3 : state - 6;
             }
@@ -243,8 +260,8 @@ static int lzma_chunk(struct lzma2_dec *s, const uint8_t *ip, const uint8_t *ip_
                 uint8_t *oe = op + len;
                 do {
                     uint64_t v;
-                    memcpy(&v, m, 8);
-                    memcpy(op, &v, 8);
+                    dc_copy8(&v, m);
+                    dc_copy8(op, &v);
                     op += 8;
                     m += 8;
                 } while (op < oe);

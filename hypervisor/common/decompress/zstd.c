@@ -213,7 +213,7 @@ DC_INLINE void zstd_copy_match(uint8_t *d, size_t dist, size_t len, uint8_t *oen
     if (dist >= 8 && (size_t)(oend - d) >= len + 8) {
         uint8_t *e = d + len;
         do {
-            memcpy(d, s, 8);
+            dc_copy8(d, s);
             d += 8;
             s += 8;
         } while (d < e);

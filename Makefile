@@ -72,7 +72,7 @@ BENCH_SCRIPTS :=
 
 include mk/rules.mk
 include hypervisor/build.mk
-include $(sort $(filter-out hypervisor/build.mk,$(wildcard */build.mk */*/build.mk)))
+include $(sort $(filter-out hypervisor/build.mk,$(wildcard */build.mk */*/build.mk */*/*/build.mk)))
 
 .PHONY: all deps run test test-unit test-system fuzz iso bench clean distclean
 all: $(ALL_TARGETS) $(UNIT_TESTS)

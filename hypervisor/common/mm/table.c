@@ -143,6 +143,13 @@ long mm_l1e_get_refs_caller(struct mm_env *env, u64 l1e, const struct mm_domain 
     return l1e_get_refs(env, l1e, l1_owner, pg_owner, caller);
 }
 
+/* Entries are adjusted only once the whole table is accepted, so a refused
+ * table is left exactly as the guest wrote it (rule 4). */
+static u64 l1e_flip(const struct mm_env *env, u64 e)
+{
+    return (e & _PAGE_PRESENT) && mm_is_io(env, pte_mfn(e)) ? io_cache_flip(pte_flags(e)) : 0;
+}
+
 static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
 {
     const u64 *t = env->ops->map_frame(env->ctx, mfn);
@@ -150,24 +157,27 @@ static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
     long rc = 0;
 
     for (i = 0; i < PT_ENTRIES; i++) {
-        u64 e = mm_load(&t[i]), ne;
+        u64 e = mm_load(&t[i]);
 
         if (!(e & _PAGE_PRESENT))
             continue;
         rc = l1e_get_refs(env, e, d, d, d);
         if (rc < 0)
             break;
-        ne = mm_adjust(1, e ^ (u64)rc);
-        rc = 0;
-        if (ne != e)
-            mm_entry_update(env, mfn, i, e, ne, false);
     }
     if (rc < 0) {
         mm_log(env, d, "validate L1", "bad entry", (int)rc, mfn, i);
         while (i-- > 0)
             mm_l1e_put_refs(env, mm_load(&t[i]));
+        return (int)rc;
     }
-    return (int)rc;
+    for (i = 0; i < PT_ENTRIES; i++) {
+        u64 e = mm_load(&t[i]), ne = mm_adjust(1, e ^ l1e_flip(env, e));
+
+        if (ne != e)
+            mm_entry_update(env, mfn, i, e, ne, false);
+    }
+    return 0;
 }
 
 static void l1_devalidate(struct mm_env *env, mfn_t mfn)
@@ -255,8 +265,8 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
     bool ps = *pset;
 
     for (; i < PT_ENTRIES; i++, ps = false) {
-        u64 e, ne;
         bool child_partial;
+        u64 e;
         int rc;
 
         if (level == 4 && mm_hv_l4_slot(i))
@@ -277,6 +287,14 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
                 mm_log(env, d, "validate", "bad entry", rc, mfn, i);
             return rc;
         }
+    }
+    /* Accepted: now adjust (rule 7) and install the hypervisor's slots. */
+    for (i = 0; i < PT_ENTRIES; i++) {
+        u64 e, ne;
+
+        if (level == 4 && mm_hv_l4_slot(i))
+            continue;
+        e = mm_load(&t[i]);
         ne = mm_adjust(level, e);
         if (ne != e)
             mm_entry_update(env, mfn, i, e, ne, false);
@@ -337,12 +355,18 @@ static int segdesc_validate(struct mm_env *env, mfn_t mfn, const struct mm_domai
     unsigned int i;
 
     for (i = 0; i < PT_ENTRIES; i++) {
-        u64 e = mm_load(&t[i]), ne = e;
+        u64 e = mm_load(&t[i]);
 
-        if (!mm_check_descriptor(&ne)) {
+        if (!mm_check_descriptor(&e)) {
             mm_log(env, d, "validate GDT/LDT", "bad descriptor", -XEN_EINVAL, mfn, i);
             return -XEN_EINVAL;
         }
+    }
+    /* All safe: store the fixed-up forms (DPL 3, gate DPL 0). */
+    for (i = 0; i < PT_ENTRIES; i++) {
+        u64 e = mm_load(&t[i]), ne = e;
+
+        mm_check_descriptor(&ne);
         if (ne != e)
             env->ops->entry_write(env->ctx, mfn, i, ne);
     }

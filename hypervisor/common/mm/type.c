@@ -27,11 +27,12 @@ static u64 parked(unsigned int type, unsigned int nr, bool pset)
            ((u64)nr << PGT_NR_SHIFT) | 1;
 }
 
-/* The busy frame (count 1, ours) finished a validation attempt with rc. */
+/* The busy frame (count 1, ours) finished a validation attempt with rc.
+ * prev is what the frame was before (count 0), restored on failure. */
 static int finish_validation(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
                              unsigned int type, unsigned int flags, int rc,
                              unsigned int nr, bool pset, bool took_partial,
-                             bool *left_partial)
+                             u64 prev, bool *left_partial)
 {
     struct frame *f = mm_frame(env, mfn);
 
@@ -60,8 +61,10 @@ static int finish_validation(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
             return rc;
         }
     }
+    /* Nothing of the attempt remains: the frame is back to what it was
+     * (its contents were never changed, rule 4). */
     mm_set_stamp(env, mfn);
-    mm_store(&f->type_info, pgt_make(type));
+    mm_store(&f->type_info, took_partial ? pgt_make(type) : prev);
     if (took_partial)
         mm_put_page(env, mfn);
     return rc;
@@ -74,6 +77,7 @@ int mm_get_type_ex(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned in
     u64 x = mm_load(&f->type_info), nx;
     unsigned int nr = 0;
     bool pset = false, took_partial = false;
+    u64 prev = 0;
     int rc;
 
     *left_partial = false;
@@ -95,6 +99,7 @@ int mm_get_type_ex(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned in
             nx = pgt_make(type) | 1;        /* busy */
             if (!mm_cas(&f->type_info, &x, nx))
                 continue;
+            prev = x;
             /* Rule 14: nothing may still reach the frame through a
              * translation made under its old type. The frame is busy, so
              * no old-type reference can appear and the stamp is final. */
@@ -135,7 +140,7 @@ int mm_get_type_ex(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned in
     }
 
     rc = mm_validate(env, v, mfn, type, flags, &nr, &pset);
-    return finish_validation(env, v, mfn, type, flags, rc, nr, pset, took_partial,
+    return finish_validation(env, v, mfn, type, flags, rc, nr, pset, took_partial, prev,
                              left_partial);
 }
 

@@ -39,6 +39,10 @@ static u64 op_entry_cmpxchg(void *ctx, mfn_t mfn, unsigned int idx, u64 old, u64
     check_mfn(mfn);
     if (idx >= 512)
         abort();
+    if (fe->race_count && mfn == fe->race_mfn && idx == fe->race_idx) {
+        fe->race_count--;
+        fe->mem[mfn][idx] ^= fe->race_bits;
+    }
     t = fe->mem[mfn][idx];
     if (t == old) {
         fe->mem[mfn][idx] = val;

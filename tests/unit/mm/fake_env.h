@@ -24,7 +24,7 @@
 #define FAKE_NR_DOMS    3
 #define FAKE_NR_VCPUS   4       /* dom1: 0,1  dom2: 2  dom0: 3 */
 #define FAKE_TLB_SIZE   16
-#define FAKE_GMEM_BASE  0x100000000ULL
+#define FAKE_GMEM_BASE  0x40000000ULL
 #define FAKE_GMEM_SIZE  0x10000
 #define FAKE_MAX_WRITES 4096
 #define FAKE_SHARED_MFN 92
@@ -77,6 +77,12 @@ struct fake_env {
     long preempt_every;
     unsigned long relax_spins;
     bool verbose;
+
+    /* The "CPU" flips race_bits in entry (race_mfn, race_idx) just before
+     * the module's next race_count cmpxchgs on it (A/D updates). */
+    mfn_t race_mfn;
+    unsigned int race_idx, race_count;
+    u64 race_bits;
 };
 
 void fake_init(struct fake_env *fe);

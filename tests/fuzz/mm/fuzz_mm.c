@@ -125,7 +125,7 @@ static unsigned int pick_idx(struct in *in)
         return b % 48;
     if (b < 200)
         return interesting[b % 10];
-    return ((unsigned int)b << 1 | byte(in)) & 511;
+    return ((unsigned int)(b & 1) << 8) | byte(in);
 }
 
 static struct mm_vcpu *pick_vcpu(struct in *in, unsigned int *idx)
@@ -380,7 +380,10 @@ static void op_ptwr(struct in *in)
     regs.rip = FAKE_GVA(0x5000);
     if (byte(in) < 8)
         cr2 ^= (u64)byte(in) << 12;               /* a fault elsewhere */
-    mm_ptwr_fault(&fe->env, v, &regs, cr2, pfec);
+    t = mm_ptwr_fault(&fe->env, v, &regs, cr2, pfec);
+    if (fe->verbose)
+        fprintf(stderr, "ptwr cr2 %#llx fl %#llx code %02x %02x %02x -> %u\n", (unsigned long long)cr2, (unsigned long long)regs.rflags,
+                code[0], code[1], code[2], t);
 }
 
 static void op_descriptors(struct in *in)

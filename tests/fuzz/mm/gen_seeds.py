@@ -20,6 +20,10 @@ def m(frame):                   # pick_mfn byte for frames 8..79
     return frame - 8
 
 
+def ix(i):                      # pick_idx bytes for entry i
+    return [i] if i < 48 else [200 | (i >> 8), i & 0xff]
+
+
 def pte(frame, rw=False, extra=0):
     return [0, m(frame), (2 if rw else 0) | 1 | extra, 0]
 
@@ -28,13 +32,13 @@ CLEAR = [232]
 
 
 def mmu(v, table, idx, val, cmd=0, fd=0):
-    return [0, 0, v, cmd, m(table), idx] + val + [fd]
+    return [0, 0, v, cmd, m(table)] + ix(idx) + val + [fd]
 
 
 def mmu_n(v, reqs, fd=0):
     out = [0, len(reqs) - 1, v]
     for table, idx, val in reqs:
-        out += [0, m(table), idx] + val
+        out += [0, m(table)] + ix(idx) + val
     return out + [fd]
 
 
@@ -43,7 +47,7 @@ def ext(v, cmd, frame, fd=0):
 
 
 def write(v, va_frame, idx, val):       # guest store through its mapping
-    return [11, v, m(va_frame), idx] + val
+    return [11, v, m(va_frame)] + ix(idx) + val
 
 
 def touch(v, va_frame):                 # guest load: fills the TLB
@@ -65,7 +69,8 @@ def finish(n):                          # answer "finish now" to n restarts
 def ptwr(v, idx, template, *imm, off=0):
     """The template'th form of op_ptwr on entry idx of the live L1."""
     regs = [200] * 16                   # registers = their number
-    return [7, v, off, 3, idx] + regs   # sel 3: va1(L1A) (after L4A, L3A, L2A) + [200, template] + list(imm) + [200, 200]
+    # sel 3: the mapping of L1A (those of L4A, L3A, L2A come first)
+    return [7, v, off, 3] + ix(idx) + regs + [200, template] + list(imm) + [200, 200]
 
 
 SEEDS = {
@@ -85,7 +90,8 @@ SEEDS = {
                 mmu_n(V0, [(L1A, 22, pte(30)), (L1A, 23, pte(31))]) + ext(V0, PIN2, 31) +
                 mmu(V0, L4A, 7, pte(L4A)) + mmu(V0, L3A, 7, pte(L3A)),
     # hypervisor slots
-    "hv_slots": mmu(V0, L4A, 200, pte(L3A, True)) + mmu(V0, L4A, 255, pte(L3A, True)) +
+    "hv_slots": mmu(V0, L4A, 256, pte(L3A, True)) + mmu(V0, L4A, 271, CLEAR) +
+                mmu(V0, L4A, 255, pte(L3A, True)) + mmu(V0, L4A, 272, pte(L3A, True)) +
                 mmu(V0, L4A, 7, pte(L3A, True)),
     # preempted validation of a fresh L4 over the live L3, then unpin
     "preempted_pin": mmu(V0, 30, 0, pte(L3A, True)) + mmu(V0, L1A, 22, pte(30)) +

@@ -241,7 +241,9 @@ int mm_lk_put_refs(struct mm_env *env, struct mm_vcpu *v, unsigned int level, u6
     return 0;
 }
 
-static void install_hv_slots(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+/* Out of line: keeps its buffer off the recursive validation path. */
+static __attribute__((noinline)) void install_hv_slots(struct mm_env *env, mfn_t mfn,
+                                                       const struct mm_domain *d)
 {
     u64 slots[HV_L4_LAST_SLOT - HV_L4_FIRST_SLOT + 1];
     const u64 *t = env->ops->map_frame(env->ctx, mfn);

@@ -247,7 +247,7 @@ static bool op_preempt_check(void *ctx)
 
 static void op_relax(void *ctx)
 {
-    if (++FE(ctx)->relax_spins > 1000000) {
+    if (__atomic_add_fetch(&FE(ctx)->relax_spins, 1, __ATOMIC_RELAXED) > 100000000) {
         fprintf(stderr, "fake_env: spinning forever (deadlock in the module)\n");
         abort();
     }

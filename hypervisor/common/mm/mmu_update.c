@@ -104,8 +104,10 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
         pt_owner = pt_dom - 1 == d->domid ? d :
                    pt_dom - 1 < DOMID_FIRST_RESERVED ?
                    env->ops->lookup_domain(env->ctx, (u16)(pt_dom - 1)) : NULL;
-        if (!pt_owner)
+        if (!pt_owner) {
+            mm_log(env, d, "mmu_update", "no such table owner", -XEN_ESRCH, foreigndom, 0);
             return -XEN_ESRCH;
+        }
         if (pt_owner != d && !(pt_v = env->ops->domain_vcpu0(env->ctx, pt_owner))) {
             rc = -XEN_EINVAL;
             goto out;
@@ -114,6 +116,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
     pg_owner = mm_get_pg_owner(env, v, foreigndom & 0xffff);
     if (!pg_owner) {
         rc = -XEN_ESRCH;
+        mm_log(env, d, "mmu_update", "no such page owner", (int)rc, foreigndom, 0);
         goto out;
     }
 
@@ -128,6 +131,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
         if (env->ops->copy_from_guest(env->ctx, v, &req, ureqs + (u64)i * sizeof(req),
                                       sizeof(req))) {
             rc = -XEN_EFAULT;
+            mm_log(env, d, "mmu_update", "unreadable request", (int)rc, ureqs, i);
             break;
         }
         cmd = req.ptr & 7;
@@ -156,6 +160,8 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
 
             if (pt_owner != d) {
                 rc = -XEN_EPERM;
+                mm_log(env, d, "machphys", "not for another domain's tables", (int)rc,
+                       pt_owner->domid, 0);
                 break;
             }
             if (pg_owner != &mm_dom_io && !mm_may_name(d, pg_owner)) {
@@ -178,6 +184,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
 
         default:
             rc = -XEN_ENOSYS;
+            mm_log(env, d, "mmu_update", "unknown command", (int)rc, req.ptr, req.val);
             break;
         }
         if (rc)

@@ -245,12 +245,19 @@ static int flush_multi(struct mm_env *env, struct mm_vcpu *v, const struct mmuex
 
     if (mm_read_vcpumask(env, v, (u64)(unsigned long)op->arg2.vcpumask.p, mask,
                          MM_MASK_WORDS))
-        return -XEN_EINVAL;
+        return -XEN_EFAULT;
     if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
         env->ops->flush_guest(env->ctx, v, MM_FLUSH_TLB | MM_FLUSH_MASK, mask, 0);
     else if (mm_guest_addr_ok(va))
         env->ops->flush_guest(env->ctx, v, MM_FLUSH_INVLPG | MM_FLUSH_MASK, mask, va);
     return 0;
+}
+
+static int refuse(struct mm_env *env, struct mm_vcpu *v, const struct mmuext_op *op,
+                  const char *why, int rc)
+{
+    mm_log(env, v->dom, "mmuext_op", why, rc, op->cmd, op->arg1.mfn);
+    return rc;
 }
 
 static int one_op(struct mm_env *env, struct mm_vcpu *v, struct mm_domain *pg_owner,
@@ -267,62 +274,70 @@ static int one_op(struct mm_env *env, struct mm_vcpu *v, struct mm_domain *pg_ow
         return pin(env, v, pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_L1);
     case MMUEXT_UNPIN_TABLE:
         return unpin(env, v, pg_owner, op->arg1.mfn);
-    case MMUEXT_NEW_BASEPTR:
-        return self ? new_baseptr(env, v, op->arg1.mfn) : -XEN_EPERM;
-    case MMUEXT_NEW_USER_BASEPTR:
-        return self ? new_user_baseptr(env, v, op->arg1.mfn) : -XEN_EPERM;
-    case MMUEXT_TLB_FLUSH_LOCAL:
-        if (!self)
-            return -XEN_EPERM;
-        env->ops->flush_guest(env->ctx, v, MM_FLUSH_TLB | MM_FLUSH_LOCAL, NULL, 0);
-        return 0;
-    case MMUEXT_INVLPG_LOCAL:
-        if (!self)
-            return -XEN_EPERM;
-        if (mm_canonical(op->arg1.linear_addr))
-            env->ops->flush_guest(env->ctx, v, MM_FLUSH_INVLPG | MM_FLUSH_LOCAL, NULL,
-                                  op->arg1.linear_addr);
-        return 0;
-    case MMUEXT_TLB_FLUSH_MULTI:
-    case MMUEXT_INVLPG_MULTI:
-        return self ? flush_multi(env, v, op) : -XEN_EPERM;
-    case MMUEXT_TLB_FLUSH_ALL:
-        if (!self)
-            return -XEN_EPERM;
-        env->ops->flush_guest(env->ctx, v, MM_FLUSH_TLB | MM_FLUSH_ALL, NULL, 0);
-        return 0;
-    case MMUEXT_INVLPG_ALL:
-        if (!self)
-            return -XEN_EPERM;
-        if (mm_guest_addr_ok(op->arg1.linear_addr))
-            env->ops->flush_guest(env->ctx, v, MM_FLUSH_INVLPG | MM_FLUSH_ALL, NULL,
-                                  op->arg1.linear_addr);
-        return 0;
-    case MMUEXT_FLUSH_CACHE:
-        if (!self)
-            return -XEN_EPERM;
-        if (!d->io_caps)
-            return -XEN_EACCES;
-        env->ops->flush_cache(env->ctx, false);
-        return 0;
-    case MMUEXT_FLUSH_CACHE_GLOBAL:
-        if (!self)
-            return -XEN_EPERM;
-        if (!d->io_caps)
-            return -XEN_EINVAL;
-        env->ops->flush_cache(env->ctx, true);
-        return 0;
-    case MMUEXT_SET_LDT:
-        return self ? set_ldt(env, v, op->arg1.linear_addr, op->arg2.nr_ents) : -XEN_EPERM;
     case MMUEXT_CLEAR_PAGE:
         return clear_page(env, v, pg_owner, op->arg1.mfn);
     case MMUEXT_COPY_PAGE:
         return copy_page(env, v, pg_owner, op->arg1.mfn, op->arg2.src_mfn);
     case MMUEXT_MARK_SUPER:
     case MMUEXT_UNMARK_SUPER:
-        return -XEN_EOPNOTSUPP;
+        return refuse(env, v, op, "superpages are not supported", -XEN_EOPNOTSUPP);
+    case MMUEXT_NEW_BASEPTR:
+    case MMUEXT_NEW_USER_BASEPTR:
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI:
+    case MMUEXT_TLB_FLUSH_ALL:
+    case MMUEXT_INVLPG_ALL:
+    case MMUEXT_FLUSH_CACHE:
+    case MMUEXT_FLUSH_CACHE_GLOBAL:
+    case MMUEXT_SET_LDT:
+        /* These act on the caller's own vCPU and domain. */
+        if (!self)
+            return refuse(env, v, op, "operation on a foreign domain", -XEN_EPERM);
+        break;
     default:
-        return -XEN_ENOSYS;
+        return refuse(env, v, op, "unknown command", -XEN_ENOSYS);
+    }
+
+    switch (op->cmd) {
+    case MMUEXT_NEW_BASEPTR:
+        return new_baseptr(env, v, op->arg1.mfn);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return new_user_baseptr(env, v, op->arg1.mfn);
+    case MMUEXT_TLB_FLUSH_LOCAL:
+        env->ops->flush_guest(env->ctx, v, MM_FLUSH_TLB | MM_FLUSH_LOCAL, NULL, 0);
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+        if (mm_canonical(op->arg1.linear_addr))
+            env->ops->flush_guest(env->ctx, v, MM_FLUSH_INVLPG | MM_FLUSH_LOCAL, NULL,
+                                  op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI:
+        if (flush_multi(env, v, op))
+            return refuse(env, v, op, "unreadable vCPU mask", -XEN_EINVAL);
+        return 0;
+    case MMUEXT_TLB_FLUSH_ALL:
+        env->ops->flush_guest(env->ctx, v, MM_FLUSH_TLB | MM_FLUSH_ALL, NULL, 0);
+        return 0;
+    case MMUEXT_INVLPG_ALL:
+        if (mm_guest_addr_ok(op->arg1.linear_addr))
+            env->ops->flush_guest(env->ctx, v, MM_FLUSH_INVLPG | MM_FLUSH_ALL, NULL,
+                                  op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_FLUSH_CACHE:
+        if (!d->io_caps)
+            return refuse(env, v, op, "cache flush needs I/O capabilities", -XEN_EACCES);
+        env->ops->flush_cache(env->ctx, false);
+        return 0;
+    case MMUEXT_FLUSH_CACHE_GLOBAL:
+        if (!d->io_caps)
+            return refuse(env, v, op, "cache flush needs I/O capabilities", -XEN_EINVAL);
+        env->ops->flush_cache(env->ctx, true);
+        return 0;
+    default:    /* MMUEXT_SET_LDT */
+        return set_ldt(env, v, op->arg1.linear_addr, op->arg2.nr_ents);
     }
 }
 
@@ -356,8 +371,10 @@ long mm_do_mmuext_op(struct mm_env *env, struct mm_vcpu *v, u64 uops,
     }
 
     pg_owner = mm_get_pg_owner(env, v, foreigndom & 0xffff);
-    if (!pg_owner)
+    if (!pg_owner) {
+        mm_log(env, v->dom, "mmuext_op", "no such domain", -XEN_ESRCH, foreigndom, 0);
         return -XEN_ESRCH;
+    }
     if (!mm_may_name(v->dom, pg_owner)) {
         mm_log(env, v->dom, "mmuext_op", "foreign domain needs privilege", -XEN_EPERM,
                foreigndom, 0);
@@ -374,6 +391,7 @@ long mm_do_mmuext_op(struct mm_env *env, struct mm_vcpu *v, u64 uops,
         if (env->ops->copy_from_guest(env->ctx, v, &op, uops + (u64)i * sizeof(op),
                                       sizeof(op))) {
             rc = -XEN_EFAULT;
+            mm_log(env, v->dom, "mmuext_op", "unreadable request", (int)rc, uops, i);
             break;
         }
         rc = one_op(env, v, pg_owner, &op);

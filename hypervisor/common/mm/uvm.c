@@ -22,11 +22,13 @@ static long uvm(struct mm_env *env, struct mm_vcpu *v, u64 va, u64 val, u64 flag
     }
     if (!mm_page_lock(env, l1)) {
         mm_put_page(env, l1);
+        mm_log(env, d, "update_va_mapping", "L1 table not live", -XEN_EINVAL, va, l1);
         return -XEN_EINVAL;
     }
-    if (pgt_type(mm_load(&mm_frame(env, l1)->type_info)) != PGT_L1)
+    if (pgt_type(mm_load(&mm_frame(env, l1)->type_info)) != PGT_L1) {
         rc = -XEN_EINVAL;
-    else
+        mm_log(env, d, "update_va_mapping", "not an L1 table", (int)rc, va, l1);
+    } else
         rc = mm_mod_l1(env, d, d, pg_owner, l1, idx, val, false);
     mm_page_unlock(env, l1);
     mm_put_page(env, l1);
@@ -77,8 +79,11 @@ long mm_do_update_va_mapping_otherdomain(struct mm_env *env, struct mm_vcpu *v, 
     struct mm_domain *pg_owner = mm_get_pg_owner(env, v, domid);
     long rc;
 
-    if (!pg_owner)
+    if (!pg_owner) {
+        mm_log(env, v->dom, "update_va_mapping_otherdomain", "no such domain", -XEN_ESRCH,
+               domid, va);
         return -XEN_ESRCH;
+    }
     if (!mm_may_name(v->dom, pg_owner)) {
         mm_log(env, v->dom, "update_va_mapping_otherdomain", "foreign domain needs privilege",
                -XEN_EPERM, domid, va);

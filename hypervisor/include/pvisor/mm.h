@@ -165,7 +165,8 @@ struct mm_env_ops {
     void (*entry_write)(void *ctx, mfn_t mfn, unsigned int idx, u64 val);
     void (*frame_clear)(void *ctx, mfn_t mfn);
     void (*frame_copy)(void *ctx, mfn_t dst, mfn_t src);
-    /* Memory of the calling vCPU's guest: 0 or -EFAULT. */
+    /* Memory of the calling vCPU's guest: 0 or -EFAULT; must refuse
+     * hypervisor addresses (like Xen's __addr_ok) and never fault. */
     int (*copy_from_guest)(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len);
     int (*copy_to_guest)(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len);
     /* A live domain by id (not DOMID_*), or NULL; valid until the call returns. */

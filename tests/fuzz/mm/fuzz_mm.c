@@ -382,7 +382,7 @@ static void op_ptwr(struct in *in)
         cr2 ^= (u64)byte(in) << 12;               /* a fault elsewhere */
     t = mm_ptwr_fault(&fe->env, v, &regs, cr2, pfec);
     if (fe->verbose)
-        fprintf(stderr, "ptwr cr2 %#llx fl %#llx code %02x %02x %02x -> %u\n", (unsigned long long)cr2, (unsigned long long)regs.rflags,
+        fprintf(stderr, "ptwr cr2 %#llx code %02x %02x %02x -> %u\n", (unsigned long long)cr2,
                 code[0], code[1], code[2], t);
 }
 

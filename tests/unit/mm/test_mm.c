@@ -1255,6 +1255,38 @@ static void test_multicall_entries(void **state)
     assert_int_equal(fe->mem[L1A][22], pte(30, _PAGE_RW | _PAGE_USER));
 }
 
+/* Every refused request leaves a line in the log, with a reason. */
+static void test_refusals_are_logged(void **state)
+{
+    unsigned int before;
+
+    (void)state;
+    boot_dom1();
+#define LOGGED(expr, err) do { \
+        before = fe->nr_log; \
+        assert_int_equal(expr, err); \
+        assert_true(fe->nr_log > before); \
+        assert_true(fe->last_why[0]); \
+    } while (0)
+    LOGGED(mmu1(v1, L1A, 100, pte(50, 0), 0, SELF), -XEN_EBUSY);
+    LOGGED(mmu1(v1, L1A, 100, pte(20, _PAGE_PCD), 0, SELF), -XEN_EINVAL);
+    LOGGED(mmu1(v1, L4A, 256, 0, 0, SELF), -XEN_EINVAL);
+    LOGGED(mmu1(v1, L1A, 100, 0, 5, SELF), -XEN_ENOSYS);
+    LOGGED(mmu1(v1, L1A, 100, 0, 0, 2), -XEN_EPERM);
+    LOGGED(mmu1(v1, L1A, 100, 0, 0, 7), -XEN_ESRCH);
+    LOGGED(mmu1(v1, 50, 0, 0, MMU_MACHPHYS_UPDATE, SELF), -XEN_EINVAL);
+    LOGGED(PIN(v1, 4, L4A), -XEN_EINVAL);
+    LOGGED(UNPIN(v1, L1A), -XEN_EINVAL);
+    LOGGED(ext1(v1, MMUEXT_MARK_SUPER, 20, 0, SELF), -XEN_EOPNOTSUPP);
+    LOGGED(ext1(v1, 77, 20, 0, SELF), -XEN_ENOSYS);
+    LOGGED(ext1(v1, MMUEXT_FLUSH_CACHE, 0, 0, SELF), -XEN_EACCES);
+    LOGGED(ext1(v1, MMUEXT_TLB_FLUSH_LOCAL, 0, 0, 2), -XEN_EPERM);
+    LOGGED(mm_do_update_va_mapping(env, v1, 0x7f0000000000ULL, 0, 0, NULL), -XEN_EINVAL);
+    LOGGED(mm_do_update_descriptor(env, v1, 3, 0), -XEN_EINVAL);
+    LOGGED(mm_do_set_gdt(env, v1, FAKE_GVA(0), 7), -XEN_EINVAL);
+#undef LOGGED
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1305,6 +1337,7 @@ int main(void)
         T(test_mmuext_batch_done),
         T(test_multicall_mode_switch_ends_batch),
         T(test_multicall_entries),
+        T(test_refusals_are_logged),
 #undef T
     };
 

@@ -1255,6 +1255,35 @@ static void test_multicall_entries(void **state)
     assert_int_equal(fe->mem[L1A][22], pte(30, _PAGE_RW | _PAGE_USER));
 }
 
+static void test_update_commands(void **state)
+{
+    unsigned int flushes;
+    u64 mask = 1;
+
+    (void)state;
+    boot_dom1();
+    unmap1(30);
+    assert_int_equal(PIN(v1, 1, 30), 0);
+    /* NO_TRANSLATE is a normal update for PV */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), MMU_PT_UPDATE_NO_TRANSLATE, SELF), 0);
+    assert_int_equal(fe->mem[L1A][100], pte(20, _PAGE_USER));
+    /* PRESERVE_AD at L2: the A bit the CPU set survives */
+    assert_int_equal(mmu1(v1, L2A, 3, pte(30, _PAGE_RW), 0, SELF), 0);
+    fe->mem[L2A][3] |= _PAGE_ACCESSED;
+    assert_int_equal(mmu1(v1, L2A, 3, pte(30, 0), MMU_PT_UPDATE_PRESERVE_AD, SELF), 0);
+    assert_int_equal(fe->mem[L2A][3], pte(30, _PAGE_USER | _PAGE_ACCESSED));
+    assert_int_equal(tcount(30), 2);
+    /* invlpg of a hypervisor address is silently skipped (Xen's __addr_ok) */
+    flushes = fe->nr_guest_flush;
+    assert_int_equal(ext1(v1, MMUEXT_INVLPG_ALL, 0xffff830000000000ULL, 0, SELF), 0);
+    assert_int_equal(ext1(v1, MMUEXT_INVLPG_MULTI, 0xffff830000000000ULL,
+                          fake_gput(fe, 0x3000, &mask, 8), SELF), 0);
+    assert_int_equal(ext1(v1, MMUEXT_INVLPG_LOCAL, 0x0000900000000000ULL, 0, SELF), 0);
+    assert_int_equal(fe->nr_guest_flush, flushes);
+    assert_int_equal(ext1(v1, MMUEXT_INVLPG_ALL, VA1, 0, SELF), 0);
+    assert_int_equal(fe->nr_guest_flush, flushes + 1);
+}
+
 /* Every refused request leaves a line in the log, with a reason. */
 static void test_refusals_are_logged(void **state)
 {
@@ -1338,6 +1367,7 @@ int main(void)
         T(test_multicall_mode_switch_ends_batch),
         T(test_multicall_entries),
         T(test_refusals_are_logged),
+        T(test_update_commands),
 #undef T
     };
 

@@ -5,6 +5,9 @@ Each seed is a scenario in the fuzzer's input encoding (see the pick_*
 functions of fuzz_mm.c): the attacks of the unit tests and the normal
 life of a PV page-table tree, so mutations start from deep states.
 Re-run after changing the encoding:  tests/fuzz/mm/gen_seeds.py
+The m-* files beside them are inputs kept from long fuzzing runs (the
+largest of a libFuzzer -merge), so a 20-second run starts deep; drop them
+if the encoding changes.
 """
 import os
 

@@ -1,0 +1,194 @@
+/*
+ * General reference counts and frame ownership (rules 1 and 2).
+ *
+ * count_info holds the count, the ALLOCATED bit (the owner's own reference)
+ * and the TLB-flush stamp; every change is one cmpxchg so a concurrent
+ * reader never sees a count without its stamp.
+ */
+#include "mm_internal.h"
+
+struct mm_domain mm_dom_io = { .domid = DOMID_IO };
+struct mm_domain mm_dom_xen = { .domid = DOMID_XEN };
+
+void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *what,
+            const char *why, int rc, u64 a, u64 b)
+{
+    struct mm_log rec = {
+        .domid = d ? d->domid : DOMID_INVALID,
+        .what = what, .why = why, .rc = rc, .a = a, .b = b,
+    };
+
+    if (env->ops->log)
+        env->ops->log(env->ctx, &rec);
+}
+
+void mm_vcpu_init(struct mm_vcpu *v, struct mm_domain *d, u32 vcpu_id)
+{
+    memset(v, 0, sizeof(*v));
+    v->dom = d;
+    v->vcpu_id = vcpu_id;
+    v->kernel_mode = true;
+}
+
+/* Owner check against the frame's allocation state: only the owner's own
+ * frames and the hypervisor frames shared with it are its to reference. */
+static bool frame_owned_by(const struct frame *f, u16 domid)
+{
+    u8 state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+
+    if (state == FRAME_DOMAIN)
+        return f->owner == domid;
+    if (state == FRAME_HV && (f->flags & FRAMEF_SHARED_XEN))
+        return f->owner == domid;
+    return false;
+}
+
+bool mm_get_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+{
+    struct frame *f;
+    u64 x;
+
+    if (!d || !mm_mfn_valid(env, mfn))
+        return false;
+    f = mm_frame(env, mfn);
+    x = mm_load(&f->count_info);
+    do {
+        u64 c = pgc_count(x);
+
+        /* Not allocated, or the count would reach the top (the last value
+         * is kept for the parked state of a partial table). */
+        if (c == 0 || c >= PGC_COUNT_MASK - 1)
+            return false;
+    } while (!mm_cas(&f->count_info, &x, x + 1));
+
+    if (!frame_owned_by(f, d->domid)) {
+        mm_put_page(env, mfn);
+        return false;
+    }
+    return true;
+}
+
+/* A reference for a frame we already hold one on (cannot fail). */
+void mm_get_page_light(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 x = mm_load(&f->count_info);
+
+    do {
+        MM_BUG_ON(pgc_count(x) == 0 || pgc_count(x) == PGC_COUNT_MASK);
+    } while (!mm_cas(&f->count_info, &x, x + 1));
+}
+
+static void put_page_bits(struct mm_env *env, mfn_t mfn, u64 clear)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 x = mm_load(&f->count_info), nx;
+
+    do {
+        MM_BUG_ON(pgc_count(x) == 0);
+        nx = (x & ~clear) - 1;
+        if (pgc_count(nx) == 0)
+            nx = (nx & ~PGC_STAMP_MASK) |
+                 ((u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT);
+    } while (!mm_cas(&f->count_info, &x, nx));
+
+    if (pgc_count(nx) == 0)
+        env->ops->free_frame(env->ctx, mfn);
+}
+
+void mm_put_page(struct mm_env *env, mfn_t mfn)
+{
+    put_page_bits(env, mfn, 0);
+}
+
+void mm_frame_release(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f;
+    u64 x;
+
+    if (!mm_mfn_valid(env, mfn))
+        return;
+    f = mm_frame(env, mfn);
+    x = mm_load(&f->count_info);
+    for (;;) {
+        if (!(x & PGC_ALLOCATED))
+            return;
+        /* Clear the bit first, so a racing release cannot drop twice. */
+        if (mm_cas(&f->count_info, &x, x & ~PGC_ALLOCATED))
+            break;
+    }
+    mm_put_page(env, mfn);
+}
+
+/* The frame stops being used in its current type now (rule 14). */
+void mm_set_stamp(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 stamp = (u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT;
+    u64 x = mm_load(&f->count_info);
+
+    while (!mm_cas(&f->count_info, &x, (x & ~PGC_STAMP_MASK) | stamp))
+        ;
+}
+
+/* The domain owning a frame, for validating its entries. */
+struct mm_domain *mm_frame_owner(struct mm_env *env, mfn_t mfn)
+{
+    const struct frame *f = mm_frame(env, mfn);
+
+    return env->ops->lookup_domain(env->ctx, (u16)f->owner);
+}
+
+/* Xen's get_pg_owner: DOMID_SELF is the caller; naming yourself by number
+ * is refused; DOMID_IO/DOMID_XEN are the special owners. */
+struct mm_domain *mm_get_pg_owner(struct mm_env *env, struct mm_vcpu *v, unsigned int domid)
+{
+    struct mm_domain *d = v->dom;
+
+    if (domid == DOMID_SELF)
+        return d;
+    if (domid == d->domid)
+        return NULL;
+    if (domid == DOMID_IO)
+        return &mm_dom_io;
+    if (domid == DOMID_XEN)
+        return &mm_dom_xen;
+    if (domid >= DOMID_FIRST_RESERVED)
+        return NULL;
+    return env->ops->lookup_domain(env->ctx, (u16)domid);
+}
+
+/* Xen's dummy XSM "target" policy: yourself, or anything if privileged. */
+bool mm_may_name(const struct mm_domain *caller, const struct mm_domain *target)
+{
+    return target == caller || caller->privileged;
+}
+
+void mm_defer(struct mm_vcpu *v, mfn_t mfn, bool partial)
+{
+    MM_BUG_ON(v->old_valid);
+    v->old_table = mfn;
+    v->old_partial = partial;
+    v->old_valid = true;
+}
+
+/* Finish the vCPU's deferred put (Xen's put_old_guest_table). */
+int mm_drain_deferred(struct mm_env *env, struct mm_vcpu *v)
+{
+    int rc;
+
+    if (!v->old_valid)
+        return 0;
+    if (v->old_partial)
+        rc = mm_put_type_partial(env, v, v->old_table, MM_PREEMPTIBLE);
+    else
+        rc = mm_put_type(env, v, v->old_table, MM_PREEMPTIBLE);
+    if (rc == -XEN_ERESTART) {
+        v->old_partial = true;
+        return rc;
+    }
+    MM_BUG_ON(rc);
+    v->old_valid = false;
+    mm_put_page(env, v->old_table);
+    return 0;
+}

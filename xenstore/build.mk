@@ -6,3 +6,14 @@ XS_CORE := xenstore/xs_perms.c xenstore/xs_path.c xenstore/xs_store.c \
            xenstore/xs_txn.c xenstore/xs_access.c
 
 $(eval $(call unit_test,test_xs_store,tests/unit/xenstore/test_xs_store.c $(XS_CORE),$(XS_CFLAGS)))
+
+XS_DAEMON_CORE := $(XS_CORE) xenstore/xs_wire.c xenstore/xs_outq.c \
+           xenstore/xs_conn.c xenstore/xs_ops.c xenstore/xs_ops_txn.c \
+           xenstore/xs_watch.c xenstore/xs_domain.c xenstore/xs_control.c \
+           xenstore/xs_quota.c xenstore/xs_persist.c xenstore/xs_log.c \
+           xenstore/xs_core.c
+
+XS_DAEMON_SRCS := $(XS_DAEMON_CORE) xenstore/xs_loop.c xenstore/xs_sock.c \
+           xenstore/xs_platform.c xenstore/xs_main.c
+$(eval $(call host_prog,$(O)/pvstored,$(XS_DAEMON_SRCS),$(XS_CFLAGS),))
+$(eval $(call host_prog,$(O)/xenstore/xs-probe,xenstore/tools/xs-probe.c,$(XS_CFLAGS),))

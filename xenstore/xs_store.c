@@ -400,6 +400,8 @@ int xs_store_commit_node(struct xs_store *s, struct xs_node *n,
 		val_take(n, val, vlen, buf);
 	}
 	n->gen = g;
+	if (s->hook)
+		s->hook(s->hook_arg, n);
 	if (was != now) {
 		n->parent->cgen = g;
 		s->nnodes += now ? 1 : -1;

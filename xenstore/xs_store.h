@@ -94,6 +94,9 @@ struct xs_store {
 	unsigned owners_cap, owners_used;
 	/* statistics */
 	uint64_t hist_versions, pending_versions;
+	/* called after every committed change of a node (persistence) */
+	void (*hook)(void *arg, struct xs_node *n);
+	void *hook_arg;
 };
 
 /* Creates "/" (perms n0, empty). Returns 0 or ENOMEM. */

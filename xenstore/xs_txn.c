@@ -59,8 +59,13 @@ static const struct xs_permset *committed_at(const struct xs_node *n,
 	for (v = n->ext ? n->ext->hist : NULL; v; v = v->older)
 		if (v->gen <= snap)
 			break;
-	if (!v)
+	if (!v) {
+		if (val) {
+			*val = "";
+			*vlen = 0;
+		}
 		return NULL;
+	}
 	if (val) {
 		*val = v->val ? v->val : "";
 		*vlen = v->vlen;
@@ -150,8 +155,8 @@ struct xs_pend *xs_txn_pend_get(struct xs_store *s, struct xs_txn *t,
 				struct xs_node *n)
 {
 	struct xs_pend *p = xs_txn_pend_find(n, t);
-	const char *val;
-	uint32_t vlen;
+	const char *val = "";
+	uint32_t vlen = 0;
 
 	if (p)
 		return p;
@@ -222,8 +227,8 @@ static bool dep_changed(const struct xs_txn *t, const struct xs_dep *d)
 {
 	const struct xs_node *n = d->node;
 	const struct xs_permset *was;
-	const char *wval;
-	uint32_t wlen, i;
+	const char *wval = "";
+	uint32_t wlen = 0, i;
 
 	if (n->gen <= t->snap && (!(d->mask & XS_DEP_KIDS) || n->cgen <= t->snap))
 		return false;

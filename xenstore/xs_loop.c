@@ -1,0 +1,116 @@
+/* The event loop (see xs_loop.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "xs_core.h"
+#include "xs_log.h"
+#include "xs_loop.h"
+#include "xs_persist.h"
+
+struct xs_loop {
+	struct xs_core *core;
+	int epfd;
+	bool stop;
+	struct xs_deferred *deferred;
+};
+
+struct xs_loop *xs_loop_new(struct xs_core *c)
+{
+	struct xs_loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->core = c;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+struct xs_core *xs_loop_core(struct xs_loop *l)
+{
+	return l->core;
+}
+
+void xs_loop_free(struct xs_loop *l)
+{
+	if (!l)
+		return;
+	close(l->epfd);
+	free(l);
+}
+
+int xs_loop_add(struct xs_loop *l, int fd, uint32_t events, struct xs_handler *h)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
+}
+
+int xs_loop_mod(struct xs_loop *l, int fd, uint32_t events, struct xs_handler *h)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ? errno : 0;
+}
+
+void xs_loop_del(struct xs_loop *l, int fd)
+{
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void xs_loop_defer(struct xs_loop *l, struct xs_deferred *d)
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	d->next = l->deferred;
+	l->deferred = d;
+}
+
+void xs_loop_stop(struct xs_loop *l)
+{
+	l->stop = true;
+}
+
+static void run_deferred(struct xs_loop *l)
+{
+	/* Running may defer more (a flush that freed room processes input
+	 * that produces output): loop until quiet. */
+	while (l->deferred) {
+		struct xs_deferred *d = l->deferred;
+		l->deferred = d->next;
+		d->queued = false;
+		d->run(d);
+	}
+}
+
+int xs_loop_run(struct xs_loop *l)
+{
+	struct epoll_event evs[64];
+
+	while (!l->stop) {
+		int n = epoll_wait(l->epfd, evs, 64, -1), i;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			xs_err("epoll_wait: %s", strerror(errno));
+			return errno;
+		}
+		for (i = 0; i < n; i++) {
+			struct xs_handler *h = evs[i].data.ptr;
+			h->ready(h, evs[i].events);
+		}
+		/* Nothing is acknowledged before it is logged. */
+		xs_persist_flush(l->core);
+		run_deferred(l);
+		xs_persist_flush(l->core);
+	}
+	return 0;
+}

@@ -20,6 +20,9 @@ struct xs_handler {
 
 struct xs_loop;
 
+/* Microseconds to keep polling after activity before sleeping. */
+extern unsigned xs_loop_poll_us;
+
 struct xs_loop *xs_loop_new(struct xs_core *c);
 void xs_loop_free(struct xs_loop *l);
 struct xs_core *xs_loop_core(struct xs_loop *l);

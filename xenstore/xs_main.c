@@ -49,6 +49,8 @@ static void usage(FILE *f)
 "  -A, --perm-nb N          permission entries per node\n"
 "  -M, --path-max N         path length\n"
 "  -Q, --quota NAME=N       any quota; `xenstore-control quota` lists them\n"
+"      --poll-us N          keep polling N microseconds after activity\n"
+"                           before sleeping (default 100; 0: never)\n"
 "  -H, --help               this text\n");
 }
 
@@ -73,6 +75,7 @@ static const struct option options[] = {
 	{ "perm-nb", required_argument, NULL, 'A' },
 	{ "path-max", required_argument, NULL, 'M' },
 	{ "quota", required_argument, NULL, 'Q' },
+	{ "poll-us", required_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -200,6 +203,7 @@ int main(int argc, char **argv)
 				die("invalid quota %s (want NAME=N, see --help)",
 				    optarg, 0);
 			break;
+		case 'P': xs_loop_poll_us = strtoul(optarg, NULL, 10); break;
 		case 'H': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

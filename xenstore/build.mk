@@ -13,7 +13,9 @@ XS_DAEMON_CORE := $(XS_CORE) xenstore/xs_wire.c xenstore/xs_outq.c \
            xenstore/xs_quota.c xenstore/xs_persist.c xenstore/xs_log.c \
            xenstore/xs_core.c
 
-XS_DAEMON_SRCS := $(XS_DAEMON_CORE) xenstore/xs_loop.c xenstore/xs_sock.c \
-           xenstore/xs_platform.c xenstore/xs_main.c
-$(eval $(call host_prog,$(O)/pvstored,$(XS_DAEMON_SRCS),$(XS_CFLAGS),))
+XS_DAEMON_SRCS := $(XS_DAEMON_CORE) xenstore/xs_ring.c xenstore/xs_loop.c \
+           xenstore/xs_sock.c xenstore/xs_ring_plat.c xenstore/xs_xen_sim.c \
+           xenstore/xs_xen_linux.c xenstore/xs_platform.c xenstore/xs_main.c
+XS_XEN_LIBS := -lxenevtchn -lxengnttab -lxenforeignmemory -lxenctrl
+$(eval $(call host_prog,$(O)/pvstored,$(XS_DAEMON_SRCS),$(XS_CFLAGS),$(XS_XEN_LIBS)))
 $(eval $(call host_prog,$(O)/xenstore/xs-probe,xenstore/tools/xs-probe.c,$(XS_CFLAGS),))

@@ -60,6 +60,12 @@ void xs_conn_reset(struct xs_conn *conn)
 	xs_watch_remove_all(conn->core, conn);
 }
 
+void xs_conn_discard_io(struct xs_conn *conn)
+{
+	conn->in_start = conn->in_end = 0;
+	xs_outq_consume(&conn->out, xs_outq_len(&conn->out));
+}
+
 void xs_conn_free(struct xs_conn *conn)
 {
 	struct xs_core *c = conn->core;

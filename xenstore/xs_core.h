@@ -117,6 +117,7 @@ struct xs_domain {
 	struct xs_conn *conn;         /* its ring connection, if connected */
 	void *plat;                   /* platform's state (mapping, port) */
 	bool introduced;
+	bool shutdown;                /* @releaseDomain fired for its shutdown */
 };
 
 /* Maps guests' rings and event channels (Linux /dev/xen, or a simulator). */
@@ -178,6 +179,8 @@ void xs_conn_process(struct xs_conn *conn);
 bool xs_conn_throttled(const struct xs_conn *conn);
 /* Output was sent: n bytes. */
 void xs_conn_sent(struct xs_conn *conn, size_t n);
+/* Forgets buffered input and unsent output (ring reconnection). */
+void xs_conn_discard_io(struct xs_conn *conn);
 /* Drops all watches and transactions (XS_RESET_WATCHES, ring reset). */
 void xs_conn_reset(struct xs_conn *conn);
 bool xs_caller_privileged(const struct xs_core *c, uint32_t domid);

@@ -104,19 +104,13 @@ int xs_domain_release(struct xs_core *c, uint32_t domid)
 	for (pp = &c->domains; *pp != d; pp = &(*pp)->next)
 		;
 	*pp = d->next;
-	if (d->conn) {
-		struct xs_conn *conn = d->conn;
-		d->conn = NULL;
-		conn->dom = NULL;
-		if (conn->ops && conn->ops->shutdown) {
-			conn->dead = true;
-			conn->ops->shutdown(conn);
-		} else {
-			xs_conn_free(conn);
-		}
-	}
+	/* The platform owns the ring connection (it may be the one whose
+	 * request we are handling, so it goes at the end of the turn). */
 	if (c->plat && c->plat->disconnect)
 		c->plat->disconnect(c->plat_ctx, c, d);
+	else if (d->conn)
+		xs_conn_free(d->conn);
+	d->conn = NULL;
 	xs_info("domain %u released", domid);
 	xs_persist_release(c, domid);
 	free(d);

@@ -458,13 +458,15 @@ static void op_is_introduced(struct req *r)
 
 static void op_resume(struct req *r)
 {
+	struct xs_domain *d;
 	uint64_t domid;
 
 	if (xs_arg_count(r->p, r->len) < 1 || parse_uint(r->p, 0xffff, &domid) ||
-	    !xs_domain_find(r->c, domid)) {
+	    !(d = xs_domain_find(r->c, domid))) {
 		reply_err(r, EINVAL);
 		return;
 	}
+	d->shutdown = false;   /* a later shutdown fires @releaseDomain again */
 	xs_reply_ok(r->conn, r->hdr);
 }
 

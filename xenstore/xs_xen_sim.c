@@ -118,8 +118,9 @@ static void sim_notify(struct xs_xen *x, int local)
 
 	if (!b)
 		return;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/guest-%u", s->dir,
-		 b->domid);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%.80s/guest-%u",
+		     s->dir, b->domid) >= (int)sizeof(sa.sun_path))
+		return;
 	/* A guest that is not listening just misses the kick. */
 	sendto(s->x.fd, &b->remote, 4, MSG_DONTWAIT, (struct sockaddr *)&sa,
 	       sizeof(sa));
@@ -223,7 +224,7 @@ struct xs_xen *xs_xen_sim_open(const char *dir, int *err)
 		*err = ENOMEM;
 		return NULL;
 	}
-	if (strlen(dir) >= sizeof(s->dir) - 16) {
+	if (strlen(dir) > 80) {   /* socket paths must fit sun_path */
 		*err = ENAMETOOLONG;
 		free(s);
 		return NULL;
@@ -232,7 +233,7 @@ struct xs_xen *xs_xen_sim_open(const char *dir, int *err)
 	s->x.ops = &sim_ops;
 	s->x.virq_port = SIM_VIRQ_PORT;
 	s->x.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/evtchn", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.80s/evtchn", dir);
 	unlink(sa.sun_path);
 	if (s->x.fd < 0 ||
 	    bind(s->x.fd, (struct sockaddr *)&sa, sizeof(sa))) {

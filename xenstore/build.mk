@@ -18,4 +18,6 @@ XS_DAEMON_SRCS := $(XS_DAEMON_CORE) xenstore/xs_ring.c xenstore/xs_loop.c \
            xenstore/xs_xen_linux.c xenstore/xs_platform.c xenstore/xs_main.c
 XS_XEN_LIBS := -lxenevtchn -lxengnttab -lxenforeignmemory -lxenctrl
 $(eval $(call host_prog,$(O)/pvstored,$(XS_DAEMON_SRCS),$(XS_CFLAGS),$(XS_XEN_LIBS)))
-$(eval $(call host_prog,$(O)/xenstore/xs-probe,xenstore/tools/xs-probe.c,$(XS_CFLAGS),))
+$(eval $(call host_prog,$(O)/xenstore/xs-probe,xenstore/tools/xs-probe.c xenstore/xs_ring.c,$(XS_CFLAGS),))
+
+$(eval $(call unit_test,test_xs_ops,tests/unit/xenstore/test_xs_ops.c $(XS_DAEMON_CORE),$(XS_CFLAGS)))

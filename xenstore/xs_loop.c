@@ -102,6 +102,21 @@ static void run_deferred(struct xs_loop *l)
 	}
 }
 
+int xs_loop_run_once(struct xs_loop *l, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(l->epfd, evs, 64, timeout_ms), i;
+
+	for (i = 0; i < n; i++) {
+		struct xs_handler *h = evs[i].data.ptr;
+		h->ready(h, evs[i].events);
+	}
+	xs_persist_flush(l->core);
+	run_deferred(l);
+	xs_persist_flush(l->core);
+	return n < 0 ? -1 : n;
+}
+
 int xs_loop_run(struct xs_loop *l)
 {
 	struct epoll_event evs[64];

@@ -39,6 +39,8 @@ void xs_loop_defer(struct xs_loop *l, struct xs_deferred *d);
 /* Runs until xs_loop_stop(). Returns 0 or errno. */
 int xs_loop_run(struct xs_loop *l);
 void xs_loop_stop(struct xs_loop *l);
+/* One turn (tests): waits up to timeout_ms; returns events handled. */
+int xs_loop_run_once(struct xs_loop *l, int timeout_ms);
 
 /* Unix socket transport (xs_sock.c). */
 int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,

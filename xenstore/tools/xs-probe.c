@@ -2,14 +2,22 @@
  * xs-probe: drive a xenstore daemon with raw wire messages from a script
  * and print every reply and watch event in a daemon-neutral form, so the
  * same script run against pvstored and against Xen's own daemon can be
- * compared with diff.
+ * compared with diff. Connections are Unix sockets, or simulated guests'
+ * rings (pvstored --sim DIR).
  *
  * Script lines (one request per line, '#' starts a comment):
  *   [cN] OP[@TX] [PAYLOAD] [>VAR]   send OP on connection N (default 0);
  *                                   TX is a number or a variable; PAYLOAD is
  *                                   taken verbatim with escapes \0 \n \t \\
- *                                   \s (space) \xHH; >VAR stores the reply
+ *                                   \s (space) \xHH \R<count><char>;
+ *                                   >VAR stores the reply
  *   open cN [ro]                    (re)open connection N (ro: read-only socket)
+ *   guest cN DOMID MFN PORT         connection N is guest DOMID's ring: creates
+ *                                   SIMDIR/page-MFN, listens for kicks on PORT
+ *   ring cN FIELD VALUE             guest scribbles a ring field (req_prod,
+ *                                   req_cons, rsp_prod, rsp_cons, connection)
+ *   ringfield cN FIELD              print a ring field
+ *   domstate DOMID STATE            simulated domain state + VIRQ_DOM_EXC
  *   close cN                        close connection N
  *   drain [MS]                      print what every connection has pending
  *   sleep MS
@@ -19,22 +27,27 @@
  * Output masks values that legitimately differ between daemons: transaction
  * ids (<tx>) and directory generations (<gen>).
  *
- * Usage: xs-probe [-s SOCKET] [SCRIPT]   (socket default: $XENSTORED_PATH)
+ * Usage: xs-probe [-s SOCKET] [-g SIMDIR] [SCRIPT]
+ *        (socket default: $XENSTORED_PATH)
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <xen/io/xs_wire.h>
+
+#include "xs_ring.h"
 
 #define MAX_CONN 16
 #define MAX_VARS 64
+#define BODY_MAX (XENSTORE_PAYLOAD_MAX + 1024)
 
 static const char *op_names[] = {
 	"CONTROL", "DIRECTORY", "READ", "GET_PERMS", "WATCH", "UNWATCH",
@@ -44,8 +57,16 @@ static const char *op_names[] = {
 	"RESET_WATCHES", "DIRECTORY_PART",
 };
 
-static const char *sock_path;
-static int conns[MAX_CONN];
+struct conn {
+	int fd;                  /* socket, or the guest's kick socket */
+	struct xenstore_domain_interface *intf;   /* guest ring */
+	uint32_t domid, port;
+	char in[BODY_MAX + 16];  /* ring bytes not yet a whole message */
+	size_t inlen;
+};
+
+static const char *sock_path, *sim_dir;
+static struct conn conns[MAX_CONN];
 static uint32_t next_req = 1;
 static struct { char name[32]; char val[64]; } vars[MAX_VARS];
 static int nvars;
@@ -93,15 +114,27 @@ static void print_escaped(const char *p, size_t n)
 	putchar('"');
 }
 
+/* ---- transports ---------------------------------------------------------- */
+
+static void conn_close(int n)
+{
+	struct conn *c = &conns[n];
+
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->intf)
+		munmap(c->intf, 4096);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
 static int conn_open(int n, int ro)
 {
 	struct sockaddr_un sa;
 	char path[sizeof(sa.sun_path)];
 	int fd;
 
-	if (conns[n] >= 0)
-		close(conns[n]);
-	conns[n] = -1;
+	conn_close(n);
 	snprintf(path, sizeof(path), "%s%s", sock_path, ro ? "_ro" : "");
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -114,47 +147,165 @@ static int conn_open(int n, int ro)
 		close(fd);
 		return -1;
 	}
-	conns[n] = fd;
+	conns[n].fd = fd;
 	return 0;
 }
 
-static int conn_get(int n)
+static int conn_guest(int n, uint32_t domid, uint64_t mfn, uint32_t port)
 {
-	if (conns[n] < 0)
-		conn_open(n, 0);
-	return conns[n];
-}
+	struct conn *c = &conns[n];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[256];
+	void *page;
+	int fd;
 
-static int read_full(int fd, void *buf, size_t len, int timeout_ms)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			return got ? -2 : -1; /* -1: nothing arrived in time */
-		r = read(fd, (char *)buf + got, len - got);
-		if (r <= 0)
-			return -3; /* closed */
-		got += r;
+	conn_close(n);
+	if (!sim_dir) {
+		printf("guest: no simulator directory (-g)\n");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/page-%llu", sim_dir,
+		 (unsigned long long)mfn);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 4096)) {
+		printf("guest: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (page == MAP_FAILED)
+		return -1;
+	c->intf = page;
+	c->domid = domid;
+	c->port = port;
+	c->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/guest-%u", sim_dir,
+		 domid);
+	unlink(sa.sun_path);
+	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		printf("guest: bind %s: %s\n", sa.sun_path, strerror(errno));
+		return -1;
 	}
 	return 0;
 }
 
-/* Reads one message; returns 0, -1 on timeout, -3 when the peer closed. */
-static int read_msg(int fd, struct xsd_sockmsg *hdr, char *body, int timeout_ms)
+static void kick(struct conn *c, uint32_t domid, uint32_t port)
 {
-	int r = read_full(fd, hdr, sizeof(*hdr), timeout_ms);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint32_t msg[2] = { domid, port };
 
-	if (r)
-		return r == -1 ? -1 : -3;
-	if (hdr->len > XENSTORE_PAYLOAD_MAX + 1024)
-		return -3;
-	if (hdr->len && read_full(fd, body, hdr->len, 2000))
-		return -3;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/evtchn", sim_dir);
+	sendto(c ? c->fd : socket(AF_UNIX, SOCK_DGRAM, 0), msg, sizeof(msg), 0,
+	       (struct sockaddr *)&sa, sizeof(sa));
+}
+
+static int conn_get(int n)
+{
+	if (conns[n].fd < 0 && !conns[n].intf)
+		conn_open(n, 0);
+	return conns[n].fd;
+}
+
+static int conn_write(int n, const void *buf, size_t len)
+{
+	struct conn *c = &conns[n];
+	size_t done = 0;
+	int tries = 0;
+
+	if (!c->intf)
+		return write(c->fd, buf, len) == (ssize_t)len ? 0 : -1;
+	while (done < len) {
+		int w = xs_ring_write_req(c->intf, (const char *)buf + done,
+					  len - done);
+		if (w < 0)
+			return -1;
+		done += w;
+		kick(c, c->domid, c->port);
+		if (done < len) {
+			struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+			char b[16];
+			if (++tries > 200)
+				return -1;
+			if (poll(&pfd, 1, 10) > 0)
+				recv(c->fd, b, sizeof(b), 0);
+		}
+	}
 	return 0;
+}
+
+/* Waits for bytes; returns 1 if something may have arrived, 0 on timeout,
+ * -1 when the peer closed. */
+static int conn_wait(int n, int timeout_ms)
+{
+	struct conn *c = &conns[n];
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	int r = poll(&pfd, 1, timeout_ms);
+
+	if (r <= 0)
+		return 0;
+	if (c->intf) {
+		char b[16];
+		recv(c->fd, b, sizeof(b), MSG_DONTWAIT);
+	}
+	return 1;
+}
+
+/* Reads one message; returns 0, -1 on timeout, -3 when the peer closed. */
+static int read_msg(int n, struct xsd_sockmsg *hdr, char *body, int timeout_ms)
+{
+	struct conn *c = &conns[n];
+
+	if (!c->intf) {
+		size_t got = 0, want = sizeof(*hdr);
+		char *dst = (char *)hdr;
+		for (int phase = 0; phase < 2; phase++) {
+			while (got < want) {
+				ssize_t r;
+				if (!conn_wait(n, phase ? 2000 : timeout_ms))
+					return got || phase ? -3 : -1;
+				r = read(c->fd, dst + got, want - got);
+				if (r <= 0)
+					return -3;
+				got += r;
+			}
+			if (phase == 0) {
+				if (hdr->len > BODY_MAX)
+					return -3;
+				got = 0;
+				want = hdr->len;
+				dst = body;
+			}
+		}
+		return 0;
+	}
+	for (int waited = 0;;) {
+		int r;
+		if (c->inlen >= sizeof(*hdr)) {
+			memcpy(hdr, c->in, sizeof(*hdr));
+			if (hdr->len > BODY_MAX)
+				return -3;
+			if (c->inlen >= sizeof(*hdr) + hdr->len) {
+				size_t m = sizeof(*hdr) + hdr->len;
+				memcpy(body, c->in + sizeof(*hdr), hdr->len);
+				memmove(c->in, c->in + m, c->inlen - m);
+				c->inlen -= m;
+				return 0;
+			}
+		}
+		r = xs_ring_read_rsp(c->intf, c->in + c->inlen,
+				     sizeof(c->in) - c->inlen);
+		if (r < 0 || c->intf->error)
+			return -3;
+		if (r > 0) {
+			c->inlen += r;
+			kick(c, c->domid, c->port);   /* room in the rsp ring */
+			continue;
+		}
+		if (waited >= timeout_ms)
+			return -1;
+		conn_wait(n, 20);
+		waited += 20;
+	}
 }
 
 static void print_msg(int n, const char *req, const struct xsd_sockmsg *hdr,
@@ -248,19 +399,18 @@ static size_t unescape(const char *s, char *out, size_t max)
 
 static void drain(int timeout_ms)
 {
-	static char body[XENSTORE_PAYLOAD_MAX + 1024];
+	static char body[BODY_MAX];
 	struct xsd_sockmsg hdr;
 	int n, r;
 
 	for (n = 0; n < MAX_CONN; n++) {
-		if (conns[n] < 0)
+		if (conns[n].fd < 0 && !conns[n].intf)
 			continue;
-		while ((r = read_msg(conns[n], &hdr, body, timeout_ms)) == 0)
+		while ((r = read_msg(n, &hdr, body, timeout_ms)) == 0)
 			print_msg(n, "?", &hdr, body);
 		if (r == -3) {
 			printf("c%d closed\n", n);
-			close(conns[n]);
-			conns[n] = -1;
+			conn_close(n);
 		}
 	}
 }
@@ -268,28 +418,27 @@ static void drain(int timeout_ms)
 static void do_request(int n, const char *opname, uint32_t type, uint32_t tx,
 		       const char *payload, size_t len, const char *store)
 {
-	static char body[XENSTORE_PAYLOAD_MAX + 1024];
+	static char body[BODY_MAX], msg[BODY_MAX + 16];
 	struct xsd_sockmsg hdr = { .type = type, .req_id = next_req++,
 				   .tx_id = tx, .len = len };
-	int fd = conn_get(n), r;
+	int r;
 
-	if (fd < 0)
+	if (conn_get(n) < 0)
 		return;
-	if (write(fd, &hdr, sizeof(hdr)) != sizeof(hdr) ||
-	    (len && write(fd, payload, len) != (ssize_t)len)) {
+	memcpy(msg, &hdr, sizeof(hdr));
+	memcpy(msg + sizeof(hdr), payload, len);
+	if (conn_write(n, msg, sizeof(hdr) + len)) {
 		printf("c%d %s write failed\n", n, opname);
 		return;
 	}
 	for (;;) {
 		struct xsd_sockmsg rh;
-		r = read_msg(fd, &rh, body, 5000);
+		r = read_msg(n, &rh, body, 5000);
 		if (r) {
 			printf("c%d %s -> %s\n", n, opname,
 			       r == -1 ? "TIMEOUT" : "CLOSED");
-			if (r == -3) {
-				close(fd);
-				conns[n] = -1;
-			}
+			if (r == -3)
+				conn_close(n);
 			return;
 		}
 		if (rh.type != XS_WATCH_EVENT && rh.req_id != hdr.req_id) {
@@ -318,20 +467,112 @@ static int parse_conn(char **p)
 	return n;
 }
 
+static uint32_t *ring_field(struct conn *c, const char *name)
+{
+	if (!strcmp(name, "req_prod")) return &c->intf->req_prod;
+	if (!strcmp(name, "req_cons")) return &c->intf->req_cons;
+	if (!strcmp(name, "rsp_prod")) return &c->intf->rsp_prod;
+	if (!strcmp(name, "rsp_cons")) return &c->intf->rsp_cons;
+	if (!strcmp(name, "connection")) return &c->intf->connection;
+	if (!strcmp(name, "error")) return &c->intf->error;
+	if (!strcmp(name, "server_features")) return &c->intf->server_features;
+	return NULL;
+}
+
+static void run_command(const char *cmd, char *p)
+{
+	int n = parse_conn(&p);
+
+	if (!strcmp(cmd, "open")) {
+		conn_open(n, !strncmp(p, "ro", 2));
+	} else if (!strcmp(cmd, "close")) {
+		conn_close(n);
+	} else if (!strcmp(cmd, "guest")) {
+		unsigned domid, port;
+		unsigned long long mfn;
+		if (sscanf(p, "%u %llu %u", &domid, &mfn, &port) != 3)
+			printf("guest: want cN DOMID MFN PORT\n");
+		else
+			conn_guest(n, domid, mfn, port);
+	} else if (!strcmp(cmd, "ring") || !strcmp(cmd, "ringfield")) {
+		char field[32];
+		unsigned long v = 0;
+		uint32_t *f;
+		if (!conns[n].intf || sscanf(p, "%31s %lu", field, &v) < 1 ||
+		    !(f = ring_field(&conns[n], field))) {
+			printf("ring: c%d is not a guest or bad field\n", n);
+			return;
+		}
+		if (cmd[4]) {
+			printf("c%d %s %u\n", n, field, *f);
+		} else {
+			__atomic_store_n(f, (uint32_t)v, __ATOMIC_SEQ_CST);
+			kick(&conns[n], conns[n].domid, conns[n].port);
+		}
+	} else if (!strcmp(cmd, "domstate")) {
+		unsigned domid;
+		char state[16], path[256];
+		FILE *f;
+		if (sscanf(p, "%u %15s", &domid, state) != 2)
+			return;
+		snprintf(path, sizeof(path), "%s/state-%u", sim_dir, domid);
+		f = fopen(path, "w");
+		if (f) {
+			fputs(state, f);
+			fclose(f);
+		}
+		kick(NULL, 0xffffffffu, 3);
+	} else if (!strcmp(cmd, "raw")) {
+		char bytes[8192];
+		size_t nb = 0;
+		while (p[0] && p[1] && nb < sizeof(bytes)) {
+			char hex[3] = { p[0], p[1], 0 };
+			bytes[nb++] = (char)strtoul(hex, NULL, 16);
+			p += 2;
+			while (*p == ' ')
+				p++;
+		}
+		if (conn_get(n) >= 0 && conn_write(n, bytes, nb))
+			printf("c%d raw write failed\n", n);
+	} else if (!strcmp(cmd, "alive")) {
+		struct conn *c = &conns[n];
+		int ms = *p ? atoi(p) : 300;
+		char ch;
+		if (c->intf) {
+			usleep(ms * 1000);
+			printf("c%d %s\n", n, c->intf->error ? "closed" : "alive");
+			return;
+		}
+		if (c->fd < 0) {
+			printf("c%d closed\n", n);
+			return;
+		}
+		if (conn_wait(n, ms) > 0 && recv(c->fd, &ch, 1, MSG_PEEK) <= 0) {
+			printf("c%d closed\n", n);
+			conn_close(n);
+		} else
+			printf("c%d alive\n", n);
+	}
+}
+
 static void run_line(char *line)
 {
 	static char payload[XENSTORE_PAYLOAD_MAX * 2 + 64];
+	static const char *const cmds[] = {
+		"open", "close", "guest", "ring", "ringfield", "domstate",
+		"raw", "alive", NULL,
+	};
 	char *p = line, *tok, *store = NULL, *at;
 	uint32_t type, tx = 0;
 	size_t len = 0;
-	int n;
+	int n, i;
 
 	line[strcspn(line, "\r\n")] = 0;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (!*p || *p == '#')
 		return;
-	if (!strncmp(p, "echo", 4)) {
+	if (!strncmp(p, "echo", 4) && (!p[4] || p[4] == ' ')) {
 		printf("%s\n", p[4] ? p + 5 : "");
 		return;
 	}
@@ -343,45 +584,13 @@ static void run_line(char *line)
 		drain(p[5] ? atoi(p + 6) : 100);
 		return;
 	}
-	if (!strncmp(p, "open ", 5) || !strncmp(p, "close ", 6) ||
-	    !strncmp(p, "raw ", 4) || !strncmp(p, "alive ", 6)) {
-		char *cmd = p;
-		p = strchr(p, ' ') + 1;
-		n = parse_conn(&p);
-		if (cmd[0] == 'o') {
-			conn_open(n, !strncmp(p, "ro", 2));
-		} else if (cmd[0] == 'c') {
-			if (conns[n] >= 0)
-				close(conns[n]);
-			conns[n] = -1;
-		} else if (cmd[0] == 'r') {
-			char bytes[8192];
-			size_t nb = 0;
-			while (p[0] && p[1] && nb < sizeof(bytes)) {
-				char hex[3] = { p[0], p[1], 0 };
-				bytes[nb++] = (char)strtoul(hex, NULL, 16);
-				p += 2;
-				while (*p == ' ')
-					p++;
-			}
-			if (conn_get(n) >= 0 && write(conns[n], bytes, nb) != (ssize_t)nb)
-				printf("c%d raw write failed\n", n);
-		} else {
-			struct pollfd pfd = { .fd = conns[n], .events = POLLIN };
-			char c;
-			int ms = *p ? atoi(p) : 300;
-			if (conns[n] < 0) {
-				printf("c%d closed\n", n);
-				return;
-			}
-			if (poll(&pfd, 1, ms) > 0 && recv(conns[n], &c, 1, MSG_PEEK) <= 0) {
-				printf("c%d closed\n", n);
-				close(conns[n]);
-				conns[n] = -1;
-			} else
-				printf("c%d alive\n", n);
+	for (i = 0; cmds[i]; i++) {
+		size_t l = strlen(cmds[i]);
+		if (!strncmp(p, cmds[i], l) && (p[l] == ' ' || !p[l])) {
+			char *args = p[l] ? p + l + 1 : p + l;
+			run_command(cmds[i], args);
+			return;
 		}
-		return;
 	}
 	n = parse_conn(&p);
 	tok = p;
@@ -420,11 +629,14 @@ int main(int argc, char **argv)
 	int i, opt;
 
 	sock_path = getenv("XENSTORED_PATH");
-	while ((opt = getopt(argc, argv, "s:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:g:")) != -1) {
 		if (opt == 's')
 			sock_path = optarg;
+		else if (opt == 'g')
+			sim_dir = optarg;
 		else {
-			fprintf(stderr, "usage: xs-probe [-s SOCKET] [SCRIPT]\n");
+			fprintf(stderr, "usage: xs-probe [-s SOCKET] [-g SIMDIR] "
+				"[SCRIPT]\n");
 			return 2;
 		}
 	}
@@ -436,7 +648,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < MAX_CONN; i++)
-		conns[i] = -1;
+		conns[i].fd = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), in))
 		run_line(line);

@@ -341,6 +341,7 @@ int xs_ring_plat_start(struct xs_core *c, struct xs_loop *l, struct xs_xen *x)
 	struct itimerspec its = { { 5, 0 }, { 5, 0 } };
 	int err;
 
+	memset(rp, 0, sizeof(*rp));
 	rp->loop = l;
 	rp->core = c;
 	rp->x = x;
@@ -376,12 +377,21 @@ void xs_ring_plat_attach_dom0(struct xs_core *c)
 void xs_ring_plat_stop(struct xs_core *c)
 {
 	struct ringplat *rp = &the_rp;
+	struct xs_domain *d;
 
-	(void)c;
-	if (rp->x) {
-		rp->x->ops->close(rp->x);
-		rp->x = NULL;
+	if (!rp->x)
+		return;
+	/* Domains keep their records; their rings go now. */
+	for (d = c->domains; d; d = d->next) {
+		d->plat = NULL;
+		d->conn = NULL;
 	}
-	if (rp->timer_fd > 0)
-		close(rp->timer_fd);
+	while (rp->rings)
+		ring_free(rp->rings);
+	xs_loop_del(rp->loop, rp->x->fd);
+	xs_loop_del(rp->loop, rp->timer_fd);
+	close(rp->timer_fd);
+	rp->x->ops->close(rp->x);
+	rp->x = NULL;
+	c->plat = NULL;
 }

@@ -28,3 +28,7 @@ $(eval $(call unit_test,test_xs_persist,tests/unit/xenstore/test_xs_persist.c $(
 $(eval $(call fuzz_target,fuzz_xs_wire,tests/fuzz/xenstore/fuzz_xs_wire.c xenstore/xs_wire.c xenstore/xs_path.c xenstore/xs_perms.c,$(XS_CFLAGS)))
 $(eval $(call fuzz_target,fuzz_xs_proto,tests/fuzz/xenstore/fuzz_xs_proto.c $(XS_DAEMON_CORE),$(XS_CFLAGS)))
 $(eval $(call fuzz_target,fuzz_xs_ring,tests/fuzz/xenstore/fuzz_xs_ring.c xenstore/xs_ring.c,$(XS_CFLAGS)))
+
+# Test clients and the benchmark client (linked with Debian's libxenstore).
+$(eval $(call host_prog,$(O)/xenstore/xs-libclient,tests/system/xenstore/xs-libclient.c,,-lxenstore))
+$(eval $(call host_prog,$(O)/xenstore/xs-bench,bench/xenstore/xs-bench.c,,-lxenstore -lpthread))

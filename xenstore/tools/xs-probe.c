@@ -24,6 +24,7 @@
  *   raw cN HEX...                   write raw bytes (hex) on connection N
  *   alive cN [MS]                   print "cN alive" or "cN closed"
  *   echo TEXT                       print TEXT
+ *   sh COMMAND                      run a shell command (e.g. restart the daemon)
  * Output masks values that legitimately differ between daemons: transaction
  * ids (<tx>) and directory generations (<gen>).
  *
@@ -506,6 +507,8 @@ static void run_command(const char *cmd, char *p)
 		if (cmd[4]) {
 			printf("c%d %s %u\n", n, field, *f);
 		} else {
+			if (f == &conns[n].intf->connection)
+				conns[n].inlen = 0;   /* a guest resets its side too */
 			__atomic_store_n(f, (uint32_t)v, __ATOMIC_SEQ_CST);
 			kick(&conns[n], conns[n].domid, conns[n].port);
 		}
@@ -574,6 +577,12 @@ static void run_line(char *line)
 		return;
 	if (!strncmp(p, "echo", 4) && (!p[4] || p[4] == ' ')) {
 		printf("%s\n", p[4] ? p + 5 : "");
+		return;
+	}
+	if (!strncmp(p, "sh ", 3)) {
+		fflush(stdout);
+		if (system(p + 3))
+			printf("sh: %s failed\n", p + 3);
 		return;
 	}
 	if (!strncmp(p, "sleep ", 6)) {

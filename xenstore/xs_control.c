@@ -50,11 +50,15 @@ int xs_control(struct xs_core *c, struct xs_conn *conn, const char *payload,
 	unsigned argc = xs_arg_count(payload, len), i;
 	size_t olen = 0;
 
-	(void)conn;
 	if (argc == 0 || argc > 8)
 		return -EINVAL;
 	for (i = 0; i < argc; i++)
 		argv[i] = xs_arg_nth(payload, i);
+	/* The read-only socket may look but not change the daemon. */
+	if (!conn->id.can_write &&
+	    (!strcmp(argv[0], "log") || !strcmp(argv[0], "snapshot") ||
+	     (!strcmp(argv[0], "quota") && argc == 3)))
+		return -EACCES;
 
 	if (!strcmp(argv[0], "help")) {
 		static const char help[] =

@@ -524,6 +524,13 @@ void xs_ops_dispatch(struct xs_conn *conn, const struct xsd_sockmsg *hdr)
 		reply_err(&r, EACCES);
 		return;
 	}
+	/* The read-only socket may look, not change domains. */
+	if (!conn->id.can_write &&
+	    (type == XS_INTRODUCE || type == XS_RELEASE ||
+	     type == XS_SET_TARGET || type == XS_RESUME)) {
+		reply_err(&r, EACCES);
+		return;
+	}
 	if (hdr->tx_id && type != XS_WATCH && type != XS_UNWATCH) {
 		r.t = xs_ctxn_find(conn, hdr->tx_id);
 		if (!r.t) {

@@ -32,3 +32,5 @@ $(eval $(call fuzz_target,fuzz_xs_ring,tests/fuzz/xenstore/fuzz_xs_ring.c xensto
 # Test clients and the benchmark client (linked with Debian's libxenstore).
 $(eval $(call host_prog,$(O)/xenstore/xs-libclient,tests/system/xenstore/xs-libclient.c,,-lxenstore))
 $(eval $(call host_prog,$(O)/xenstore/xs-bench,bench/xenstore/xs-bench.c,,-lxenstore -lpthread))
+
+BENCH_SCRIPTS += bench/xenstore/bench.sh

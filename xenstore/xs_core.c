@@ -11,6 +11,7 @@ int xs_core_init(struct xs_core *c, const struct xs_limits *lim)
 	memset(c, 0, sizeof(*c));
 	c->lim = *lim;
 	c->priv_domid = 0;
+	c->history_max = 100000;
 	if (xs_store_init(&c->store))
 		return ENOMEM;
 	c->wroot = calloc(1, sizeof(*c->wroot) + 1);

@@ -138,6 +138,9 @@ struct xs_core {
 	struct xs_store store;
 	struct xs_limits lim;
 	uint32_t priv_domid;          /* privileged besides dom0 */
+	/* versions kept for open snapshots before the oldest transaction is
+	 * made to fail (EAGAIN, which clients retry) */
+	uint64_t history_max;
 	struct xs_conn *conns;
 	struct xs_wnode *wroot;       /* watch trie ("/") */
 	struct xs_watch *special;     /* "@..." watches */

@@ -12,7 +12,7 @@
 #include "xs_loop.h"
 #include "xs_persist.h"
 
-unsigned xs_loop_poll_us = 100;
+unsigned xs_loop_poll_us = 50;
 
 static uint64_t mono_us(void)
 {
@@ -27,6 +27,7 @@ struct xs_loop {
 	int epfd;
 	bool stop;
 	struct xs_deferred *deferred;
+	uint64_t gap_us;       /* typical wait between turns (polling) */
 };
 
 struct xs_loop *xs_loop_new(struct xs_core *c)
@@ -117,30 +118,48 @@ int xs_loop_run_once(struct xs_loop *l, int timeout_ms)
 	return n < 0 ? -1 : n;
 }
 
+/*
+ * Waits for events. Adaptive polling: when clients have lately been coming
+ * back within xs_loop_poll_us of our last answer (a client doing one
+ * request after another), poll for about twice that gap before sleeping,
+ * which saves the wakeup on each request. When the gaps grow (idle, or a
+ * loaded machine delaying the clients) we simply sleep.
+ */
+static int loop_wait(struct xs_loop *l, struct epoll_event *evs, int max)
+{
+	uint64_t start = mono_us(), now = start;
+	int n = epoll_wait(l->epfd, evs, max, 0);
+
+	if (n == 0 && xs_loop_poll_us && l->gap_us < xs_loop_poll_us) {
+		uint64_t budget = 2 * l->gap_us + 5;
+		if (budget > xs_loop_poll_us)
+			budget = xs_loop_poll_us;
+		while (n == 0 && now - start < budget) {
+			sched_yield();   /* a client on this CPU goes first */
+			n = epoll_wait(l->epfd, evs, max, 0);
+			now = mono_us();
+		}
+	}
+	if (n == 0) {
+		n = epoll_wait(l->epfd, evs, max, -1);
+		now = mono_us();
+	}
+	if (n > 0) {
+		/* moving average of how long clients take to come back */
+		uint64_t gap = now - start;
+		if (gap > 100000)
+			gap = 100000;
+		l->gap_us = (3 * l->gap_us + gap) / 4;
+	}
+	return n;
+}
+
 int xs_loop_run(struct xs_loop *l)
 {
 	struct epoll_event evs[64];
 
-	uint64_t last_busy = 0;
-
 	while (!l->stop) {
-		int n, i;
-
-		/* Busy clients send their next request within microseconds:
-		 * polling a little before sleeping saves a wakeup per request. */
-		n = epoll_wait(l->epfd, evs, 64, 0);
-		if (n == 0 && xs_loop_poll_us) {
-			uint64_t t = mono_us();
-			while (n == 0 && t - last_busy < xs_loop_poll_us) {
-				sched_yield();   /* a client on this CPU goes first */
-				n = epoll_wait(l->epfd, evs, 64, 0);
-				t = mono_us();
-			}
-		}
-		if (n == 0)
-			n = epoll_wait(l->epfd, evs, 64, -1);
-		if (n > 0)
-			last_busy = mono_us();
+		int n = loop_wait(l, evs, 64), i;
 
 		if (n < 0) {
 			if (errno == EINTR)

@@ -49,8 +49,9 @@ static void usage(FILE *f)
 "  -A, --perm-nb N          permission entries per node\n"
 "  -M, --path-max N         path length\n"
 "  -Q, --quota NAME=N       any quota; `xenstore-control quota` lists them\n"
-"      --poll-us N          keep polling N microseconds after activity\n"
-"                           before sleeping (default 100; 0: never)\n"
+"      --poll-us N          when clients come back within N microseconds,\n"
+"                           poll for them instead of sleeping (default 50;\n"
+"                           0: never poll)\n"
 "  -H, --help               this text\n");
 }
 

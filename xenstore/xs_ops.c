@@ -565,4 +565,7 @@ void xs_ops_dispatch(struct xs_conn *conn, const struct xsd_sockmsg *hdr)
 	case XS_DIRECTORY_PART:      op_directory_part(&r); break;
 	}
 	xs_watch_flush(r.c);
+	/* An old transaction must not pin history without bound. */
+	if (r.c->store.hist_versions > r.c->history_max)
+		xs_txn_limit_history(&r.c->store, r.c->history_max);
 }

@@ -313,6 +313,7 @@ void xs_txn_commit(struct xs_store *s, struct xs_txn *t)
 	struct xs_pend *p;
 	uint64_t g;
 
+	t->closed = true;
 	txn_unlink(s, t);
 	g = ++s->gen;
 	for (p = t->pend_head; p; p = p->txn_next) {
@@ -355,7 +356,27 @@ void xs_txn_commit(struct xs_store *s, struct xs_txn *t)
 
 void xs_txn_abort(struct xs_store *s, struct xs_txn *t)
 {
+	if (t->closed)
+		return;
+	t->closed = true;
 	txn_unlink(s, t);
 	txn_release(s, t);
 	xs_store_gc(s);
+}
+
+void xs_txn_fail(struct xs_store *s, struct xs_txn *t)
+{
+	xs_txn_abort(s, t);
+	t->failed = true;
+}
+
+void xs_txn_limit_history(struct xs_store *s, uint64_t max_versions)
+{
+	while (s->hist_versions > max_versions && s->txns) {
+		struct xs_txn *t, *oldest = s->txns;
+		for (t = s->txns; t; t = t->next)
+			if (t->snap < oldest->snap)
+				oldest = t;
+		xs_txn_fail(s, oldest);
+	}
 }

@@ -66,6 +66,7 @@ struct xs_txn {
 	struct xs_owner_delta *owners;    /* net node count change per owner */
 	uint32_t nowners, owners_cap;
 	bool failed;                      /* aborted by the daemon: EAGAIN */
+	bool closed;                      /* no longer holds a snapshot */
 	bool oom;                         /* a dependency could not be kept */
 };
 
@@ -80,6 +81,11 @@ int xs_txn_validate(struct xs_store *s, struct xs_txn *t);
 void xs_txn_commit(struct xs_store *s, struct xs_txn *t);
 /* Drops everything and closes t. */
 void xs_txn_abort(struct xs_store *s, struct xs_txn *t);
+/* Ends t's snapshot early (it will only fail with EAGAIN): used when
+ * the history kept for old snapshots grows too large. */
+void xs_txn_fail(struct xs_store *s, struct xs_txn *t);
+/* Fails the oldest open transactions while history exceeds max_versions. */
+void xs_txn_limit_history(struct xs_store *s, uint64_t max_versions);
 /* Net node count change for domid in t. */
 int32_t xs_txn_owner_delta(const struct xs_txn *t, uint32_t domid);
 

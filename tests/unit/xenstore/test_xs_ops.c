@@ -462,6 +462,57 @@ static void test_directory_part(void **state)
 	free(list);
 }
 
+static void test_read_only_socket(void **state)
+{
+	struct xs_conn *rw = tc_conn(&core, 0);
+	struct xs_conn *ro = xs_conn_new(&core, 0, false, NULL, NULL, "ro");
+
+	(void)state;
+	assert_string_equal(TC(rw, XS_WRITE, 0, "/r/x\0v"), "WRITE:OK|");
+	assert_string_equal(TC(ro, XS_READ, 0, "/r/x\0"), "READ:v");
+	assert_string_equal(TC(ro, XS_WRITE, 0, "/r/x\0w"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_WRITE, 0, "/r/new\0w"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_MKDIR, 0, "/r/new\0"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_RM, 0, "/r\0"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_SET_PERMS, 0, "/r\0n0\0"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_INTRODUCE, 0, "5\0001\0002\0"), "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_CONTROL, 0, "quota\0nodes\0001\0"),
+			    "ERROR:EACCES|");
+	assert_string_equal(TC(ro, XS_CONTROL, 0, "check\0"), "CONTROL:OK|");
+	assert_string_equal(TC(ro, XS_WATCH, 0, "/r\0t\0"), "WATCH:OK|");
+}
+
+static void test_history_bound(void **state)
+{
+	struct xs_conn *a = tc_conn(&core, 0), *b = tc_conn(&core, 0);
+	uint32_t t;
+	int i;
+
+	(void)state;
+	core.history_max = 500;
+	assert_string_equal(TC(a, XS_WRITE, 0, "/h\0000"), "WRITE:OK|");
+	for (i = 0; i < 2000; i++) {
+		char buf[32];
+		int len = snprintf(buf, sizeof(buf), "/h/k%d%cv", i, 0) + 1;
+		tc_req(b, XS_WRITE, 0, buf, len, NULL, 0);
+	}
+	/* a transaction left open while others change many nodes: each
+	 * change keeps the version the snapshot sees */
+	t = atoi(TC(a, XS_TRANSACTION_START, 0, "\0") + 10);
+	assert_string_equal(TC(a, XS_READ, t, "/h\0"), "READ:0");
+	for (i = 0; i < 2000; i++) {
+		char buf[32];
+		int len = snprintf(buf, sizeof(buf), "/h/k%d%cw", i, 0) + 1;
+		tc_req(b, XS_WRITE, 0, buf, len, NULL, 0);
+	}
+	assert_true(core.store.hist_versions <= 500);
+	/* the old transaction fails instead, and can be retried */
+	assert_string_equal(TC(a, XS_READ, t, "/h\0"), "ERROR:EAGAIN|");
+	assert_string_equal(TC(a, XS_TRANSACTION_END, t, "T\0"), "ERROR:EAGAIN|");
+	assert_int_equal(a->ntxns, 0);
+	assert_int_equal(core.store.hist_versions, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +526,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_part, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_bound, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,7 +156,7 @@ void xs_op_txn_end(struct xs_conn *conn, const struct xsd_sockmsg *hdr,
 	}
 	/* A transaction that changed nothing saw one consistent snapshot:
 	 * it succeeds whatever happened since (as in oxenstored). */
-	err = t->st.npend ? xs_txn_validate(&c->store, &t->st) : 0;
+	err = t->st.npend || t->st.failed ? xs_txn_validate(&c->store, &t->st) : 0;
 	if (!err && !quota_ok(c, conn, t))
 		err = ENOSPC;
 	if (err) {

@@ -128,16 +128,18 @@ int xs_loop_run_once(struct xs_loop *l, int timeout_ms)
 static int loop_wait(struct xs_loop *l, struct epoll_event *evs, int max)
 {
 	uint64_t start = mono_us(), now = start;
-	int n = epoll_wait(l->epfd, evs, max, 0);
+	int n = 0;
 
-	if (n == 0 && xs_loop_poll_us && l->gap_us < xs_loop_poll_us) {
+	if (xs_loop_poll_us && l->gap_us < xs_loop_poll_us) {
 		uint64_t budget = 2 * l->gap_us + 5;
 		if (budget > xs_loop_poll_us)
 			budget = xs_loop_poll_us;
-		while (n == 0 && now - start < budget) {
-			sched_yield();   /* a client on this CPU goes first */
+		for (;;) {
 			n = epoll_wait(l->epfd, evs, max, 0);
 			now = mono_us();
+			if (n || now - start >= budget)
+				break;
+			sched_yield();   /* a client on this CPU goes first */
 		}
 	}
 	if (n == 0) {

@@ -83,7 +83,8 @@ struct xs_conn_ops {
 	void (*shutdown)(struct xs_conn *c);
 };
 
-#define XS_IN_CAP (3 * (16 + 4096))
+/* room for a whole message plus the start of the next */
+#define XS_IN_CAP (2 * (16 + 4096))
 
 struct xs_conn {
 	struct xs_conn *next, *prev;

@@ -340,7 +340,10 @@ int xs_persist_snapshot(struct xs_core *c)
 	}
 out:
 	free(pending);
-	p->blen = 0;
+	/* a snapshot needs a big buffer; a turn's records a small one */
+	free(p->batch);
+	p->batch = NULL;
+	p->bcap = p->blen = 0;
 	if (s.err) {
 		unlink(p->tmp_path);
 		xs_err("persistence: snapshot %s: %s", p->path, strerror(s.err));

@@ -236,5 +236,7 @@ struct xs_xen *xs_xen_linux_open(int *err)
 	else
 		xs_warn("cannot bind VIRQ_DOM_EXC: domain deaths go unnoticed");
 	lx->x.fd = xenevtchn_fd(lx->xce);
+	/* We drain pending ports until none is left: reads must not block. */
+	fcntl(lx->x.fd, F_SETFL, fcntl(lx->x.fd, F_GETFL) | O_NONBLOCK);
 	return &lx->x;
 }

@@ -221,6 +221,9 @@ static int rp_connect(void *ctx, struct xs_core *c, struct xs_domain *d)
 	rc->next = rp->rings;
 	rp->rings = rc;
 	xs_ring_server_init(rc->intf);
+	/* Tell the domain we are here: Linux's dom0 only probes its xenbus
+	 * devices once the store first signals it. */
+	ring_notify(rc);
 	/* The guest may have written requests before it was introduced:
 	 * look at the end of this turn (not now, inside another request). */
 	xs_loop_defer(rp->loop, &rc->flush);

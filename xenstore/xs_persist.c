@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,12 +16,18 @@
 #define FRAME_HDR 12u
 #define FRAME_MAX (64u << 20)
 #define SNAP_CHUNK (1u << 20)
+#define WAL_CAP (8u << 20)
 
 enum { R_NODE = 1, R_DEL, R_DOMAIN, R_RELEASE, R_WATCH, R_UNWATCH };
 
 struct xs_persist {
 	char *path, *wal_path, *tmp_path;
 	int wal_fd;
+	/* The log is a shared file mapping: appending is a memcpy, and what
+	 * is copied survives a crash of the process (it is the file's page
+	 * cache). No system call per turn. */
+	char *wal_map;
+	size_t wal_cap, wal_dropped;
 	size_t wal_size, snap_size;
 	char *batch;                /* frame being built: header + records */
 	size_t blen, bcap;
@@ -240,25 +247,54 @@ static size_t seal(struct xs_persist *p)
 	return p->blen;
 }
 
+/* (Re)creates an empty log file of wal_cap bytes and maps it. */
+static int wal_reset(struct xs_persist *p)
+{
+	if (p->wal_map)
+		munmap(p->wal_map, p->wal_cap);
+	p->wal_map = NULL;
+	p->wal_size = p->wal_dropped = 0;
+	if (ftruncate(p->wal_fd, 0) || ftruncate(p->wal_fd, p->wal_cap))
+		return errno;
+	p->wal_map = mmap(NULL, p->wal_cap, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  p->wal_fd, 0);
+	if (p->wal_map == MAP_FAILED) {
+		p->wal_map = NULL;
+		return errno;
+	}
+	return 0;
+}
+
 int xs_persist_flush(struct xs_core *c)
 {
 	struct xs_persist *p = c->persist;
-	int err;
+	uint32_t magic = FRAME_MAGIC;
 
 	if (!p || !p->blen || p->broken)
 		return 0;
 	seal(p);
-	err = write_all(p->wal_fd, p->batch, p->blen);
-	if (err) {
-		xs_err("persistence: writing %s: %s; the store is no longer saved",
-		       p->wal_path, strerror(err));
-		p->broken = true;
-		return err;
+	if (!p->wal_map || p->wal_size + p->blen > p->wal_cap ||
+	    (p->wal_size > (4u << 20) && p->wal_size > 2 * p->snap_size)) {
+		/* Full (or outgrown the snapshot): the snapshot takes this
+		 * turn's changes too, and the log starts again. */
+		if (p->blen * 2 > p->wal_cap)
+			p->wal_cap = p->blen * 2;
+		return xs_persist_snapshot(c);
 	}
+	/* The frame's magic goes last: a crash in between leaves a frame
+	 * replay does not accept. */
+	memcpy(p->wal_map + p->wal_size + 4, p->batch + 4, p->blen - 4);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(p->wal_map + p->wal_size, &magic, 4);
 	p->wal_size += p->blen;
 	p->blen = 0;
-	if (p->wal_size > (4u << 20) && p->wal_size > 2 * p->snap_size)
-		xs_persist_snapshot(c);
+	/* Written pages stay in the file; they need not count as ours. */
+	if (p->wal_size - p->wal_dropped >= (256u << 10)) {
+		size_t end = p->wal_size & ~(size_t)4095;
+		madvise(p->wal_map + p->wal_dropped, end - p->wal_dropped,
+			MADV_DONTNEED);
+		p->wal_dropped = end;
+	}
 	return 0;
 }
 
@@ -333,11 +369,8 @@ int xs_persist_snapshot(struct xs_core *c)
 		s.err = errno;
 	if (!s.err && rename(p->tmp_path, p->path))
 		s.err = errno;
-	if (!s.err) {
-		if (ftruncate(p->wal_fd, 0) || lseek(p->wal_fd, 0, SEEK_SET) < 0)
-			s.err = errno;
-		p->wal_size = 0;
-	}
+	if (!s.err)
+		s.err = wal_reset(p);
 out:
 	free(pending);
 	/* a snapshot needs a big buffer; a turn's records a small one */
@@ -565,6 +598,13 @@ static size_t replay_file(struct replay *r, const char *path, bool *bad)
 		}
 		good += FRAME_HDR + len;
 	}
+	{
+		size_t z = good;
+		while (z < (size_t)st.st_size && !buf[z])
+			z++;
+		if (z == (size_t)st.st_size)   /* unused room of the log */
+			good = z;
+	}
 	if (good != (size_t)st.st_size) {
 		*bad = true;
 		xs_warn("persistence: %s: ignoring %zu bytes after the last "
@@ -594,8 +634,8 @@ struct xs_persist *xs_persist_open(const char *path, int *err)
 	}
 	snprintf(p->wal_path, n + 5, "%s.wal", path);
 	snprintf(p->tmp_path, n + 5, "%s.tmp", path);
-	p->wal_fd = open(p->wal_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-			 0600);
+	p->wal_fd = open(p->wal_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	p->wal_cap = WAL_CAP;
 	if (p->wal_fd < 0) {
 		*err = errno;
 		goto fail;
@@ -613,6 +653,8 @@ void xs_persist_close(struct xs_persist *p)
 {
 	if (!p)
 		return;
+	if (p->wal_map)
+		munmap(p->wal_map, p->wal_cap);
 	close(p->wal_fd);
 	free(p->batch);
 	free(p->path);

@@ -3,11 +3,13 @@
  * next to it. Every committed change (node written or deleted, domain
  * introduced or released, watch of a domain connection added or removed)
  * becomes a record; the records of one turn of the event loop go to the
- * log in one checksummed frame, written before any reply of that turn is
- * sent. On start the snapshot and then the log are replayed, frame by
- * frame, stopping at the first torn or corrupt frame; then a new snapshot
- * is written and the log restarts empty. The log is compacted into a new
- * snapshot whenever it outgrows the snapshot.
+ * log in one checksummed frame, before any reply of that turn is sent.
+ * The log is a preallocated file mapped shared, so appending a frame is
+ * a copy, not a system call, and survives the process being killed (it
+ * is the file's page cache). On start the snapshot and then the log are
+ * replayed, frame by frame, stopping at the first torn or corrupt frame;
+ * then a new snapshot is written and the log restarts empty. The log is
+ * folded into a new snapshot when it is full or outgrows the snapshot.
  */
 #ifndef XS_PERSIST_H
 #define XS_PERSIST_H

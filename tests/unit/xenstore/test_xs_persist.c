@@ -64,6 +64,20 @@ static off_t file_size(const char *path)
 	return stat(path, &st) ? -1 : st.st_size;
 }
 
+/* The log is a preallocated file: empty means no frame at its start. */
+static uint32_t wal_first_word(const char *path)
+{
+	uint32_t w = 0xffffffffu;
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, &w, 4) != 4)
+			w = 0xffffffffu;
+		close(fd);
+	}
+	return w;
+}
+
 static void test_restart(void **state)
 {
 	static struct xs_core c;
@@ -108,7 +122,7 @@ static void test_restart(void **state)
 	/* restart: everything is back, except socket clients' watches */
 	start(&c, &p, &restored);
 	assert_true(restored);
-	assert_int_equal(file_size(wal), 0);   /* compacted into the snapshot */
+	assert_int_equal(wal_first_word(wal), 0);   /* folded into the snapshot */
 	d0 = tc_conn(&c, 0);
 	assert_string_equal(TC(d0, XS_READ, 0, "/a/b\0"), "READ:hello");
 	assert_string_equal(TC(d0, XS_READ, 0, "/a/long\0"),
@@ -150,7 +164,7 @@ static void test_restart(void **state)
 		if (i % 100 == 0)
 			xs_persist_flush(&c);
 	}
-	assert_true(file_size(wal) < (8 << 20));
+	assert_true(file_size(wal) <= (8 << 20));   /* never grows: compacted */
 	stop(&c, p);
 	start(&c, &p, &restored);
 	d0 = tc_conn(&c, 0);

@@ -289,7 +289,7 @@ int xs_persist_flush(struct xs_core *c)
 	p->wal_size += p->blen;
 	p->blen = 0;
 	/* Written pages stay in the file; they need not count as ours. */
-	if (p->wal_size - p->wal_dropped >= (256u << 10)) {
+	if (p->wal_size - p->wal_dropped >= (64u << 10)) {
 		size_t end = p->wal_size & ~(size_t)4095;
 		madvise(p->wal_map + p->wal_dropped, end - p->wal_dropped,
 			MADV_DONTNEED);

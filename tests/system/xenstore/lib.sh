@@ -5,6 +5,7 @@ set -u
 PVISOR_ROOT=${PVISOR_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 PVISOR_BUILD=${PVISOR_BUILD:-$PVISOR_ROOT/build}
 PVISOR_TEST_TMP=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-xs.XXXXXX)}
+mkdir -p "$PVISOR_TEST_TMP"
 PVSTORED=$PVISOR_BUILD/pvstored
 XS_TOOLS=$PVISOR_BUILD/xenstore
 XS_TESTS=$PVISOR_ROOT/tests/system/xenstore

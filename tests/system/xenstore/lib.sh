@@ -97,11 +97,14 @@ ox_stop() {
 find_xenstore_control() {
 	local b
 	for b in "$OX_ROOT"/usr/lib/xen-*/bin/xenstore-control \
+		 "$XS_TOOLS"/xen-utils/usr/lib/xen-*/bin/xenstore-control \
 		 /usr/lib/xen-*/bin/xenstore-control; do
 		[ -x "$b" ] && { echo "$b"; return 0; }
 	done
-	"$PVISOR_ROOT/scripts/fetch-deb.sh" xen-utils-4.17 "$OX_ROOT" >/dev/null 2>&1 || return 1
-	for b in "$OX_ROOT"/usr/lib/xen-*/bin/xenstore-control; do
+	# (its own directory: the conformance test may be unpacking OX_ROOT)
+	"$PVISOR_ROOT/scripts/fetch-deb.sh" xen-utils-4.17 "$XS_TOOLS/xen-utils" \
+		>/dev/null 2>&1 || return 1
+	for b in "$XS_TOOLS"/xen-utils/usr/lib/xen-*/bin/xenstore-control; do
 		[ -x "$b" ] && { echo "$b"; return 0; }
 	done
 	return 1

@@ -29,16 +29,15 @@ static void val_free(struct xs_node *n)
 	n->vlen = 0;
 }
 
-/* Sets the committed value; buf was preallocated when vlen > inline. */
-static void val_take(struct xs_node *n, const char *val, uint32_t vlen,
+/* Sets the committed value from a copy made before the old one went
+ * (the new value may be the old one: a change of permissions only). */
+static void val_take(struct xs_node *n, const char *copy, uint32_t vlen,
 		     char *buf)
 {
-	if (vlen > XS_VAL_INLINE) {
-		memcpy(buf, val, vlen);
+	if (vlen > XS_VAL_INLINE)
 		n->v.ptr = buf;
-	} else if (vlen) {
-		memcpy(n->v.inl, val, vlen);
-	}
+	else if (vlen)
+		memcpy(n->v.inl, copy, vlen);
 	n->vlen = vlen;
 }
 
@@ -356,11 +355,17 @@ int xs_store_commit_node(struct xs_store *s, struct xs_node *n,
 	bool keep = (was || (n->ext && n->ext->hist)) && s->ntxns &&
 		    s->max_snap >= n->gen;
 	struct xs_ver *hv = NULL;
-	char *buf = NULL, *oldval = NULL;
+	char *buf = NULL, *oldval = NULL, small[XS_VAL_INLINE];
 
-	/* Allocate everything first: failure leaves the node untouched. */
-	if (now && vlen > XS_VAL_INLINE && !(buf = malloc(vlen)))
-		goto nomem;
+	/* Allocate everything first: failure leaves the node untouched. The
+	 * new value is copied at once, since it may be the node's own. */
+	if (now && vlen > XS_VAL_INLINE) {
+		if (!(buf = malloc(vlen)))
+			goto nomem;
+		memcpy(buf, val, vlen);
+	} else if (now && vlen) {
+		memcpy(small, val, vlen);
+	}
 	if (keep) {
 		if (!n->ext && !(n->ext = calloc(1, sizeof(*n->ext))))
 			goto nomem;
@@ -397,7 +402,7 @@ int xs_store_commit_node(struct xs_store *s, struct xs_node *n,
 	n->perms = perms;
 	if (now) {
 		owner_add(s, xs_permset_owner(perms), 1);
-		val_take(n, val, vlen, buf);
+		val_take(n, small, vlen, buf);
 	}
 	n->gen = g;
 	if (s->hook)

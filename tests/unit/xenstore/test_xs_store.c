@@ -108,6 +108,40 @@ static void test_write_read(void **state)
 	assert_int_equal(s->nnodes, 4);
 }
 
+/* Regression (found by fuzz_xs_proto): changing only the permissions of
+ * a node whose value is not stored inline read the freed old value. */
+static void test_perms_keep_long_value(void **state)
+{
+	struct xs_store *s = *state;
+	struct xs_txn t;
+	char buf[64];
+
+	assert_int_equal(xs_w(s, NULL, &xs_dom0, "/p", "a value of some length"), 0);
+	assert_int_equal(xs_w(s, NULL, &xs_dom0, "/q", "short"), 0);
+	assert_int_equal(set_perms(s, NULL, &xs_dom0, "/p", "n5,r6"), 0);
+	assert_int_equal(set_perms(s, NULL, &xs_dom0, "/q", "n5,r6"), 0);
+	assert_int_equal(xs_r(s, NULL, &xs_dom0, "/p", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a value of some length");
+	assert_int_equal(xs_r(s, NULL, &xs_dom0, "/q", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "short");
+	/* the same with a snapshot holding the old version, and in a txn */
+	xs_txn_begin(s, &t);
+	assert_int_equal(set_perms(s, NULL, &xs_dom0, "/p", "n7"), 0);
+	assert_int_equal(xs_r(s, &t, &xs_dom0, "/p", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a value of some length");
+	assert_string_equal(get_perms(s, "/p"), "n7");
+	assert_int_equal(set_perms(s, &t, &xs_dom0, "/p", "n8"), 0);
+	assert_int_equal(xs_txn_validate(s, &t), EAGAIN);
+	xs_txn_abort(s, &t);
+	xs_txn_begin(s, &t);
+	assert_int_equal(set_perms(s, &t, &xs_dom0, "/p", "n9"), 0);
+	assert_int_equal(xs_txn_validate(s, &t), 0);
+	xs_txn_commit(s, &t);
+	assert_int_equal(xs_r(s, NULL, &xs_dom0, "/p", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a value of some length");
+	assert_string_equal(get_perms(s, "/p"), "n9");
+}
+
 static void test_directory_sorted(void **state)
 {
 	struct xs_store *s = *state;
@@ -495,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_perms_parse_format),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_sorted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perms_keep_long_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),

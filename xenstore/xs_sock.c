@@ -1,0 +1,269 @@
+/*
+ * Unix socket transport: each accepted client is a dom0-privileged
+ * connection (read-only on the read-only socket). Reads are bulk and
+ * non-blocking; output is sent at the end of the loop turn; a client that
+ * does not read its replies is throttled (we stop reading from it), and
+ * one that sends garbage is disconnected.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xs_core.h"
+#include "xs_log.h"
+#include "xs_loop.h"
+
+struct listener {
+	struct xs_handler h;
+	struct xs_loop *loop;
+	struct xs_core *core;
+	int fd;
+	bool can_write;
+	struct listener *next;
+};
+
+struct sockconn {
+	struct xs_handler h;
+	struct xs_deferred flush;
+	struct xs_loop *loop;
+	struct xs_conn *conn;
+	int fd;
+	uint32_t events;       /* registered epoll events */
+	bool closing;
+};
+
+static struct listener *listeners;
+static unsigned next_id;
+
+static void sock_close(struct sockconn *s)
+{
+	xs_loop_del(s->loop, s->fd);
+	close(s->fd);
+	xs_conn_free(s->conn);
+	free(s);
+}
+
+static void sock_update_events(struct sockconn *s)
+{
+	uint32_t ev = 0;
+
+	if (!s->conn->dead && !xs_conn_throttled(s->conn))
+		ev |= EPOLLIN;
+	if (xs_outq_len(&s->conn->out))
+		ev |= EPOLLOUT;
+	if (ev != s->events) {
+		xs_loop_mod(s->loop, s->fd, ev, &s->h);
+		s->events = ev;
+	}
+}
+
+/* Sends what is queued; returns false if the connection went away. */
+static bool sock_send(struct sockconn *s)
+{
+	while (xs_outq_len(&s->conn->out)) {
+		ssize_t w = send(s->fd, xs_outq_data(&s->conn->out),
+				 xs_outq_len(&s->conn->out), MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			xs_debug("%s: send: %s", s->conn->label, strerror(errno));
+			sock_close(s);
+			return false;
+		}
+		xs_conn_sent(s->conn, w);
+	}
+	return true;
+}
+
+static void sock_flush(struct xs_deferred *d)
+{
+	struct sockconn *s = (struct sockconn *)((char *)d -
+						 offsetof(struct sockconn, flush));
+
+	if (!sock_send(s))
+		return;
+	if (s->closing) {
+		sock_close(s);
+		return;
+	}
+	sock_update_events(s);
+}
+
+static void sock_kick(struct xs_conn *conn)
+{
+	struct sockconn *s = conn->priv;
+
+	xs_loop_defer(s->loop, &s->flush);
+}
+
+static void sock_shutdown(struct xs_conn *conn)
+{
+	struct sockconn *s = conn->priv;
+
+	s->closing = true;
+	xs_loop_defer(s->loop, &s->flush);
+}
+
+static const struct xs_conn_ops sock_ops = { sock_kick, sock_shutdown };
+
+static void sock_ready(struct xs_handler *h, uint32_t events)
+{
+	struct sockconn *s = (struct sockconn *)h;
+	int rounds = 4;   /* fairness: others get a turn too */
+
+	if (s->closing)
+		return;
+	if (events & EPOLLOUT)
+		xs_loop_defer(s->loop, &s->flush);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	while (rounds--) {
+		size_t room;
+		char *buf = xs_conn_in_space(s->conn, &room);
+		ssize_t r;
+
+		if (!buf)
+			break;
+		r = read(s->fd, buf, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0) {
+			/* Peer is gone: answer nothing more, close after
+			 * trying to send what is queued. */
+			s->closing = true;
+			xs_loop_defer(s->loop, &s->flush);
+			return;
+		}
+		xs_conn_received(s->conn, r);
+		if (s->closing || s->conn->dead)
+			break;
+		if ((size_t)r < room)
+			break;
+	}
+	xs_loop_defer(s->loop, &s->flush);
+}
+
+static void listener_ready(struct xs_handler *h, uint32_t events)
+{
+	struct listener *ls = (struct listener *)h;
+	int i;
+
+	(void)events;
+	for (i = 0; i < 16; i++) {
+		struct sockconn *s;
+		char label[24];
+		int fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				xs_warn("accept: %s", strerror(errno));
+			return;
+		}
+		s = calloc(1, sizeof(*s));
+		snprintf(label, sizeof(label), "sock%u%s", ++next_id,
+			 ls->can_write ? "" : "ro");
+		if (!s || !(s->conn = xs_conn_new(ls->core, 0, ls->can_write,
+						 &sock_ops, s, label))) {
+			xs_err("out of memory for a new connection");
+			free(s);
+			close(fd);
+			continue;
+		}
+		s->h.ready = sock_ready;
+		s->flush.run = sock_flush;
+		s->loop = ls->loop;
+		s->fd = fd;
+		s->events = EPOLLIN;
+		if (xs_loop_add(ls->loop, fd, EPOLLIN, &s->h)) {
+			xs_conn_free(s->conn);
+			close(fd);
+			free(s);
+		}
+	}
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i < n; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return errno;
+		buf[i] = '/';
+	}
+	return 0;
+}
+
+int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,
+		   unsigned mode)
+{
+	struct listener *ls;
+	struct sockaddr_un sa;
+	int err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ENAMETOOLONG;
+	if ((err = mkdir_parents(path)))
+		return err;
+	ls = calloc(1, sizeof(*ls));
+	if (!ls)
+		return ENOMEM;
+	ls->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ls->fd < 0) {
+		err = errno;
+		free(ls);
+		return err;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	if (bind(ls->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    chmod(path, mode) || listen(ls->fd, 128)) {
+		err = errno;
+		close(ls->fd);
+		free(ls);
+		return err;
+	}
+	ls->h.ready = listener_ready;
+	ls->loop = l;
+	ls->core = xs_loop_core(l);
+	ls->can_write = can_write;
+	if ((err = xs_loop_add(l, ls->fd, EPOLLIN, &ls->h))) {
+		close(ls->fd);
+		free(ls);
+		return err;
+	}
+	ls->next = listeners;
+	listeners = ls;
+	return 0;
+}
+
+void xs_sock_shutdown_all(struct xs_loop *l)
+{
+	while (listeners) {
+		struct listener *ls = listeners;
+		listeners = ls->next;
+		xs_loop_del(l, ls->fd);
+		close(ls->fd);
+		free(ls);
+	}
+}

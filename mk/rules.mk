@@ -16,7 +16,8 @@ UNIT_TESTS += $(O)/tests/unit/$(1)
 $(O)/tests/unit/$(1): $(2) $(AUTOCONF)
 	@mkdir -p $$(dir $$@)
 	@echo "  UNIT    $$@"
-	$$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $(3) -MMD -MP -MF $$@.d -o $$@ $(2) tests/unit/host_compat.c -lcmocka
+	$$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $(3) -MM -MP -MT $$@ $(2) > $$@.d
+	$$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $(3) -o $$@ $(2) tests/unit/host_compat.c -lcmocka
 -include $(O)/tests/unit/$(1).d
 endef
 
@@ -27,7 +28,8 @@ FUZZ_TARGETS += $(O)/tests/fuzz/$(1)
 $(O)/tests/fuzz/$(1): $(2) $(AUTOCONF)
 	@mkdir -p $$(dir $$@)
 	@echo "  FUZZ    $$@"
-	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $(3) -MMD -MP -MF $$@.d -o $$@ $(2) tests/unit/host_compat.c
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $(3) -MM -MP -MT $$@ $(2) > $$@.d
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $(3) -o $$@ $(2) tests/unit/host_compat.c
 -include $(O)/tests/fuzz/$(1).d
 endef
 
@@ -37,6 +39,7 @@ ALL_TARGETS += $(1)
 $(1): $(2) $(AUTOCONF)
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
-	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $(3) -MMD -MP -MF $$@.d -o $$@ $(2) $(4)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $(3) -MM -MP -MT $$@ $(filter %.c,$(2)) > $$@.d
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $(3) -o $$@ $(2) $(4)
 -include $(1).d
 endef

@@ -6,7 +6,7 @@ HV_GCC_INC := $(shell $(CC) -print-file-name=include)
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-address-of-packed-member \
   -ffreestanding -nostdinc -isystem $(HV_GCC_INC) \
   -Ihypervisor/include -Ihypervisor/include/libc -I$(O)/include -I$(HV_O)/xen-include \
-  -include $(AUTOCONF) $(XEN_ABI_DEFS) \
+  -include hypervisor/include/pvisor/visibility.h -include $(AUTOCONF) $(XEN_ABI_DEFS) \
   -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
   -fcf-protection=none -fno-strict-aliasing -fno-common -mpreferred-stack-boundary=3
@@ -15,8 +15,9 @@ HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
   --build-id=none --no-warn-rwx-segments
 
 # Sources: one concept per file (see hypervisor/README.md for the map).
-HV_SRCS := $(filter-out %.lds.S,$(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S \
-                      hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c))
+HV_SRCS := $(filter-out %.lds.S,$(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S hypervisor/arch/x86/pv/*.c \
+                      hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c \
+                      hypervisor/common/mm/*.c hypervisor/common/decompress/*.c))
 HV_OBJS := $(patsubst hypervisor/%,$(HV_O)/%.o,$(HV_SRCS))
 
 # The Xen public headers appear as <xen/...> through a private include dir
@@ -70,3 +71,4 @@ $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c hypervisor/co
 $(eval $(call unit_test,test_rangeset,tests/unit/test_rangeset.c hypervisor/common/rangeset.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/buddy.c))
 $(eval $(call unit_test,test_acpi_tables,tests/unit/test_acpi_tables.c hypervisor/common/acpi_tables.c))
+$(eval $(call unit_test,test_pv_elf,tests/unit/test_pv_elf.c hypervisor/common/pv_elf.c))

@@ -16,6 +16,8 @@
 #include <pvisor/smp.h>
 #include <pvisor/time.h>
 #include <pvisor/version.h>
+#include <pvisor/pv.h>
+#include <pvisor/pv_mm.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <string.h>
@@ -29,6 +31,11 @@ static const void *boot_map(u64 pa, size_t len, void *ctx)
 {
     (void)ctx;
     return direct_map_covers(pa, len) ? __va(pa) : NULL;
+}
+
+const char *hv_cmdline(void)
+{
+    return boot_info.cmdline;
 }
 
 static void unknown_param(const char *name, const char *value)
@@ -80,12 +87,16 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
     apic_setup_local();
     smp_ipi_init();
     timers_init_cpu(0);
+    sched_init_cpu(0);
+    syscall_init_cpu(0, cpu0_stack);
     time_init();
     local_irq_enable();
     smp_boot_cpus();
 
     selftests_run();
     debug_fault_maybe();
+    m2p_init();
+    pv_mm_init();
 
     if (!boot_info.nr_mods) {
         printk("No dom0 kernel module given: nothing to run.\n");

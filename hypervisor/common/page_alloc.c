@@ -144,6 +144,25 @@ long alloc_domheap_pages(unsigned int order, u32 domid)
     return mfn;
 }
 
+/* Frames for dom0's initial memory: no scrub. Boot-time leftovers are not
+ * another domain's data, and dom0 is the trusted control domain; every
+ * later allocation for a domain is scrubbed. */
+long alloc_domheap_pages_noscrub(unsigned int order, u32 domid)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    s64 mfn = buddy_alloc(&heap, order);
+    spin_unlock_irqrestore(&heap_lock, flags);
+
+    if (mfn < 0)
+        return -1;
+    for (u64 i = 0; i < (1ull << order); i++) {
+        struct frame *f = &frame_table[mfn + i];
+        f->state = FRAME_DOMAIN;
+        f->owner = domid;
+    }
+    return mfn;
+}
+
 void free_domheap_pages(unsigned long mfn, unsigned int order)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
@@ -198,4 +217,49 @@ int page_alloc_selftest(void)
     rc = buddy_check(&heap);
     spin_unlock_irqrestore(&heap_lock, flags);
     return rc;
+}
+
+void *alloc_xenheap_contig(unsigned long npages)
+{
+    unsigned int order = 0;
+    unsigned long flags;
+    s64 mfn;
+
+    while ((1ul << order) < npages)
+        order++;
+    if (order > BUDDY_MAX_ORDER)
+        return NULL;
+    flags = spin_lock_irqsave(&heap_lock);
+    mfn = buddy_alloc(&heap, order);
+    if (mfn >= 0) {
+        /* give back the tail beyond npages, largest aligned pieces first */
+        unsigned long m = mfn + npages, end = mfn + (1ul << order);
+        while (m < end) {
+            unsigned int o = 0;
+            while (o < BUDDY_MAX_ORDER && !(m & (1ul << o)) && m + (2ul << o) <= end)
+                o++;
+            for (u64 i = 0; i < (1ull << o); i++)
+                frame_table[m + i].order = 0;
+            frame_table[m].order = (u8)o;
+            buddy_free(&heap, m, o);
+            m += 1ul << o;
+        }
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return mfn < 0 ? NULL : mfn_to_virt(mfn);
+}
+
+void free_xenheap_contig(void *va, unsigned long npages)
+{
+    unsigned long mfn = virt_to_mfn(va), end = mfn + npages;
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+
+    while (mfn < end) {
+        unsigned int o = 0;
+        while (o < BUDDY_MAX_ORDER && !(mfn & (1ul << o)) && mfn + (2ul << o) <= end)
+            o++;
+        buddy_free(&heap, mfn, o);
+        mfn += 1ul << o;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
 }

@@ -65,10 +65,75 @@ trap_stubs:
 trap_common:
     cld
     SAVE_ALL
-    /* Frame pointer chain for backtraces: point %rbp at a fake frame made
-     * of the interrupted rbp/rip so the unwinder walks through the trap. */
+    xor     %ebp, %ebp              /* backtraces stop at the trap frame */
     mov     %rsp, %rdi
     call    do_trap
-    RESTORE_ALL
+    /* From a guest (CPL 3, and not on an IST stack): the exit path handles
+     * softirqs, scheduling and event delivery before returning. */
+    testb   $3, REGS_cs(%rsp)
+    jz      1f
+    cmpl    $2, REGS_entry_vector(%rsp)        /* NMI: IST stack */
+    je      1f
+    cmpl    $8, REGS_entry_vector(%rsp)        /* #DF: IST stack */
+    je      1f
+    cmpl    $18, REGS_entry_vector(%rsp)       /* #MC: IST stack */
+    je      1f
+    jmp     ret_to_guest
+1:  RESTORE_ALL
     add     $8, %rsp
     iretq
+
+/*
+ * Return to the guest whose registers are in this CPU's cpu_info (%rsp
+ * points at them). pv_exit_to_guest() runs softirqs, may switch vCPUs
+ * (which resets the stack and comes back here) and applies any pending
+ * bounce; it returns with interrupts disabled.
+ */
+    .globl ret_to_guest
+ret_to_guest:
+    mov     %rsp, %rdi
+    call    pv_exit_to_guest
+    RESTORE_ALL
+    add     $8, %rsp
+.Liret_to_guest:
+    iretq
+    .pushsection .ex_table, "a"
+    .balign 8
+    .quad .Liret_to_guest - .
+    .quad .Liret_fault - .
+    .popsection
+
+/* The frame the guest asked to return to does not load (bad selector,
+ * non-canonical RIP): the guest's registers are live, the frame is intact
+ * above %rsp. Rebuild cpu_regs and let the guest see a #GP. */
+.Liret_fault:
+    pushq   $0
+    movl    $13, 4(%rsp)
+    SAVE_ALL
+    mov     %rsp, %rdi
+    call    pv_iret_fault
+    jmp     ret_to_guest
+
+/* reset_stack_and_jump(fn): abandon the current call chain. */
+    .globl reset_stack_and_jump_asm
+reset_stack_and_jump_asm:
+    mov     %rdi, %rsp
+    jmp     *%rsi
+
+/*
+ * SYSCALL from a guest lands in a per-CPU stub (syscall_stub.c) that
+ * switches to this CPU's stack and pushes an interrupt-style frame; here we
+ * complete struct cpu_regs and dispatch: a hypercall when the vCPU is in
+ * guest-kernel mode, a bounce to the guest kernel's syscall callback when
+ * it is in guest-user mode.
+ */
+    .globl syscall_common
+syscall_common:
+    pushq   $0
+    movl    $0x100, 4(%rsp)         /* entry_vector 0x100: SYSCALL */
+    cld
+    SAVE_ALL
+    xor     %ebp, %ebp
+    mov     %rsp, %rdi
+    call    pv_syscall
+    jmp     ret_to_guest

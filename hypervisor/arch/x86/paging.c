@@ -15,6 +15,7 @@ extern char _start[], _end[];
 
 pte_t *idle_pg_table;
 static struct rangeset mapped;         /* physical ranges the direct map covers */
+static struct rangeset ram_ranges;     /* what the firmware calls RAM or ACPI */
 static struct rangeset *early_pool;    /* boot allocator while building tables */
 static DEFINE_SPINLOCK(vmap_lock);
 static unsigned long vmap_next = VMAP_VIRT_START;
@@ -94,6 +95,7 @@ void paging_init(const struct boot_info *bi, struct rangeset *pool, u64 max_pa)
     /* The direct map: every range the firmware lists, rounded out to 2 MiB;
      * RAM and ACPI ranges cached, other reserved ranges uncached. */
     rangeset_init(&mapped);
+    rangeset_init(&ram_ranges);
     for (unsigned i = 0; i < bi->nr_mem; i++) {
         const struct boot_mem_range *r = &bi->mem[i];
         u64 s = ROUNDDOWN(r->start, SUPERPAGE_SIZE);
@@ -114,6 +116,8 @@ void paging_init(const struct boot_info *bi, struct rangeset *pool, u64 max_pa)
             *pe = pa | HV_PT_FLAGS | _PAGE_PSE | _PAGE_ACCESSED | _PAGE_DIRTY | g | nx | cache;
         }
         rangeset_add(&mapped, s, e);
+        if (r->type != BOOT_MEM_RESERVED)
+            rangeset_add(&ram_ranges, r->start, r->end);
     }
     /* Legacy VGA text memory for console=vga. */
     if (!rangeset_contains(&mapped, 0xb8000, 0xc0000)) {
@@ -142,4 +146,28 @@ void *ioremap(u64 pa, size_t len)
                (cpu_has_nx ? _PAGE_NX : 0));
     spin_unlock_irqrestore(&vmap_lock, flags);
     return (void *)(va + off);
+}
+
+/* A read-only mapping that guest code (ring 3) may read: the M2P. */
+void map_user_readonly(unsigned long va, u64 pa, u64 bytes)
+{
+    static const int shifts[] = { 0, L1_SHIFT, L2_SHIFT, L3_SHIFT, L4_SHIFT };
+    u64 nx = cpu_has_nx ? _PAGE_NX : 0;
+
+    for (u64 off = 0; off < bytes; off += PAGE_SIZE) {
+        unsigned long a = va + off;
+        pte_t *t = idle_pg_table;
+        for (int lvl = 4; lvl > 1; lvl--) {
+            pte_t *e = &t[(a >> shifts[lvl]) & 511];
+            if (!(*e & _PAGE_PRESENT))
+                *e = __pa(alloc_pt_page()) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
+            t = __va(*e & PADDR_MASK);
+        }
+        t[l1_index(a)] = (pa + off) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | nx;
+    }
+}
+
+bool mfn_is_ram(unsigned long mfn)
+{
+    return rangeset_contains(&ram_ranges, (u64)mfn << PAGE_SHIFT, ((u64)mfn + 1) << PAGE_SHIFT);
 }

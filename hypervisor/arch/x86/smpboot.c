@@ -58,6 +58,8 @@ void __attribute__((noreturn)) start_secondary(void)
     trap_init_cpu(cpu, cpu_stacks[cpu]);
     apic_setup_local();
     timers_init_cpu(cpu);
+    sched_init_cpu(cpu);
+    syscall_init_cpu(cpu, cpu_stacks[cpu]);
     __atomic_store_n(&ap_ready, cpu, __ATOMIC_RELEASE);
     local_irq_enable();
     idle_loop();

@@ -60,7 +60,7 @@ struct cpu_info {
     struct cpu_regs guest_regs;
     u32 cpu_id;
     u32 flags;
-    struct vcpu *current;
+    struct vcpu *curr_vcpu;
     struct percpu *percpu;
     u64 spare[3];
 };

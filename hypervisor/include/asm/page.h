@@ -3,18 +3,6 @@
 #define ASM_PAGE_H
 #include <asm/layout.h>
 
-#define _PAGE_PRESENT  0x001UL
-#define _PAGE_RW       0x002UL
-#define _PAGE_USER     0x004UL
-#define _PAGE_PWT      0x008UL
-#define _PAGE_PCD      0x010UL
-#define _PAGE_ACCESSED 0x020UL
-#define _PAGE_DIRTY    0x040UL
-#define _PAGE_PSE      0x080UL
-#define _PAGE_PAT      0x080UL
-#define _PAGE_GLOBAL   0x100UL
-#define _PAGE_AVAIL    0xe00UL
-#define _PAGE_NX       (1UL << 63)
 #define PADDR_MASK     0x000ffffffffff000UL
 
 #define L1_SHIFT 12
@@ -31,6 +19,7 @@
 
 #ifndef __ASSEMBLER__
 #include <pvisor/types.h>
+#include <pvisor/mm_frame.h>     /* the page-table entry bits */
 
 typedef u64 pte_t;
 

@@ -59,6 +59,6 @@ struct ex_entry { long insn, fixup; };   /* both relative to the entry itself */
 bool search_exception_table(struct cpu_regs *regs);
 
 #define _ASM_EXTABLE(from, to) \
-    ".pushsection .ex_table, \"a\"\n .balign 8\n .quad (" #from ") - .\n .quad (" #to ") - . + 8\n .popsection\n"
+    ".pushsection .ex_table, \"a\"\n .balign 8\n .quad (" #from ") - .\n .quad (" #to ") - .\n .popsection\n"
 #endif
 #endif

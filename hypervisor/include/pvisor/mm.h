@@ -90,12 +90,6 @@
 #include <pvisor/frame.h>
 #include <pvisor/mm_frame.h>
 
-/* Xen ABI: the public headers set __XEN_INTERFACE_VERSION__ themselves when
- * __XEN_TOOLS__ is defined; drop the command-line value so the two do not
- * clash under -Werror. */
-#if defined(__XEN_TOOLS__) && defined(__XEN_INTERFACE_VERSION__)
-#undef __XEN_INTERFACE_VERSION__
-#endif
 #include <xen/xen.h>
 #include <xen/errno.h>
 

@@ -32,10 +32,18 @@ static inline void free_xenheap_page(void *va) { free_xenheap_pages(va, 0); }
 /* Frames for domains (contents scrubbed), by MFN; -1 when out of memory. */
 long alloc_domheap_pages(unsigned int order, u32 domid);
 void free_domheap_pages(unsigned long mfn, unsigned int order);
+long alloc_domheap_pages_noscrub(unsigned int order, u32 domid);
 
 u64 free_pages_count(void);
 int page_alloc_selftest(void);
 
+/* Frames inside a firmware RAM/ACPI range (whether or not allocatable). */
+bool mfn_is_ram(unsigned long mfn);
+void map_user_readonly(unsigned long va, u64 pa, u64 bytes);
+/* npages physically contiguous pages (the tail of the power-of-two block
+ * goes back to the heap); NULL if there is no such run. */
+void *alloc_xenheap_contig(unsigned long npages);
+void free_xenheap_contig(void *va, unsigned long npages);
 /* Map MMIO uncached into the vmap area. */
 void *ioremap(u64 pa, size_t len);
 

@@ -1,6 +1,24 @@
-/* The scheduler (a stub until PV domains exist). */
+/*
+ * The scheduler: each vCPU belongs to one pCPU's run queue; round robin
+ * with a time slice; blocked and paused vCPUs are off the queue. A switch
+ * resets the pCPU stack, so schedule() does not return when it switches.
+ */
 #ifndef PVISOR_SCHED_H
 #define PVISOR_SCHED_H
+#include <pvisor/types.h>
+
+struct vcpu;
+void sched_init_cpu(unsigned int cpu);
 void schedule(void);
 void __attribute__((noreturn)) idle_loop(void);
+void vcpu_wake(struct vcpu *v);
+void vcpu_pause_flags(struct vcpu *v, unsigned int flags);
+void vcpu_unpause_flags(struct vcpu *v, unsigned int flags);
+/* SCHEDOP_block: unmask events; sleep unless one is already pending. */
+void vcpu_block(struct vcpu *v);
+void vcpu_yield(void);
+/* Start running guests on this pCPU (never returns). */
+void __attribute__((noreturn)) sched_start(void);
+struct vcpu *idle_vcpu_of(unsigned int cpu);
+void vcpu_runstate_change(struct vcpu *v, int new_state);
 #endif

@@ -13,4 +13,5 @@ void smp_stop_other_cpus(void);
 void smp_call_function(void (*fn)(void *), void *arg, bool wait);
 void smp_send_ipi(unsigned int cpu, u8 vector);
 u32 cpu_apic_id(unsigned int cpu);
+void syscall_init_cpu(unsigned int cpu, void *stack_base);
 #endif

@@ -1,0 +1,125 @@
+/*
+ * Hypercall dispatch: number in RAX, arguments in RDI, RSI, RDX, R10, R8,
+ * R9 (the 64-bit PV ABI; R10 because SYSCALL clobbers RCX), result in RAX.
+ * Unknown numbers get -ENOSYS. A handler that must be preempted returns
+ * through hypercall_create_continuation(), which rewinds the guest RIP over
+ * the SYSCALL so the guest re-issues the call with updated arguments.
+ */
+#include <pvisor/hypercall.h>
+#include <pvisor/pv.h>
+#include <pvisor/pv_mm.h>
+#include <pvisor/printk.h>
+#include <pvisor/softirq.h>
+#include <pvisor/smp.h>
+#include <stdarg.h>
+
+/* Handlers take fewer than six arguments; the SysV ABI ignores the rest. */
+#define HC(n, fn) [__HYPERVISOR_##n] = (hypercall_fn_t)(void (*)(void))(fn)
+
+static const hypercall_fn_t hypercall_table[64] = {
+    HC(set_trap_table, do_set_trap_table),
+    HC(mmu_update, do_mmu_update),
+    HC(set_gdt, do_set_gdt),
+    HC(stack_switch, do_stack_switch),
+    HC(set_callbacks, do_set_callbacks),
+    HC(fpu_taskswitch, do_fpu_taskswitch),
+    HC(platform_op, do_platform_op),
+    HC(set_debugreg, do_set_debugreg),
+    HC(get_debugreg, do_get_debugreg),
+    HC(update_descriptor, do_update_descriptor),
+    HC(memory_op, do_memory_op),
+    HC(multicall, do_multicall),
+    HC(update_va_mapping, do_update_va_mapping),
+    HC(set_timer_op, do_set_timer_op),
+    HC(xen_version, do_xen_version),
+    HC(console_io, do_console_io),
+    HC(grant_table_op, do_grant_table_op),
+    HC(vm_assist, do_vm_assist),
+    HC(update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
+    HC(iret, do_iret),
+    HC(vcpu_op, do_vcpu_op),
+    HC(set_segment_base, do_set_segment_base),
+    HC(mmuext_op, do_mmuext_op),
+    HC(xsm_op, do_xsm_op),
+    HC(sched_op, do_sched_op),
+    HC(callback_op, do_callback_op),
+    HC(event_channel_op, do_event_channel_op),
+    HC(physdev_op, do_physdev_op),
+    HC(sysctl, do_sysctl),
+    HC(domctl, do_domctl),
+};
+
+static bool continuation_pending[CONFIG_NR_CPUS];
+
+long hypercall_dispatch(unsigned long op, const unsigned long args[6])
+{
+    if (op >= sizeof(hypercall_table) / sizeof(hypercall_table[0]) || !hypercall_table[op])
+        return -XEN_ENOSYS;
+    return hypercall_table[op](args[0], args[1], args[2], args[3], args[4], args[5]);
+}
+
+long do_hypercall(struct cpu_regs *regs)
+{
+    unsigned long op = regs->rax;
+    unsigned long args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
+    unsigned int cpu = smp_processor_id();
+    long rc;
+
+    continuation_pending[cpu] = false;
+    rc = hypercall_dispatch(op, args);
+    if (op == __HYPERVISOR_iret)
+        return rc;              /* the frame (rax included) is the guest's own */
+    if (continuation_pending[cpu]) {
+        continuation_pending[cpu] = false;
+        regs->rip -= 2;         /* re-execute the SYSCALL */
+        regs->rax = op;
+        return rc;
+    }
+    regs->rax = (unsigned long)rc;
+    return rc;
+}
+
+/* Inside a multicall, continuations are collected here instead. */
+static struct mm_cont *capture[CONFIG_NR_CPUS];
+
+void hypercall_capture_continuation(struct mm_cont *cont)
+{
+    capture[smp_processor_id()] = cont;
+}
+
+long hypercall_continue_with(unsigned int op, unsigned int nargs, const unsigned long *args)
+{
+    unsigned int cpu = smp_processor_id();
+    struct cpu_regs *regs = guest_regs();
+    u64 *slots[6] = { &regs->rdi, &regs->rsi, &regs->rdx, &regs->r10, &regs->r8, &regs->r9 };
+
+    if (nargs > 6)
+        nargs = 6;
+    if (capture[cpu]) {
+        capture[cpu]->nargs = nargs;
+        for (unsigned i = 0; i < nargs; i++)
+            capture[cpu]->args[i] = args[i];
+        return -XEN_ERESTART;
+    }
+    for (unsigned i = 0; i < nargs; i++)
+        *slots[i] = args[i];
+    continuation_pending[cpu] = true;
+    return op;
+}
+
+long hypercall_create_continuation(unsigned int op, unsigned int nargs, ...)
+{
+    unsigned long args[6] = { 0 };
+    va_list ap;
+
+    va_start(ap, nargs);
+    for (unsigned i = 0; i < nargs && i < 6; i++)
+        args[i] = va_arg(ap, unsigned long);
+    va_end(ap);
+    return hypercall_continue_with(op, nargs, args);
+}
+
+bool hypercall_preempt_check(void)
+{
+    return softirq_pending(smp_processor_id());
+}

@@ -1,0 +1,55 @@
+/* Guest port I/O policy (see pvisor/ioport.h). */
+#include <pvisor/ioport.h>
+#include <pvisor/domain.h>
+#include <pvisor/acpi.h>
+#include <pvisor/console.h>
+#include <asm/io.h>
+
+struct port_range { u16 first, last; };
+
+/* Ports the hypervisor owns. */
+static const struct port_range hv_ports[] = {
+    { 0x20, 0x21 },      /* master PIC */
+    { 0xa0, 0xa1 },      /* slave PIC */
+    { 0x40, 0x43 },      /* PIT */
+    { 0x61, 0x61 },      /* PIT gate (TSC calibration) */
+    { 0xf4, 0xf7 },      /* QEMU isa-debug-exit */
+    { 0x3f8, 0x3ff },    /* COM1: the hypervisor console */
+    { 0x2f8, 0x2ff },    /* COM2 */
+    { 0xcf8, 0xcff },    /* PCI configuration mechanism (not passed through) */
+    { 0x70, 0x71 },      /* CMOS RTC: time is the hypervisor's */
+};
+
+bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
+{
+    if (!d->is_privileged || port + bytes > 0x10000)
+        return false;
+    for (unsigned i = 0; i < sizeof(hv_ports) / sizeof(hv_ports[0]); i++)
+        if (port + bytes > hv_ports[i].first && port <= hv_ports[i].last)
+            return false;
+    if (acpi.have_fadt && acpi.pm1a_cnt && port + bytes > acpi.pm1a_cnt && port < acpi.pm1a_cnt + 2)
+        return false;
+    return true;
+}
+
+u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
+{
+    if (!ioport_permitted(d, port, bytes))
+        return bytes == 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
+    switch (bytes) {
+    case 1: return inb(port);
+    case 2: return inw(port);
+    default: return inl(port);
+    }
+}
+
+void ioport_guest_write(struct domain *d, unsigned int port, unsigned int bytes, u32 val)
+{
+    if (!ioport_permitted(d, port, bytes))
+        return;
+    switch (bytes) {
+    case 1: outb((u8)val, port); break;
+    case 2: outw((u16)val, port); break;
+    default: outl(val, port); break;
+    }
+}

@@ -1,0 +1,465 @@
+/*
+ * Glue between the hypervisor and the memory-safety module (common/mm/):
+ * the environment it runs in (frame contents through the direct map, guest
+ * memory, TLB flushing, CR3/GDT reloads, freeing frames) and the
+ * page-table hypercalls, writable-page-table faults and multicall built on
+ * it. The rules themselves live in the module (see pvisor/mm.h).
+ */
+#include <pvisor/pv_mm.h>
+#include <pvisor/pv.h>
+#include <pvisor/hypercall.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/printk.h>
+#include <pvisor/smp.h>
+#include <pvisor/softirq.h>
+#include <pvisor/uaccess.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include <string.h>
+
+static struct mm_env env;
+
+static struct vcpu *mm_to_vcpu(struct mm_vcpu *mv)
+{
+    return container_of(mv, struct vcpu, mm);
+}
+
+static struct domain *mm_to_domain(const struct mm_domain *md)
+{
+    return container_of(md, struct domain, mm);
+}
+
+/* ---- TLB flush clock (rule 14) ----------------------------------------- */
+
+static u32 tlb_clock = 1;
+static volatile u32 cpu_flush_time[CONFIG_NR_CPUS];
+
+/* Every CR3 load flushes all guest translations (they are never global). */
+void tlb_note_flush(void)
+{
+    cpu_flush_time[smp_processor_id()] = __atomic_add_fetch(&tlb_clock, 1, __ATOMIC_SEQ_CST);
+}
+
+static void flush_here(void *arg)
+{
+    (void)arg;
+    write_cr3(read_cr3());
+    tlb_note_flush();
+}
+
+static u32 op_tlbflush_clock(void *ctx)
+{
+    (void)ctx;
+    return __atomic_load_n(&tlb_clock, __ATOMIC_SEQ_CST);
+}
+
+static void op_flush_all_since(void *ctx, u32 stamp)
+{
+    bool remote = false;
+
+    (void)ctx;
+    for (unsigned c = 0; c < nr_cpus_online; c++) {
+        if (cpu_flush_time[c] > stamp)
+            continue;
+        if (c == smp_processor_id())
+            flush_here(NULL);
+        else
+            remote = true;
+    }
+    if (remote)
+        smp_call_function(flush_here, NULL, true);
+}
+
+static void op_flush_guest(void *ctx, struct mm_vcpu *mv, unsigned int kind,
+                           const u64 *mask, u64 va)
+{
+    (void)ctx;
+    (void)mask;
+    if ((kind & MM_FLUSH_INVLPG) && !(kind & (MM_FLUSH_MASK | MM_FLUSH_ALL))) {
+        invlpg(va);
+        return;
+    }
+    flush_here(NULL);
+    /* Other vCPUs of the domain may run elsewhere: flush every other CPU. */
+    if ((kind & (MM_FLUSH_MASK | MM_FLUSH_ALL)) && mm_to_vcpu(mv)->domain->max_vcpus > 1)
+        smp_call_function(flush_here, NULL, true);
+}
+
+static void op_flush_cache(void *ctx, bool global)
+{
+    (void)ctx;
+    (void)global;
+    wbinvd();
+}
+
+/* ---- frames ---------------------------------------------------------- */
+
+static const u64 *op_map_frame(void *ctx, mfn_t mfn)
+{
+    (void)ctx;
+    return mfn_to_virt(mfn);
+}
+
+static u64 op_entry_cmpxchg(void *ctx, mfn_t mfn, unsigned int idx, u64 old, u64 val)
+{
+    u64 *p = (u64 *)mfn_to_virt(mfn) + idx;
+
+    (void)ctx;
+    __atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return old;
+}
+
+static void op_entry_write(void *ctx, mfn_t mfn, unsigned int idx, u64 val)
+{
+    (void)ctx;
+    __atomic_store_n((u64 *)mfn_to_virt(mfn) + idx, val, __ATOMIC_SEQ_CST);
+}
+
+static void op_frame_clear(void *ctx, mfn_t mfn)
+{
+    (void)ctx;
+    memset(mfn_to_virt(mfn), 0, PAGE_SIZE);
+}
+
+static void op_frame_copy(void *ctx, mfn_t dst, mfn_t src)
+{
+    (void)ctx;
+    memcpy(mfn_to_virt(dst), mfn_to_virt(src), PAGE_SIZE);
+}
+
+static void op_free_frame(void *ctx, mfn_t mfn)
+{
+    struct frame *f = mfn_to_frame(mfn);
+    struct domain *d;
+
+    (void)ctx;
+    op_flush_all_since(NULL, mm_frame_stamp(f));
+    if (f->state == FRAME_DOMAIN && (d = get_domain_by_id((domid_t)f->owner))) {
+        domain_remove_page(d, mfn);
+        put_domain(d);
+    }
+    free_domheap_pages(mfn, 0);
+}
+
+/* ---- guests and domains -------------------------------------------- */
+
+static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len)
+{
+    (void)ctx;
+    (void)v;
+    return copy_from_guest(dst, gva, len);
+}
+
+static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len)
+{
+    (void)ctx;
+    (void)v;
+    return copy_to_guest(gva, src, len);
+}
+
+static struct mm_domain *op_lookup_domain(void *ctx, u16 domid)
+{
+    struct domain *d = get_domain_by_id(domid);
+
+    (void)ctx;
+    if (!d)
+        return NULL;
+    put_domain(d);      /* domains are destroyed only after their last user left */
+    return &d->mm;
+}
+
+static struct mm_vcpu *op_domain_vcpu0(void *ctx, struct mm_domain *md)
+{
+    struct domain *d = mm_to_domain(md);
+
+    (void)ctx;
+    return d->vcpu[0] ? &d->vcpu[0]->mm : NULL;
+}
+
+static void op_l4_hv_slots(void *ctx, const struct mm_domain *md, mfn_t l4, u64 slots[16])
+{
+    (void)ctx;
+    (void)l4;
+    pv_l4_hv_slots(mm_to_domain(md), slots);
+}
+
+static void op_m2p_set(void *ctx, mfn_t mfn, u64 pfn)
+{
+    (void)ctx;
+    m2p_set(mfn, pfn);
+}
+
+/* Machine frames a privileged domain may map as I/O: outside RAM, or the
+ * legacy first megabyte (BIOS tables, VGA) that Linux dom0 reads. Never the
+ * hypervisor's own frames or any RAM the allocator knows. */
+static bool op_iomem_permitted(void *ctx, const struct mm_domain *md, mfn_t mfn)
+{
+    (void)ctx;
+    if (!md->io_caps)
+        return false;
+    if (mfn < 0x100)
+        return mfn < 0x8 || mfn > 0x8;          /* not the AP trampoline page */
+    if (mfn < max_mfn)
+        return mfn_to_frame(mfn)->state == FRAME_RESERVED && !mfn_is_ram(mfn);
+    return true;
+}
+
+/* ---- vCPU state changes --------------------------------------------- */
+
+static void op_cr3_changed(void *ctx, struct mm_vcpu *mv)
+{
+    struct vcpu *v = mm_to_vcpu(mv);
+
+    (void)ctx;
+    if (v == current) {
+        write_cr3(pv_guest_cr3(v));
+        tlb_note_flush();
+    }
+}
+
+static void op_gdt_changed(void *ctx, struct mm_vcpu *mv)
+{
+    (void)ctx;
+    pv_gdt_remap(mm_to_vcpu(mv));
+}
+
+static void op_ldt_changed(void *ctx, struct mm_vcpu *mv)
+{
+    (void)ctx;
+    pv_ldt_unmap(mm_to_vcpu(mv));
+}
+
+static bool op_preempt_check(void *ctx)
+{
+    (void)ctx;
+    return hypercall_preempt_check();
+}
+
+static void op_relax(void *ctx)
+{
+    (void)ctx;
+    cpu_relax();
+}
+
+static void op_log(void *ctx, const struct mm_log *rec)
+{
+    (void)ctx;
+    printk(LOG_INFO "d%u: %s refused (%d): %s [%#llx %#llx]\n", rec->domid, rec->what,
+           rec->rc, rec->why, (unsigned long long)rec->a, (unsigned long long)rec->b);
+}
+
+static const struct mm_env_ops env_ops = {
+    .map_frame = op_map_frame,
+    .entry_cmpxchg = op_entry_cmpxchg,
+    .entry_write = op_entry_write,
+    .frame_clear = op_frame_clear,
+    .frame_copy = op_frame_copy,
+    .copy_from_guest = op_copy_from_guest,
+    .copy_to_guest = op_copy_to_guest,
+    .lookup_domain = op_lookup_domain,
+    .domain_vcpu0 = op_domain_vcpu0,
+    .l4_hv_slots = op_l4_hv_slots,
+    .m2p_set = op_m2p_set,
+    .iomem_permitted = op_iomem_permitted,
+    .tlbflush_clock = op_tlbflush_clock,
+    .flush_all_since = op_flush_all_since,
+    .flush_guest = op_flush_guest,
+    .flush_cache = op_flush_cache,
+    .cr3_changed = op_cr3_changed,
+    .gdt_changed = op_gdt_changed,
+    .ldt_changed = op_ldt_changed,
+    .free_frame = op_free_frame,
+    .preempt_check = op_preempt_check,
+    .relax = op_relax,
+    .log = op_log,
+};
+
+void pv_mm_init(void)
+{
+    env.ops = &env_ops;
+    env.ctx = NULL;
+    env.frames = frame_table;
+    env.nr_frames = max_mfn;
+}
+
+struct mm_env *pv_mm_env(void)
+{
+    return &env;
+}
+
+/* ---- frames given to domains ---------------------------------------- */
+
+void pv_mm_assign_page(struct domain *d, unsigned long mfn)
+{
+    struct frame *f = mfn_to_frame(mfn);
+
+    f->state = FRAME_DOMAIN;
+    f->owner = d->domain_id;
+    mm_frame_init_allocated(f);
+    domain_add_page(d, mfn);
+}
+
+int pv_mm_get_writable_page(struct domain *d, unsigned long mfn)
+{
+    struct mm_vcpu *v = d->vcpu[0] ? &d->vcpu[0]->mm : NULL;
+
+    if (!mfn_valid(mfn) || !v || !mm_get_page(&env, mfn, &d->mm))
+        return -XEN_EINVAL;
+    if (mm_get_type(&env, v, mfn, PGT_WRITABLE, 0)) {
+        mm_put_page(&env, mfn);
+        return -XEN_EINVAL;
+    }
+    return 0;
+}
+
+void pv_mm_put_writable_page(unsigned long mfn)
+{
+    mm_put_type(&env, NULL, mfn, 0);
+    mm_put_page(&env, mfn);
+}
+
+/* The builder's tables: the L4 is pinned and becomes the kernel base
+ * pointer, as Xen's dom0 builder leaves them. */
+int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4)
+{
+    struct frame *f = mfn_to_frame(l4);
+    int rc;
+
+    if (!mm_get_page(&env, l4, &v->domain->mm))
+        return -XEN_EINVAL;
+    rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0);
+    if (rc) {
+        mm_put_page(&env, l4);
+        return rc;
+    }
+    __atomic_or_fetch(&f->type_info, PGT_PINNED, __ATOMIC_SEQ_CST);
+    if (!mm_get_page(&env, l4, &v->domain->mm))
+        return -XEN_EINVAL;
+    rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0);
+    if (rc)
+        return rc;
+    v->mm.guest_table = l4;
+    return 0;
+}
+
+/* ---- hypercalls ----------------------------------------------------- */
+
+static unsigned int cpu_in_multicall[CONFIG_NR_CPUS];
+
+/* -ERESTART from the module: continue the hypercall with cont's arguments. */
+static long finish(unsigned int op, long rc, const struct mm_cont *cont)
+{
+    if (rc != -XEN_ERESTART)
+        return rc;
+    return hypercall_continue_with(op, cont->nargs, cont->args);
+}
+
+long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
+                   unsigned long foreigndom)
+{
+    struct mm_cont cont = { 0 };
+
+    return finish(__HYPERVISOR_mmu_update,
+                  mm_do_mmu_update(&env, &current->mm, ureqs, (unsigned int)count, pdone,
+                                   (unsigned int)foreigndom, &cont), &cont);
+}
+
+long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
+                  unsigned long foreigndom)
+{
+    struct mm_cont cont = { 0 };
+
+    return finish(__HYPERVISOR_mmuext_op,
+                  mm_do_mmuext_op(&env, &current->mm, uops, (unsigned int)count, pdone,
+                                  (unsigned int)foreigndom, &cont), &cont);
+}
+
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags)
+{
+    struct mm_cont cont = { 0 };
+
+    return finish(__HYPERVISOR_update_va_mapping,
+                  mm_do_update_va_mapping(&env, &current->mm, va, val, flags, &cont), &cont);
+}
+
+long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val,
+                                      unsigned long flags, unsigned long domid)
+{
+    struct mm_cont cont = { 0 };
+
+    return finish(__HYPERVISOR_update_va_mapping_otherdomain,
+                  mm_do_update_va_mapping_otherdomain(&env, &current->mm, va, val, flags,
+                                                      (u16)domid, &cont), &cont);
+}
+
+long do_set_gdt(unsigned long frame_list, unsigned long entries)
+{
+    return mm_do_set_gdt(&env, &current->mm, frame_list, (unsigned int)entries);
+}
+
+long do_update_descriptor(unsigned long maddr, unsigned long desc)
+{
+    return mm_do_update_descriptor(&env, &current->mm, maddr, desc);
+}
+
+/* One multicall entry: continuations come back as -ERESTART + *cont. */
+static long mc_dispatch(void *ctx, struct mm_vcpu *v, unsigned long op,
+                        const unsigned long args[6], struct mm_cont *cont)
+{
+    long rc;
+
+    (void)ctx;
+    (void)v;
+    hypercall_capture_continuation(cont);
+    rc = hypercall_dispatch(op, args);
+    hypercall_capture_continuation(NULL);
+    return rc;
+}
+
+long do_multicall(unsigned long call_list, unsigned long nr_calls)
+{
+    struct mm_cont cont = { 0 };
+    long rc;
+
+    cpu_in_multicall[smp_processor_id()]++;
+    rc = mm_do_multicall(&env, &current->mm, call_list, (unsigned int)nr_calls, mc_dispatch, &cont);
+    cpu_in_multicall[smp_processor_id()]--;
+    return finish(__HYPERVISOR_multicall, rc, &cont);
+}
+
+/* ---- faults --------------------------------------------------------- */
+
+bool pv_mm_page_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err)
+{
+    struct mm_regs mr;
+    enum mm_ptwr_result r;
+
+    if (pv_ldt_fault(v, regs, cr2, err))
+        return true;
+    /* Only a guest-kernel write to a present, read-only page can be ptwr. */
+    if (!v->mm.kernel_mode || (err & (PFEC_present | PFEC_write | PFEC_reserved | PFEC_insn)) !=
+                                  (PFEC_present | PFEC_write))
+        return false;
+    mr.gpr[0] = regs->rax; mr.gpr[1] = regs->rcx; mr.gpr[2] = regs->rdx; mr.gpr[3] = regs->rbx;
+    mr.gpr[4] = regs->rsp; mr.gpr[5] = regs->rbp; mr.gpr[6] = regs->rsi; mr.gpr[7] = regs->rdi;
+    mr.gpr[8] = regs->r8; mr.gpr[9] = regs->r9; mr.gpr[10] = regs->r10; mr.gpr[11] = regs->r11;
+    mr.gpr[12] = regs->r12; mr.gpr[13] = regs->r13; mr.gpr[14] = regs->r14; mr.gpr[15] = regs->r15;
+    mr.rip = regs->rip;
+    mr.rflags = regs->rflags;
+    r = mm_ptwr_fault(&env, &v->mm, &mr, cr2, err);
+    if (r == MM_PTWR_BOUNCE)
+        return false;
+    if (r == MM_PTWR_RETRY)
+        return true;
+    regs->rax = mr.gpr[0]; regs->rcx = mr.gpr[1]; regs->rdx = mr.gpr[2]; regs->rbx = mr.gpr[3];
+    regs->rbp = mr.gpr[5]; regs->rsi = mr.gpr[6]; regs->rdi = mr.gpr[7];
+    regs->r8 = mr.gpr[8]; regs->r9 = mr.gpr[9]; regs->r10 = mr.gpr[10]; regs->r11 = mr.gpr[11];
+    regs->r12 = mr.gpr[12]; regs->r13 = mr.gpr[13]; regs->r14 = mr.gpr[14]; regs->r15 = mr.gpr[15];
+    regs->rip = mr.rip;
+    regs->rflags = mr.rflags;
+    if (r == MM_PTWR_DONE_SINGLESTEP) {
+        pv_inject_trap(v, TRAP_debug, false, 0);
+        pv_apply_trap_bounce(v, regs);
+    }
+    return true;
+}

@@ -1,0 +1,261 @@
+/*
+ * Per-domain hypervisor state of PV guests: the L4 slots every guest L4
+ * gets (the hypervisor's, the read-only M2P, the domain's own per-domain
+ * area), the machine-to-phys table, shared hypervisor pages, and each
+ * vCPU's GDT/LDT window in the per-domain area.
+ *
+ * Per-vCPU window (32 pages at PERDOMAIN_VIRT_START + id * 128 KiB):
+ *   pages 0-13   the guest's GDT frames (a zero page where it has none)
+ *   page  14     the running pCPU's reserved GDT page (selectors 0xe000+)
+ *   pages 16-31  the guest's LDT frames, mapped on first use (#PF)
+ */
+#include <pvisor/pv.h>
+#include <pvisor/pv_mm.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/printk.h>
+#include <pvisor/smp.h>
+#include <asm/desc.h>
+#include <asm/processor.h>
+#include <asm/regs.h>
+#include <string.h>
+
+#define WINDOW_PAGES   32
+#define LDT_FIRST_PAGE 16
+
+u64 *percpu_gdt_page(unsigned int cpu);
+void tlb_note_flush(void);
+struct mm_env *pv_mm_env(void);
+
+static void *zero_page;
+unsigned long m2p_max_mfn;
+static unsigned long *m2p_table;
+
+/* ---- machine-to-phys ----------------------------------------------- */
+
+void m2p_init(void)
+{
+    size_t bytes = ROUNDUP((size_t)max_mfn * sizeof(unsigned long), PAGE_SIZE);
+    unsigned int order = 0;
+
+    while ((PAGE_SIZE << order) < bytes)
+        order++;
+    m2p_table = alloc_xenheap_pages(order);
+    if (!m2p_table)
+        panic("no memory for the machine-to-phys table (%zu KiB)", bytes >> 10);
+    memset(m2p_table, 0xff, bytes);              /* INVALID_M2P_ENTRY */
+    m2p_max_mfn = max_mfn;
+    map_user_readonly(M2P_VIRT_START, __pa(m2p_table), bytes);
+    zero_page = alloc_xenheap_page();
+    if (!zero_page)
+        panic("no memory for the zero page");
+}
+
+void m2p_set(unsigned long mfn, unsigned long pfn)
+{
+    if (mfn < m2p_max_mfn)
+        __atomic_store_n(&m2p_table[mfn], pfn, __ATOMIC_RELEASE);
+}
+
+/* The machine frame holding M2P entry `index` (for machphys_mfn_list). */
+unsigned long m2p_backing_mfn(unsigned long index)
+{
+    return virt_to_mfn(&m2p_table[index]);
+}
+
+unsigned long m2p_get(unsigned long mfn)
+{
+    return mfn < m2p_max_mfn ? m2p_table[mfn] : ~0ul;
+}
+
+/* ---- L4 slots and the per-domain area -------------------------------- */
+
+void pv_l4_hv_slots(const struct domain *d, u64 slots[16])
+{
+    for (unsigned i = 0; i < 16; i++)
+        slots[i] = idle_pg_table[HV_L4_FIRST_SLOT + i];
+    slots[l4_index(PERDOMAIN_VIRT_START) - HV_L4_FIRST_SLOT] =
+        __pa(d->perdomain_l3) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+}
+
+static unsigned long window_va(const struct vcpu *v)
+{
+    return PERDOMAIN_VIRT_START + (unsigned long)v->vcpu_id * WINDOW_PAGES * PAGE_SIZE;
+}
+
+/* The L1 entry for va in d's per-domain area, creating tables. */
+static u64 *perdomain_l1e(struct domain *d, unsigned long va)
+{
+    u64 *l3 = d->perdomain_l3, *l2, *l1;
+
+    if (!(l3[l3_index(va)] & _PAGE_PRESENT)) {
+        void *p = alloc_xenheap_page();
+        if (!p)
+            return NULL;
+        l3[l3_index(va)] = __pa(p) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+    }
+    l2 = __va(l3[l3_index(va)] & PADDR_MASK);
+    if (!(l2[l2_index(va)] & _PAGE_PRESENT)) {
+        void *p = alloc_xenheap_page();
+        if (!p)
+            return NULL;
+        l2[l2_index(va)] = __pa(p) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+    }
+    l1 = __va(l2[l2_index(va)] & PADDR_MASK);
+    return &l1[l1_index(va)];
+}
+
+int pv_domain_init(struct domain *d)
+{
+    d->perdomain_l3 = alloc_xenheap_page();
+    if (!d->perdomain_l3)
+        return -XEN_ENOMEM;
+    d->mm.domid = d->domain_id;
+    d->mm.max_vcpus = d->max_vcpus;
+    return 0;
+}
+
+static void free_perdomain(u64 *table, int level)
+{
+    for (unsigned i = 0; level > 1 && i < PT_ENTRIES; i++)
+        if (table[i] & _PAGE_PRESENT)
+            free_perdomain(__va(table[i] & PADDR_MASK), level - 1);
+    free_xenheap_page(table);
+}
+
+void pv_domain_teardown(struct domain *d)
+{
+    if (d->perdomain_l3)
+        free_perdomain(d->perdomain_l3, 3);
+    d->perdomain_l3 = NULL;
+    if (d->shared_info_mfn) {
+        struct frame *f = mfn_to_frame(d->shared_info_mfn);
+        f->owner = DOMID_XEN;
+        f->flags &= ~FRAMEF_SHARED_XEN;
+        f->count_info = 0;
+        f->type_info = 0;
+    }
+}
+
+void pv_share_xen_page(struct domain *d, unsigned long mfn)
+{
+    struct frame *f = mfn_to_frame(mfn);
+
+    f->state = FRAME_HV;
+    f->owner = d->domain_id;
+    f->flags |= FRAMEF_SHARED_XEN;
+    mm_frame_init_shared(f, true);
+}
+
+void pv_vcpu_init(struct vcpu *v)
+{
+    mm_vcpu_init(&v->mm, &v->domain->mm, v->vcpu_id);
+    v->mm.kernel_mode = true;
+    v->gdt_mapped_cpu = ~0u;
+    v->regs.cs = FLAT_KERNEL_CS;
+    v->regs.ss = FLAT_KERNEL_SS;
+    v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    vcpu_poll_timer_init(v);
+    pv_gdt_remap(v);
+}
+
+/* ---- GDT and LDT windows --------------------------------------------- */
+
+#define WIN_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX)
+
+void pv_gdt_remap(struct vcpu *v)
+{
+    unsigned long va = window_va(v);
+    unsigned int nr = (v->mm.gdt_ents + 511) / 512;
+
+    for (unsigned i = 0; i < FIRST_RESERVED_GDT_PAGE; i++) {
+        u64 *e = perdomain_l1e(v->domain, va + i * PAGE_SIZE);
+        if (!e)
+            panic("no memory for a vCPU's GDT window");
+        if (i < nr && v->mm.gdt_frames[i])
+            *e = ((u64)v->mm.gdt_frames[i] << PAGE_SHIFT) | WIN_FLAGS;
+        else
+            *e = __pa(zero_page) | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_NX;
+        if (v == current)
+            invlpg(va + i * PAGE_SIZE);
+    }
+    v->gdt_mapped_cpu = ~0u;
+    if (v == current)
+        pv_load_gdt(v);
+}
+
+void pv_ldt_unmap(struct vcpu *v)
+{
+    unsigned long va = window_va(v) + LDT_FIRST_PAGE * PAGE_SIZE;
+
+    for (unsigned i = 0; i < MM_LDT_FRAMES; i++) {
+        u64 *e = perdomain_l1e(v->domain, va + i * PAGE_SIZE);
+        if (e && *e) {
+            *e = 0;
+            if (v == current)
+                invlpg(va + i * PAGE_SIZE);
+        }
+    }
+    if (v == current)
+        pv_load_gdt(v);
+}
+
+/* A guest segment load touched an LDT page not mapped yet. */
+bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err)
+{
+    unsigned long base = window_va(v) + LDT_FIRST_PAGE * PAGE_SIZE;
+    mfn_t mfn;
+    u64 *e;
+
+    (void)regs;
+    (void)err;
+    if (cr2 < base || cr2 >= base + MM_LDT_FRAMES * PAGE_SIZE || !v->mm.ldt_ents)
+        return false;
+    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), &mfn))
+        return false;
+    e = perdomain_l1e(v->domain, cr2 & PAGE_MASK);
+    if (!e)
+        return false;
+    *e = ((u64)mfn << PAGE_SHIFT) | WIN_FLAGS;
+    invlpg(cr2 & PAGE_MASK);
+    return true;
+}
+
+/* Point GDTR (and LDTR) at v's window; called with v current. */
+void pv_load_gdt(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned long va = window_va(v);
+    u64 *gdt = percpu_gdt_page(cpu);
+    struct { u16 limit; u64 base; } __attribute__((packed)) gdtr;
+
+    if (v->gdt_mapped_cpu != cpu) {
+        u64 *e = perdomain_l1e(v->domain, va + FIRST_RESERVED_GDT_PAGE * PAGE_SIZE);
+        *e = __pa(gdt) | WIN_FLAGS;
+        invlpg(va + FIRST_RESERVED_GDT_PAGE * PAGE_SIZE);
+        v->gdt_mapped_cpu = cpu;
+    }
+    gdtr.limit = LAST_RESERVED_GDT_BYTE;
+    gdtr.base = va;
+    __asm__ __volatile__("lgdt %0" :: "m"(gdtr));
+    if (v->mm.ldt_ents) {
+        unsigned long base = va + LDT_FIRST_PAGE * PAGE_SIZE;
+        u32 limit = v->mm.ldt_ents * 8 - 1;
+        u64 *d = &gdt[GDT_ENTRY(LDT_SELECTOR)];
+        d[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ull << 40) |
+               ((u64)((limit >> 16) & 0xf) << 48) | ((u64)((base >> 24) & 0xff) << 56);
+        d[1] = base >> 32;
+        __asm__ __volatile__("lldt %w0" :: "r"(LDT_SELECTOR));
+    } else {
+        __asm__ __volatile__("lldt %w0" :: "r"(0));
+    }
+}
+
+/* Back to the pCPU's own GDT (idle, or before a CR3 switch). */
+void pv_load_percpu_gdt(void)
+{
+    u64 *gdt = percpu_gdt_page(smp_processor_id());
+    struct { u16 limit; u64 base; } __attribute__((packed)) gdtr = {
+        LAST_RESERVED_GDT_BYTE, (u64)(unsigned long)gdt - FIRST_RESERVED_GDT_BYTE,
+    };
+    __asm__ __volatile__("lgdt %0; lldt %w1" :: "m"(gdtr), "r"(0));
+}

@@ -1,0 +1,41 @@
+/* Fault-tolerant copies to and from guest virtual memory. */
+#include <pvisor/uaccess.h>
+#include <asm/traps.h>
+#include <asm/layout.h>
+#include <xen/xen.h>
+
+static bool canonical(unsigned long va)
+{
+    return (long)(va << 16) >> 16 == (long)va;
+}
+
+bool guest_range_ok(unsigned long va, size_t len)
+{
+    unsigned long end = va + len;
+
+    if (!len)
+        return true;
+    if (end < va || !canonical(va) || !canonical(end - 1))
+        return false;
+    /* nothing may touch the hypervisor's slots (256-271) */
+    return end <= HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END;
+}
+
+/* rep movsb with a fixup: on a fault, rcx holds the bytes left. */
+static size_t copy_with_fixup(void *dst, const void *src, size_t len)
+{
+    __asm__ __volatile__("1: rep movsb\n2:\n"
+                         _ASM_EXTABLE(1b, 2b)
+                         : "+D"(dst), "+S"(src), "+c"(len) :: "memory");
+    return len;
+}
+
+size_t raw_copy_from_guest(void *dst, unsigned long src, size_t len)
+{
+    return copy_with_fixup(dst, (const void *)src, len);
+}
+
+size_t raw_copy_to_guest(unsigned long dst, const void *src, size_t len)
+{
+    return copy_with_fixup((void *)dst, src, len);
+}

@@ -1,0 +1,236 @@
+/*
+ * Domain and vCPU lifecycle: creation, lookup by id, shutdown with a
+ * reason, crash, pause, and teardown that returns every frame.
+ */
+#include <pvisor/domain.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/printk.h>
+#include <pvisor/sched.h>
+#include <pvisor/event.h>
+#include <pvisor/smp.h>
+#include <pvisor/pv.h>
+#include <string.h>
+#include <stdio.h>
+#include <xen/errno.h>
+
+struct domain *dom0;
+static struct domain *domain_table[MAX_DOMAINS];
+static DEFINE_SPINLOCK(domain_table_lock);
+
+struct domain *get_domain_by_id(domid_t id)
+{
+    struct domain *d = NULL;
+    unsigned long flags;
+
+    if (id >= MAX_DOMAINS)
+        return NULL;
+    flags = spin_lock_irqsave(&domain_table_lock);
+    d = domain_table[id];
+    if (d && !d->is_dying)
+        d->refcnt++;
+    else
+        d = NULL;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+    return d;
+}
+
+void put_domain(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
+    d->refcnt--;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+}
+
+struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus)
+{
+    struct domain *d;
+
+    if (id >= MAX_DOMAINS || max_vcpus == 0 || max_vcpus > MAX_VCPUS)
+        return NULL;
+    d = alloc_xenheap_pages(0);
+    BUILD_BUG_ON(sizeof(*d) > PAGE_SIZE);
+    if (!d)
+        return NULL;
+    d->domain_id = id;
+    d->is_privileged = privileged;
+    d->max_vcpus = max_vcpus;
+    d->refcnt = 1;
+    d->page_list_head = FRAME_NIL;
+    d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+
+    d->shared_info = alloc_xenheap_page();
+    if (!d->shared_info)
+        goto fail;
+    d->shared_info_mfn = virt_to_mfn(d->shared_info);
+    pv_share_xen_page(d, d->shared_info_mfn);
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;   /* as Xen: events start masked */
+    if (evtchn_domain_init(d))
+        goto fail;
+    if (pv_domain_init(d))
+        goto fail;
+
+    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
+    if (domain_table[id]) {
+        spin_unlock_irqrestore(&domain_table_lock, flags);
+        goto fail;
+    }
+    domain_table[id] = d;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+    return d;
+
+fail:
+    evtchn_domain_destroy(d);
+    if (d->shared_info)
+        free_xenheap_page(d->shared_info);
+    free_xenheap_pages(d, 0);
+    return NULL;
+}
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    struct vcpu *v;
+    unsigned int order = 0;
+
+    if (id >= d->max_vcpus || d->vcpu[id])
+        return NULL;
+    while ((PAGE_SIZE << order) < sizeof(*v))
+        order++;
+    v = alloc_xenheap_pages(order);
+    if (!v)
+        return NULL;
+    v->vcpu_id = id;
+    v->domain = d;
+    v->processor = id % nr_cpus_online;
+    v->pause_flags = VPF_down;
+    v->vcpu_info = &d->shared_info->vcpu_info[id < XEN_LEGACY_MAX_VCPUS ? id : 0];
+    v->runstate.state = RUNSTATE_offline;
+    v->runstate.state_entry_time = NOW();
+    pv_vcpu_init(v);
+    vcpu_timers_init(v);
+    d->vcpu[id] = v;
+    return v;
+}
+
+void domain_add_page(struct domain *d, unsigned long mfn)
+{
+    struct frame *f = mfn_to_frame(mfn);
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    f->prev = FRAME_NIL;
+    f->next = d->page_list_head;
+    if (d->page_list_head != FRAME_NIL)
+        mfn_to_frame(d->page_list_head)->prev = mfn;
+    d->page_list_head = mfn;
+    d->tot_pages++;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+void domain_remove_page(struct domain *d, unsigned long mfn)
+{
+    struct frame *f = mfn_to_frame(mfn);
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    if (f->prev != FRAME_NIL)
+        mfn_to_frame(f->prev)->next = f->next;
+    else
+        d->page_list_head = f->next;
+    if (f->next != FRAME_NIL)
+        mfn_to_frame(f->next)->prev = f->prev;
+    f->next = f->prev = FRAME_NIL;
+    d->tot_pages--;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+static const char *shutdown_reason_name(unsigned int r)
+{
+    switch (r) {
+    case SHUTDOWN_poweroff: return "poweroff";
+    case SHUTDOWN_reboot: return "reboot";
+    case SHUTDOWN_suspend: return "suspend";
+    case SHUTDOWN_crash: return "crash";
+    case SHUTDOWN_watchdog: return "watchdog";
+    case SHUTDOWN_soft_reset: return "soft_reset";
+    }
+    return "unknown";
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    if (d->is_shutting_down) {
+        spin_unlock_irqrestore(&d->lock, flags);
+        return;
+    }
+    d->is_shutting_down = true;
+    /* As Xen: a code set earlier with SCHEDOP_shutdown_code replaces the
+     * reason of this shutdown. */
+    if (d->has_shutdown_code)
+        reason = d->shutdown_code;
+    else
+        d->shutdown_code = reason;
+    spin_unlock_irqrestore(&d->lock, flags);
+    printk("Domain %u shutdown: reason %u (%s), code %u\n", d->domain_id, reason,
+           shutdown_reason_name(reason), d->shutdown_code);
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            vcpu_pause_flags(d->vcpu[i], VPF_paused);
+    d->is_shut_down = true;
+    domain_shutdown_notify(d, reason);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char why[160];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    printk(LOG_ERR "Domain %u crashed: %s\n", d->domain_id, why);
+    if (current && !is_idle_vcpu(current) && current->domain == d)
+        show_guest_state(current, guest_regs());
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+void domain_pause(struct domain *d)
+{
+    d->pause_count++;
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            vcpu_pause_flags(d->vcpu[i], VPF_paused);
+}
+
+void domain_unpause(struct domain *d)
+{
+    if (d->pause_count && --d->pause_count == 0 && !d->is_shutting_down)
+        for (unsigned i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i])
+                vcpu_unpause_flags(d->vcpu[i], VPF_paused);
+}
+
+void domain_destroy(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
+
+    d->is_dying = true;
+    domain_table[d->domain_id] = NULL;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+    pv_domain_teardown(d);
+    evtchn_domain_destroy(d);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (!v)
+            continue;
+        vcpu_timers_kill(v);
+        unsigned int order = 0;
+        while ((PAGE_SIZE << order) < sizeof(*v))
+            order++;
+        free_xenheap_pages(v, order);
+    }
+    free_xenheap_page(d->shared_info);
+    free_xenheap_pages(d, 0);
+}

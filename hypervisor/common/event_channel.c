@@ -1,0 +1,542 @@
+/*
+ * Event channels (2-level ABI). Per domain NR_EVTCHN ports; the pending and
+ * mask bitmaps live in shared_info and belong to the guest as much as to us,
+ * so every read of them is treated as untrusted and every port number a
+ * guest passes is range-checked before use.
+ */
+#include <pvisor/event.h>
+#include <pvisor/smp.h>
+#include <pvisor/softirq.h>
+#include <pvisor/hypercall.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/power.h>
+#include <pvisor/printk.h>
+#include <pvisor/sched.h>
+#include <pvisor/uaccess.h>
+#include <asm/atomic.h>
+#include <string.h>
+
+#define EVTCHN_ORDER 4     /* 16 pages: 4096 ports x 8 bytes... rounded */
+
+static bool virq_is_global(unsigned int virq)
+{
+    switch (virq) {
+    case VIRQ_TIMER: case VIRQ_DEBUG: case VIRQ_XENOPROF: case VIRQ_XENPMU:
+        return false;
+    }
+    return true;
+}
+
+int evtchn_domain_init(struct domain *d)
+{
+    unsigned int order = 0;
+
+    while ((PAGE_SIZE << order) < NR_EVTCHN * sizeof(struct evtchn))
+        order++;
+    d->evtchn = alloc_xenheap_pages(order);
+    if (!d->evtchn)
+        return -XEN_ENOMEM;
+    d->evtchn[0].state = ECS_RESERVED;     /* port 0 is never handed out */
+    return 0;
+}
+
+void evtchn_domain_destroy(struct domain *d)
+{
+    unsigned int order = 0;
+
+    if (!d->evtchn)
+        return;
+    /* interdomain peers see their end become unbound */
+    for (unsigned p = 1; p < NR_EVTCHN; p++)
+        if (d->evtchn[p].state == ECS_INTERDOMAIN) {
+            struct domain *r = get_domain_by_id(d->evtchn[p].remote_domid);
+            if (r) {
+                unsigned long f = spin_lock_irqsave(&r->evtchn_lock);
+                struct evtchn *rc = &r->evtchn[d->evtchn[p].remote_port];
+                if (rc->state == ECS_INTERDOMAIN && rc->remote_domid == d->domain_id) {
+                    rc->state = ECS_UNBOUND;
+                    rc->remote_domid = d->domain_id;
+                }
+                spin_unlock_irqrestore(&r->evtchn_lock, f);
+                put_domain(r);
+            }
+        }
+    while ((PAGE_SIZE << order) < NR_EVTCHN * sizeof(struct evtchn))
+        order++;
+    free_xenheap_pages(d->evtchn, order);
+    d->evtchn = NULL;
+}
+
+void vcpu_mark_events_pending(struct vcpu *v)
+{
+    if (__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
+        return;
+    if (v->pause_flags & VPF_blocked) {
+        __atomic_and_fetch(&v->pause_flags, ~VPF_polling, __ATOMIC_SEQ_CST);
+        stop_timer(&v->poll_timer);
+        vcpu_unpause_flags(v, VPF_blocked);
+    } else if (v->is_running && v->processor != smp_processor_id()) {
+        smp_send_event_check(v->processor);
+    }
+}
+
+static void wake_pollers(struct domain *d)
+{
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (v && (v->pause_flags & VPF_polling)) {
+            __atomic_and_fetch(&v->pause_flags, ~VPF_polling, __ATOMIC_SEQ_CST);
+            stop_timer(&v->poll_timer);
+            vcpu_unpause_flags(v, VPF_blocked);
+        }
+    }
+}
+
+void evtchn_set_pending(struct domain *d, evtchn_port_t port)
+{
+    shared_info_t *s = d->shared_info;
+    struct vcpu *v;
+
+    if (port >= NR_EVTCHN || !d->evtchn)
+        return;
+    v = d->vcpu[d->evtchn[port].notify_vcpu];
+    if (!v)
+        v = d->vcpu[0];
+    if (test_and_set_bit(port, s->evtchn_pending))
+        return;
+    if (!test_bit(port, s->evtchn_mask) &&
+        !test_and_set_bit(port / 64, &v->vcpu_info->evtchn_pending_sel))
+        vcpu_mark_events_pending(v);
+    wake_pollers(d);
+}
+
+bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port)
+{
+    return port < NR_EVTCHN && test_bit(port, d->shared_info->evtchn_pending);
+}
+
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
+{
+    unsigned int port;
+
+    if (virq >= NR_VIRQS)
+        return;
+    port = v->virq_to_evtchn[virq];
+    if (port)
+        evtchn_set_pending(v->domain, port);
+}
+
+void send_guest_global_virq(struct domain *d, unsigned int virq)
+{
+    if (d && d->vcpu[0])
+        send_guest_vcpu_virq(d->vcpu[0], virq);
+}
+
+static int get_free_port(struct domain *d)
+{
+    for (unsigned p = 1; p < NR_EVTCHN; p++)
+        if (d->evtchn[p].state == ECS_FREE)
+            return p;
+    return -XEN_ENOSPC;
+}
+
+static bool port_valid(struct domain *d, evtchn_port_t p)
+{
+    return p < NR_EVTCHN && d->evtchn[p].state != ECS_FREE && d->evtchn[p].state != ECS_RESERVED;
+}
+
+/* Resolve DOMID_SELF; other domains need privilege. NULL + *rc on error. */
+static struct domain *lookup_target(domid_t id, long *rc)
+{
+    struct domain *cur = current->domain, *d;
+
+    if (id == DOMID_SELF || id == cur->domain_id) {
+        cur->refcnt++;
+        return cur;
+    }
+    d = get_domain_by_id(id);
+    if (!d) {
+        *rc = -XEN_ESRCH;
+        return NULL;
+    }
+    if (!cur->is_privileged) {
+        put_domain(d);
+        *rc = -XEN_EPERM;
+        return NULL;
+    }
+    return d;
+}
+
+static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
+{
+    long rc = 0;
+    struct domain *d = lookup_target(a->dom, &rc);
+    domid_t remote = a->remote_dom;
+
+    if (!d)
+        return rc;
+    if (remote == DOMID_SELF)
+        remote = current->domain->domain_id;
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
+    int port = get_free_port(d);
+    if (port < 0) {
+        rc = port;
+    } else {
+        d->evtchn[port].state = ECS_UNBOUND;
+        d->evtchn[port].remote_domid = remote;
+        d->evtchn[port].notify_vcpu = 0;
+        a->port = port;
+    }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    put_domain(d);
+    return rc;
+}
+
+static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+    struct domain *ld = current->domain, *rd;
+    domid_t rdom = b->remote_dom == DOMID_SELF ? ld->domain_id : b->remote_dom;
+    long rc = 0;
+
+    rd = rdom == ld->domain_id ? ld : get_domain_by_id(rdom);
+    if (!rd)
+        return -XEN_ESRCH;
+    /* lock both in domid order */
+    struct domain *first = ld->domain_id <= rd->domain_id ? ld : rd;
+    struct domain *second = first == ld ? rd : ld;
+    unsigned long f = spin_lock_irqsave(&first->evtchn_lock);
+    if (second != first)
+        spin_lock(&second->evtchn_lock);
+    int lport = get_free_port(ld);
+    if (lport < 0) {
+        rc = lport;
+        goto out;
+    }
+    if (b->remote_port >= NR_EVTCHN || !port_valid(rd, b->remote_port) ||
+        rd->evtchn[b->remote_port].state != ECS_UNBOUND ||
+        rd->evtchn[b->remote_port].remote_domid != ld->domain_id) {
+        rc = -XEN_EINVAL;
+        goto out;
+    }
+    ld->evtchn[lport].state = ECS_INTERDOMAIN;
+    ld->evtchn[lport].remote_domid = rd->domain_id;
+    ld->evtchn[lport].remote_port = b->remote_port;
+    ld->evtchn[lport].notify_vcpu = 0;
+    rd->evtchn[b->remote_port].state = ECS_INTERDOMAIN;
+    rd->evtchn[b->remote_port].remote_domid = ld->domain_id;
+    rd->evtchn[b->remote_port].remote_port = lport;
+    b->local_port = lport;
+out:
+    if (second != first)
+        spin_unlock(&second->evtchn_lock);
+    spin_unlock_irqrestore(&first->evtchn_lock, f);
+    if (rc == 0)
+        evtchn_set_pending(ld, lport);   /* as Xen: the new channel starts pending */
+    if (rd != ld)
+        put_domain(rd);
+    return rc;
+}
+
+static long evtchn_bind_virq(struct evtchn_bind_virq *b)
+{
+    struct domain *d = current->domain;
+    struct vcpu *v;
+    long rc = 0;
+
+    if (b->virq >= NR_VIRQS)
+        return -XEN_EINVAL;
+    if (virq_is_global(b->virq) && b->vcpu != 0)
+        return -XEN_EINVAL;
+    if (b->vcpu >= d->max_vcpus || !(v = d->vcpu[b->vcpu]))
+        return -XEN_ENOENT;
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
+    if (v->virq_to_evtchn[b->virq]) {
+        rc = -XEN_EEXIST;
+    } else {
+        int port = get_free_port(d);
+        if (port < 0) {
+            rc = port;
+        } else {
+            d->evtchn[port].state = ECS_VIRQ;
+            d->evtchn[port].virq = b->virq;
+            d->evtchn[port].notify_vcpu = b->vcpu;
+            v->virq_to_evtchn[b->virq] = port;
+            b->port = port;
+        }
+    }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    return rc;
+}
+
+static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
+{
+    struct domain *d = current->domain;
+    long rc = 0;
+
+    if (b->vcpu >= d->max_vcpus || !d->vcpu[b->vcpu])
+        return -XEN_ENOENT;
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
+    int port = get_free_port(d);
+    if (port < 0) {
+        rc = port;
+    } else {
+        d->evtchn[port].state = ECS_IPI;
+        d->evtchn[port].notify_vcpu = b->vcpu;
+        b->port = port;
+    }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    return rc;
+}
+
+/* Close port of d; the caller holds no locks. */
+static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+{
+    struct evtchn *c;
+    long rc = 0;
+    unsigned long f;
+
+    if (port >= NR_EVTCHN)
+        return -XEN_EINVAL;
+    f = spin_lock_irqsave(&d->evtchn_lock);
+    c = &d->evtchn[port];
+    switch (c->state) {
+    case ECS_FREE:
+    case ECS_RESERVED:
+        rc = -XEN_EINVAL;
+        break;
+    case ECS_VIRQ: {
+        struct vcpu *v = d->vcpu[c->notify_vcpu];
+        if (v && v->virq_to_evtchn[c->virq] == port)
+            v->virq_to_evtchn[c->virq] = 0;
+        break;
+    }
+    case ECS_INTERDOMAIN: {
+        domid_t rid = c->remote_domid;
+        evtchn_port_t rport = c->remote_port;
+        spin_unlock_irqrestore(&d->evtchn_lock, f);
+        struct domain *r = rid == d->domain_id ? d : get_domain_by_id(rid);
+        f = spin_lock_irqsave(&d->evtchn_lock);
+        if (r) {
+            if (r != d)
+                spin_lock(&r->evtchn_lock);
+            struct evtchn *rc2 = &r->evtchn[rport];
+            if (rc2->state == ECS_INTERDOMAIN && rc2->remote_domid == d->domain_id &&
+                rc2->remote_port == port) {
+                rc2->state = ECS_UNBOUND;
+                rc2->remote_domid = d->domain_id;
+            }
+            if (r != d)
+                spin_unlock(&r->evtchn_lock);
+        }
+        c = &d->evtchn[port];
+        if (r && r != d)
+            put_domain(r);
+        break;
+    }
+    default:
+        break;
+    }
+    if (!rc) {
+        memset(c, 0, sizeof(*c));
+        clear_bit(port, d->shared_info->evtchn_pending);
+    }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    return rc;
+}
+
+static long evtchn_send(evtchn_port_t port)
+{
+    struct domain *d = current->domain;
+    struct evtchn *c;
+
+    if (port >= NR_EVTCHN)
+        return -XEN_EINVAL;
+    c = &d->evtchn[port];
+    switch (c->state) {
+    case ECS_INTERDOMAIN: {
+        struct domain *r = c->remote_domid == d->domain_id ? d : get_domain_by_id(c->remote_domid);
+        if (r) {
+            evtchn_set_pending(r, c->remote_port);
+            if (r != d)
+                put_domain(r);
+        }
+        return 0;
+    }
+    case ECS_IPI:
+        evtchn_set_pending(d, port);
+        return 0;
+    case ECS_UNBOUND:
+        return 0;                   /* silently dropped, as Xen */
+    case ECS_FREE:
+    case ECS_RESERVED:
+        return -XEN_EINVAL;
+    }
+    return -XEN_EINVAL;
+}
+
+static long evtchn_status(struct evtchn_status *st)
+{
+    long rc = 0;
+    struct domain *d = lookup_target(st->dom, &rc);
+    struct evtchn *c;
+
+    if (!d)
+        return rc;
+    if (st->port >= NR_EVTCHN) {
+        put_domain(d);
+        return -XEN_EINVAL;
+    }
+    c = &d->evtchn[st->port];
+    st->vcpu = c->notify_vcpu;
+    switch (c->state) {
+    case ECS_FREE:
+    case ECS_RESERVED:
+        st->status = EVTCHNSTAT_closed;
+        break;
+    case ECS_UNBOUND:
+        st->status = EVTCHNSTAT_unbound;
+        st->u.unbound.dom = c->remote_domid;
+        break;
+    case ECS_INTERDOMAIN:
+        st->status = EVTCHNSTAT_interdomain;
+        st->u.interdomain.dom = c->remote_domid;
+        st->u.interdomain.port = c->remote_port;
+        break;
+    case ECS_VIRQ:
+        st->status = EVTCHNSTAT_virq;
+        st->u.virq = c->virq;
+        break;
+    case ECS_IPI:
+        st->status = EVTCHNSTAT_ipi;
+        break;
+    default:
+        st->status = EVTCHNSTAT_pirq;
+        break;
+    }
+    put_domain(d);
+    return 0;
+}
+
+static long evtchn_unmask(evtchn_port_t port)
+{
+    struct domain *d = current->domain;
+    shared_info_t *s = d->shared_info;
+    struct vcpu *v;
+
+    if (port >= NR_EVTCHN || !port_valid(d, port))
+        return -XEN_EINVAL;
+    v = d->vcpu[d->evtchn[port].notify_vcpu];
+    if (!v)
+        return -XEN_EINVAL;
+    if (test_and_clear_bit(port, s->evtchn_mask) && test_bit(port, s->evtchn_pending) &&
+        !test_and_set_bit(port / 64, &v->vcpu_info->evtchn_pending_sel))
+        vcpu_mark_events_pending(v);
+    return 0;
+}
+
+static long evtchn_bind_vcpu(evtchn_port_t port, unsigned int vcpu)
+{
+    struct domain *d = current->domain;
+    long rc = 0;
+
+    if (vcpu >= d->max_vcpus || !d->vcpu[vcpu])
+        return -XEN_ENOENT;
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
+    if (port >= NR_EVTCHN || !port_valid(d, port)) {
+        rc = -XEN_EINVAL;
+    } else {
+        struct evtchn *c = &d->evtchn[port];
+        switch (c->state) {
+        case ECS_VIRQ:
+            if (virq_is_global(c->virq)) {
+                c->notify_vcpu = vcpu;
+            } else {
+                rc = -XEN_EINVAL;
+            }
+            break;
+        case ECS_UNBOUND:
+        case ECS_INTERDOMAIN:
+        case ECS_PIRQ:
+            c->notify_vcpu = vcpu;
+            break;
+        default:
+            rc = -XEN_EINVAL;
+        }
+    }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    return rc;
+}
+
+#define EVTCHN_OP(type, fn) do { \
+        type op; \
+        if (copy_from_guest(&op, arg, sizeof(op))) \
+            return -XEN_EFAULT; \
+        rc = fn(&op); \
+        if (!rc && copy_to_guest(arg, &op, sizeof(op))) \
+            return -XEN_EFAULT; \
+        return rc; \
+    } while (0)
+
+long do_event_channel_op(unsigned long cmd, unsigned long arg)
+{
+    long rc;
+
+    switch ((int)cmd) {
+    case EVTCHNOP_alloc_unbound:
+        EVTCHN_OP(struct evtchn_alloc_unbound, evtchn_alloc_unbound);
+    case EVTCHNOP_bind_interdomain:
+        EVTCHN_OP(struct evtchn_bind_interdomain, evtchn_bind_interdomain);
+    case EVTCHNOP_bind_virq:
+        EVTCHN_OP(struct evtchn_bind_virq, evtchn_bind_virq);
+    case EVTCHNOP_bind_ipi:
+        EVTCHN_OP(struct evtchn_bind_ipi, evtchn_bind_ipi);
+    case EVTCHNOP_status:
+        EVTCHN_OP(struct evtchn_status, evtchn_status);
+    case EVTCHNOP_close: {
+        struct evtchn_close c;
+        if (copy_from_guest(&c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        return evtchn_close_port(current->domain, c.port);
+    }
+    case EVTCHNOP_send: {
+        struct evtchn_send s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -XEN_EFAULT;
+        return evtchn_send(s.port);
+    }
+    case EVTCHNOP_unmask: {
+        struct evtchn_unmask u;
+        if (copy_from_guest(&u, arg, sizeof(u)))
+            return -XEN_EFAULT;
+        return evtchn_unmask(u.port);
+    }
+    case EVTCHNOP_bind_vcpu: {
+        struct evtchn_bind_vcpu b;
+        if (copy_from_guest(&b, arg, sizeof(b)))
+            return -XEN_EFAULT;
+        return evtchn_bind_vcpu(b.port, b.vcpu);
+    }
+    case EVTCHNOP_bind_pirq:
+        return -XEN_ENOSYS;         /* no physical IRQs are passed through */
+    case EVTCHNOP_reset:
+        return -XEN_ENOSYS;
+    case EVTCHNOP_init_control:
+    case EVTCHNOP_expand_array:
+    case EVTCHNOP_set_priority:
+        return -XEN_ENOSYS;         /* FIFO ABI: Linux falls back to 2-level */
+    }
+    return -XEN_ENOSYS;
+}
+
+void domain_shutdown_notify(struct domain *d, unsigned int reason)
+{
+    if (d->is_initial) {
+        /* dom0 going down takes the machine with it (like Xen); on QEMU
+         * the shutdown code becomes the exit status. */
+        if (reason == SHUTDOWN_reboot && !debug_exit_present())
+            machine_restart();
+        machine_power_off(d->shutdown_code);
+    }
+    if (dom0)
+        send_guest_global_virq(dom0, VIRQ_DOM_EXC);
+}

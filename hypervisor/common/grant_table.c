@@ -1,0 +1,153 @@
+/*
+ * Grant tables, version 1: each domain's table of grant entries lives in
+ * hypervisor frames shared read/write with it (setup_table hands out their
+ * MFNs). Per-op errors are GNTST_* status codes inside a successful
+ * hypercall, as in Xen.
+ */
+#include <pvisor/hypercall.h>
+#include <pvisor/domain.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/pv.h>
+#include <pvisor/uaccess.h>
+#include <xen/grant_table.h>
+
+#define GNTTAB_MAX_FRAMES 64
+
+struct grant_table {
+    unsigned int nr_frames;
+    void *frames[GNTTAB_MAX_FRAMES];
+};
+
+static struct grant_table tables[MAX_DOMAINS];
+
+static struct domain *gnt_domain(domid_t id, s16 *status)
+{
+    struct domain *cur = current->domain, *d;
+
+    if (id == DOMID_SELF)
+        id = cur->domain_id;
+    d = get_domain_by_id(id);
+    if (!d) {
+        *status = GNTST_bad_domain;
+        return NULL;
+    }
+    if (d != cur && !cur->is_privileged) {
+        put_domain(d);
+        *status = GNTST_permission_denied;
+        return NULL;
+    }
+    return d;
+}
+
+static int grow(struct domain *d, unsigned int nr)
+{
+    struct grant_table *gt = &tables[d->domain_id];
+
+    while (gt->nr_frames < nr) {
+        void *p = alloc_xenheap_page();
+        if (!p)
+            return -1;
+        pv_share_xen_page(d, virt_to_mfn(p));
+        gt->frames[gt->nr_frames++] = p;
+    }
+    return 0;
+}
+
+void gnttab_domain_destroy(struct domain *d)
+{
+    struct grant_table *gt = &tables[d->domain_id];
+
+    for (unsigned i = 0; i < gt->nr_frames; i++) {
+        struct frame *f = mfn_to_frame(virt_to_mfn(gt->frames[i]));
+        f->owner = DOMID_XEN;
+        f->flags &= ~FRAMEF_SHARED_XEN;
+        f->count_info = f->type_info = 0;
+        free_xenheap_page(gt->frames[i]);
+    }
+    gt->nr_frames = 0;
+}
+
+static long setup_table(unsigned long arg)
+{
+    struct gnttab_setup_table op;
+    struct domain *d;
+
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    op.status = GNTST_okay;
+    d = gnt_domain(op.dom, &op.status);
+    if (d) {
+        if (op.nr_frames > GNTTAB_MAX_FRAMES || grow(d, op.nr_frames)) {
+            op.status = GNTST_general_error;
+        } else {
+            for (unsigned i = 0; i < op.nr_frames; i++) {
+                xen_pfn_t mfn = virt_to_mfn(tables[d->domain_id].frames[i]);
+                if (copy_to_guest((unsigned long)op.frame_list.p + i * sizeof(mfn), &mfn, sizeof(mfn))) {
+                    op.status = GNTST_bad_virt_addr;
+                    break;
+                }
+            }
+        }
+        put_domain(d);
+    }
+    return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+static long query_size(unsigned long arg)
+{
+    struct gnttab_query_size op;
+    struct domain *d;
+
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    op.status = GNTST_okay;
+    d = gnt_domain(op.dom, &op.status);
+    if (d) {
+        if (!tables[d->domain_id].nr_frames)
+            grow(d, 1);
+        op.nr_frames = tables[d->domain_id].nr_frames;
+        op.max_nr_frames = GNTTAB_MAX_FRAMES;
+        put_domain(d);
+    }
+    return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count)
+{
+    switch ((unsigned int)cmd) {
+    case GNTTABOP_setup_table:
+        if (count != 1)
+            return -XEN_EINVAL;
+        return setup_table(uop);
+    case GNTTABOP_query_size:
+        if (count != 1)
+            return -XEN_EINVAL;
+        return query_size(uop);
+    case GNTTABOP_set_version: {
+        struct gnttab_set_version sv;
+        if (count != 1)
+            return -XEN_EINVAL;
+        if (copy_from_guest(&sv, uop, sizeof(sv)))
+            return -XEN_EFAULT;
+        if (sv.version != 1)
+            return -XEN_EINVAL;
+        return copy_to_guest(uop, &sv, sizeof(sv)) ? -XEN_EFAULT : 0;
+    }
+    case GNTTABOP_get_version: {
+        struct gnttab_get_version gv;
+        s16 st;
+        struct domain *d;
+        if (count != 1)
+            return -XEN_EINVAL;
+        if (copy_from_guest(&gv, uop, sizeof(gv)))
+            return -XEN_EFAULT;
+        d = gnt_domain(gv.dom, &st);
+        if (!d)
+            return st == GNTST_bad_domain ? -XEN_ESRCH : -XEN_EPERM;
+        put_domain(d);
+        gv.version = 1;
+        return copy_to_guest(uop, &gv, sizeof(gv)) ? -XEN_EFAULT : 0;
+    }
+    }
+    return -XEN_ENOSYS;
+}

@@ -1,0 +1,62 @@
+/*
+ * console_io: guests write to the hypervisor console (dom0's output goes
+ * out as is, other domains' lines are prefixed "(dN) "), and dom0 reads
+ * the serial input.
+ */
+#include <pvisor/hypercall.h>
+#include <pvisor/console.h>
+#include <pvisor/domain.h>
+#include <pvisor/uaccess.h>
+#include <stdio.h>
+
+#define CHUNK 127
+
+long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffer)
+{
+    struct domain *d = current->domain;
+    unsigned int count = (unsigned int)count64;     /* unsigned int in the ABI */
+    char kbuf[CHUNK + 8];
+
+    switch ((unsigned int)cmd) {
+    case CONSOLEIO_write:
+        while (count) {
+            unsigned int n = count < CHUNK ? count : CHUNK;
+            if (copy_from_guest(kbuf, buffer, n))
+                return -XEN_EFAULT;
+            if (d->is_initial) {
+                console_write_guest(kbuf, n);
+            } else {
+                char line[CHUNK + 16];
+                int m = snprintf(line, sizeof(line), "(d%u) ", d->domain_id);
+                for (unsigned i = 0; i < n && m < (int)sizeof(line); i++)
+                    line[m++] = kbuf[i];
+                console_write_guest(line, m);
+            }
+            buffer += n;
+            count -= n;
+            if (count && hypercall_preempt_check())
+                return hypercall_create_continuation(__HYPERVISOR_console_io, 3,
+                                                     (unsigned long)CONSOLEIO_write,
+                                                     (unsigned long)count, buffer);
+        }
+        return 0;
+    case CONSOLEIO_read: {
+        long done = 0;
+        if (!d->is_privileged)
+            return -XEN_EPERM;
+        if ((int)count < 0)
+            return -XEN_E2BIG;
+        while ((unsigned int)done < count) {
+            size_t want = count - (size_t)done < sizeof(kbuf) ? count - (size_t)done : sizeof(kbuf);
+            size_t n = console_read(kbuf, want);
+            if (!n)
+                break;
+            if (copy_to_guest(buffer + done, kbuf, n))
+                return -XEN_EFAULT;
+            done += n;
+        }
+        return done;
+    }
+    }
+    return -XEN_ENOSYS;
+}

@@ -1,0 +1,162 @@
+/* sched_op: yield, block, poll, shutdown, watchdogs. */
+#include <pvisor/hypercall.h>
+#include <pvisor/domain.h>
+#include <pvisor/event.h>
+#include <pvisor/sched.h>
+#include <pvisor/printk.h>
+#include <pvisor/uaccess.h>
+#include <pvisor/softirq.h>
+
+#define MAX_POLL_PORTS 128
+
+static void poll_timeout(void *data)
+{
+    struct vcpu *v = data;
+
+    if (v->pause_flags & VPF_polling) {
+        __atomic_and_fetch(&v->pause_flags, ~VPF_polling, __ATOMIC_SEQ_CST);
+        vcpu_unpause_flags(v, VPF_blocked);
+    }
+}
+
+static long do_poll(struct vcpu *v, unsigned long arg)
+{
+    struct sched_poll sp;
+    evtchn_port_t *ports = v->poll_port_copy;
+
+    if (copy_from_guest(&sp, arg, sizeof(sp)))
+        return -XEN_EFAULT;
+    if (sp.nr_ports > MAX_POLL_PORTS)
+        return -XEN_EINVAL;
+    if (copy_from_guest(ports, (unsigned long)sp.ports.p, sp.nr_ports * sizeof(*ports)))
+        return -XEN_EFAULT;
+    for (unsigned i = 0; i < sp.nr_ports; i++)
+        if (ports[i] >= NR_EVTCHN)
+            return -XEN_EINVAL;
+
+    /* Mark polling before looking, so a send in between wakes us. */
+    v->nr_poll_ports = sp.nr_ports;
+    __atomic_or_fetch(&v->pause_flags, VPF_polling | VPF_blocked, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < sp.nr_ports; i++) {
+        if (evtchn_port_is_pending(v->domain, ports[i])) {
+            __atomic_and_fetch(&v->pause_flags, ~(VPF_polling | VPF_blocked), __ATOMIC_SEQ_CST);
+            return 0;
+        }
+    }
+    if (sp.timeout && (s_time_t)sp.timeout <= NOW()) {
+        __atomic_and_fetch(&v->pause_flags, ~(VPF_polling | VPF_blocked), __ATOMIC_SEQ_CST);
+        return 0;
+    }
+    if (sp.timeout)
+        set_timer(&v->poll_timer, (s_time_t)sp.timeout);
+    raise_softirq(SCHEDULE_SOFTIRQ);   /* the exit path deschedules us */
+    return 0;
+}
+
+static void watchdog_fired(void *data)
+{
+    struct domain *d = data;
+
+    printk(LOG_WARN "Domain %u watchdog timer expired\n", d->domain_id);
+    domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+static long do_watchdog(struct domain *d, u32 id, u32 timeout)
+{
+    unsigned int i;
+
+    if (id > 2)
+        return -XEN_EINVAL;
+    if (id == 0) {
+        for (i = 0; i < 2 && d->watchdog_inuse[i]; i++)
+            ;
+        /* Xen computes this in an unsigned int: the guest sees 0xffffffe4. */
+        if (i == 2)
+            return (unsigned int)-XEN_ENOSPC;
+        d->watchdog_inuse[i] = true;
+        init_timer(&d->watchdog_timer[i], watchdog_fired, d, 0);
+        set_timer(&d->watchdog_timer[i], NOW() + SECONDS(timeout));
+        return i + 1;
+    }
+    i = id - 1;
+    if (!d->watchdog_inuse[i])
+        return -XEN_EINVAL;
+    if (timeout == 0) {
+        stop_timer(&d->watchdog_timer[i]);
+        d->watchdog_inuse[i] = false;
+    } else {
+        set_timer(&d->watchdog_timer[i], NOW() + SECONDS(timeout));
+    }
+    return 0;
+}
+
+long do_sched_op(unsigned long cmd, unsigned long arg)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+
+    switch ((int)cmd) {
+    case SCHEDOP_yield:
+        vcpu_yield();
+        return 0;
+    case SCHEDOP_block:
+        vcpu_block(v);
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -XEN_EFAULT;
+        domain_shutdown(d, (u8)s.reason);
+        return 0;
+    }
+    case SCHEDOP_shutdown_code: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -XEN_EFAULT;
+        /* the first code set wins */
+        if (!d->has_shutdown_code) {
+            d->shutdown_code = (u8)s.reason;
+            d->has_shutdown_code = true;
+        }
+        return 0;
+    }
+    case SCHEDOP_poll:
+        return do_poll(v, arg);
+    case SCHEDOP_remote_shutdown: {
+        struct sched_remote_shutdown rs;
+        struct domain *t;
+        if (copy_from_guest(&rs, arg, sizeof(rs)))
+            return -XEN_EFAULT;
+        t = get_domain_by_id(rs.domain_id);
+        if (!t)
+            return -XEN_ESRCH;
+        if (!d->is_privileged) {
+            put_domain(t);
+            return -XEN_EPERM;
+        }
+        domain_shutdown(t, (u8)rs.reason);
+        put_domain(t);
+        return 0;
+    }
+    case SCHEDOP_watchdog: {
+        struct sched_watchdog w;
+        if (copy_from_guest(&w, arg, sizeof(w)))
+            return -XEN_EFAULT;
+        return do_watchdog(d, w.id, w.timeout);
+    }
+    case SCHEDOP_pin_override: {
+        struct sched_pin_override p;
+        if (!d->is_privileged)
+            return -XEN_EPERM;
+        if (copy_from_guest(&p, arg, sizeof(p)))
+            return -XEN_EFAULT;
+        return 0;
+    }
+    }
+    return -XEN_ENOSYS;
+}
+
+void vcpu_poll_timer_init(struct vcpu *v)
+{
+    init_timer(&v->poll_timer, poll_timeout, v, v->processor);
+}

@@ -1,0 +1,188 @@
+/*
+ * Domains and virtual CPUs.
+ *
+ * A vCPU's registers live in the pCPU's cpu_info->guest_regs while it runs
+ * (the entry paths save them there) and in vcpu->regs while it does not;
+ * the context switch copies between the two. There are no per-vCPU
+ * hypervisor stacks: a vCPU that blocks inside a hypercall just returns to
+ * the exit path, which schedules.
+ */
+#ifndef PVISOR_DOMAIN_H
+#define PVISOR_DOMAIN_H
+#include <pvisor/types.h>
+#include <pvisor/spinlock.h>
+#include <pvisor/time.h>
+#include <asm/cpu_info.h>
+#include <pvisor/mm.h>
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/vcpu.h>
+#include <xen/sched.h>
+
+#define MAX_VCPUS       XEN_LEGACY_MAX_VCPUS
+#define MAX_DOMAINS     64
+#define NR_EVTCHN       (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64)  /* 4096 (2-level) */
+#define NR_VIRQS        24
+
+/* Trap-bounce flags: what create_bounce_frame puts on the guest stack. */
+#define TBF_EXCEPTION         1
+#define TBF_EXCEPTION_ERRCODE 2
+#define TBF_INTERRUPT         8
+
+struct trap_bounce {
+    u32 error_code;
+    u8 flags;
+    u8 vector;
+    unsigned long eip;
+};
+
+enum evtchn_state_e {
+    ECS_FREE = 0,
+    ECS_RESERVED,
+    ECS_UNBOUND,
+    ECS_INTERDOMAIN,
+    ECS_PIRQ,
+    ECS_VIRQ,
+    ECS_IPI,
+};
+
+struct evtchn {
+    u8 state;                /* enum evtchn_state_e */
+    u8 notify_vcpu;
+    u16 remote_domid;        /* unbound: who may bind; interdomain: peer */
+    u32 remote_port;         /* interdomain: peer's port */
+    u16 virq;
+    u16 pad;
+};
+
+/* VPF_: reasons a vCPU is not runnable. */
+#define VPF_blocked   (1u << 0)   /* SCHEDOP_block / poll */
+#define VPF_down      (1u << 1)   /* not brought up (VCPUOP_down, or not yet up) */
+#define VPF_paused    (1u << 2)   /* domain paused or shutting down */
+#define VPF_polling   (1u << 3)
+
+struct pv_vcpu {
+    /* Virtual IDT and callbacks. */
+    struct trap_info trap_ctxt[256];
+    unsigned long event_callback_eip;
+    unsigned long failsafe_callback_eip;
+    unsigned long syscall_callback_eip;
+    unsigned long syscall32_callback_eip;
+    unsigned long nmi_callback_eip;
+    bool syscall_disables_events;
+    bool failsafe_disables_events;
+
+    /* Virtual TSS, segments and control state. */
+    unsigned long kernel_ss, kernel_sp;
+    unsigned long fs_base, gs_base_kernel, gs_base_user;
+    u16 ds, es, fs, gs;
+    unsigned long cr2;                 /* last #PF address delivered */
+    bool fpu_ts;                       /* virtual CR0.TS (fpu_taskswitch) */
+    unsigned long debugreg[8];
+    unsigned int iopl;                 /* virtual IOPL (0..3) for port I/O */
+    unsigned long iobmp;               /* guest VA of an I/O bitmap, 0 = none */
+    unsigned int iobmp_limit;          /* ports covered by it */
+
+    struct trap_bounce trap_bounce;    /* pending bounce for the exit path */
+    bool nmi_pending;
+
+    /* FPU/SSE state, saved at context switch. */
+    u8 fpu_area[512] __attribute__((aligned(16)));
+    bool fpu_initialised;
+    bool initialised;                  /* has a context (builder / VCPUOP_initialise) */
+};
+
+struct vcpu {
+    unsigned int vcpu_id;
+    struct domain *domain;
+    unsigned int processor;            /* pCPU this vCPU runs on */
+    struct cpu_regs regs;              /* guest registers while not running */
+    bool is_running;
+    unsigned int pause_flags;          /* VPF_*; runnable when 0 */
+    struct vcpu *rq_next;              /* run queue link */
+    bool on_runq;
+    s_time_t slice_end;
+
+    /* vcpu_info: in shared_info until the guest registers its own. */
+    vcpu_info_t *vcpu_info;
+    unsigned long vcpu_info_mfn;       /* registered page, or 0 */
+
+    /* Time. */
+    struct timer singleshot_timer;
+    struct timer periodic_timer;
+    s_time_t periodic_period;
+    struct timer poll_timer;
+    u64 runstate_guest;                /* guest VA of its runstate area, 0 = none */
+    struct vcpu_runstate_info runstate;
+    u16 virq_to_evtchn[NR_VIRQS];
+    const evtchn_port_t *poll_ports;   /* SCHEDOP_poll set (hypervisor copy) */
+    unsigned int nr_poll_ports;
+    evtchn_port_t poll_port_copy[128];
+
+    struct pv_vcpu pv;
+    /* Page tables (guest_table, guest_table_user), kernel/user mode, GDT
+     * and LDT: the memory-safety module's per-vCPU state. */
+    struct mm_vcpu mm;
+    unsigned int gdt_mapped_cpu;       /* pCPU whose GDT page is in our window */
+};
+
+struct domain {
+    struct mm_domain mm;               /* first: the module's view of us */
+    domid_t domain_id;
+    bool is_privileged;                /* dom0 / control domain */
+    bool is_initial;                   /* dom0 */
+    spinlock_t lock;
+    unsigned int refcnt;               /* lookups in flight + 1 while alive */
+
+    struct vcpu *vcpu[MAX_VCPUS];
+    unsigned int max_vcpus;
+
+    /* Memory. */
+    spinlock_t page_lock;
+    u32 page_list_head;                /* first MFN of the domain's pages */
+    u64 tot_pages, max_pages;
+    shared_info_t *shared_info;        /* hypervisor VA of the shared_info page */
+    unsigned long shared_info_mfn;
+    unsigned long start_info_mfn;
+    unsigned long vm_assist;           /* VMASST_TYPE_* bits */
+
+    /* Lifecycle. */
+    bool is_shutting_down, is_shut_down, is_dying;
+    unsigned int shutdown_code;        /* SHUTDOWN_* reason */
+    bool has_shutdown_code;            /* SCHEDOP_shutdown_code was used */
+    unsigned int pause_count;
+    struct timer watchdog_timer[2];    /* SCHEDOP_watchdog */
+    bool watchdog_inuse[2];
+
+    /* Event channels (2-level ABI). */
+    spinlock_t evtchn_lock;
+    struct evtchn *evtchn;             /* NR_EVTCHN entries */
+
+    /* Per-domain virtual area: the L3 behind L4 slot 260 (GDT/LDT shadows). */
+    u64 *perdomain_l3;
+};
+
+extern struct domain *dom0;
+
+/* The vCPU running on this pCPU (the idle vCPU when none). */
+static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->curr_vcpu; }
+#define current (current_vcpu())
+static inline struct cpu_regs *guest_regs(void) { return &get_cpu_info()->guest_regs; }
+bool is_idle_vcpu(const struct vcpu *v);
+
+struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
+struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+struct domain *get_domain_by_id(domid_t id);   /* takes a reference */
+void put_domain(struct domain *d);
+
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* Kill the domain for a fatal guest error; logs `why` (printf-style). */
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void domain_destroy(struct domain *d);
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+
+/* Frames owned by a domain (pages list). */
+void domain_add_page(struct domain *d, unsigned long mfn);
+void domain_remove_page(struct domain *d, unsigned long mfn);
+#endif

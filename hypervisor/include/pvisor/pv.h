@@ -1,0 +1,47 @@
+/* PV guest machinery (arch/x86/pv/): entry/exit, bounces, context switch. */
+#ifndef PVISOR_PV_H
+#define PVISOR_PV_H
+#include <pvisor/domain.h>
+
+int pv_domain_init(struct domain *d);
+void pv_domain_teardown(struct domain *d);
+void pv_vcpu_init(struct vcpu *v);
+/* Let domain d map hypervisor frame mfn (shared_info, grant frames). */
+void pv_share_xen_page(struct domain *d, unsigned long mfn);
+
+void __attribute__((noreturn)) context_switch(struct vcpu *prev, struct vcpu *next);
+void __attribute__((noreturn)) reset_stack_and_jump(void (*fn)(void));
+void show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
+
+/* Queue exception `vector` for the guest (through its trap table). */
+void pv_inject_trap(struct vcpu *v, unsigned int vector, bool has_error, u32 error);
+void pv_inject_page_fault(struct vcpu *v, unsigned long cr2, u32 error);
+/* Build the bounce frame for v->pv.trap_bounce on the guest stack now. */
+void pv_apply_trap_bounce(struct vcpu *v, struct cpu_regs *regs);
+void toggle_guest_mode(struct vcpu *v);
+/* CR3 value for v's current mode. */
+unsigned long pv_guest_cr3(const struct vcpu *v);
+
+void pv_syscall(struct cpu_regs *regs);
+void pv_exit_to_guest(struct cpu_regs *regs);
+long do_hypercall(struct cpu_regs *regs);
+
+/* pvclock: refresh v's vcpu_time_info (and its registered copy). */
+void pv_update_vcpu_time(struct vcpu *v);
+void vcpu_timers_init(struct vcpu *v);
+void vcpu_timers_kill(struct vcpu *v);
+void vcpu_periodic_switch_in(struct vcpu *v);
+void vcpu_periodic_switch_out(struct vcpu *v);
+void pv_set_wallclock(struct domain *d, u64 sec, u32 nsec);
+long pv_vcpu_initialise(struct vcpu *v, unsigned long arg);
+
+/* The machine-to-phys table and its read-only guest mapping. */
+void m2p_init(void);
+void m2p_set(unsigned long mfn, unsigned long pfn);
+unsigned long m2p_get(unsigned long mfn);
+unsigned long m2p_backing_mfn(unsigned long index);
+/* The 16 hypervisor L4 entries (slots 256-271) for a guest L4 of d. */
+void pv_l4_hv_slots(const struct domain *d, u64 slots[16]);
+
+extern unsigned long m2p_max_mfn;
+#endif

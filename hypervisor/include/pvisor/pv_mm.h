@@ -1,0 +1,41 @@
+/*
+ * The PV memory-management hypercalls and faults, as the rest of the
+ * hypervisor sees them (implemented over the memory-safety module).
+ */
+#ifndef PVISOR_PV_MM_H
+#define PVISOR_PV_MM_H
+#include <pvisor/domain.h>
+
+/* #PF from the guest: true if handled here (writable page-table emulation,
+ * LDT shadow), false to bounce it. */
+bool pv_mm_page_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err);
+
+long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
+                   unsigned long foreigndom);
+long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
+                  unsigned long foreigndom);
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags);
+long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val,
+                                      unsigned long flags, unsigned long domid);
+long do_set_gdt(unsigned long frame_list, unsigned long entries);
+long do_update_descriptor(unsigned long maddr, unsigned long desc);
+long do_multicall(unsigned long call_list, unsigned long nr_calls);
+
+/* Frames: give to / take from a domain with the module's bookkeeping. */
+void pv_mm_assign_page(struct domain *d, unsigned long mfn);
+/* Validate and pin the builder's initial tables (dom0 / domU build). */
+int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4_mfn);
+/* A writable reference for a page the hypervisor writes (vcpu_info...). */
+int pv_mm_get_writable_page(struct domain *d, unsigned long mfn);
+void pv_mm_put_writable_page(unsigned long mfn);
+void pv_mm_init(void);
+void pv_mm_vcpu_init(struct vcpu *v);
+void pv_load_gdt(struct vcpu *v);
+void pv_load_percpu_gdt(void);
+void pv_gdt_remap(struct vcpu *v);
+void pv_ldt_unmap(struct vcpu *v);
+bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err);
+void vcpu_poll_timer_init(struct vcpu *v);
+void tlb_note_flush(void);
+struct mm_env *pv_mm_env(void);
+#endif

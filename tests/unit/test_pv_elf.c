@@ -1,0 +1,246 @@
+/* Unit tests: PV kernel ELF and Xen-note parsing (common/pv_elf.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <pvisor/pv_elf.h>
+#include <xen/xen.h>
+#include <xen/elfnote.h>
+#include <xen/features.h>
+
+static unsigned char img[16384];
+static size_t notes_len;
+static struct pv_elf e;
+
+#define PHOFF 64
+#define NOTEOFF 0x200
+#define LOADOFF 0x1000
+
+static void put16(size_t o, unsigned v) { memcpy(img + o, &(unsigned short){ (unsigned short)v }, 2); }
+static void put32(size_t o, unsigned v) { memcpy(img + o, &v, 4); }
+static void put64(size_t o, unsigned long v) { memcpy(img + o, &v, 8); }
+
+static void add_note(unsigned type, const void *desc, unsigned len)
+{
+    size_t o = NOTEOFF + notes_len;
+    put32(o, 4);
+    put32(o + 4, len);
+    put32(o + 8, type);
+    memcpy(img + o + 12, "Xen", 4);
+    memcpy(img + o + 16, desc, len);
+    notes_len += 16 + ((len + 3) & ~3u);
+}
+
+static void add_str(unsigned type, const char *s) { add_note(type, s, strlen(s) + 1); }
+static void add_u64(unsigned type, unsigned long v) { add_note(type, &v, 8); }
+
+/* A Linux-like kernel: VIRT_BASE 0xffffffff80000000, load at paddr 0x1000000. */
+static void build(void)
+{
+    memset(img, 0, sizeof(img));
+    notes_len = 0;
+    memcpy(img, "\177ELF", 4);
+    img[4] = 2; img[5] = 1; img[6] = 1;
+    put16(16, 2);                      /* ET_EXEC */
+    put16(18, 62);                     /* EM_X86_64 */
+    put32(20, 1);
+    put64(24, 0xffffffff81000100ul);
+    put64(32, PHOFF);
+    put16(52, 64);
+    put16(54, 56);
+    put16(56, 2);                      /* phnum */
+    /* PT_LOAD */
+    put32(PHOFF, 1); put32(PHOFF + 4, 7);
+    put64(PHOFF + 8, LOADOFF);
+    put64(PHOFF + 16, 0xffffffff81000000ul);
+    put64(PHOFF + 24, 0x1000000);
+    put64(PHOFF + 32, 0x2000);
+    put64(PHOFF + 40, 0x5000);
+    add_str(XEN_ELFNOTE_GUEST_OS, "linux");
+    add_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+    add_str(XEN_ELFNOTE_LOADER, "generic");
+    add_u64(XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000ul);
+    add_u64(XEN_ELFNOTE_PADDR_OFFSET, 0);
+    add_u64(XEN_ELFNOTE_ENTRY, 0xffffffff81000200ul);
+    add_u64(XEN_ELFNOTE_HYPERCALL_PAGE, 0xffffffff81001000ul);
+    add_str(XEN_ELFNOTE_FEATURES, "!writable_page_tables|pae_pgdir_above_4gb");
+    unsigned sup = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_dom0);
+    add_note(XEN_ELFNOTE_SUPPORTED_FEATURES, &sup, 4);
+    add_str(XEN_ELFNOTE_PAE_MODE, "yes");
+    add_u64(XEN_ELFNOTE_HV_START_LOW, 0xffff800000000000ul);
+}
+
+static void finish_notes(void)
+{
+    size_t ph = PHOFF + 56;
+    put32(ph, 4);
+    put64(ph + 8, NOTEOFF);
+    put64(ph + 32, notes_len);
+    put64(ph + 40, notes_len);
+}
+
+static int parse(const char **err)
+{
+    finish_notes();
+    return pv_elf_parse(img, sizeof(img), &e, err);
+}
+
+static void test_linux_like(void **state)
+{
+    const char *err;
+    (void)state;
+    build();
+    assert_int_equal(parse(&err), 0);
+    assert_string_equal(e.guest_os, "linux");
+    assert_int_equal(e.virt_base, 0xffffffff80000000ul);
+    assert_int_equal(e.virt_kstart, 0xffffffff81000000ul);
+    assert_int_equal(e.virt_kend, 0xffffffff81005000ul);
+    assert_int_equal(e.virt_entry, 0xffffffff81000200ul);
+    assert_true(e.has_hypercall_page);
+    assert_true(e.pae_yes);
+    assert_true(e.f_supported & (1u << XENFEAT_dom0));
+    assert_true(e.f_supported & (1u << XENFEAT_pae_pgdir_above_4gb));
+    assert_int_equal(e.f_required, 1u << XENFEAT_writable_page_tables);
+    assert_int_equal(pv_elf_check(&e, true, &err), 0);
+}
+
+static void test_refusals(void **state)
+{
+    const char *err;
+    (void)state;
+
+    build();
+    add_str(XEN_ELFNOTE_FEATURES, "!auto_translated_physmap");
+    assert_int_equal(parse(&err), 0);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+    assert_non_null(strstr(err, "auto_translated"));
+
+    build();
+    add_str(XEN_ELFNOTE_FEATURES, "!frobnicate");
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+
+    build();
+    add_str(XEN_ELFNOTE_LOADER, "elfloader");   /* the later note wins */
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+    assert_non_null(strstr(err, "LOADER"));
+
+    build();
+    add_str(XEN_ELFNOTE_XEN_VERSION, "xen-2.0");
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+
+    build();
+    unsigned sup = 1u << XENFEAT_writable_page_tables;
+    notes_len = 0;
+    add_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+    add_str(XEN_ELFNOTE_LOADER, "generic");
+    add_u64(XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000ul);
+    add_u64(XEN_ELFNOTE_PADDR_OFFSET, 0);
+    add_note(XEN_ELFNOTE_SUPPORTED_FEATURES, &sup, 4);
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), 0);
+    assert_int_equal(pv_elf_check(&e, true, &err), -1);     /* no dom0 support */
+    assert_non_null(strstr(err, "dom0"));
+
+    build();
+    add_u64(XEN_ELFNOTE_VIRT_BASE, 0xffff800000000000ul);   /* inside the hypervisor hole */
+    add_u64(XEN_ELFNOTE_PADDR_OFFSET, 0xffff800000000000ul - 0xffffffff80000000ul + 0xffffffff80000000ul);
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+
+    build();
+    add_u64(XEN_ELFNOTE_ENTRY, 0xffffffff90000000ul);       /* entry outside the image */
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+
+    build();
+    add_u64(XEN_ELFNOTE_HYPERCALL_PAGE, 0xffffffff81004800ul); /* unaligned */
+    parse(&err);
+    assert_int_equal(pv_elf_check(&e, false, &err), -1);
+}
+
+static void test_malformed_headers(void **state)
+{
+    const char *err;
+    (void)state;
+
+    build();
+    img[4] = 1;                                 /* ELF32 */
+    assert_int_equal(parse(&err), -1);
+    assert_non_null(strstr(err, "64-bit"));
+
+    build();
+    put64(32, sizeof(img) - 10);                /* program headers off the end */
+    assert_int_equal(parse(&err), -1);
+
+    build();
+    put64(PHOFF + 8, sizeof(img) - 0x100);      /* segment bytes off the end */
+    assert_int_equal(parse(&err), -1);
+
+    build();
+    put64(PHOFF + 32, 0x9000);                  /* filesz > memsz */
+    assert_int_equal(parse(&err), -1);
+
+    build();
+    put64(PHOFF + 24, 0xfffffffffffff000ul);    /* paddr + memsz wraps */
+    assert_int_equal(parse(&err), -1);
+
+    build();
+    put16(56, 0xffff);                          /* phnum huge */
+    assert_int_equal(parse(&err), -1);
+
+    assert_int_equal(pv_elf_parse(img, 10, &e, &err), -1);
+    assert_int_equal(pv_elf_parse("\177ELF", 4, &e, &err), -1);
+}
+
+static void test_hostile_notes(void **state)
+{
+    const char *err;
+    (void)state;
+
+    build();
+    put32(NOTEOFF, 0xfffffff0u);                /* namesz wraps the cursor */
+    finish_notes();
+    assert_int_equal(pv_elf_parse(img, sizeof(img), &e, &err), -1);   /* no usable notes */
+
+    build();
+    put32(NOTEOFF + 4, 0x7fffffff);             /* descsz past the note area */
+    finish_notes();
+    assert_int_equal(pv_elf_parse(img, sizeof(img), &e, &err), -1);
+
+    build();
+    finish_notes();
+    put64(PHOFF + 56 + 32, 0x100000);           /* note segment larger than the file: skipped */
+    assert_int_equal(pv_elf_parse(img, sizeof(img), &e, &err), -1);
+
+    /* an unterminated 200-byte string is truncated, not overrun */
+    build();
+    char longs[200];
+    memset(longs, 'x', sizeof(longs));
+    add_note(XEN_ELFNOTE_GUEST_OS, longs, sizeof(longs));
+    assert_int_equal(parse(&err), 0);
+    assert_int_equal(strlen(e.guest_os), sizeof(e.guest_os) - 1);
+}
+
+static void test_feature_names(void **state)
+{
+    (void)state;
+    assert_int_equal(pv_elf_feature_bit("dom0", 4), XENFEAT_dom0);
+    assert_int_equal(pv_elf_feature_bit("writable_page_tables", 20), XENFEAT_writable_page_tables);
+    assert_int_equal(pv_elf_feature_bit("dom", 3), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linux_like),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_malformed_headers),
+        cmocka_unit_test(test_hostile_notes),
+        cmocka_unit_test(test_feature_names),
+    };
+    return cmocka_run_group_tests_name("pv_elf", tests, NULL, NULL);
+}

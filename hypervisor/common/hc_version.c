@@ -24,14 +24,15 @@ static void build_id(u8 out[20])
 
 static u32 features_submap0(const struct domain *d)
 {
-    u32 f = (1u << XENFEAT_pae_pgdir_above_4gb) |
-            (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+    u32 f = (1u << XENFEAT_mmu_pt_update_preserve_ad) |
             (1u << XENFEAT_highmem_assist) |
             (1u << XENFEAT_gnttab_map_avail_bits) |
             (1u << XENFEAT_memory_op_vnode_supported) |
             (1u << XENFEAT_direct_mapped);
     if (d->is_initial)
         f |= 1u << XENFEAT_dom0;
+    if (d->vm_assist & (1ul << VMASST_TYPE_pae_extended_cr3))
+        f |= 1u << XENFEAT_pae_pgdir_above_4gb;
     return f;
 }
 
@@ -118,9 +119,10 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
                          (1ul << VMASST_TYPE_architectural_iopl) | (1ul << VMASST_TYPE_runstate_update_flag) | \
                          (1ul << VMASST_TYPE_m2p_strict))
 
-long do_vm_assist(unsigned long cmd, unsigned long type)
+long do_vm_assist(unsigned long cmd64, unsigned long type64)
 {
     struct domain *d = current->domain;
+    unsigned int cmd = (unsigned int)cmd64, type = (unsigned int)type64;   /* ints in the ABI */
 
     if (type >= 64 || !(VM_ASSIST_VALID & (1ul << type)))
         return -XEN_EINVAL;

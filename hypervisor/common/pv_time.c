@@ -12,6 +12,7 @@
 #include <pvisor/page_alloc.h>
 #include <pvisor/sched.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/smp.h>
 #include <asm/atomic.h>
 #include <string.h>
 #include <xen/vcpu.h>
@@ -112,6 +113,17 @@ void vcpu_periodic_switch_out(struct vcpu *v)
     stop_timer(&v->periodic_timer);
 }
 
+/* A deadline already passed fires before the hypercall returns. */
+static void set_singleshot(struct vcpu *v, s_time_t when)
+{
+    if (when <= NOW()) {
+        stop_timer(&v->singleshot_timer);
+        send_guest_vcpu_virq(v, VIRQ_TIMER);
+    } else {
+        set_timer(&v->singleshot_timer, when);
+    }
+}
+
 long do_set_timer_op(unsigned long timeout)
 {
     struct vcpu *v = current;
@@ -119,7 +131,7 @@ long do_set_timer_op(unsigned long timeout)
     if (!timeout)
         stop_timer(&v->singleshot_timer);
     else
-        set_timer(&v->singleshot_timer, (s_time_t)timeout);
+        set_singleshot(v, (s_time_t)timeout);
     return 0;
 }
 
@@ -132,8 +144,10 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 
     if (copy_from_guest(&info, arg, sizeof(info)))
         return -XEN_EFAULT;
-    if (info.offset > PAGE_SIZE - sizeof(vcpu_info_t))
+    if (info.offset > PAGE_SIZE - sizeof(vcpu_info_t) || (info.offset & 7))
         return -XEN_ENXIO;
+    if (v != current && !(v->pause_flags & VPF_down))
+        return -XEN_EINVAL;
     if (v->vcpu_info_mfn)
         return -XEN_EINVAL;
     if (pv_mm_get_writable_page(v->domain, info.mfn))
@@ -184,6 +198,9 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     }
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info rs = v->runstate;
+        s_time_t now = NOW();
+        if (now > (s_time_t)rs.state_entry_time)      /* account the current state so far */
+            rs.time[rs.state] += now - rs.state_entry_time;
         return copy_to_guest(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_set_singleshot_timer: {
@@ -193,7 +210,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         if (copy_from_guest(&t, arg, sizeof(t)))
             return -XEN_EFAULT;
         /* VCPU_SSHOTTMR_future is not honoured by Xen 4.17 either. */
-        set_timer(&v->singleshot_timer, (s_time_t)t.timeout_abs_ns);
+        set_singleshot(v, (s_time_t)t.timeout_abs_ns);
         return 0;
     }
     case VCPUOP_stop_singleshot_timer:
@@ -211,8 +228,10 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
             return -XEN_EINVAL;
         v->periodic_period = (s_time_t)t.period_ns;
         v->periodic_timer.expires = NOW();
-        if (v == current)
+        if (v == current) {
+            send_guest_vcpu_virq(v, VIRQ_TIMER);       /* the first tick comes at once */
             set_timer(&v->periodic_timer, NOW() + v->periodic_period);
+        }
         return 0;
     }
     case VCPUOP_stop_periodic_timer:
@@ -231,6 +250,20 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         return 0;
     case VCPUOP_initialise:
         return pv_vcpu_initialise(v, arg);
+    case VCPUOP_get_physid: {
+        struct vcpu_get_physid id;
+        if (!d->is_privileged || vcpuid >= nr_cpus_online)
+            return -XEN_EINVAL;
+        id.phys_id = cpu_apic_id(vcpuid) | ((u64)vcpuid << 32);
+        return copy_to_guest(arg, &id, sizeof(id)) ? -XEN_EFAULT : 0;
+    }
+    case VCPUOP_send_nmi:
+        if (arg)
+            return -XEN_EINVAL;
+        v->pv.nmi_pending = true;
+        if (v->pause_flags & VPF_blocked)
+            vcpu_unpause_flags(v, VPF_blocked | VPF_polling);
+        return 0;
     }
     return -XEN_ENOSYS;
 }

@@ -182,7 +182,10 @@ void do_trap(struct cpu_regs *regs)
     }
     if ((regs->cs & 3) && pv_handle_guest_trap(regs))
         return;
-    if (!(regs->cs & 3) && search_exception_table(regs))
-        return;
+    if (!(regs->cs & 3)) {
+        get_cpu_info()->spare[1] = regs->error_code;   /* for fixups that report it */
+        if (search_exception_table(regs))
+            return;
+    }
     fatal_trap(regs, NULL);
 }

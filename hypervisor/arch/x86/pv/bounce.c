@@ -139,12 +139,12 @@ void pv_syscall(struct cpu_regs *regs)
         pv_apply_trap_bounce(v, regs);
         return;
     }
-    regs->rflags &= ~X86_EFLAGS_DF;       /* the PV ABI's virtual SFMASK */
     struct trap_bounce tb = {
         .flags = v->pv.syscall_disables_events ? TBF_INTERRUPT : 0,
         .eip = cb,
     };
     create_bounce_frame(v, regs, &tb);
+    regs->rflags &= ~X86_EFLAGS_DF;       /* the handler runs with DF clear (virtual SFMASK) */
 }
 
 /* Everything that must happen before returning to a guest. Returns with
@@ -168,6 +168,17 @@ void pv_exit_to_guest(struct cpu_regs *regs)
             raise_softirq(SCHEDULE_SOFTIRQ);
             continue;
         }
+        if (v->pv.nmi_pending) {
+            /* VCPUOP_send_nmi: through the guest's NMI trap, events masked */
+            v->pv.nmi_pending = false;
+            if (v->pv.trap_ctxt[TRAP_nmi].address) {
+                struct trap_bounce tb = { .flags = TBF_EXCEPTION | TBF_INTERRUPT,
+                                          .vector = TRAP_nmi,
+                                          .eip = v->pv.trap_ctxt[TRAP_nmi].address };
+                create_bounce_frame(v, regs, &tb);
+            }
+            continue;
+        }
         if (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask &&
             v->pv.event_callback_eip) {
             struct trap_bounce tb = { .flags = TBF_INTERRUPT, .eip = v->pv.event_callback_eip };
@@ -185,6 +196,7 @@ void pv_iret_fault(struct cpu_regs *regs)
 
     printk(LOG_DEBUG "d%u: bad return frame %04lx:%016lx, delivering #GP\n",
            v->domain->domain_id, (unsigned long)regs->cs & 0xffff, (unsigned long)regs->rip);
-    pv_inject_trap(v, TRAP_gp_fault, true, 0);
+    /* the error code the CPU gave for the refused frame (e.g. the SS selector) */
+    pv_inject_trap(v, TRAP_gp_fault, true, (u32)get_cpu_info()->spare[1]);
     pv_apply_trap_bounce(v, regs);
 }

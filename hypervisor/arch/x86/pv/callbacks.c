@@ -147,7 +147,7 @@ long do_fpu_taskswitch(unsigned long set)
 
 long do_set_segment_base(unsigned long which, unsigned long base)
 {
-    switch (which) {
+    switch ((unsigned int)which) {
     case SEGBASE_FS:
         if (!canonical(base))
             return -XEN_EINVAL;
@@ -190,7 +190,7 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 long do_get_debugreg(unsigned long reg)
 {
     if (reg > 7)
-        return -XEN_EINVAL;
+        return -XEN_ENODEV;      /* Xen 4.17's value (its header promises -EINVAL) */
     return (long)pv_get_debugreg(current, (unsigned int)reg);
 }
 
@@ -221,6 +221,10 @@ long do_iret(void)
     if (!(ic.flags & VGCF_in_syscall)) {
         regs->r11 = ic.r11;
         regs->rcx = ic.rcx;
+    } else {
+        /* returned as by SYSRET: RCX and R11 carry RIP and RFLAGS */
+        regs->rcx = regs->rip;
+        regs->r11 = regs->rflags;
     }
     /* Re-enable events atomically with the return, from the saved IF. */
     v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);

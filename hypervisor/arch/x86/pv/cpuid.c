@@ -7,14 +7,16 @@
  */
 #include <pvisor/pv_emul.h>
 #include <pvisor/version.h>
+#include <pvisor/cpu.h>
 #include <asm/processor.h>
+#include <string.h>
 
 #define BIT(n) (1u << (n))
 
 /* leaf 1 EDX: keep */
 #define L1_EDX_KEEP (BIT(0) /*FPU*/ | BIT(2) /*DE*/ | BIT(4) /*TSC*/ | BIT(5) /*MSR*/ | \
                      BIT(6) /*PAE*/ | BIT(8) /*CX8*/ | BIT(9) /*APIC*/ | BIT(11) /*SEP*/ | \
-                     BIT(15) /*CMOV*/ | BIT(16) /*PAT*/ | BIT(19) /*CLFLUSH*/ | \
+                     BIT(12) /*MTRR*/ | BIT(15) /*CMOV*/ | BIT(16) /*PAT*/ | BIT(19) /*CLFLUSH*/ | \
                      BIT(23) /*MMX*/ | BIT(24) /*FXSR*/ | BIT(25) /*SSE*/ | BIT(26) /*SSE2*/ | \
                      BIT(27) /*SS*/ | BIT(28) /*HTT*/)
 /* leaf 1 ECX: keep (no XSAVE/AVX family until XSETBV is emulated) */
@@ -71,6 +73,8 @@ void pv_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
         break;
     case 1:
         r.edx &= L1_EDX_KEEP;
+        if (!strcmp(cpu_vendor, "AuthenticAMD"))
+            r.edx &= ~BIT(11);           /* no SYSENTER for 64-bit PV on AMD */
         r.ecx &= L1_ECX_KEEP & ~BIT(29);
         r.ecx |= BIT(31);                /* running on a hypervisor */
         r.ebx &= 0x00ffffff;             /* initial APIC id: the guest's own business */

@@ -26,6 +26,7 @@
 #include <asm/regs.h>
 #include <string.h>
 #include <xen/xen.h>
+#include <xen/features.h>
 
 static char opt_dom0_mem[64];
 string_param("dom0_mem", opt_dom0_mem);
@@ -278,7 +279,8 @@ void start_dom0(const struct boot_info *bi)
     strlcpy(si->magic, elf.pae_yes ? "xen-3.0-x86_64p" : "xen-3.0-x86_64", sizeof(si->magic));
     si->nr_pages = nr_pages;
     si->shared_info = (u64)d->shared_info_mfn << PAGE_SHIFT;
-    si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+    /* As Xen: dom0 may manage P- and C-states (SIF_PM_MASK bits 8-9). */
+    si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN | (3u << 8);
     si->pt_base = v_pt;
     si->nr_pt_frames = nr_pt;
     si->mfn_list = v_p2m;
@@ -326,6 +328,9 @@ void start_dom0(const struct boot_info *bi)
     v->regs.cs = FLAT_KERNEL_CS;
     v->regs.ss = FLAT_KERNEL_SS;
     v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    v->pv.initialised = true;
+    if (elf.f_supported & (1u << XENFEAT_pae_pgdir_above_4gb))
+        d->vm_assist |= 1ul << VMASST_TYPE_pae_extended_cr3;
     v->pv.kernel_ss = FLAT_KERNEL_SS;
     v->pv.kernel_sp = v->regs.rsp;
 

@@ -116,7 +116,7 @@ static bool read_cr(struct vcpu *v, unsigned int cr, u64 *val)
 {
     switch (cr) {
     case 0:
-        *val = (read_cr0() & ~(unsigned long)CR0_TS) | (v->pv.fpu_ts ? CR0_TS : 0);
+        *val = (read_cr0() & ~(unsigned long)CR0_TS) | CR0_AM | (v->pv.fpu_ts ? CR0_TS : 0);
         return true;
     case 2:
         *val = v->pv.cr2;
@@ -149,6 +149,15 @@ static bool write_cr(struct vcpu *v, unsigned int cr, u64 val)
         return true;
     case 2:
         v->pv.cr2 = val;
+        return true;
+    case 3:
+        /* Reloading the current base pointer flushes the TLB; switching
+         * tables goes through MMUEXT_NEW_BASEPTR. */
+        read_cr(v, 3, &cur);
+        if (val != cur)
+            return false;
+        write_cr3(read_cr3());
+        tlb_note_flush();
         return true;
     case 4:
         read_cr(v, 4, &cur);
@@ -185,6 +194,13 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct cpu_regs *regs)
     case 0xe4: case 0xe5: case 0xec: case 0xed:
     case 0xe6: case 0xe7: case 0xee: case 0xef:
         if (in.rep || !port_io(v, regs, op, &in))
+            return false;
+        goto done;
+    case 0xfa:                                      /* cli */
+    case 0xfb:                                      /* sti */
+        /* with a virtual IOPL Xen treats these as no-ops (events are
+         * masked through vcpu_info, never through EFLAGS.IF) */
+        if (!iopl_ok(v))
             return false;
         goto done;
     case 0x0f:

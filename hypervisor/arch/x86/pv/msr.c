@@ -12,6 +12,7 @@
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <string.h>
+#include <xen/errno.h>
 
 static bool canonical(u64 va)
 {
@@ -72,7 +73,6 @@ int pv_wrmsr(struct vcpu *v, u32 msr, u64 val)
         wrmsr(v->mm.kernel_mode ? MSR_SHADOW_GS_BASE : MSR_GS_BASE, val);
         return 0;
     case MSR_EFER:
-    case MSR_PAT:
     case MSR_APIC_BASE:
     case MSR_MISC_ENABLE:
         /* writing back the value read is fine; changing it is not */
@@ -144,25 +144,31 @@ int pv_set_debugreg(struct vcpu *v, unsigned int reg, u64 val)
     case 0: case 1: case 2: case 3:
         /* a breakpoint on the hypervisor's addresses is refused */
         if (!canonical(val) || (val >= HYPERVISOR_VIRT_START && val < HYPERVISOR_VIRT_END))
-            return -22;
+            return -XEN_EPERM;
         memcpy(addrs, v->pv.debugreg, sizeof(addrs));
         addrs[reg] = val;
         if (!dr7_ok(v->pv.debugreg[7], addrs))
-            return -22;
+            return -XEN_EPERM;
         v->pv.debugreg[reg] = val;
         break;
+    case 4:
     case 6:
         if (val >> 32)
-            return -22;
+            return -XEN_EINVAL;
         v->pv.debugreg[6] = (val & 0xe00f) | 0xffff0ff0;
         break;
+    case 5:
     case 7:
+        if (val >> 32)
+            return -XEN_EINVAL;
+        if (val & (1u << 13))                 /* general detect */
+            return -XEN_EPERM;
         if (!dr7_ok(val, v->pv.debugreg))
-            return -22;
+            return -XEN_EPERM;
         v->pv.debugreg[7] = (val & ~0xd800ull) | 0x400;
         break;
     default:
-        return -22;
+        return -XEN_ENODEV;
     }
     return 0;
 }

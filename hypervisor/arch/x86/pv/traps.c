@@ -42,6 +42,8 @@ static bool soft_int(struct vcpu *v, struct cpu_regs *regs)
         return false;
     n = insn[1];
     dpl = v->pv.trap_ctxt[n].flags & 3;
+    if (n == 0x80)
+        dpl = 3;       /* as Xen's int80 path: the guest's DPL for 0x80 is not checked */
     if (dpl < (v->mm.kernel_mode ? 1u : 3u) || !v->pv.trap_ctxt[n].address) {
         bounce(v, regs, TRAP_gp_fault, true, (n << 3) | 2);
         return true;

@@ -16,7 +16,9 @@
 #include <asm/atomic.h>
 #include <string.h>
 
-#define EVTCHN_ORDER 4     /* 16 pages: 4096 ports x 8 bytes... rounded */
+/* Ports become valid in buckets, as in Xen: a port beyond the last bucket
+ * handed out is -EINVAL even for status and unmask. */
+#define EVTCHN_BUCKET 64
 
 static bool virq_is_global(unsigned int virq)
 {
@@ -37,6 +39,7 @@ int evtchn_domain_init(struct domain *d)
     if (!d->evtchn)
         return -XEN_ENOMEM;
     d->evtchn[0].state = ECS_RESERVED;     /* port 0 is never handed out */
+    d->valid_evtchns = EVTCHN_BUCKET;
     return 0;
 }
 
@@ -134,15 +137,24 @@ void send_guest_global_virq(struct domain *d, unsigned int virq)
 
 static int get_free_port(struct domain *d)
 {
-    for (unsigned p = 1; p < NR_EVTCHN; p++)
-        if (d->evtchn[p].state == ECS_FREE)
-            return p;
+    for (unsigned p = 1; p < NR_EVTCHN; p++) {
+        if (d->evtchn[p].state != ECS_FREE)
+            continue;
+        if (p >= d->valid_evtchns)
+            d->valid_evtchns = ROUNDUP(p + 1, EVTCHN_BUCKET);
+        return p;
+    }
     return -XEN_ENOSPC;
+}
+
+static bool port_is_valid(const struct domain *d, evtchn_port_t p)
+{
+    return p < d->valid_evtchns;
 }
 
 static bool port_valid(struct domain *d, evtchn_port_t p)
 {
-    return p < NR_EVTCHN && d->evtchn[p].state != ECS_FREE && d->evtchn[p].state != ECS_RESERVED;
+    return port_is_valid(d, p) && d->evtchn[p].state != ECS_FREE && d->evtchn[p].state != ECS_RESERVED;
 }
 
 /* Resolve DOMID_SELF; other domains need privilege. NULL + *rc on error. */
@@ -295,7 +307,7 @@ static long evtchn_close_port(struct domain *d, evtchn_port_t port)
     long rc = 0;
     unsigned long f;
 
-    if (port >= NR_EVTCHN)
+    if (!port_is_valid(d, port))
         return -XEN_EINVAL;
     f = spin_lock_irqsave(&d->evtchn_lock);
     c = &d->evtchn[port];
@@ -349,7 +361,7 @@ static long evtchn_send(evtchn_port_t port)
     struct domain *d = current->domain;
     struct evtchn *c;
 
-    if (port >= NR_EVTCHN)
+    if (!port_is_valid(d, port))
         return -XEN_EINVAL;
     c = &d->evtchn[port];
     switch (c->state) {
@@ -382,7 +394,7 @@ static long evtchn_status(struct evtchn_status *st)
 
     if (!d)
         return rc;
-    if (st->port >= NR_EVTCHN) {
+    if (!port_is_valid(d, st->port)) {
         put_domain(d);
         return -XEN_EINVAL;
     }
@@ -423,7 +435,7 @@ static long evtchn_unmask(evtchn_port_t port)
     shared_info_t *s = d->shared_info;
     struct vcpu *v;
 
-    if (port >= NR_EVTCHN || !port_valid(d, port))
+    if (!port_is_valid(d, port))
         return -XEN_EINVAL;
     v = d->vcpu[d->evtchn[port].notify_vcpu];
     if (!v)
@@ -518,12 +530,27 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
     }
     case EVTCHNOP_bind_pirq:
         return -XEN_ENOSYS;         /* no physical IRQs are passed through */
-    case EVTCHNOP_reset:
-        return -XEN_ENOSYS;
+    case EVTCHNOP_reset: {
+        struct evtchn_reset r;
+        long rc2 = 0;
+        struct domain *d;
+        if (copy_from_guest(&r, arg, sizeof(r)))
+            return -XEN_EFAULT;
+        d = lookup_target(r.dom, &rc2);
+        if (!d)
+            return rc2;
+        for (evtchn_port_t p = 1; p < d->valid_evtchns; p++)
+            if (d->evtchn[p].state != ECS_FREE && d->evtchn[p].state != ECS_RESERVED)
+                evtchn_close_port(d, p);
+        put_domain(d);
+        return 0;
+    }
     case EVTCHNOP_init_control:
+        return -XEN_ENOSYS;         /* FIFO ABI refused: Linux falls back to 2-level */
     case EVTCHNOP_expand_array:
+        return -XEN_EOPNOTSUPP;     /* no FIFO control block was set up */
     case EVTCHNOP_set_priority:
-        return -XEN_ENOSYS;         /* FIFO ABI: Linux falls back to 2-level */
+        return -XEN_ENOSYS;         /* 2-level channels have no priorities */
     }
     return -XEN_ENOSYS;
 }

@@ -11,6 +11,7 @@ bool cpu_has_nx, cpu_has_pge, cpu_has_smep, cpu_has_smap, cpu_has_xsave,
 char cpu_vendor[13];
 char cpu_brand[49];
 u32 cpu_max_leaf, cpu_max_ext_leaf;
+unsigned int cpu_paddr_bits;
 
 void cpu_detect(void)
 {
@@ -50,6 +51,11 @@ void cpu_detect(void)
             memcpy(cpu_brand + 16 * i, &r, 16);
         }
         cpu_brand[48] = 0;
+    }
+    cpu_paddr_bits = 36;
+    if (cpu_max_ext_leaf >= 0x80000008) {
+        cpuid(0x80000008, &r);
+        cpu_paddr_bits = r.eax & 0xff;
     }
     if (cpu_max_ext_leaf >= 0x80000007) {
         cpuid(0x80000007, &r);

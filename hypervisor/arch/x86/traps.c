@@ -176,6 +176,12 @@ void do_trap(struct cpu_regs *regs)
             apic_eoi();
         return;
     }
+    if (v == TRAP_debug && !(regs->cs & 3)) {
+        /* a guest's data breakpoint tripped by a hypervisor access to its
+         * memory: not the hypervisor's business, carry on */
+        __asm__ __volatile__("mov %0, %%db6" :: "r"(0xffff0ff0ul));
+        return;
+    }
     if (v == TRAP_nmi) {
         nmi_handler(regs);
         return;

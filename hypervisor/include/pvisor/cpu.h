@@ -9,6 +9,7 @@ extern bool cpu_has_nx, cpu_has_pge, cpu_has_smep, cpu_has_smap, cpu_has_xsave,
 extern char cpu_vendor[13];
 extern char cpu_brand[49];
 extern u32 cpu_max_leaf, cpu_max_ext_leaf;
+extern unsigned int cpu_paddr_bits;
 
 void cpu_detect(void);
 /* Program CR0/CR4/EFER/PAT on the calling CPU. */

@@ -157,6 +157,7 @@ struct domain {
     /* Event channels (2-level ABI). */
     spinlock_t evtchn_lock;
     struct evtchn *evtchn;             /* NR_EVTCHN entries */
+    unsigned int valid_evtchns;        /* ports in use so far, in buckets of 64 */
 
     /* Per-domain virtual area: the L3 behind L4 slot 260 (GDT/LDT shadows). */
     u64 *perdomain_l3;

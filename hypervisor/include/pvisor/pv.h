@@ -42,6 +42,7 @@ unsigned long m2p_get(unsigned long mfn);
 unsigned long m2p_backing_mfn(unsigned long index);
 /* The 16 hypervisor L4 entries (slots 256-271) for a guest L4 of d. */
 void pv_l4_hv_slots(const struct domain *d, u64 slots[16]);
+void pv_l4_fill_m2p(unsigned long l4mfn);
 
 extern unsigned long m2p_max_mfn;
 #endif

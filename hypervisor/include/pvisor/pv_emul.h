@@ -16,4 +16,5 @@ int pv_wrmsr(struct vcpu *v, u32 msr, u64 val);
 void pv_write_hypercall_page(void *page);
 int pv_set_debugreg(struct vcpu *v, unsigned int reg, u64 val);
 u64 pv_get_debugreg(struct vcpu *v, unsigned int reg);
+void pv_load_debugregs(const struct vcpu *v);
 #endif

@@ -6,6 +6,7 @@
  */
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
+#include <pvisor/pv_emul.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
@@ -184,6 +185,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     /* Never leave GDTR on a window the next page tables do not map. */
     pv_load_percpu_gdt();
     if (is_idle_vcpu(next)) {
+        __asm__ __volatile__("mov %0, %%db7" :: "r"(0x400ul));   /* no guest breakpoints */
         write_cr3(__pa(idle_pg_table));
         tlb_note_flush();
         reset_stack_and_jump(idle_loop);
@@ -194,6 +196,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     ci->guest_regs = next->regs;
     load_segments(next, &ci->guest_regs);
     load_fpu(next);
+    pv_load_debugregs(next);
     pv_update_vcpu_time(next);
     reset_stack_and_jump((void (*)(void))ret_to_guest);
 }

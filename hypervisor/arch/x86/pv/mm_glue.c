@@ -13,6 +13,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/cpu.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <string.h>
@@ -201,7 +202,8 @@ static bool op_iomem_permitted(void *ctx, const struct mm_domain *md, mfn_t mfn)
         return mfn < 0x8 || mfn > 0x8;          /* not the AP trampoline page */
     if (mfn < max_mfn)
         return mfn_to_frame(mfn)->state == FRAME_RESERVED && !mfn_is_ram(mfn);
-    return true;
+    /* as Xen's dom0 iomem caps: up to the CPU's physical address width */
+    return mfn < (1ul << (cpu_paddr_bits - PAGE_SHIFT));
 }
 
 /* ---- vCPU state changes --------------------------------------------- */
@@ -211,6 +213,8 @@ static void op_cr3_changed(void *ctx, struct mm_vcpu *mv)
     struct vcpu *v = mm_to_vcpu(mv);
 
     (void)ctx;
+    if (mv->guest_table)
+        pv_l4_fill_m2p(mv->guest_table);
     if (v == current) {
         write_cr3(pv_guest_cr3(v));
         tlb_note_flush();
@@ -339,6 +343,7 @@ int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4)
     if (rc)
         return rc;
     v->mm.guest_table = l4;
+    pv_l4_fill_m2p(l4);
     return 0;
 }
 

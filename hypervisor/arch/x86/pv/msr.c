@@ -11,6 +11,7 @@
 #include <pvisor/pv_mm.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+#include <pvisor/smp.h>
 #include <string.h>
 #include <xen/errno.h>
 
@@ -170,7 +171,32 @@ int pv_set_debugreg(struct vcpu *v, unsigned int reg, u64 val)
     default:
         return -XEN_ENODEV;
     }
+    if (v == current)
+        pv_load_debugregs(v);
     return 0;
+}
+
+/* Load v's debug registers into the CPU (v is current). Breakpoints are
+ * only armed while the guest runs them; DR7 is written last. */
+void pv_load_debugregs(const struct vcpu *v)
+{
+    static bool armed[CONFIG_NR_CPUS];
+    unsigned int cpu = smp_processor_id();
+    const unsigned long *d = v->pv.debugreg;
+
+    if (!(d[7] & 0xff)) {
+        if (armed[cpu])
+            __asm__ __volatile__("mov %0, %%db7" :: "r"(0x400ul));
+        armed[cpu] = false;
+        return;
+    }
+    __asm__ __volatile__("mov %0, %%db0" :: "r"(d[0]));
+    __asm__ __volatile__("mov %0, %%db1" :: "r"(d[1]));
+    __asm__ __volatile__("mov %0, %%db2" :: "r"(d[2]));
+    __asm__ __volatile__("mov %0, %%db3" :: "r"(d[3]));
+    __asm__ __volatile__("mov %0, %%db6" :: "r"(0xffff0ff0ul));
+    __asm__ __volatile__("mov %0, %%db7" :: "r"(d[7]));
+    armed[cpu] = true;
 }
 
 u64 pv_get_debugreg(struct vcpu *v, unsigned int reg)

@@ -75,6 +75,18 @@ void pv_l4_hv_slots(const struct domain *d, u64 slots[16])
         slots[i] = idle_pg_table[HV_L4_FIRST_SLOT + i];
     slots[l4_index(PERDOMAIN_VIRT_START) - HV_L4_FIRST_SLOT] =
         __pa(d->perdomain_l3) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+    /* The RO M2P appears only once an L4 serves as a kernel table (see
+     * pv_l4_fill_m2p): guest user mode never sees it, as on Xen. */
+    slots[l4_index(M2P_VIRT_START) - HV_L4_FIRST_SLOT] = 0;
+}
+
+void pv_l4_fill_m2p(unsigned long l4mfn)
+{
+    u64 *l4 = mfn_to_virt(l4mfn);
+    unsigned int slot = l4_index(M2P_VIRT_START);
+
+    if (!l4[slot])
+        __atomic_store_n(&l4[slot], idle_pg_table[slot], __ATOMIC_RELEASE);
 }
 
 static unsigned long window_va(const struct vcpu *v)
@@ -206,12 +218,15 @@ bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 
     mfn_t mfn;
     u64 *e;
 
-    (void)regs;
     (void)err;
     if (cr2 < base || cr2 >= base + MM_LDT_FRAMES * PAGE_SIZE || !v->mm.ldt_ents)
         return false;
-    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), &mfn))
-        return false;
+    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), &mfn)) {
+        /* as Xen: the guest sees a #PF at the LDT entry's own address */
+        pv_inject_page_fault(v, v->mm.ldt_base + (cr2 - base), 0);
+        pv_apply_trap_bounce(v, regs);
+        return true;
+    }
     e = perdomain_l1e(v->domain, cr2 & PAGE_MASK);
     if (!e)
         return false;

@@ -64,6 +64,7 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
         }
     }
     v->mm.guest_table = l4;
+    pv_l4_fill_m2p(l4);
     v->mm.kernel_mode = true;
 
     memset(&v->regs, 0, sizeof(v->regs));

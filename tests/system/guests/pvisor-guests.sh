@@ -1,0 +1,82 @@
+#!/bin/bash
+# timeout: 400
+# weight: 1
+# Every in-tree PV test kernel runs as dom0 on pvisor and sees what Xen 4.17
+# shows it (tests/system/oracle/xen-guests.sh proves each expectation on
+# Xen): a FAIL is allowed only for the documented deviations in
+# tests/guests/pvisor-deviations.list. Also boots the shutdown kernel once
+# per reason and the crash kernel once per action: the dom0 shutdown code
+# must come out as QEMU's exit status ((code << 1) | 1), a crash as 7, and
+# the hypervisor must never panic (status 255).
+set -u
+root=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
+build=${PVISOR_BUILD:-$root/build}
+tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
+export PVISOR_BUILD=$build
+guests=$build/tests/guests
+run=$root/tests/guests/run-guest.sh
+allowed=$(grep -v '^#' "$root/tests/guests/pvisor-deviations.list" | awk 'NF {print $1}')
+
+[ -f "$guests/startofday.elf" ] || { echo "FAIL: guest kernels not built (make guests)"; exit 1; }
+"$root/tests/guests/mkinitrd.sh" "$tmp/test.initrd"
+
+fail=0 n=0
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
+
+while IFS='|' read -r kernel initrd args; do
+	kernel=$(trim "$kernel"); initrd=$(trim "$initrd"); args=$(trim "$args")
+	case $kernel in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	opt=()
+	[ "$initrd" = test ] && opt=(--initrd "$tmp/test.initrd")
+	log=$tmp/$kernel.log
+	# shellcheck disable=SC2086
+	"$run" --hv pvisor --quiet --timeout 90 --log "$log" "${opt[@]}" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
+	result=$(tr -d '\r' <"$log" | grep -a "^RESULT $kernel:")
+	bad=$(tr -d '\r' <"$log" | grep -a "^CHECK .* FAIL " | awk '{print $2}' | grep -vxF "$allowed")
+	if [ -z "$result" ] || [ -n "$bad" ] || grep -aq -E "^\(PV\) Panic|fatal trap|^PANIC" "$log"; then
+		fail=$((fail + 1))
+		echo "FAILED: $kernel (${result:-no RESULT line})"
+		tr -d '\r' <"$log" | grep -a -E "FAIL expected|PANIC|Panic|fatal|crashed" | grep -vF "$allowed" | head -n 20
+		[ -z "$result" ] && tail -n 30 "$log"
+	else
+		echo "$result (deviations: $(tr -d '\r' <"$log" | grep -ac ' FAIL '))"
+	fi
+done <"$root/tests/guests/kernels.list"
+
+status_of() {   # the dom0 shutdown code pvisor must hand to QEMU for these args
+	case $1 in
+	*code=1*) echo 3 ;;
+	*reason=poweroff*) echo 1 ;;
+	*reason=reboot*) echo 3 ;;
+	*reason=suspend*) echo 5 ;;
+	*reason=crash*) echo 7 ;;
+	*reason=watchdog*) echo 9 ;;
+	*reason=soft_reset*) echo 11 ;;
+	*reason=9*) echo 19 ;;
+	*action=*) echo 7 ;;
+	esac
+}
+
+while IFS='|' read -r args _; do
+	args=$(trim "$args")
+	case $args in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	kernel=${args%% *}
+	args=${args#"$kernel"}
+	want=$(status_of "$args")
+	log=$tmp/exit.log
+	# shellcheck disable=SC2086
+	"$run" --hv pvisor --timeout 60 --log "$log" --expect-exit "$want" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
+	summary=$(tail -n1 "$tmp/out")
+	if [[ $summary == *"qemu_exit=$want "* ]] && ! grep -aq "Panic on CPU" "$log"; then
+		echo "$kernel$args: ok (exit $want)"
+	else
+		fail=$((fail + 1))
+		echo "FAILED: $kernel$args: expected QEMU exit $want; got: $summary"
+		grep -a 'Domain 0\|PANIC\|Panic' "$log" | tail -n 5
+	fi
+done <"$root/tests/guests/exits.list"
+
+echo "pvisor-guests: $((n - fail)) of $n boots as expected"
+[ "$fail" -eq 0 ]

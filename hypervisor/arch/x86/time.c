@@ -76,7 +76,9 @@ void mdelay(unsigned long ms)
 
 static u64 calibrate_hpet(void)
 {
-    volatile u8 *hpet = ioremap(acpi.hpet_pa, 0x400);
+    static volatile u8 *hpet;
+    if (!hpet)
+        hpet = ioremap(acpi.hpet_pa, 0x400);
     u64 cap = mmio_read64(hpet + HPET_CAP);
     u32 period_fs = cap >> 32;                 /* femtoseconds per tick */
     u64 ticks, c0, c1, t0, t1;
@@ -152,6 +154,15 @@ u64 rtc_read_unix_time(void)
     return (u64)days * 86400 + hour * 3600 + min * 60 + sec;
 }
 
+/* Median of three runs: one run can be skewed when the (virtual) CPU is
+ * descheduled at the wrong moment. */
+static u64 median3(u64 a, u64 b, u64 c)
+{
+    if (a > b) { u64 t = a; a = b; b = t; }
+    if (b > c) { u64 t = b; b = c; c = t; }
+    return a > b ? a : b;
+}
+
 void time_init(void)
 {
     u64 khz = 0;
@@ -159,11 +170,11 @@ void time_init(void)
 
     boot_tsc = rdtsc_ordered();
     if (acpi.have_hpet) {
-        khz = calibrate_hpet();
+        khz = median3(calibrate_hpet(), calibrate_hpet(), calibrate_hpet());
         src = "HPET";
     }
     if (!khz) {
-        khz = calibrate_pit();
+        khz = median3(calibrate_pit(), calibrate_pit(), calibrate_pit());
         src = "PIT";
     }
     if (!khz)

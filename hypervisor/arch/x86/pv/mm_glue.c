@@ -331,7 +331,9 @@ int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4)
 
     if (!mm_get_page(&env, l4, &v->domain->mm))
         return -XEN_EINVAL;
-    rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0);
+    /* Validation may stop to let softirqs run; at boot we just go on. */
+    while ((rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0)) == -XEN_ERESTART)
+        ;
     if (rc) {
         mm_put_page(&env, l4);
         return rc;
@@ -339,7 +341,8 @@ int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4)
     __atomic_or_fetch(&f->type_info, PGT_PINNED, __ATOMIC_SEQ_CST);
     if (!mm_get_page(&env, l4, &v->domain->mm))
         return -XEN_EINVAL;
-    rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0);
+    while ((rc = mm_get_type(&env, &v->mm, l4, PGT_L4, 0)) == -XEN_ERESTART)
+        ;
     if (rc)
         return rc;
     v->mm.guest_table = l4;

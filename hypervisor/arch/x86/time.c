@@ -93,8 +93,10 @@ static u64 calibrate_hpet(void)
         c1 = mmio_read64(hpet + HPET_MAIN);
     } while (c1 - c0 < ticks);
     t1 = rdtsc_ordered();
-    /* tsc per ms = (t1-t0) / (elapsed fs / 1e12) */
-    return (t1 - t0) * 1000000000000ull / ((c1 - c0) * period_fs) ;
+    /* kHz = ticks per ms: (t1-t0) / elapsed; elapsed in us keeps the
+     * intermediate products far from overflow even at 5 GHz */
+    u64 elapsed_us = (c1 - c0) * period_fs / 1000000000ull;
+    return elapsed_us ? (t1 - t0) * 1000 / elapsed_us : 0;
 }
 
 /* PIT channel 2 in one-shot mode, gated through port 0x61. */

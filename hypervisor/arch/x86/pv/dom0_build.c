@@ -246,11 +246,13 @@ void start_dom0(const struct boot_info *bi)
     if (v_end - v_start > (1ull << 30))
         panic("dom0 boot region is %llu MiB: Linux maps only the first GiB of it; "
               "use a smaller initramfs or dom0_mem", (unsigned long long)(v_end - v_start) >> 20);
+    s_time_t t_alloc = NOW();
     if (!allocate_memory(d, nr_pages))
         panic("not enough memory for dom0_mem=%llu MiB; lower dom0_mem",
               (unsigned long long)nr_pages >> 8);
     d->max_pages = nr_pages;
 
+    s_time_t t_load = NOW();
 #define GPA(va) ((va) - v_start)
     /* Kernel segments, loaded by physical address. */
     for (unsigned i = 0; i < elf.nr_segs; i++) {
@@ -266,6 +268,7 @@ void start_dom0(const struct boot_info *bi)
     if (kbuf)
         free_xenheap_contig(kbuf, kbuf_pages);
 
+    s_time_t t_p2m = NOW();
     /* p2m list */
     for (unsigned c = 0; c < nr_chunks; c++)
         for (unsigned long i = 0; i < chunks[c].count; i++) {
@@ -316,6 +319,7 @@ void start_dom0(const struct boot_info *bi)
     BUG_ON(next - pt_pfn > nr_pt);
     gpa_write(GPA(v_stack), NULL, PAGE_SIZE);
 
+    s_time_t t_validate = NOW();
     int rc = pv_mm_adopt_initial_tables(v, pfn_to_mfn(l4_pfn));
     if (rc)
         panic("dom0: the initial page tables did not validate (%d)", rc);
@@ -343,6 +347,9 @@ void start_dom0(const struct boot_info *bi)
            (unsigned long long)initrd_len >> 10, (unsigned long long)v_p2m,
            (unsigned long long)v_si, nr_pt);
     printk("dom0: command line '%s'\n", kmod->cmdline);
+    printk(LOG_DEBUG "dom0 build: memory %lld ms, load %lld ms, p2m+tables %lld ms, validate %lld ms\n",
+           (long long)(t_load - t_alloc) / 1000000, (long long)(t_p2m - t_load) / 1000000,
+           (long long)(t_validate - t_p2m) / 1000000, (long long)(NOW() - t_validate) / 1000000);
 
     vcpu_unpause_flags(v, VPF_down);
     sched_start();

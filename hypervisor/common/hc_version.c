@@ -56,7 +56,8 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
     case XENVER_version:
         return (XEN_ABI_MAJOR << 16) | XEN_ABI_MINOR;
     case XENVER_extraversion:
-        return copy_string(arg, "-pvisor", sizeof(xen_extraversion_t), true);
+        /* "4.17.0-pvisor": tools parse major.minor.patch as with Xen's ".7" */
+        return copy_string(arg, ".0-pvisor", sizeof(xen_extraversion_t), true);
     case XENVER_compile_info: {
         xen_compile_info_t ci;
         memset(&ci, 0, sizeof(ci));

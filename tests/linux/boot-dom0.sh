@@ -164,7 +164,10 @@ handle() {
   *PVISOR-TIMER-END*) timer_end=${EPOCHREALTIME/./} ;;
   *PVISOR-RESULT*) result=${line#*PVISOR-RESULT }; mark result "workload done: $result" ;;
   *PVISOR-POWEROFF-FAILED*) fatal=$line ;;
-  *'reboot: Power down'*) mark poweroff "dom0 power-off: ${line:0:60}" ;;
+  # A dom0 without ACPI (pvisor passes no firmware tables through) has no
+  # power-off handler and halts; a halting PV kernel also ends with
+  # SCHEDOP_shutdown(poweroff), so both lines mean the same.
+  *'reboot: Power down'*|*'reboot: System halted'*) mark poweroff "dom0 power-off: ${line:0:60}" ;;
   *'Kernel panic - not syncing'*|*'(XEN) Panic on CPU'*|*'Hardware Dom0 crashed'*|*'(XEN) FATAL'*)
     [ -z "$fatal" ] && fatal=$line ;;
   *'(PV) '*)
@@ -225,7 +228,7 @@ if [ "$mode" = full ]; then
     why+=("no PVISOR-TIMER-START/END pair")
   fi
 fi
-[ -z "${at[poweroff]:-}" ] && why+=("no 'reboot: Power down' from dom0")
+[ -z "${at[poweroff]:-}" ] && why+=("no 'reboot: Power down' (or 'System halted') from dom0")
 [ $timed_out = 0 ] && [ "$status" != "$expect_status" ] && why+=("QEMU exit status $status, want $expect_status")
 if [ "$hv" = pvisor ] && [ -n "$hv_warn" ]; then
   if [ $allow_warn = 1 ]; then

@@ -85,7 +85,8 @@ deps:
 # `make run` and `make test` are the two commands of the README: they
 # install what is missing, build, then boot or test.
 run: deps
-	$(Q)$(MAKE) --no-print-directory all $(RUN_ASSETS)
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory linux-assets || echo "run: Debian's kernel could not be fetched (apt); booting pvisor without dom0"
 	$(Q)scripts/run-qemu.sh $(RUN_ARGS)
 
 # build/pvisor.iso: GRUB2 (multiboot2) with dom0 kernel and initramfs modules

@@ -16,8 +16,6 @@
 #                           QEMU CPU models, space-separated (RDRAND: see
 #                           the xen-stack reference README on entropy)
 #   PVISOR_BENCH_MEM=2048   QEMU -m (MiB)
-#   PVISOR_LINUX_READY=1    also boot pvisor (or create build/pvisor.linux-ready);
-#                           without it pvisor's figures read "n/a"
 #   PVISOR_BENCH_PVISOR_ARGS  extra tests/linux/boot-dom0.sh options for the
 #                           pvisor boots (e.g. --allow-hv-warnings, --hv-image F)
 #   PVISOR_BUILD            build directory (default build/)
@@ -30,12 +28,8 @@ cpus=${PVISOR_BENCH_CPUS:-"qemu64,+smep,+rdrand max,-smap,-pku,-la57"}
 mem=${PVISOR_BENCH_MEM:-2048}
 case $runs in ''|*[!0-9]*|0) echo "boot-linux: PVISOR_BENCH_RUNS must be a positive number" >&2; exit 2 ;; esac
 
-hvs=(xen)
-pvisor_note="pvisor cannot boot Linux yet (PVISOR_LINUX_READY=1 or $PVISOR_BUILD/pvisor.linux-ready enables it)"
-if [ "${PVISOR_LINUX_READY:-0}" = 1 ] || [ -e "$PVISOR_BUILD/pvisor.linux-ready" ]; then
-  hvs=(pvisor xen)
-  pvisor_note=
-fi
+hvs=(pvisor xen)
+pvisor_note=
 
 # hv_args HV -> the extra boot-dom0.sh options for HV, one per line
 read -r -a pvisor_args <<<"${PVISOR_BENCH_PVISOR_ARGS:-}"

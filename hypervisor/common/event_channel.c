@@ -13,6 +13,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/perfc.h>
 #include <asm/atomic.h>
 #include <string.h>
 
@@ -558,6 +559,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
 void domain_shutdown_notify(struct domain *d, unsigned int reason)
 {
     if (d->is_initial) {
+        perfc_print();
         /* dom0 going down takes the machine with it (like Xen); on QEMU
          * the shutdown code becomes the exit status. */
         if (reason == SHUTDOWN_reboot && !debug_exit_present())

@@ -145,6 +145,7 @@ struct domain {
     unsigned long shared_info_mfn;
     unsigned long start_info_mfn;
     unsigned long vm_assist;           /* VMASST_TYPE_* bits */
+    u8 vpic_imr[2];                    /* dom0's virtual PIC masks (ioport.c) */
 
     /* Lifecycle. */
     bool is_shutting_down, is_shut_down, is_dying;

@@ -16,6 +16,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/perfc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/traps.h>
@@ -27,6 +28,7 @@ void toggle_guest_mode(struct vcpu *v)
      * and user GS bases on every mode change. */
     __asm__ __volatile__("swapgs" ::: "memory");
     v->mm.kernel_mode = !v->mm.kernel_mode;
+    perfc_incr(PERFC_toggle_mode);
     write_cr3(pv_guest_cr3(v));
     tlb_note_flush();
 }
@@ -145,6 +147,7 @@ void pv_syscall(struct cpu_regs *regs)
     };
     create_bounce_frame(v, regs, &tb);
     regs->rflags &= ~X86_EFLAGS_DF;       /* the handler runs with DF clear (virtual SFMASK) */
+    perfc_incr(PERFC_syscall_bounce);
 }
 
 /* Everything that must happen before returning to a guest. Returns with
@@ -182,6 +185,7 @@ void pv_exit_to_guest(struct cpu_regs *regs)
         if (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask &&
             v->pv.event_callback_eip) {
             struct trap_bounce tb = { .flags = TBF_INTERRUPT, .eip = v->pv.event_callback_eip };
+            perfc_incr(PERFC_event_upcall);
             create_bounce_frame(v, regs, &tb);
             continue;                    /* the mask is now set: re-check the rest */
         }

@@ -7,6 +7,7 @@
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/pv_emul.h>
+#include <pvisor/perfc.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
@@ -176,6 +177,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     struct cpu_info *ci = get_cpu_info();
 
     local_irq_disable();
+    perfc_incr(PERFC_ctxt_switch);
     if (!is_idle_vcpu(prev)) {
         prev->regs = ci->guest_regs;
         save_segments(prev);

@@ -10,6 +10,7 @@
 #include <pvisor/pv_mm.h>
 #include <pvisor/printk.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/perfc.h>
 #include <pvisor/ioport.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
@@ -99,6 +100,7 @@ static bool port_io(struct vcpu *v, struct cpu_regs *regs, u8 op, struct insn *i
     }
     if (!iopl_ok(v) && !io_bitmap_ok(v, port, bytes))
         return false;
+    perfc_port(port);
     if (is_in) {
         u32 val = ioport_guest_read(v->domain, port, bytes);
         u64 mask = bytes == 4 ? 0xffffffffull : (1ull << (bytes * 8)) - 1;
@@ -258,6 +260,7 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct cpu_regs *regs)
         return false;
     }
 done:
+    perfc_incr(PERFC_privop);
     regs->rip += in.pos;
     if (regs->rflags & X86_EFLAGS_TF) {
         pv_inject_trap(v, TRAP_debug, false, 0);

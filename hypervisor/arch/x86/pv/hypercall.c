@@ -11,6 +11,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/softirq.h>
 #include <pvisor/smp.h>
+#include <pvisor/perfc.h>
 #include <stdarg.h>
 
 /* Handlers take fewer than six arguments; the SysV ABI ignores the rest. */
@@ -66,6 +67,8 @@ long do_hypercall(struct cpu_regs *regs)
     long rc;
 
     continuation_pending[cpu] = false;
+    if (op < 64)
+        perfc_incr(PERFC_hypercall_base + op);
     rc = hypercall_dispatch(op, args);
     if (op == __HYPERVISOR_iret)
         return rc;              /* the frame (rax included) is the guest's own */

@@ -7,7 +7,8 @@
 
 struct port_range { u16 first, last; };
 
-/* Ports the hypervisor owns. */
+/* Ports the hypervisor owns. The CMOS RTC (0x70/0x71) is dom0's, as on
+ * Xen: the hypervisor reads it once at boot, before dom0 exists. */
 static const struct port_range hv_ports[] = {
     { 0x20, 0x21 },      /* master PIC */
     { 0xa0, 0xa1 },      /* slave PIC */
@@ -17,7 +18,6 @@ static const struct port_range hv_ports[] = {
     { 0x3f8, 0x3ff },    /* COM1: the hypervisor console */
     { 0x2f8, 0x2ff },    /* COM2 */
     { 0xcf8, 0xcff },    /* PCI configuration mechanism (not passed through) */
-    { 0x70, 0x71 },      /* CMOS RTC: time is the hypervisor's */
 };
 
 bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
@@ -32,8 +32,42 @@ bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int by
     return true;
 }
 
+/*
+ * dom0's view of the legacy PICs: the real ones stay masked and owned by
+ * the hypervisor, but dom0 gets a pair of interrupt-mask registers that
+ * read back what it wrote. Linux then finds "a PIC", keeps IRQs 0-15 for
+ * legacy devices (the RTC's IRQ 8 among them) and allocates its Xen event
+ * IRQs above them, as on Xen with ACPI; without it the RTC driver and the
+ * console would collide on IRQ 8.
+ */
+static bool vpic_access(struct domain *d, unsigned int port, unsigned int bytes,
+                        bool write, u32 *val)
+{
+    if (!d->is_privileged || bytes != 1)
+        return false;
+    switch (port) {
+    case 0x21:
+    case 0xa1:
+        if (write)
+            d->vpic_imr[port == 0xa1] = (u8)*val;
+        else
+            *val = d->vpic_imr[port == 0xa1];
+        return true;
+    case 0x20:
+    case 0xa0:
+        if (!write)
+            *val = 0;               /* nothing requested, nothing in service */
+        return true;
+    }
+    return false;
+}
+
 u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
 {
+    u32 v;
+
+    if (vpic_access(d, port, bytes, false, &v))
+        return v;
     if (!ioport_permitted(d, port, bytes))
         return bytes == 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
     switch (bytes) {
@@ -45,6 +79,8 @@ u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
 
 void ioport_guest_write(struct domain *d, unsigned int port, unsigned int bytes, u32 val)
 {
+    if (vpic_access(d, port, bytes, true, &val))
+        return;
     if (!ioport_permitted(d, port, bytes))
         return;
     switch (bytes) {

@@ -13,6 +13,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/perfc.h>
 #include <pvisor/cpu.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -38,6 +39,7 @@ static volatile u32 cpu_flush_time[CONFIG_NR_CPUS];
 /* Every CR3 load flushes all guest translations (they are never global). */
 void tlb_note_flush(void)
 {
+    perfc_incr(PERFC_cr3_write);
     cpu_flush_time[smp_processor_id()] = __atomic_add_fetch(&tlb_clock, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -62,8 +64,10 @@ static void op_flush_all_since(void *ctx, u32 stamp)
     for (unsigned c = 0; c < nr_cpus_online; c++) {
         if (cpu_flush_time[c] > stamp)
             continue;
-        if (c == smp_processor_id())
+        if (c == smp_processor_id()) {
+            perfc_incr(PERFC_tlb_flush_stamp);
             flush_here(NULL);
+        }
         else
             remote = true;
     }
@@ -77,9 +81,11 @@ static void op_flush_guest(void *ctx, struct mm_vcpu *mv, unsigned int kind,
     (void)ctx;
     (void)mask;
     if ((kind & MM_FLUSH_INVLPG) && !(kind & (MM_FLUSH_MASK | MM_FLUSH_ALL))) {
+        perfc_incr(PERFC_tlb_invlpg_guest);
         invlpg(va);
         return;
     }
+    perfc_incr(PERFC_tlb_flush_guest);
     flush_here(NULL);
     /* Other vCPUs of the domain may run elsewhere: flush every other CPU. */
     if ((kind & (MM_FLUSH_MASK | MM_FLUSH_ALL)) && mm_to_vcpu(mv)->domain->max_vcpus > 1)
@@ -213,6 +219,7 @@ static void op_cr3_changed(void *ctx, struct mm_vcpu *mv)
     struct vcpu *v = mm_to_vcpu(mv);
 
     (void)ctx;
+    perfc_incr(PERFC_cr3_changed);
     if (mv->guest_table)
         pv_l4_fill_m2p(mv->guest_table);
     if (v == current) {
@@ -367,6 +374,7 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 {
     struct mm_cont cont = { 0 };
 
+    perfc_add(PERFC_mmu_update_reqs, count & 0xffff);
     return finish(__HYPERVISOR_mmu_update,
                   mm_do_mmu_update(&env, &current->mm, ureqs, (unsigned int)count, pdone,
                                    (unsigned int)foreigndom, &cont), &cont);
@@ -377,6 +385,7 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 {
     struct mm_cont cont = { 0 };
 
+    perfc_add(PERFC_mmuext_ops, count & 0xffff);
     return finish(__HYPERVISOR_mmuext_op,
                   mm_do_mmuext_op(&env, &current->mm, uops, (unsigned int)count, pdone,
                                   (unsigned int)foreigndom, &cont), &cont);
@@ -430,6 +439,7 @@ long do_multicall(unsigned long call_list, unsigned long nr_calls)
     long rc;
 
     cpu_in_multicall[smp_processor_id()]++;
+    perfc_add(PERFC_multicall_entries, nr_calls & 0xffff);
     rc = mm_do_multicall(&env, &current->mm, call_list, (unsigned int)nr_calls, mc_dispatch, &cont);
     cpu_in_multicall[smp_processor_id()]--;
     return finish(__HYPERVISOR_multicall, rc, &cont);
@@ -459,6 +469,7 @@ bool pv_mm_page_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, 
         return false;
     if (r == MM_PTWR_RETRY)
         return true;
+    perfc_incr(PERFC_ptwr);
     regs->rax = mr.gpr[0]; regs->rcx = mr.gpr[1]; regs->rdx = mr.gpr[2]; regs->rbx = mr.gpr[3];
     regs->rbp = mr.gpr[5]; regs->rsi = mr.gpr[6]; regs->rdi = mr.gpr[7];
     regs->r8 = mr.gpr[8]; regs->r9 = mr.gpr[9]; regs->r10 = mr.gpr[10]; regs->r11 = mr.gpr[11];

@@ -10,6 +10,7 @@
 #include <pvisor/pv_mm.h>
 #include <pvisor/printk.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/perfc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/traps.h>
@@ -61,6 +62,7 @@ bool pv_handle_guest_trap(struct cpu_regs *regs)
 
     if (is_idle_vcpu(v))
         return false;
+    perfc_incr(PERFC_trap_base + (vec & 31));
     local_irq_enable();
     switch (vec) {
     case TRAP_page_fault: {

@@ -1,0 +1,33 @@
+/* Event counters for performance work: printed when dom0 shuts down
+ * with the `perfc` command-line option. Plain increments (racy across
+ * CPUs by design: statistics, not accounting). */
+#ifndef PVISOR_PERFC_H
+#define PVISOR_PERFC_H
+#include <pvisor/types.h>
+
+enum perfc_id {
+    PERFC_hypercall_base = 0,            /* + hypercall number (64) */
+    PERFC_trap_base = 64,                /* + exception vector (32) */
+    PERFC_syscall_bounce = 96,
+    PERFC_event_upcall,
+    PERFC_ptwr,
+    PERFC_privop,
+    PERFC_ctxt_switch,
+    PERFC_mmu_update_reqs,
+    PERFC_mmuext_ops,
+    PERFC_multicall_entries,
+    PERFC_tlb_flush_stamp,
+    PERFC_tlb_flush_guest,
+    PERFC_tlb_invlpg_guest,
+    PERFC_cr3_write,
+    PERFC_cr3_changed,
+    PERFC_toggle_mode,
+    PERFC_NR
+};
+
+extern u64 perfc[PERFC_NR];
+#define perfc_incr(id) (perfc[id]++)
+#define perfc_add(id, n) (perfc[id] += (n))
+void perfc_print(void);
+void perfc_port(unsigned int port);
+#endif

@@ -1,0 +1,64 @@
+/*
+ * microbench: the cost of the hypervisor paths a PV Linux kernel uses most,
+ * in ns per operation on pvisor's (or Xen's) own pvclock. Not a test:
+ * bench/guest-paths.sh runs it on both hypervisors and prints ratios.
+ *
+ *   hypercall     xen_version(0): SYSCALL in, dispatch, exit path
+ *   privop_io     `inb $0x42` (a port the hypervisor keeps): #GP, decode, emulate
+ *   forced_cpuid  the forced-emulation CPUID Linux issues for every cpuid
+ *   pf_bounce     a #PF bounced to the kernel and back through iret
+ *   ptwr          a direct store to a read-only L1 entry (writable page tables)
+ *   mmu_update    one PTE through HYPERVISOR_mmu_update
+ *   uvm           update_va_mapping with UVMF_INVLPG
+ *   evtchn_ipi    send to an IPI port bound to ourselves, upcall taken
+ */
+#include "guest.h"
+
+static char *scratch;
+
+static uint64_t now(void)
+{
+	return xen_system_time();
+}
+
+#define BENCH(name, n, body) do {                                     \
+		uint64_t _t0 = now();                                  \
+		for (unsigned long _i = 0; _i < (n); _i++) { body; }   \
+		uint64_t _dt = now() - _t0;                            \
+		printf("BENCH %s %lu\n", (name), (unsigned long)(_dt / (n))); \
+	} while (0)
+
+static volatile uint64_t *pte_of(void *va)
+{
+	uint64_t ma = l1e_maddr(va);
+	return (volatile uint64_t *)((char *)pfn_to_va(mfn_to_pfn(ma >> 12)) + (ma & 0xfff));
+}
+
+void test_main(void)
+{
+	scratch = alloc_page();
+	struct physdev_set_iopl iopl = { .iopl = 1 };
+	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+
+	BENCH("hypercall", 20000, HYPERVISOR_xen_version(0, NULL));
+	BENCH("privop_io", 20000, ({ uint8_t v; asm volatile("inb $0x42, %0" : "=a"(v)); (void)v; }));
+	BENCH("forced_cpuid", 20000, ({ uint32_t r[4]; xen_cpuid(1, 0, r); }));
+
+	expect_trap(TRAP_ANY);
+	BENCH("pf_bounce", 5000, ({ uint64_t v; probe_read64(0x1000, &v); }));
+	expect_trap(-1);
+
+	volatile uint64_t *e = pte_of(scratch);
+	uint64_t orig = *e;
+	BENCH("ptwr", 10000, *e = orig);
+
+	uint64_t ma = l1e_maddr(scratch);
+	BENCH("mmu_update", 10000, mmu_update1(ma, orig, DOMID_SELF));
+	BENCH("uvm", 10000, HYPERVISOR_update_va_mapping((unsigned long)scratch, orig, UVMF_INVLPG));
+
+	long port = evtchn_bind_ipi(0);
+	events_enable();
+	BENCH("evtchn_ipi", 5000, evtchn_send((evtchn_port_t)port));
+	events_disable();
+	CHECK("ipi.delivered", port_events[port] > 0);
+}

@@ -9,6 +9,7 @@
 #include <pvisor/event.h>
 #include <pvisor/smp.h>
 #include <pvisor/pv.h>
+#include <pvisor/xstate.h>
 #include <string.h>
 #include <stdio.h>
 #include <xen/errno.h>
@@ -226,6 +227,7 @@ void domain_destroy(struct domain *d)
         if (!v)
             continue;
         vcpu_timers_kill(v);
+        xstate_vcpu_free(v);
         unsigned int order = 0;
         while ((PAGE_SIZE << order) < sizeof(*v))
             order++;

@@ -3,6 +3,7 @@
 #include <pvisor/printk.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+#include <pvisor/xstate.h>
 #include <string.h>
 
 bool cpu_has_nx, cpu_has_pge, cpu_has_smep, cpu_has_smap, cpu_has_xsave,
@@ -79,4 +80,5 @@ void cpu_setup_local(void)
         efer |= EFER_NXE;
     wrmsr(MSR_EFER, efer);
     wrmsr(MSR_PAT, PVISOR_PAT);
+    xstate_init_cpu();
 }

@@ -86,9 +86,11 @@ struct pv_vcpu {
     struct trap_bounce trap_bounce;    /* pending bounce for the exit path */
     bool nmi_pending;
 
-    /* FPU/SSE state, saved at context switch. */
-    u8 fpu_area[512] __attribute__((aligned(16)));
+    /* FPU/SSE/AVX state (a page: XSAVE or FXSAVE area), saved at context switch. */
+    void *fpu_area;
     bool fpu_initialised;
+    u64 xcr0;                          /* the guest's XCR0 (XSETBV) */
+    bool cr4_osxsave;                  /* guest view of CR4.OSXSAVE */
     bool initialised;                  /* has a context (builder / VCPUOP_initialise) */
 };
 

@@ -8,6 +8,7 @@
 #include <pvisor/pv_mm.h>
 #include <pvisor/pv_emul.h>
 #include <pvisor/perfc.h>
+#include <pvisor/xstate.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
@@ -155,19 +156,12 @@ static void load_segments(struct vcpu *v, struct cpu_regs *regs)
 
 static void save_fpu(struct vcpu *v)
 {
-    __asm__ __volatile__("clts; fxsaveq %0" : "=m"(v->pv.fpu_area));
+    xstate_save(v);
 }
 
 static void load_fpu(struct vcpu *v)
 {
-    __asm__ __volatile__("clts");
-    if (v->pv.fpu_initialised) {
-        __asm__ __volatile__("fxrstorq %0" :: "m"(v->pv.fpu_area));
-    } else {
-        u32 mxcsr = 0x1f80;
-        __asm__ __volatile__("fninit; ldmxcsr %0" :: "m"(mxcsr));
-        v->pv.fpu_initialised = true;
-    }
+    xstate_restore(v);
     if (v->pv.fpu_ts)
         write_cr0(read_cr0() | CR0_TS);
 }

@@ -8,6 +8,7 @@
 #include <pvisor/pv_emul.h>
 #include <pvisor/version.h>
 #include <pvisor/cpu.h>
+#include <pvisor/xstate.h>
 #include <asm/processor.h>
 #include <string.h>
 
@@ -75,18 +76,46 @@ void pv_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
         r.edx &= L1_EDX_KEEP;
         if (!strcmp(cpu_vendor, "AuthenticAMD"))
             r.edx &= ~BIT(11);           /* no SYSENTER for 64-bit PV on AMD */
-        r.ecx &= L1_ECX_KEEP & ~BIT(29);
-        r.ecx |= BIT(31);                /* running on a hypervisor */
+        {
+            u32 host_ecx = r.ecx;
+            r.ecx &= L1_ECX_KEEP & ~BIT(29);
+            r.ecx |= BIT(31);            /* running on a hypervisor */
+            if (xstate_guest_mask) {
+                /* XSAVE with XSETBV emulated; OSXSAVE is the guest's own CR4 bit */
+                r.ecx |= BIT(26);
+                if (v && v->pv.cr4_osxsave)
+                    r.ecx |= BIT(27);
+                if (xstate_guest_mask & XSTATE_AVX)
+                    r.ecx |= host_ecx & (BIT(28) /*AVX*/ | BIT(29) /*F16C*/ | BIT(12) /*FMA*/);
+            }
+        }
         r.ebx &= 0x00ffffff;             /* initial APIC id: the guest's own business */
         r.ebx |= (u32)(v ? v->vcpu_id * 2 : 0) << 24;
         break;
-    case 5: case 6: case 0xd:
+    case 5: case 6:
         r.eax = r.ebx = r.ecx = r.edx = 0;
+        break;
+    case 0xd:
+        if (!xstate_guest_mask) {
+            r.eax = r.ebx = r.ecx = r.edx = 0;
+        } else if (subleaf == 0) {
+            r.eax = (u32)xstate_guest_mask;
+            r.edx = 0;
+            r.ebx = xstate_size(v ? v->pv.xcr0 : XSTATE_X87 | XSTATE_SSE);
+            r.ecx = xstate_size(xstate_guest_mask);
+        } else if (subleaf == 1) {
+            r.eax &= BIT(0) | BIT(1) | BIT(2);   /* XSAVEOPT, XSAVEC, XGETBV1; never XSAVES */
+            r.ebx = r.ecx = r.edx = 0;
+        } else if (subleaf == 2 && (xstate_guest_mask & XSTATE_AVX)) {
+            /* the AVX component: host values */
+        } else {
+            r.eax = r.ebx = r.ecx = r.edx = 0;
+        }
         break;
     case 7:
         if (subleaf == 0) {
             r.eax = 0;
-            r.ebx &= L7_EBX_KEEP;
+            r.ebx &= L7_EBX_KEEP | ((xstate_guest_mask & XSTATE_AVX) ? BIT(5) /*AVX2*/ : 0);
             r.ecx = 0;
             r.edx = 0;
         } else {

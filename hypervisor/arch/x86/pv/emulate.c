@@ -11,6 +11,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/perfc.h>
+#include <pvisor/xstate.h>
 #include <pvisor/ioport.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
@@ -127,7 +128,7 @@ static bool read_cr(struct vcpu *v, unsigned int cr, u64 *val)
         *val = pv_guest_cr3(v);
         return true;
     case 4:
-        *val = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+        *val = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (v->pv.cr4_osxsave ? CR4_OSXSAVE : 0);
         return true;
     }
     return false;
@@ -162,8 +163,14 @@ static bool write_cr(struct vcpu *v, unsigned int cr, u64 val)
         tlb_note_flush();
         return true;
     case 4:
+        /* only OSXSAVE may change (Linux turns it on before XSETBV) */
         read_cr(v, 4, &cur);
-        return val == cur;
+        if ((val ^ cur) & ~(u64)CR4_OSXSAVE)
+            return false;
+        if ((val & CR4_OSXSAVE) && !xstate_guest_mask)
+            return false;
+        v->pv.cr4_osxsave = !!(val & CR4_OSXSAVE);
+        return true;
     }
     return false;
 }
@@ -216,6 +223,12 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct cpu_regs *regs)
     if (!v->mm.kernel_mode)
         return false;
     switch (b) {
+    case 0x01:                                      /* 0f 01 d1: xsetbv */
+        if (!next_byte(&in, &modrm) || modrm != 0xd1 || !v->pv.cr4_osxsave)
+            return false;
+        if (xstate_set_xcr0(v, (u32)regs->rcx, ((regs->rdx & 0xffffffff) << 32) | (regs->rax & 0xffffffff)))
+            return false;
+        goto done;
     case 0x06:                                      /* clts */
         v->pv.fpu_ts = false;
         __asm__ __volatile__("clts");

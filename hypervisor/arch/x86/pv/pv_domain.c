@@ -17,6 +17,7 @@
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+#include <pvisor/xstate.h>
 #include <string.h>
 
 #define WINDOW_PAGES   32
@@ -161,6 +162,8 @@ void pv_share_xen_page(struct domain *d, unsigned long mfn)
 void pv_vcpu_init(struct vcpu *v)
 {
     mm_vcpu_init(&v->mm, &v->domain->mm, v->vcpu_id);
+    if (xstate_vcpu_init(v))
+        panic("no memory for a vCPU's FPU state");
     v->mm.kernel_mode = true;
     v->gdt_mapped_cpu = ~0u;
     v->regs.cs = FLAT_KERNEL_CS;

@@ -44,6 +44,17 @@ while IFS='|' read -r kernel initrd args; do
 	fi
 done <"$root/tests/guests/kernels.list"
 
+# XSAVE/AVX need a CPU model that has them.
+n=$((n + 1))
+"$run" --hv pvisor --cpu max,-smap,-pku,-la57 --quiet --timeout 90 --log "$tmp/xstate-max.log" "$guests/xstate.elf" >/dev/null 2>&1
+if tr -d '\r' <"$tmp/xstate-max.log" | grep -aq "^RESULT xstate: [0-9]* passed, 0 failed"; then
+	echo "xstate (-cpu max): $(tr -d '\r' <"$tmp/xstate-max.log" | grep -a '^RESULT')"
+else
+	fail=$((fail + 1))
+	echo "FAILED: xstate under -cpu max"
+	tr -d '\r' <"$tmp/xstate-max.log" | grep -a -E "FAIL expected|PANIC|Panic" | head
+fi
+
 status_of() {   # the dom0 shutdown code pvisor must hand to QEMU for these args
 	case $1 in
 	*code=1*) echo 3 ;;

@@ -35,6 +35,17 @@ while IFS='|' read -r kernel initrd args; do
 	fi
 done <"$root/tests/guests/kernels.list"
 
+# XSAVE/AVX need a CPU model that has them.
+n=$((n + 1))
+"$run" --hv xen --cpu max,-smap,-pku,-la57 --quiet --timeout 90 --log "$tmp/xstate-max.log" "$guests/xstate.elf" >/dev/null 2>&1
+if tr -d '\r' <"$tmp/xstate-max.log" | grep -aq "^RESULT xstate: [0-9]* passed, 0 failed"; then
+	echo "xstate (-cpu max): $(tr -d '\r' <"$tmp/xstate-max.log" | grep -a '^RESULT')"
+else
+	fail=$((fail + 1))
+	echo "FAILED: xstate under -cpu max"
+	tr -d '\r' <"$tmp/xstate-max.log" | grep -a -E "FAIL expected|PANIC|Panic" | head
+fi
+
 while IFS='|' read -r args line end; do
 	args=$(trim "$args"); line=$(trim "$line"); end=$(trim "$end")
 	case $args in ''|'#'*) continue ;; esac

@@ -82,9 +82,9 @@ void pv_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, u32 out[4])
             r.ecx |= BIT(31);            /* running on a hypervisor */
             if (xstate_guest_mask) {
                 /* XSAVE with XSETBV emulated; OSXSAVE is the guest's own CR4 bit */
-                r.ecx |= BIT(26);
-                if (v && v->pv.cr4_osxsave)
-                    r.ecx |= BIT(27);
+                /* OSXSAVE is the hypervisor's own CR4 bit showing through,
+                 * as on Xen: PV Linux looks for it before using XSAVE */
+                r.ecx |= BIT(26) | BIT(27);
                 if (xstate_guest_mask & XSTATE_AVX)
                     r.ecx |= host_ecx & (BIT(28) /*AVX*/ | BIT(29) /*F16C*/ | BIT(12) /*FMA*/);
             }

@@ -224,8 +224,14 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct cpu_regs *regs)
         return false;
     switch (b) {
     case 0x01:                                      /* 0f 01 d1: xsetbv */
-        if (!next_byte(&in, &modrm) || modrm != 0xd1 || !v->pv.cr4_osxsave)
+        if (!next_byte(&in, &modrm) || modrm != 0xd1)
             return false;
+        if (!v->pv.cr4_osxsave) {
+            /* as the hardware: XSETBV with CR4.OSXSAVE clear is #UD */
+            pv_inject_trap(v, TRAP_invalid_op, false, 0);
+            pv_apply_trap_bounce(v, regs);
+            return true;
+        }
         if (xstate_set_xcr0(v, (u32)regs->rcx, ((regs->rdx & 0xffffffff) << 32) | (regs->rax & 0xffffffff)))
             return false;
         goto done;

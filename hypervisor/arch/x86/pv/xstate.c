@@ -43,9 +43,6 @@ u32 xstate_size(u64 xcr0)
 int xstate_vcpu_init(struct vcpu *v)
 {
     v->pv.xcr0 = XSTATE_X87 | XSTATE_SSE;
-    /* CR4.OSXSAVE is on in the real CR4 and, as on Xen, shows through:
-     * PV Linux looks for it in CPUID before using XSAVE */
-    v->pv.cr4_osxsave = xstate_guest_mask != 0;
     v->pv.fpu_area = alloc_xenheap_page();      /* zero: every component in its init state */
     if (!v->pv.fpu_area)
         return -1;

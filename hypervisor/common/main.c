@@ -18,6 +18,7 @@
 #include <pvisor/version.h>
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
+#include <pvisor/perfc.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <string.h>
@@ -94,6 +95,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
     smp_boot_cpus();
 
     selftests_run();
+    profile_start();
     debug_fault_maybe();
     m2p_init();
     pv_mm_init();

@@ -2,10 +2,78 @@
 #include <pvisor/perfc.h>
 #include <pvisor/printk.h>
 #include <pvisor/cmdline.h>
+#include <pvisor/domain.h>
+#include <pvisor/time.h>
 
 u64 perfc[PERFC_NR];
 static bool opt_perfc;
 boolean_param("perfc", opt_perfc);
+static bool opt_profile;
+boolean_param("profile", opt_profile);
+
+#define PROF_SLOTS 8192
+static struct { u64 rip; u32 count; } prof[PROF_SLOTS];
+static u64 prof_total, prof_guest_user, prof_guest_kernel, prof_hv, prof_dropped;
+static struct timer prof_timer;
+
+void profile_sample(const struct cpu_regs *regs)
+{
+    u64 rip = regs->rip;
+    unsigned int h;
+
+    if (!opt_profile)
+        return;
+    prof_total++;
+    if (!(regs->cs & 3))
+        prof_hv++;
+    else if (current && !is_idle_vcpu(current) && current->mm.kernel_mode)
+        prof_guest_kernel++;
+    else
+        prof_guest_user++;
+    h = (unsigned int)((rip * 0x9e3779b97f4a7c15ull) >> 51) % PROF_SLOTS;
+    for (unsigned n = 0; n < 64; n++, h = (h + 1) % PROF_SLOTS) {
+        if (prof[h].rip == rip || !prof[h].count) {
+            prof[h].rip = rip;
+            prof[h].count++;
+            return;
+        }
+    }
+    prof_dropped++;
+}
+
+static void prof_tick(void *data)
+{
+    (void)data;
+    set_timer(&prof_timer, prof_timer.expires + MILLISECS(1));
+}
+
+void profile_start(void)
+{
+    if (!opt_profile)
+        return;
+    init_timer(&prof_timer, prof_tick, NULL, 0);
+    set_timer(&prof_timer, NOW() + MILLISECS(1));
+}
+
+static void profile_print(void)
+{
+    if (!opt_profile || !prof_total)
+        return;
+    printk("profile: %llu samples: hypervisor %llu, guest kernel %llu, guest user %llu (dropped %llu)\n",
+           (unsigned long long)prof_total, (unsigned long long)prof_hv,
+           (unsigned long long)prof_guest_kernel, (unsigned long long)prof_guest_user,
+           (unsigned long long)prof_dropped);
+    for (unsigned k = 0; k < 60; k++) {
+        unsigned best = 0;
+        for (unsigned i = 1; i < PROF_SLOTS; i++)
+            if (prof[i].count > prof[best].count)
+                best = i;
+        if (!prof[best].count)
+            break;
+        printk("profile: %6u %016llx\n", prof[best].count, (unsigned long long)prof[best].rip);
+        prof[best].count = 0;
+    }
+}
 
 static const char *const names[] = {
     [PERFC_syscall_bounce] = "guest syscalls bounced",
@@ -33,6 +101,7 @@ void perfc_port(unsigned int port)
 
 void perfc_print(void)
 {
+    profile_print();
     if (!opt_perfc)
         return;
     for (unsigned i = 0; i < 0x10000 / 8; i++)

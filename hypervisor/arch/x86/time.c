@@ -11,6 +11,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/spinlock.h>
 #include <pvisor/softirq.h>
+#include <pvisor/perfc.h>
 #include <asm/processor.h>
 #include <asm/io.h>
 #include <asm/traps.h>
@@ -285,7 +286,7 @@ void timer_softirq(void)
 
 static void timer_interrupt(struct cpu_regs *regs)
 {
-    (void)regs;
+    profile_sample(regs);
     raise_softirq(TIMER_SOFTIRQ);
 }
 

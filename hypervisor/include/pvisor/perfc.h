@@ -30,4 +30,9 @@ extern u64 perfc[PERFC_NR];
 #define perfc_add(id, n) (perfc[id] += (n))
 void perfc_print(void);
 void perfc_port(unsigned int port);
+/* Statistical profile (`profile` option): the interrupted RIP, sampled by
+ * a 1 kHz timer; dumped with the counters. */
+struct cpu_regs;
+void profile_sample(const struct cpu_regs *regs);
+void profile_start(void);
 #endif

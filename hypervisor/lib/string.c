@@ -2,18 +2,6 @@
 #include <string.h>
 #include <ctype.h>
 
-/* Bulk copies and fills move 8 bytes per string iteration: under emulation
- * (QEMU TCG) every iteration costs the same, whatever its width. */
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    void *ret = dst;
-    size_t q = n >> 3, r = n & 7;
-
-    __asm__ __volatile__("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
-    __asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
-    return ret;
-}
-
 void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
@@ -24,17 +12,6 @@ void *memmove(void *dst, const void *src, size_t n)
     while (n--)
         d[n] = s[n];
     return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    void *ret = dst;
-    unsigned long v = (unsigned char)c * 0x0101010101010101ul;
-    size_t q = n >> 3, r = n & 7;
-
-    __asm__ __volatile__("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
-    __asm__ __volatile__("rep stosb" : "+D"(dst), "+c"(r) : "a"(v) : "memory");
-    return ret;
 }
 
 int memcmp(const void *a, const void *b, size_t n)

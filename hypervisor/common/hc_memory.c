@@ -9,6 +9,8 @@
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/printk.h>
+#include <pvisor/mm.h>
 #include <xen/memory.h>
 
 #define MEMOP_SHIFT 6
@@ -90,6 +92,181 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
     return r.nr_extents;
 }
 
+/*
+ * XENMEM_exchange: give back in.nr_extents extents of the caller's frames
+ * (MFN bases, as a PV guest names them) for freshly scrubbed ones of another
+ * order, optionally below 2^address_bits (Linux's swiotlb asks for runs
+ * below 4 GiB this way). out.extent_start holds the PFNs to give the new
+ * frames in the M2P and receives their MFNs. Works in chunks of the larger
+ * order, each all or nothing: its input frames are checked (owned, held by
+ * nothing but their allocation: not mapped, not a page table, not granted)
+ * and claimed with an extra reference, so a duplicate in the list fails the
+ * check; then the output is allocated; only then is anything released.
+ * nr_exchanged counts the input extents exchanged, also on failure.
+ */
+#define EXCH_MAX_ORDER 9
+#define EXCH_MAX_FRAMES (1ul << EXCH_MAX_ORDER)
+
+static bool exch_claim(struct domain *d, unsigned long mfn)
+{
+    const struct frame *f;
+
+    if (!mfn_valid(mfn))
+        return false;
+    f = mfn_to_frame(mfn);
+    if (f->state != FRAME_DOMAIN || f->owner != d->domain_id ||
+        (f->count_info & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 1) ||
+        pgt_count(f->type_info))
+        return false;
+    return mm_get_page(pv_mm_env(), mfn, &d->mm);
+}
+
+static void exch_refuse(const struct domain *d, const char *why, unsigned long what, long rc)
+{
+    printk(LOG_INFO "d%u: memory_exchange refused (%ld): %s [%#lx]\n", d->domain_id, rc, why, what);
+}
+
+/* Exchange chunk i: 0, <0 errno (nothing changed), or 1: exchanged but the
+ * new MFNs could not be written back. scratch: 3 * EXCH_MAX_FRAMES entries. */
+static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x, unsigned long i,
+                           unsigned int in_chunk_order, unsigned int out_chunk_order,
+                           unsigned long *scratch)
+{
+    struct mm_env *env = pv_mm_env();
+    unsigned long *claimed = scratch, *out = scratch + EXCH_MAX_FRAMES;
+    unsigned long *gpfns = scratch + 2 * EXCH_MAX_FRAMES;
+    unsigned long in_n = 1ul << in_chunk_order, out_n = 1ul << out_chunk_order;
+    unsigned long in_pages = 1ul << x->in.extent_order, out_pages = 1ul << x->out.extent_order;
+    unsigned long n = 0, got = 0, j, k;
+    unsigned long in_base = (unsigned long)x->in.extent_start.p;
+    unsigned long out_base = (unsigned long)x->out.extent_start.p;
+    long rc = 0;
+
+    for (j = 0; j < in_n && !rc; j++) {
+        xen_pfn_t gmfn;
+        if (copy_from_guest(&gmfn, in_base + ((i << in_chunk_order) + j) * sizeof(gmfn), sizeof(gmfn))) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        for (k = 0; k < in_pages; k++) {
+            if (gmfn + k < gmfn || !exch_claim(d, gmfn + k)) {
+                exch_refuse(d, "input frame not exclusively the caller's", gmfn + k, -XEN_EINVAL);
+                rc = -XEN_EINVAL;
+                break;
+            }
+            claimed[n++] = gmfn + k;
+        }
+    }
+    for (j = 0; j < out_n && !rc; j++) {
+        long m = alloc_domheap_pages_below(x->out.extent_order, d->domain_id,
+                                           XENMEMF_get_address_bits(x->out.mem_flags));
+        if (m < 0)
+            rc = -XEN_ENOMEM;
+        else
+            out[got++] = (unsigned long)m;
+    }
+    /* The PFNs the new frames get, read before anything is committed. */
+    for (j = 0; j < out_n && !rc; j++) {
+        xen_pfn_t gpfn;
+        if (copy_from_guest(&gpfn, out_base + ((i << out_chunk_order) + j) * sizeof(gpfn), sizeof(gpfn)))
+            rc = -XEN_EFAULT;
+        else
+            gpfns[j] = gpfn;
+    }
+    if (rc) {
+        for (j = 0; j < got; j++)
+            free_domheap_pages(out[j], x->out.extent_order);
+        for (j = 0; j < n; j++)
+            mm_put_page(env, claimed[j]);
+        return rc;
+    }
+    /* Commit: the old frames go (when their last reference does), the new
+     * ones join the domain under the PFNs asked for. */
+    for (j = 0; j < n; j++) {
+        m2p_set(claimed[j], ~0ul);
+        mm_frame_release(env, claimed[j]);
+        mm_put_page(env, claimed[j]);
+    }
+    for (j = 0; j < out_n; j++) {
+        xen_pfn_t gpfn = gpfns[j], mfn = out[j];
+        for (k = 0; k < out_pages; k++) {
+            pv_mm_assign_page(d, mfn + k);
+            m2p_set(mfn + k, gpfn + k);
+        }
+        if (copy_to_guest(out_base + ((i << out_chunk_order) + j) * sizeof(mfn), &mfn, sizeof(mfn)))
+            rc = 1;                /* exchanged all the same; the guest lost the answer */
+    }
+    return rc;
+}
+
+static long memory_exchange(unsigned long arg)
+{
+    struct xen_memory_exchange exch;
+    struct domain *d = current->domain;
+    unsigned int in_chunk_order, out_chunk_order;
+    unsigned long i, start, nr_chunks, *scratch;
+    long rc = 0;
+
+    if (copy_from_guest(&exch, arg, sizeof(exch)))
+        return -XEN_EFAULT;
+    if (exch.in.extent_order > EXCH_MAX_ORDER || exch.out.extent_order > EXCH_MAX_ORDER) {
+        unsigned int order = exch.in.extent_order > exch.out.extent_order ?
+                             exch.in.extent_order : exch.out.extent_order;
+        /* As Xen: larger orders only for domains with I/O capabilities;
+         * pvisor has no runs that large to give them. */
+        rc = d->mm.io_caps ? -XEN_ENOMEM : -XEN_EPERM;
+        exch_refuse(d, "extent order above 9", order, rc);
+        return rc;
+    }
+    if (exch.nr_exchanged > exch.in.nr_extents || exch.in.domid != exch.out.domid ||
+        (~0ul >> exch.in.extent_order) < exch.in.nr_extents ||
+        (~0ul >> exch.out.extent_order) < exch.out.nr_extents ||
+        (exch.in.nr_extents << exch.in.extent_order) != (exch.out.nr_extents << exch.out.extent_order)) {
+        exch_refuse(d, "inconsistent extent counts", exch.in.nr_extents, -XEN_EINVAL);
+        return -XEN_EINVAL;
+    }
+    if (exch.in.domid != DOMID_SELF && exch.in.domid != d->domain_id)
+        return -XEN_ESRCH;               /* PV guests exchange their own memory only */
+    if (exch.in.extent_order <= exch.out.extent_order) {
+        in_chunk_order = exch.out.extent_order - exch.in.extent_order;
+        out_chunk_order = 0;
+    } else {
+        in_chunk_order = 0;
+        out_chunk_order = exch.in.extent_order - exch.out.extent_order;
+    }
+    start = exch.nr_exchanged >> in_chunk_order;
+    nr_chunks = exch.in.nr_extents >> in_chunk_order;
+    if (start >= nr_chunks)
+        goto done;
+    if (!(scratch = alloc_xenheap_pages(2)))
+        return -XEN_ENOMEM;
+    for (i = start; i < nr_chunks; i++) {
+        if (i != start && hypercall_preempt_check())
+            break;
+        rc = exchange_chunk(d, &exch, i, in_chunk_order, out_chunk_order, scratch);
+        if (rc == 1) {
+            i++;
+            rc = -XEN_EFAULT;
+        }
+        if (rc)
+            break;
+    }
+    free_xenheap_pages(scratch, 2);
+    exch.nr_exchanged = i << in_chunk_order;
+    if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+                      &exch.nr_exchanged, sizeof(exch.nr_exchanged)))
+        return -XEN_EFAULT;
+    if (rc)
+        return rc;
+    if (i < nr_chunks)
+        return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, XENMEM_exchange, arg);
+    return 0;
+done:
+    exch.nr_exchanged = exch.in.nr_extents;
+    return copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+                         &exch.nr_exchanged, sizeof(exch.nr_exchanged)) ? -XEN_EFAULT : 0;
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
     unsigned int op = cmd & MEMOP_MASK;
@@ -107,6 +284,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
         return -XEN_EINVAL;           /* only extent operations continue */
 
     switch (op) {
+    case XENMEM_exchange:
+        return memory_exchange(arg);
     case XENMEM_maximum_ram_page:
         return max_mfn;
     case XENMEM_current_reservation:

@@ -124,10 +124,12 @@ void free_xenheap_pages(void *va, unsigned int order)
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
-long alloc_domheap_pages(unsigned int order, u32 domid)
+long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int address_bits)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
-    s64 mfn = buddy_alloc(&heap, order);
+    s64 mfn = address_bits && address_bits < 64
+        ? buddy_alloc_below(&heap, order, address_bits > PAGE_SHIFT ? 1ull << (address_bits - PAGE_SHIFT) : 0)
+        : buddy_alloc(&heap, order);
     spin_unlock_irqrestore(&heap_lock, flags);
 
     if (mfn < 0)
@@ -142,6 +144,11 @@ long alloc_domheap_pages(unsigned int order, u32 domid)
         f->type_info = 0;
     }
     return mfn;
+}
+
+long alloc_domheap_pages(unsigned int order, u32 domid)
+{
+    return alloc_domheap_pages_below(order, domid, 0);
 }
 
 /* Frames for dom0's initial memory: no scrub. Boot-time leftovers are not

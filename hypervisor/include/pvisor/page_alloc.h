@@ -31,6 +31,8 @@ static inline void free_xenheap_page(void *va) { free_xenheap_pages(va, 0); }
 
 /* Frames for domains (contents scrubbed), by MFN; -1 when out of memory. */
 long alloc_domheap_pages(unsigned int order, u32 domid);
+/* The same, every frame below 2^address_bits bytes (0: anywhere), as XENMEMF_address_bits. */
+long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int address_bits);
 void free_domheap_pages(unsigned long mfn, unsigned int order);
 long alloc_domheap_pages_noscrub(unsigned int order, u32 domid);
 

@@ -14,6 +14,7 @@
 #include <pvisor/time.h>
 #include <asm/cpu_info.h>
 #include <pvisor/mm.h>
+#include <pvisor/vpit.h>
 #include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
@@ -148,6 +149,7 @@ struct domain {
     unsigned long start_info_mfn;
     unsigned long vm_assist;           /* VMASST_TYPE_* bits */
     u8 vpic_imr[2];                    /* dom0's virtual PIC masks (ioport.c) */
+    struct vpit2 vpit;                 /* dom0's virtual PIT channel 2 (vpit.c) */
 
     /* Lifecycle. */
     bool is_shutting_down, is_shut_down, is_dying;

@@ -4,6 +4,7 @@
 #include <pvisor/acpi.h>
 #include <pvisor/console.h>
 #include <asm/io.h>
+#include <pvisor/time.h>
 
 struct port_range { u16 first, last; };
 
@@ -62,12 +63,21 @@ static bool vpic_access(struct domain *d, unsigned int port, unsigned int bytes,
     return false;
 }
 
+/* dom0's PIT channel 2 and port 0x61 are virtual, as on Xen (vpit.h). */
+static bool vpit_port(const struct domain *d, unsigned int port, unsigned int bytes)
+{
+    return d->is_privileged && bytes == 1 && (port == 0x42 || port == 0x43 || port == 0x61);
+}
+
 u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
 {
     u32 v;
+    u8 b;
 
     if (vpic_access(d, port, bytes, false, &v))
         return v;
+    if (vpit_port(d, port, bytes) && vpit2_read(&d->vpit, port, (u64)NOW(), &b))
+        return b;
     if (!ioport_permitted(d, port, bytes))
         return bytes == 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
     switch (bytes) {
@@ -80,6 +90,8 @@ u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
 void ioport_guest_write(struct domain *d, unsigned int port, unsigned int bytes, u32 val)
 {
     if (vpic_access(d, port, bytes, true, &val))
+        return;
+    if (vpit_port(d, port, bytes) && vpit2_write(&d->vpit, port, (u64)NOW(), (u8)val))
         return;
     if (!ioport_permitted(d, port, bytes))
         return;

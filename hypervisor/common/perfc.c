@@ -11,6 +11,12 @@ boolean_param("perfc", opt_perfc);
 static bool opt_profile;
 boolean_param("profile", opt_profile);
 
+/*
+ * profile: the RIP the 1 kHz timer interrupt lands on. Good for where guest
+ * kernels spend their time; for the hypervisor it is skewed, since its
+ * paths run with interrupts off and a pending tick lands on the next point
+ * that enables them (traps.c's local_irq_enable, spin_unlock_irqrestore).
+ */
 #define PROF_SLOTS 8192
 static struct { u64 rip; u32 count; } prof[PROF_SLOTS];
 static u64 prof_total, prof_guest_user, prof_guest_kernel, prof_hv, prof_dropped;

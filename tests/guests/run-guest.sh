@@ -16,6 +16,7 @@
 #   --timeout S      hard limit for the whole boot (default 60)
 #   --log FILE       keep the serial log there (default: a temporary file)
 #   --hv-args "..."  extra hypervisor command-line words
+#   --qemu-args "..." extra QEMU options (e.g. "-icount shift=0")
 #   --quiet          print only the CHECK/RESULT/PANIC lines and the summary
 #   --expect-exit N  pvisor only: the QEMU exit status a passing run ends
 #                    with (default 1 = poweroff; (reason << 1) | 1)
@@ -28,7 +29,7 @@ set -u
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 
-hv= cpu="qemu64,+smep" smp=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= quiet=0
+hv= cpu="qemu64,+smep" smp=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= qemu_args= quiet=0
 expect_exit=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--hv-args) hv_args=$2; shift 2 ;;
+	--qemu-args) qemu_args=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--expect-exit) expect_exit=$2; shift 2 ;;
 	--) shift; break ;;
@@ -83,7 +85,7 @@ trap 'rm -rf "$tmp"' EXIT
 timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 \
 	-machine pc -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -monitor none -serial "file:$log" -net none \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $qemu_args \
 	-kernel "$kernel" -append "$append" -initrd "$modules" \
 	</dev/null >"$tmp/qemu.out" 2>&1 &
 qpid=$!

@@ -4,12 +4,14 @@
  * bench/guest-paths.sh runs it on both hypervisors and prints ratios.
  *
  *   hypercall     xen_version(0): SYSCALL in, dispatch, exit path
- *   privop_io     `inb $0x42` (a port the hypervisor keeps): #GP, decode, emulate
+ *   privop_io     `inb $0x42` (dom0's virtual PIT channel 2): #GP, decode, emulate
  *   forced_cpuid  the forced-emulation CPUID Linux issues for every cpuid
  *   pf_bounce     a #PF bounced to the kernel and back through iret
  *   ptwr          a direct store to a read-only L1 entry (writable page tables)
  *   mmu_update    one PTE through HYPERVISOR_mmu_update
  *   uvm           update_va_mapping with UVMF_INVLPG
+ *   multicall16   a multicall of 16 update_va_mapping entries (Linux batches
+ *                 its PTE updates this way)
  *   evtchn_ipi    send to an IPI port bound to ourselves, upcall taken
  */
 #include "guest.h"
@@ -55,6 +57,11 @@ void test_main(void)
 	uint64_t ma = l1e_maddr(scratch);
 	BENCH("mmu_update", 10000, mmu_update1(ma, orig, DOMID_SELF));
 	BENCH("uvm", 10000, HYPERVISOR_update_va_mapping((unsigned long)scratch, orig, UVMF_INVLPG));
+	static struct multicall_entry mc[16];
+	for (unsigned int i = 0; i < 16; i++)
+		mc[i] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
+			.args = { (unsigned long)scratch, orig, i == 15 ? UVMF_INVLPG : 0 } };
+	BENCH("multicall16", 2000, HYPERVISOR_multicall(mc, 16));
 
 	long port = evtchn_bind_ipi(0);
 	events_enable();

@@ -258,9 +258,13 @@ static void timer_checks(void)
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 	CHECK_EQ("set_timer_op", rc_set, 0);
 	CHECK_EQ("set_timer_op.fired", timer_events, 1);
-	CHECK_EQ("set_timer_op.cancel", HYPERVISOR_set_timer_op(xen_system_time() + 2000000), 0);
-	CHECK_EQ("set_timer_op.zero", HYPERVISOR_set_timer_op(0), 0);
-	struct sched_poll sp = { .nr_ports = 0, .timeout = xen_system_time() + 6000000 };
+	/* Arm and cancel back to back, far enough ahead that no amount of
+	 * host load lets the timer fire in between (printing takes ms). */
+	long rc_arm = HYPERVISOR_set_timer_op(xen_system_time() + 50000000);
+	long rc_zero = HYPERVISOR_set_timer_op(0);
+	CHECK_EQ("set_timer_op.cancel", rc_arm, 0);
+	CHECK_EQ("set_timer_op.zero", rc_zero, 0);
+	struct sched_poll sp = { .nr_ports = 0, .timeout = xen_system_time() + 60000000 };
 	HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
 	CHECK_EQ("set_timer_op.cancelled", timer_events, 1);
 	/* A deadline in the past fires at once. */
@@ -269,10 +273,10 @@ static void timer_checks(void)
 	CHECK_EQ("set_timer_op.past", timer_events, 2);
 
 	/* A stopped singleshot timer does not fire. */
-	st.timeout_abs_ns = xen_system_time() + 2000000;
+	st.timeout_abs_ns = xen_system_time() + 50000000;
 	HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &st);
 	HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
-	sp.timeout = xen_system_time() + 5000000;
+	sp.timeout = xen_system_time() + 60000000;
 	HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
 	CHECK_EQ("singleshot.stopped", timer_events, 2);
 

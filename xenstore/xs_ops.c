@@ -564,6 +564,11 @@ void xs_ops_dispatch(struct xs_conn *conn, const struct xsd_sockmsg *hdr)
 	case XS_RESET_WATCHES:       op_reset_watches(&r); break;
 	case XS_DIRECTORY_PART:      op_directory_part(&r); break;
 	}
+	/* Deferred flushes run last-queued first: queue the requester's reply
+	 * before the watchers' events so the events go out first (watch
+	 * latency; the requester is waiting for the reply either way). */
+	if (r.c->nfires && conn->ops && conn->ops->kick)
+		conn->ops->kick(conn);
 	xs_watch_flush(r.c);
 	/* An old transaction must not pin history without bound. */
 	if (r.c->store.hist_versions > r.c->history_max)

@@ -14,7 +14,7 @@ HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLER__
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
   --build-id=none --no-warn-rwx-segments
 
-# Sources: one concept per file (see hypervisor/README.md for the map).
+# Sources: one concept per file; the README's layout table names the directories.
 HV_SRCS := $(filter-out %.lds.S,$(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S hypervisor/arch/x86/pv/*.c \
                       hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c \
                       hypervisor/common/mm/*.c hypervisor/common/decompress/*.c))

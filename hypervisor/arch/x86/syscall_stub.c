@@ -20,9 +20,11 @@
 
 #define STUB_SIZE 64
 
-/* In the image (mapped executable on every CPU and in every guest L4). */
+/* In the image (mapped executable on every CPU and in every guest L4); filled
+ * in at boot, which the image mapping allows. The "#" ends the section flags
+ * GCC would add (writable data), which the assembler rejects for .text.*. */
 static u8 syscall_stubs[CONFIG_NR_CPUS][2][STUB_SIZE]
-    __attribute__((section(".text.stubs"), aligned(64)));
+    __attribute__((section(".text.stubs, \"ax\", @progbits #"), aligned(64)));
 
 extern char syscall_common[];
 

@@ -96,6 +96,12 @@ missing) ;;
 esac
 check dom0-features $r "features=$f (want bits 5,7,11)"
 
+# swiotlb-xen: a dom0 gets machine-contiguous bounce buffers below 4 GiB
+# through XENMEM_exchange, as on Xen ("software IO TLB: mapped ... (64MB)").
+sw=$(grep -m1 'software IO TLB: mapped' /tmp/dmesg.boot)
+nofail=$(grep -c 'Failed to remap' /tmp/dmesg.boot)
+[ -n "$sw" ] && [ "$nofail" = 0 ]; check swiotlb $? "${sw:-no swiotlb mapped}; ${nofail} failed remaps"
+
 total=$(grep -m1 '^MemTotal:' /proc/meminfo)
 total=${total#MemTotal:}; total=${total% kB}; total=$((total))
 if [ -n "$dom0_mb" ]; then

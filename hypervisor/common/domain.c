@@ -58,6 +58,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     d->refcnt = 1;
     d->page_list_head = FRAME_NIL;
     vpit2_init(&d->vpit);
+    d->vpit_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;

@@ -150,6 +150,7 @@ struct domain {
     unsigned long vm_assist;           /* VMASST_TYPE_* bits */
     u8 vpic_imr[2];                    /* dom0's virtual PIC masks (ioport.c) */
     struct vpit2 vpit;                 /* dom0's virtual PIT channel 2 (vpit.c) */
+    spinlock_t vpit_lock;              /* its vCPUs may touch it at once */
 
     /* Lifecycle. */
     bool is_shutting_down, is_shut_down, is_dying;

@@ -5,6 +5,7 @@
 #include <pvisor/console.h>
 #include <asm/io.h>
 #include <pvisor/time.h>
+#include <pvisor/spinlock.h>
 
 struct port_range { u16 first, last; };
 
@@ -76,8 +77,13 @@ u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
 
     if (vpic_access(d, port, bytes, false, &v))
         return v;
-    if (vpit_port(d, port, bytes) && vpit2_read(&d->vpit, port, (u64)NOW(), &b))
-        return b;
+    if (vpit_port(d, port, bytes)) {
+        unsigned long flags = spin_lock_irqsave(&d->vpit_lock);
+        bool ours = vpit2_read(&d->vpit, port, (u64)NOW(), &b);
+        spin_unlock_irqrestore(&d->vpit_lock, flags);
+        if (ours)
+            return b;
+    }
     if (!ioport_permitted(d, port, bytes))
         return bytes == 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
     switch (bytes) {
@@ -91,8 +97,13 @@ void ioport_guest_write(struct domain *d, unsigned int port, unsigned int bytes,
 {
     if (vpic_access(d, port, bytes, true, &val))
         return;
-    if (vpit_port(d, port, bytes) && vpit2_write(&d->vpit, port, (u64)NOW(), (u8)val))
-        return;
+    if (vpit_port(d, port, bytes)) {
+        unsigned long flags = spin_lock_irqsave(&d->vpit_lock);
+        bool ours = vpit2_write(&d->vpit, port, (u64)NOW(), (u8)val);
+        spin_unlock_irqrestore(&d->vpit_lock, flags);
+        if (ours)
+            return;
+    }
     if (!ioport_permitted(d, port, bytes))
         return;
     switch (bytes) {

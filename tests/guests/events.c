@@ -299,7 +299,11 @@ static void timer_checks(void)
 	unsigned long n = timer_events;
 	sp.timeout = xen_system_time() + 20000000;
 	HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
-	CHECK_EQ("periodic.blocked_catch_up", timer_events - n, 1);
+	/* One catch-up tick; a second one is a tick that landed between
+	 * reading n and blocking (a loaded host can stretch that past 2 ms).
+	 * A timer that woke the blocked vCPU would show about ten. */
+	unsigned long caught = timer_events - n;
+	check_true("periodic.blocked_catch_up", caught == 1 || caught == 2, caught == 1 || caught == 2);
 	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
 	n = timer_events;
 	end = xen_system_time() + 10000000;

@@ -12,6 +12,7 @@
  *   uvm           update_va_mapping with UVMF_INVLPG
  *   multicall16   a multicall of 16 update_va_mapping entries (Linux batches
  *                 its PTE updates this way)
+ *   multicall16_nop  the same with xen_version(0): the batching itself
  *   evtchn_ipi    send to an IPI port bound to ourselves, upcall taken
  */
 #include "guest.h"
@@ -62,6 +63,10 @@ void test_main(void)
 		mc[i] = (struct multicall_entry){ .op = __HYPERVISOR_update_va_mapping,
 			.args = { (unsigned long)scratch, orig, i == 15 ? UVMF_INVLPG : 0 } };
 	BENCH("multicall16", 2000, HYPERVISOR_multicall(mc, 16));
+	static struct multicall_entry nop[16];
+	for (unsigned int i = 0; i < 16; i++)
+		nop[i] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version };
+	BENCH("multicall16_nop", 2000, HYPERVISOR_multicall(nop, 16));
 
 	long port = evtchn_bind_ipi(0);
 	events_enable();

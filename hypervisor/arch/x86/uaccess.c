@@ -4,23 +4,6 @@
 #include <asm/layout.h>
 #include <xen/xen.h>
 
-static bool canonical(unsigned long va)
-{
-    return (long)(va << 16) >> 16 == (long)va;
-}
-
-bool guest_range_ok(unsigned long va, size_t len)
-{
-    unsigned long end = va + len;
-
-    if (!len)
-        return true;
-    if (end < va || !canonical(va) || !canonical(end - 1))
-        return false;
-    /* nothing may touch the hypervisor's slots (256-271) */
-    return end <= HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END;
-}
-
 /* Quadwords, then the byte tail, each with a fixup; on a fault %rcx ends
  * up holding the bytes left. (8 bytes per iteration: under emulation a
  * string iteration costs the same whatever its width.) */

@@ -10,7 +10,22 @@
 #include <pvisor/types.h>
 #include <xen/errno.h>
 
-bool guest_range_ok(unsigned long va, size_t len);
+#include <asm/layout.h>
+#include <xen/xen.h>
+
+/* Canonical, not wrapping, and clear of the hypervisor's slots (256-271).
+ * Inline: every hypercall argument copy passes here. */
+static inline bool guest_range_ok(unsigned long va, size_t len)
+{
+    unsigned long end = va + len;
+
+    if (!len)
+        return true;
+    if (end < va || (long)(va << 16) >> 16 != (long)va ||
+        (long)((end - 1) << 16) >> 16 != (long)(end - 1))
+        return false;
+    return end <= HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END;
+}
 /* Both return the number of bytes NOT copied (0 on success). */
 size_t raw_copy_from_guest(void *dst, unsigned long src, size_t len);
 size_t raw_copy_to_guest(unsigned long dst, const void *src, size_t len);

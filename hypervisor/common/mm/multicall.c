@@ -28,8 +28,10 @@ long mm_do_multicall(struct mm_env *env, struct mm_vcpu *v, u64 call_list,
     for (i = 0; i < nr_calls; i++) {
         u64 gva = call_list + (u64)i * sizeof(struct multicall_entry);
         struct multicall_entry call;
-        struct mm_cont sub = { 0 };
+        struct mm_cont sub;                 /* args are set with -ERESTART */
         long result;
+
+        sub.nargs = 0;
 
         if (i && mm_preempt(env))
             goto preempted;

@@ -372,7 +372,9 @@ static long finish(unsigned int op, long rc, const struct mm_cont *cont)
 long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
                    unsigned long foreigndom)
 {
-    struct mm_cont cont = { 0 };
+    struct mm_cont cont;                    /* args are set with -ERESTART */
+
+    cont.nargs = 0;
 
     perfc_add(PERFC_mmu_update_reqs, count & 0xffff);
     return finish(__HYPERVISOR_mmu_update,
@@ -383,7 +385,9 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
                   unsigned long foreigndom)
 {
-    struct mm_cont cont = { 0 };
+    struct mm_cont cont;                    /* args are set with -ERESTART */
+
+    cont.nargs = 0;
 
     perfc_add(PERFC_mmuext_ops, count & 0xffff);
     return finish(__HYPERVISOR_mmuext_op,
@@ -393,7 +397,9 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags)
 {
-    struct mm_cont cont = { 0 };
+    struct mm_cont cont;                    /* args are set with -ERESTART */
+
+    cont.nargs = 0;
 
     return finish(__HYPERVISOR_update_va_mapping,
                   mm_do_update_va_mapping(&env, &current->mm, va, val, flags, &cont), &cont);
@@ -402,7 +408,9 @@ long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long fla
 long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val,
                                       unsigned long flags, unsigned long domid)
 {
-    struct mm_cont cont = { 0 };
+    struct mm_cont cont;                    /* args are set with -ERESTART */
+
+    cont.nargs = 0;
 
     return finish(__HYPERVISOR_update_va_mapping_otherdomain,
                   mm_do_update_va_mapping_otherdomain(&env, &current->mm, va, val, flags,
@@ -435,7 +443,9 @@ static long mc_dispatch(void *ctx, struct mm_vcpu *v, unsigned long op,
 
 long do_multicall(unsigned long call_list, unsigned long nr_calls)
 {
-    struct mm_cont cont = { 0 };
+    struct mm_cont cont;                    /* args are set with -ERESTART */
+
+    cont.nargs = 0;
     long rc;
 
     cpu_in_multicall[smp_processor_id()]++;

@@ -14,18 +14,17 @@
 #include <xen/xen.h>
 
 /* Canonical, not wrapping, and clear of the hypervisor's slots (256-271).
- * Inline: every hypercall argument copy passes here. */
+ * Inline and without branches (bitwise & and |): every hypercall argument
+ * copy passes here, and under TCG each branch ends a translated block. */
 static inline bool guest_range_ok(unsigned long va, size_t len)
 {
-    unsigned long end = va + len;
+    unsigned long end = va + len, last = end - 1;
+    bool canonical = ((long)(va << 16) >> 16 == (long)va) & ((long)(last << 16) >> 16 == (long)last);
+    bool clear = (end <= HYPERVISOR_VIRT_START) | (va >= HYPERVISOR_VIRT_END);
 
-    if (!len)
-        return true;
-    if (end < va || (long)(va << 16) >> 16 != (long)va ||
-        (long)((end - 1) << 16) >> 16 != (long)(end - 1))
-        return false;
-    return end <= HYPERVISOR_VIRT_START || va >= HYPERVISOR_VIRT_END;
+    return (len == 0) | ((end >= va) & canonical & clear);
 }
+
 /* Both return the number of bytes NOT copied (0 on success). */
 size_t raw_copy_from_guest(void *dst, unsigned long src, size_t len);
 size_t raw_copy_to_guest(unsigned long dst, const void *src, size_t len);

@@ -12,8 +12,10 @@ static inline bool walk_step(struct mm_env *env, mfn_t *t, unsigned int level, u
 {
     u64 e = mm_read_entry(env, *t, (unsigned int)(va >> (12 + 9 * (level - 1))) & 511);
     mfn_t next = pte_mfn(e);
-    bool ok = (e & _PAGE_PRESENT) & ((level == 4) | !(e & _PAGE_PSE)) & mm_mfn_valid(env, next);
+    unsigned int ok = (unsigned int)(e & _PAGE_PRESENT);
 
+    ok &= (level == 4) | !(e & _PAGE_PSE);
+    ok &= mm_mfn_valid(env, next);
     *t = next;
     return ok;
 }
@@ -21,8 +23,11 @@ static inline bool walk_step(struct mm_env *env, mfn_t *t, unsigned int level, u
 int mm_walk_l1(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1, unsigned int *idx)
 {
     mfn_t t = v->guest_table;
+    unsigned int ok = mm_guest_addr_ok(va);
 
-    if (!(mm_guest_addr_ok(va) & (t != 0) & mm_mfn_valid(env, t)))
+    ok &= t != 0;
+    ok &= mm_mfn_valid(env, t);
+    if (!ok)
         return -XEN_EINVAL;
     if (!walk_step(env, &t, 4, va) || !walk_step(env, &t, 3, va) || !walk_step(env, &t, 2, va))
         return -XEN_EINVAL;

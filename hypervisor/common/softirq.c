@@ -6,32 +6,27 @@
 #include <asm/atomic.h>
 #include <asm/traps.h>
 
-static unsigned long pending[CONFIG_NR_CPUS];
+unsigned long softirq_pending_bits[CONFIG_NR_CPUS];
 
 void raise_softirq(unsigned int nr)
 {
-    set_bit(nr, &pending[smp_processor_id()]);
+    set_bit(nr, &softirq_pending_bits[smp_processor_id()]);
 }
 
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
 {
-    if (!test_and_set_bit(nr, &pending[cpu]) && cpu != smp_processor_id())
+    if (!test_and_set_bit(nr, &softirq_pending_bits[cpu]) && cpu != smp_processor_id())
         smp_send_event_check(cpu);
-}
-
-bool softirq_pending(unsigned int cpu)
-{
-    return atomic_read(&pending[cpu]) != 0;
 }
 
 void do_softirq(void)
 {
     unsigned int cpu = smp_processor_id();
 
-    while (atomic_read(&pending[cpu])) {
-        if (test_and_clear_bit(TIMER_SOFTIRQ, &pending[cpu]))
+    while (atomic_read(&softirq_pending_bits[cpu])) {
+        if (test_and_clear_bit(TIMER_SOFTIRQ, &softirq_pending_bits[cpu]))
             timer_softirq();
-        if (test_and_clear_bit(SCHEDULE_SOFTIRQ, &pending[cpu]))
+        if (test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending_bits[cpu]))
             schedule();
     }
 }

@@ -11,7 +11,12 @@ enum {
 
 void raise_softirq(unsigned int nr);
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr);
-bool softirq_pending(unsigned int cpu);
+/* Per-CPU pending bits (softirq.c); inline: every exit to a guest asks. */
+extern unsigned long softirq_pending_bits[];
+static inline bool softirq_pending(unsigned int cpu)
+{
+    return __atomic_load_n(&softirq_pending_bits[cpu], __ATOMIC_ACQUIRE) != 0;
+}
 void do_softirq(void);
 void smp_send_event_check(unsigned int cpu);
 #endif

@@ -160,6 +160,12 @@ void pv_exit_to_guest(struct cpu_regs *regs)
 
         local_irq_disable();
         cpu = smp_processor_id();
+        v = current;
+        /* The common case, nothing to do, in one test (no branch per
+         * condition: under TCG each would end a translated block). */
+        if (!(softirq_pending(cpu) | (v->pause_flags != 0) | v->pv.nmi_pending |
+              (v->vcpu_info->evtchn_upcall_pending & !v->vcpu_info->evtchn_upcall_mask)))
+            return;
         if (softirq_pending(cpu)) {
             local_irq_enable();
             do_softirq();

@@ -26,11 +26,6 @@ struct vcpu *idle_vcpu_of(unsigned int cpu)
     return &idle_vcpus[cpu];
 }
 
-bool is_idle_vcpu(const struct vcpu *v)
-{
-    return v->domain == NULL;
-}
-
 static void slice_expired(void *data)
 {
     (void)data;

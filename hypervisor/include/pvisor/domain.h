@@ -175,7 +175,8 @@ extern struct domain *dom0;
 static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->curr_vcpu; }
 #define current (current_vcpu())
 static inline struct cpu_regs *guest_regs(void) { return &get_cpu_info()->guest_regs; }
-bool is_idle_vcpu(const struct vcpu *v);
+/* The idle vCPUs belong to no domain (sched.c). Inline: every trap asks. */
+static inline bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
 
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);

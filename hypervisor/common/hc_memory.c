@@ -204,7 +204,7 @@ static long memory_exchange(unsigned long arg)
     struct xen_memory_exchange exch;
     struct domain *d = current->domain;
     unsigned int in_chunk_order, out_chunk_order;
-    unsigned long i, start, nr_chunks, *scratch;
+    unsigned long i, start, nr_chunks, *scratch = NULL;
     long rc = 0;
 
     if (copy_from_guest(&exch, arg, sizeof(exch)))
@@ -225,8 +225,11 @@ static long memory_exchange(unsigned long arg)
         exch_refuse(d, "inconsistent extent counts", exch.in.nr_extents, -XEN_EINVAL);
         return -XEN_EINVAL;
     }
-    if (exch.in.domid != DOMID_SELF && exch.in.domid != d->domain_id)
-        return -XEN_ESRCH;               /* PV guests exchange their own memory only */
+    if (exch.in.domid != DOMID_SELF && exch.in.domid != d->domain_id) {
+        /* PV guests exchange their own memory only */
+        exch_refuse(d, "another domain's memory", exch.in.domid, -XEN_ESRCH);
+        return -XEN_ESRCH;
+    }
     if (exch.in.extent_order <= exch.out.extent_order) {
         in_chunk_order = exch.out.extent_order - exch.in.extent_order;
         out_chunk_order = 0;
@@ -235,10 +238,8 @@ static long memory_exchange(unsigned long arg)
         out_chunk_order = exch.in.extent_order - exch.out.extent_order;
     }
     start = exch.nr_exchanged >> in_chunk_order;
-    nr_chunks = exch.in.nr_extents >> in_chunk_order;
-    if (start >= nr_chunks)
-        goto done;
-    if (!(scratch = alloc_xenheap_pages(2)))
+    nr_chunks = exch.in.nr_extents >> in_chunk_order;   /* a whole number: sizes match */
+    if (start < nr_chunks && !(scratch = alloc_xenheap_pages(2)))
         return -XEN_ENOMEM;
     for (i = start; i < nr_chunks; i++) {
         if (i != start && hypercall_preempt_check())
@@ -251,7 +252,8 @@ static long memory_exchange(unsigned long arg)
         if (rc)
             break;
     }
-    free_xenheap_pages(scratch, 2);
+    if (start < nr_chunks)
+        free_xenheap_pages(scratch, 2);
     exch.nr_exchanged = i << in_chunk_order;
     if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
                       &exch.nr_exchanged, sizeof(exch.nr_exchanged)))
@@ -261,10 +263,6 @@ static long memory_exchange(unsigned long arg)
     if (i < nr_chunks)
         return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, XENMEM_exchange, arg);
     return 0;
-done:
-    exch.nr_exchanged = exch.in.nr_extents;
-    return copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
-                         &exch.nr_exchanged, sizeof(exch.nr_exchanged)) ? -XEN_EFAULT : 0;
 }
 
 long do_memory_op(unsigned long cmd, unsigned long arg)

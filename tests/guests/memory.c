@@ -237,6 +237,9 @@ static void exchange_checks(void)
 	set_xen_guest_handle(x.in.extent_start, ex_in);
 	set_xen_guest_handle(x.out.extent_start, ex_out);
 	CHECK_EQ("exchange.domid_mismatch", mop(XENMEM_exchange, &x), -XEN_EINVAL);
+	x.in.domid = x.out.domid = 5;            /* no such domain */
+	CHECK_EQ("exchange.other_domain", mop(XENMEM_exchange, &x), -XEN_ESRCH);
+	x.in.domid = DOMID_SELF;
 	x.out.domid = DOMID_SELF;
 	set_xen_guest_handle(x.in.extent_start, (xen_pfn_t *)0x1000);
 	CHECK_EQ("exchange.bad_in_list", mop(XENMEM_exchange, &x), -XEN_EFAULT);

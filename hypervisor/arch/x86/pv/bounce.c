@@ -171,7 +171,6 @@ void pv_exit_to_guest(struct cpu_regs *regs)
             do_softirq();
             continue;
         }
-        v = current;
         if (v->pause_flags) {
             /* blocked, paused or shut down: must not run */
             raise_softirq(SCHEDULE_SOFTIRQ);

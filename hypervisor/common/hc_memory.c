@@ -78,7 +78,9 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
             return i;
         if (d->tot_pages + (1ul << r.extent_order) > d->max_pages)
             return i;
-        long mfn = alloc_domheap_pages(r.extent_order, d->domain_id);
+        /* XENMEMF_address_bits: frames below 2^bits (Linux's DMA-able pages). */
+        long mfn = alloc_domheap_pages_below(r.extent_order, d->domain_id,
+                                             XENMEMF_get_address_bits(r.mem_flags));
         if (mfn < 0)
             return i;
         for (unsigned long k = 0; k < (1ul << r.extent_order); k++) {

@@ -247,6 +247,18 @@ static void exchange_checks(void)
 	for (unsigned int i = 0; i < n_bad_ptrs; i++)
 		CHECK_EQ(checkname("exchange.badptr.%s", bad_ptrs[i].name),
 			 mop(XENMEM_exchange, (void *)bad_ptrs[i].addr), -XEN_EFAULT);
+	/* Give one frame back, then ask for it again with address_bits: none
+	 * fits below 4 KiB; one comes below 4 GiB. */
+	xen_pfn_t one = p2m[base - 1];
+	struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+	set_xen_guest_handle(r.extent_start, &one);
+	CHECK_EQ("reservation.decrease", mop(XENMEM_decrease_reservation, &r), 1);
+	r.mem_flags = 12;
+	CHECK_EQ("reservation.increase.no_low_frame", mop(XENMEM_increase_reservation, &r), 0);
+	r.mem_flags = 32;
+	CHECK_EQ("reservation.increase.below_4g", mop(XENMEM_increase_reservation, &r), 1);
+	CHECK("reservation.increase.below_4g.mfn", one < (1UL << 20));
+	p2m[base - 1] = one;
 	bool kept = true;
 	for (unsigned int i = 0; i < 4; i++)
 		kept &= mfn_to_pfn(p2m[base + i]) == base + i;

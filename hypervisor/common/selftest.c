@@ -1,8 +1,9 @@
 /*
  * Boot-time self checks, on by default (selftest=0 to skip): the page
- * allocator's books, the timer actually firing, every CPU answering a
- * cross-CPU call. And, in debug builds only, debug_fault= to provoke a
- * hypervisor fault on purpose and exercise the panic dump.
+ * allocator's books, the timer actually firing, #DB staying on its IST
+ * stack whatever RSP was, every CPU answering a cross-CPU call. And, in
+ * debug builds only, debug_fault= to provoke a hypervisor fault on purpose
+ * and exercise the panic dump.
  */
 #include <pvisor/selftest.h>
 #include <pvisor/cmdline.h>
@@ -12,6 +13,7 @@
 #include <pvisor/softirq.h>
 #include <pvisor/time.h>
 #include <asm/processor.h>
+#include <asm/debug_trap.h>
 #include <string.h>
 
 static bool opt_selftest = true;
@@ -65,6 +67,10 @@ void selftests_run(void)
         panic("selftest: timer fired %u times in 5 s instead of 10 times in 10 ms", ticks);
     printk("selftest: timer ticking: 10 ticks of 1 ms in %lld.%03lld ms\n",
            (long long)(end - start) / 1000000, (long long)((end - start) / 1000) % 1000);
+
+    if (debug_ist_selftest())
+        panic("selftest: #DB did not stay on its IST stack");
+    printk("selftest: #DB on its IST stack with a hostile RSP (int $1, MOV SS data breakpoint)\n");
 
     smp_call_function(answer, NULL, true);
     if (cpus_answered != nr_cpus_online - 1)

@@ -1,6 +1,6 @@
 /*
  * Descriptor tables: each CPU's GDT reserved page (Xen's layout, see
- * asm/desc.h), its TSS with IST stacks for #DF, NMI and #MC, and the IDT
+ * asm/desc.h), its TSS with IST stacks for #DF, NMI, #MC and #DB, and the IDT
  * shared by all CPUs with a gate for every vector.
  */
 #include <pvisor/printk.h>
@@ -36,6 +36,7 @@ struct desc_ptr {
 #define IST_DF  1
 #define IST_NMI 2
 #define IST_MC  3
+#define IST_DB  4
 
 extern char trap_stubs[];
 
@@ -67,6 +68,10 @@ void trap_init_bsp(void)
     set_gate(TRAP_double_fault, IST_DF, 0);
     set_gate(TRAP_nmi, IST_NMI, 0);
     set_gate(TRAP_machine_check, IST_MC, 0);
+    /* A guest can hold a #DB back with MOV SS until the first instruction
+     * of our SYSCALL stub, where RSP is still its own (XSA-260): #DB must
+     * never be delivered on the interrupted stack. */
+    set_gate(TRAP_debug, IST_DB, 0);
 }
 
 static void set_system_desc(u64 *gdt, unsigned sel, unsigned long base, u32 limit, u8 type)
@@ -98,6 +103,7 @@ void trap_init_cpu(unsigned int cpu, void *stack_base)
     t->ist[IST_DF - 1] = (unsigned long)stk + (IST_DF_PAGE + 1) * PAGE_SIZE;
     t->ist[IST_NMI - 1] = (unsigned long)stk + (IST_NMI_PAGE + 1) * PAGE_SIZE;
     t->ist[IST_MC - 1] = (unsigned long)stk + (IST_MC_PAGE + 1) * PAGE_SIZE;
+    t->ist[IST_DB - 1] = (unsigned long)stk + (IST_DB_PAGE + 1) * PAGE_SIZE;
     t->iomap_base = sizeof(*t);          /* no I/O bitmap: ring 3 port I/O faults */
     set_system_desc(gdt, TSS_SELECTOR, (unsigned long)t, sizeof(*t) - 1, 0x9);
     /* The per-CPU selector's limit carries the CPU number (as Xen's, for rdtscp-less lookups). */

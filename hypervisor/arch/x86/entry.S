@@ -66,7 +66,22 @@ trap_common:
     cld
     SAVE_ALL
     xor     %ebp, %ebp              /* backtraces stop at the trap frame */
+    /* #DB arrives on its own IST stack. From a guest, move the frame to this
+     * CPU's guest_regs and leave the IST stack before anything else (as Xen
+     * does): the bounce writes to guest memory, which can #DB again and
+     * would restart the IST stack under our feet. */
+    cmpl    $1, REGS_entry_vector(%rsp)
+    jne     2f
+    testb   $3, REGS_cs(%rsp)
+    jz      2f
+    mov     %rsp, %rsi
     mov     %rsp, %rdi
+    or      $(STACK_SIZE - 1), %rdi
+    sub     $(CPU_INFO_SIZE - 1), %rdi      /* &cpu_info->guest_regs */
+    mov     $(CPU_REGS_SIZE / 8), %ecx
+    mov     %rdi, %rsp
+    rep movsq
+2:  mov     %rsp, %rdi
     call    do_trap
     /* From a guest (CPL 3, and not on an IST stack): the exit path handles
      * softirqs, scheduling and event delivery before returning. */

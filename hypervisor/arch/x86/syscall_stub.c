@@ -13,6 +13,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/printk.h>
 #include <asm/cpu_info.h>
+#include <asm/debug_trap.h>
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
@@ -65,6 +66,13 @@ static void write_stub(u8 *p, struct cpu_info *ci, u16 cs)
     s32 rel = (s32)((long)syscall_common - (long)(p + 4));
     p = emit(p, &rel, 4);
     BUG_ON(p - start > STUB_SIZE);
+}
+
+bool is_syscall_stub(unsigned long rip)
+{
+    unsigned long s = (unsigned long)syscall_stubs;
+
+    return rip >= s && rip < s + sizeof(syscall_stubs);
 }
 
 void syscall_init_cpu(unsigned int cpu, void *stack_base)

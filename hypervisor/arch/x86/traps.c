@@ -9,6 +9,7 @@
 #include <pvisor/apic.h>
 #include <pvisor/pv_traps.h>
 #include <asm/traps.h>
+#include <asm/debug_trap.h>
 #include <asm/processor.h>
 #include <asm/layout.h>
 #include <stdio.h>
@@ -177,9 +178,7 @@ void do_trap(struct cpu_regs *regs)
         return;
     }
     if (v == TRAP_debug && !(regs->cs & 3)) {
-        /* a guest's data breakpoint tripped by a hypervisor access to its
-         * memory: not the hypervisor's business, carry on */
-        __asm__ __volatile__("mov %0, %%db6" :: "r"(0xffff0ff0ul));
+        debug_in_hypervisor(regs);
         return;
     }
     if (v == TRAP_nmi) {

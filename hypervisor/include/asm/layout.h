@@ -43,11 +43,12 @@
 
 /* Per-CPU stack block: IST stacks at the bottom, the main stack above,
  * struct cpu_info at the very top (found by masking %rsp, as Xen does). */
-#define STACK_ORDER          3
+#define STACK_ORDER          4
 #define STACK_SIZE           (PAGE_SIZE << STACK_ORDER)
 #define IST_DF_PAGE          0
 #define IST_NMI_PAGE         1
 #define IST_MC_PAGE          2
+#define IST_DB_PAGE          3
 
 #define sym_phys(sym)        ((sym) - PVISOR_VIRT_BASE)
 

@@ -117,17 +117,53 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     return v;
 }
 
-void domain_add_page(struct domain *d, unsigned long mfn)
+static void page_list_link(struct domain *d, unsigned long mfn)
 {
     struct frame *f = mfn_to_frame(mfn);
-    unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
     f->prev = FRAME_NIL;
     f->next = d->page_list_head;
     if (d->page_list_head != FRAME_NIL)
         mfn_to_frame(d->page_list_head)->prev = mfn;
     d->page_list_head = mfn;
+}
+
+void domain_add_page(struct domain *d, unsigned long mfn)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    page_list_link(d, mfn);
     d->tot_pages++;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+/* max_pages is checked and the room taken under the page lock, so vCPUs
+ * growing a domain at once cannot all pass one check (Xen's assign_pages).
+ * The reserved pages join with domain_add_reserved_page. */
+bool domain_reserve_pages(struct domain *d, unsigned long n)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+    bool ok = n <= d->max_pages && d->tot_pages <= d->max_pages - n;
+
+    if (ok)
+        d->tot_pages += n;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return ok;
+}
+
+void domain_unreserve_pages(struct domain *d, unsigned long n)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    d->tot_pages -= n;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+void domain_add_reserved_page(struct domain *d, unsigned long mfn)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    page_list_link(d, mfn);
     spin_unlock_irqrestore(&d->page_lock, flags);
 }
 

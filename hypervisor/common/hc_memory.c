@@ -76,15 +76,21 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
         /* increase_reservation / populate_physmap */
         if (op == XENMEM_populate_physmap && copy_from_guest(&gpfn, base, sizeof(gpfn)))
             return i;
-        if (d->tot_pages + (1ul << r.extent_order) > d->max_pages)
+        if (!domain_reserve_pages(d, 1ul << r.extent_order)) {
+            printk(LOG_INFO "d%u: over-allocation: %llu + %lu > max_pages %llu\n", d->domain_id,
+                   (unsigned long long)d->tot_pages, 1ul << r.extent_order,
+                   (unsigned long long)d->max_pages);
             return i;
+        }
         /* XENMEMF_address_bits: frames below 2^bits (Linux's DMA-able pages). */
         long mfn = alloc_domheap_pages_below(r.extent_order, d->domain_id,
                                              XENMEMF_get_address_bits(r.mem_flags));
-        if (mfn < 0)
+        if (mfn < 0) {
+            domain_unreserve_pages(d, 1ul << r.extent_order);
             return i;
+        }
         for (unsigned long k = 0; k < (1ul << r.extent_order); k++) {
-            pv_mm_assign_page(d, mfn + k);
+            pv_mm_assign_reserved_page(d, mfn + k);
             m2p_set(mfn + k, op == XENMEM_populate_physmap ? gpfn + k : ~0ul);
         }
         xen_pfn_t out = mfn;
@@ -100,28 +106,17 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
  * order, optionally below 2^address_bits (Linux's swiotlb asks for runs
  * below 4 GiB this way). out.extent_start holds the PFNs to give the new
  * frames in the M2P and receives their MFNs. Works in chunks of the larger
- * order, each all or nothing: its input frames are checked (owned, held by
- * nothing but their allocation: not mapped, not a page table, not granted)
- * and claimed with an extra reference, so a duplicate in the list fails the
- * check; then the output is allocated; only then is anything released.
+ * order, each all or nothing: its input frames are stolen (atomically taken
+ * from the domain while held by nothing but their allocation: not mapped,
+ * not a page table, not granted; afterwards nobody can take a reference, so
+ * another vCPU cannot map one meanwhile, and a duplicate in the list fails);
+ * then the output is allocated; only then is anything committed. The new
+ * frames join before the old ones go, so tot_pages never dips below what
+ * it was and a racing increase_reservation cannot use the room meanwhile.
  * nr_exchanged counts the input extents exchanged, also on failure.
  */
 #define EXCH_MAX_ORDER 9
 #define EXCH_MAX_FRAMES (1ul << EXCH_MAX_ORDER)
-
-static bool exch_claim(struct domain *d, unsigned long mfn)
-{
-    const struct frame *f;
-
-    if (!mfn_valid(mfn))
-        return false;
-    f = mfn_to_frame(mfn);
-    if (f->state != FRAME_DOMAIN || f->owner != d->domain_id ||
-        (f->count_info & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 1) ||
-        pgt_count(f->type_info))
-        return false;
-    return mm_get_page(pv_mm_env(), mfn, &d->mm);
-}
 
 static void exch_refuse(const struct domain *d, const char *why, unsigned long what, long rc)
 {
@@ -151,7 +146,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
             break;
         }
         for (k = 0; k < in_pages; k++) {
-            if (gmfn + k < gmfn || !exch_claim(d, gmfn + k)) {
+            if (gmfn + k < gmfn || !mm_steal_page(env, gmfn + k, &d->mm)) {
                 exch_refuse(d, "input frame not exclusively the caller's", gmfn + k, -XEN_EINVAL);
                 rc = -XEN_EINVAL;
                 break;
@@ -179,22 +174,24 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
         for (j = 0; j < got; j++)
             free_domheap_pages(out[j], x->out.extent_order);
         for (j = 0; j < n; j++)
-            mm_put_page(env, claimed[j]);
+            mm_unsteal_page(env, claimed[j]);
         return rc;
     }
-    /* Commit: the old frames go (when their last reference does), the new
-     * ones join the domain under the PFNs asked for. */
-    for (j = 0; j < n; j++) {
-        m2p_set(claimed[j], ~0ul);
-        mm_frame_release(env, claimed[j]);
-        mm_put_page(env, claimed[j]);
-    }
+    /* Commit: the new frames join the domain under the PFNs asked for,
+     * then the old ones are freed. */
     for (j = 0; j < out_n; j++) {
         xen_pfn_t gpfn = gpfns[j], mfn = out[j];
         for (k = 0; k < out_pages; k++) {
             pv_mm_assign_page(d, mfn + k);
             m2p_set(mfn + k, gpfn + k);
         }
+    }
+    for (j = 0; j < n; j++) {
+        m2p_set(claimed[j], ~0ul);
+        mm_free_stolen(env, claimed[j]);
+    }
+    for (j = 0; j < out_n; j++) {
+        xen_pfn_t mfn = out[j];
         if (copy_to_guest(out_base + ((i << out_chunk_order) + j) * sizeof(mfn), &mfn, sizeof(mfn)))
             rc = 1;                /* exchanged all the same; the guest lost the answer */
     }

@@ -14,8 +14,11 @@ static void set_cont(struct mm_cont *cont, u64 a0, unsigned long a1, u64 a2, uns
     cont->args[3] = a3;
 }
 
-/* One MMU_NORMAL_PT_UPDATE / PRESERVE_AD request. */
-static int normal_update(struct mm_env *env, struct mm_vcpu *v, struct mm_vcpu *pt_v,
+/* One MMU_NORMAL_PT_UPDATE / PRESERVE_AD request. Work left over (an old
+ * subtree to drop, a child to undo) always goes to the caller's own
+ * deferred slot, also for another domain's tables: only the caller drains
+ * it, so no other vCPU can find it occupied. */
+static int normal_update(struct mm_env *env, struct mm_vcpu *v,
                          const struct mm_domain *pt_owner, const struct mm_domain *pg_owner,
                          u64 ptr, u64 val, bool preserve_ad)
 {
@@ -45,7 +48,7 @@ static int normal_update(struct mm_env *env, struct mm_vcpu *v, struct mm_vcpu *
                        -XEN_EINVAL, table, val);
                 break;
             }
-            rc = mm_mod_lk(env, pt_v, type, pt_owner, table, idx, val, preserve_ad, &old);
+            rc = mm_mod_lk(env, v, type, pt_owner, table, idx, val, preserve_ad, &old);
             break;
         case PGT_WRITABLE:
             env->ops->entry_write(env->ctx, table, idx, val);
@@ -79,7 +82,6 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
                       struct mm_cont *cont)
 {
     struct mm_domain *d = v->dom, *pt_owner = d, *pg_owner;
-    struct mm_vcpu *pt_v = v;
     unsigned int i = 0, done = 0, pt_dom;
     bool checked_pt = false, checked_pg = false;
     long rc = mm_drain_deferred(env, v);
@@ -108,7 +110,8 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
             mm_log(env, d, "mmu_update", "no such table owner", -XEN_ESRCH, foreigndom, 0);
             return -XEN_ESRCH;
         }
-        if (pt_owner != d && !(pt_v = env->ops->domain_vcpu0(env->ctx, pt_owner))) {
+        /* As Xen: a domain without vCPUs has no tables to update yet. */
+        if (pt_owner != d && !env->ops->domain_vcpu0(env->ctx, pt_owner)) {
             rc = -XEN_EINVAL;
             goto out;
         }
@@ -151,7 +154,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
                 }
                 checked_pt = checked_pg = true;
             }
-            rc = normal_update(env, v, pt_v, pt_owner, pg_owner, req.ptr - cmd, req.val,
+            rc = normal_update(env, v, pt_owner, pg_owner, req.ptr - cmd, req.val,
                                cmd == MMU_PT_UPDATE_PRESERVE_AD);
             break;
 

@@ -120,6 +120,51 @@ void mm_frame_release(struct mm_env *env, mfn_t mfn)
     mm_put_page(env, mfn);
 }
 
+bool mm_steal_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+{
+    struct frame *f;
+    u64 x;
+
+    if (!d || !mm_mfn_valid(env, mfn))
+        return false;
+    f = mm_frame(env, mfn);
+    if (!frame_owned_by(f, d->domid) ||
+        __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_DOMAIN)
+        return false;
+    x = mm_load(&f->count_info);
+    do {
+        /* Any other reference (a mapping, a pin, a parked table, a grant)
+         * means someone still uses the frame. A type count without a
+         * general reference cannot exist, so none is in use either. */
+        if ((x & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 1) ||
+            pgt_count(mm_load(&f->type_info)))
+            return false;
+    } while (!mm_cas(&f->count_info, &x, x & ~(PGC_ALLOCATED | PGC_COUNT_MASK)));
+    return true;
+}
+
+void mm_unsteal_page(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 x = mm_load(&f->count_info);
+
+    do {
+        MM_BUG_ON(x & (PGC_ALLOCATED | PGC_COUNT_MASK));
+    } while (!mm_cas(&f->count_info, &x, x | PGC_ALLOCATED | 1));
+}
+
+/* The last reference goes now: stamped and freed like any other frame. */
+void mm_free_stolen(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 x = mm_load(&f->count_info);
+
+    do {
+        MM_BUG_ON(x & (PGC_ALLOCATED | PGC_COUNT_MASK));
+    } while (!mm_cas(&f->count_info, &x, x | 1));
+    mm_put_page(env, mfn);
+}
+
 /* The frame stops being used in its current type now (rule 14). */
 void mm_set_stamp(struct mm_env *env, mfn_t mfn)
 {

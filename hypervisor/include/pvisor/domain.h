@@ -192,5 +192,8 @@ void domain_unpause(struct domain *d);
 
 /* Frames owned by a domain (pages list). */
 void domain_add_page(struct domain *d, unsigned long mfn);
+bool domain_reserve_pages(struct domain *d, unsigned long n);
+void domain_unreserve_pages(struct domain *d, unsigned long n);
+void domain_add_reserved_page(struct domain *d, unsigned long mfn);
 void domain_remove_page(struct domain *d, unsigned long mfn);
 #endif

@@ -67,7 +67,8 @@
  *  - Frames: when the allocator gives a frame to a domain it sets state
  *    FRAME_DOMAIN and owner, then mm_frame_init_allocated(); to take it
  *    back (decrease_reservation) call mm_frame_release(); env->free_frame
- *    is called when the last reference goes. Shared hypervisor frames:
+ *    is called when the last reference goes. To take a frame exclusively
+ *    (exchange) use mm_steal_page(). Shared hypervisor frames:
  *    mm_frame_init_shared().
  *  - Hypercalls: __HYPERVISOR_mmu_update -> mm_do_mmu_update,
  *    mmuext_op -> mm_do_mmuext_op, update_va_mapping(_otherdomain) ->
@@ -221,6 +222,13 @@ int mm_get_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int t
 int mm_put_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags);
 /* Drop the owner's allocation reference (decrease_reservation). */
 void mm_frame_release(struct mm_env *env, mfn_t mfn);
+/* Take a frame from its owner for good (XENMEM_exchange), atomically: only
+ * when d owns it and its allocation holds the one reference. Afterwards its
+ * count is 0, so no mapping, pin or grant can take it meanwhile. The caller
+ * then either gives it back (mm_unsteal_page) or frees it (mm_free_stolen). */
+bool mm_steal_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d);
+void mm_unsteal_page(struct mm_env *env, mfn_t mfn);
+void mm_free_stolen(struct mm_env *env, mfn_t mfn);
 /* Finish the vCPU's deferred put; 0 or -ERESTART. */
 int mm_drain_deferred(struct mm_env *env, struct mm_vcpu *v);
 

@@ -23,6 +23,7 @@ long do_multicall(unsigned long call_list, unsigned long nr_calls);
 
 /* Frames: give to / take from a domain with the module's bookkeeping. */
 void pv_mm_assign_page(struct domain *d, unsigned long mfn);
+void pv_mm_assign_reserved_page(struct domain *d, unsigned long mfn);
 /* Validate and pin the builder's initial tables (dom0 / domU build). */
 int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4_mfn);
 /* A writable reference for a page the hypervisor writes (vcpu_info...). */

@@ -186,6 +186,95 @@ static void test_release_frees_last(void **state)
     assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), 0, SELF), -XEN_EBUSY);
 }
 
+/* XENMEM_exchange takes its input frames with mm_steal_page: atomic
+ * against a mapping taken by another vCPU, never a frame still in use. */
+static void test_steal_page(void **state)
+{
+    struct snap *s;
+
+    (void)state;
+    boot_dom1();
+    s = snap_take();
+    /* in use: mapped (21), a live table (L1A), another domain's (50), the
+     * hypervisor's (3), a shared hypervisor frame (92) */
+    assert_false(mm_steal_page(env, 21, fake_dom(fe, 1)));
+    assert_false(mm_steal_page(env, L1A, fake_dom(fe, 1)));
+    assert_false(mm_steal_page(env, 50, fake_dom(fe, 1)));
+    assert_false(mm_steal_page(env, 3, fake_dom(fe, 1)));
+    assert_false(mm_steal_page(env, FAKE_SHARED_MFN, fake_dom(fe, 1)));
+    assert_false(mm_steal_page(env, FAKE_FRAMES + 5, fake_dom(fe, 1)));
+    snap_same(s);
+    unmap1(20);
+    assert_false(mm_steal_page(env, 20, fake_dom(fe, 2)));     /* not dom2's */
+    assert_true(mm_steal_page(env, 20, fake_dom(fe, 1)));
+    /* once stolen nobody can take a reference: the racing mapping that the
+     * exchange's old check-then-reference let through is refused */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), 0, SELF), -XEN_EBUSY);
+    assert_int_equal(PIN(v1, 1, 20), -XEN_EINVAL);
+    assert_false(mm_steal_page(env, 20, fake_dom(fe, 1)));     /* listed twice */
+    mm_frame_release(env, 20);                                  /* balloon: no-op */
+    assert_false(fe->freed[20]);
+    /* given back (a failed chunk), it is the domain's again */
+    mm_unsteal_page(env, 20);
+    assert_int_equal(gcount(20), 1);
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), 0, SELF), 0);
+    assert_false(mm_steal_page(env, 20, fake_dom(fe, 1)));     /* mapped again */
+    assert_int_equal(mmu1(v1, L1A, 100, 0, 0, SELF), 0);
+    /* committed: freed at once, exactly once */
+    assert_true(mm_steal_page(env, 20, fake_dom(fe, 1)));
+    mm_free_stolen(env, 20);
+    assert_true(fe->freed[20]);
+    assert_int_equal(fe->nr_freed, 1);
+}
+
+static void build_wide_tree(void);
+
+/* dom0 updating dom1's tables must not use dom1's deferred slot: dom1's own
+ * vCPU may hold a preempted operation there (it used to be target vCPU 0's
+ * slot, unsynchronised, and an occupied slot was a hypervisor crash). */
+static void test_foreign_update_defers_to_caller(void **state)
+{
+    struct mmuext_op op;
+    struct mm_cont c;
+    long rc;
+
+    (void)state;
+    boot_dom1();
+    boot_dom0();
+    build_wide_tree();
+    unmap1(29);
+    assert_int_equal(PIN(v1, 4, 30), 0);
+    /* dom1's vCPU 0 is in the middle of a preempted unpin */
+    memset(&op, 0, sizeof(op));
+    op.cmd = MMUEXT_UNPIN_TABLE;
+    op.arg1.mfn = 30;
+    fe->preempt_countdown = 0;
+    fe->preempt_every = 1;
+    rc = mm_do_mmuext_op(env, v1, fake_gput(fe, 0x2000, &op, sizeof(op)), 1, 0, SELF, &c);
+    assert_int_equal(rc, -XEN_ERESTART);
+    assert_true(v1->old_valid);
+    fe->preempt_countdown = -1;
+    /* dom0 links a new L1 into dom1's L2 and loses a race on the entry: the
+     * taken references wait in dom0's own slot, dom1's is untouched */
+    fe->race_mfn = L2A;
+    fe->race_idx = 9;
+    fe->race_count = 1;
+    fe->race_bits = _PAGE_AVAIL;
+    assert_int_equal(mmu1(v0, L2A, 9, pte(29, _PAGE_RW), 0, (1 + 1) << 16 | 1), -XEN_EBUSY);
+    assert_false(v0->old_valid);
+    assert_true(v1->old_valid);
+    assert_int_equal(v1->old_table, 30);
+    assert_int_equal(tcount(29), 0);
+    /* dom1 finishes its unpin */
+    do
+        rc = mm_do_mmuext_op(env, v1, c.args[0], (unsigned int)c.args[1], c.args[2],
+                             (unsigned int)c.args[3], &c);
+    while (rc == -XEN_ERESTART);
+    assert_int_equal(rc, 0);
+    assert_false(v1->old_valid);
+    fe->mem[L2A][9] = 0;
+}
+
 /* ---- Rule 3: one type at a time --------------------------------------- */
 
 static void test_two_types_at_once(void **state)
@@ -1330,6 +1419,8 @@ int main(void)
         T(test_refcount_overflow),
         T(test_type_count_overflow),
         T(test_release_frees_last),
+        T(test_steal_page),
+        T(test_foreign_update_defers_to_caller),
         T(test_two_types_at_once),
         T(test_writable_mapping_of_pinned_l1),
         T(test_validation_undoes_on_bad_entry),

@@ -300,14 +300,26 @@ struct mm_env *pv_mm_env(void)
 
 /* ---- frames given to domains ---------------------------------------- */
 
-void pv_mm_assign_page(struct domain *d, unsigned long mfn)
+static void assign_frame(struct domain *d, unsigned long mfn)
 {
     struct frame *f = mfn_to_frame(mfn);
 
     f->state = FRAME_DOMAIN;
     f->owner = d->domain_id;
     mm_frame_init_allocated(f);
+}
+
+void pv_mm_assign_page(struct domain *d, unsigned long mfn)
+{
+    assign_frame(d, mfn);
     domain_add_page(d, mfn);
+}
+
+/* A frame whose room in max_pages domain_reserve_pages() already took. */
+void pv_mm_assign_reserved_page(struct domain *d, unsigned long mfn)
+{
+    assign_frame(d, mfn);
+    domain_add_reserved_page(d, mfn);
 }
 
 int pv_mm_get_writable_page(struct domain *d, unsigned long mfn)

@@ -9,7 +9,9 @@
 # Options:
 #   --cpu MODEL      QEMU CPU model (default qemu64,+smep: Xen's PV dom0 dies
 #                    under plain -cpu max on QEMU 7.2)
-#   --smp N          CPUs (default 1)
+#   --smp N          host CPUs (default 1)
+#   --vcpus N        dom0's vCPUs (dom0_max_vcpus=N on both hypervisors,
+#                    default 1); more vCPUs than --smp host CPUs is fine
 #   --mem MB         machine memory (default 512); dom0 gets --dom0-mem
 #   --dom0-mem MB    dom0 memory (default 64)
 #   --initrd FILE    second module (the guest's initrd)
@@ -29,13 +31,14 @@ set -u
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 
-hv= cpu="qemu64,+smep" smp=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= qemu_args= quiet=0
+hv= cpu="qemu64,+smep" smp=1 vcpus=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= qemu_args= quiet=0
 expect_exit=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--hv) hv=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--vcpus) vcpus=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--dom0-mem) dom0_mem=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
@@ -64,12 +67,13 @@ name=$(basename "$guest" .elf)
 case $hv in
 xen)
 	kernel=$("$root/tests/guests/xen-image.sh") || exit 77
-	append="console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 noreboot loglvl=all guest_loglvl=all $hv_args"
+	append="console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$vcpus noreboot loglvl=all guest_loglvl=all $hv_args"
 	;;
 pvisor)
 	kernel=$build/pvisor.elf
 	[ -f "$kernel" ] || die "$kernel not found (build it: make)"
 	append="console=com1 com1=115200 loglvl=all dom0_mem=${dom0_mem}M $hv_args"
+	[ "$vcpus" = 1 ] || append="$append dom0_max_vcpus=$vcpus"
 	;;
 *) die "--hv must be xen or pvisor" ;;
 esac

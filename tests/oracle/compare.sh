@@ -41,13 +41,14 @@ wanted() {
 }
 
 diffs=0 kernels=0
-while IFS='|' read -r kernel initrd args; do
+while IFS='|' read -r kernel initrd args runopts; do
 	kernel=$(trim "$kernel"); initrd=$(trim "$initrd"); args=$(trim "$args")
 	case $kernel in ''|'#'*) continue ;; esac
 	wanted "$kernel" || continue
 	kernels=$((kernels + 1))
 	opt=(--cpu "$cpu" --quiet --timeout 60)
 	[ "$initrd" = test ] && opt+=(--initrd "$out/test.initrd")
+	read -ra more <<<"$runopts"; opt+=("${more[@]}")   # e.g. --smp 2 --vcpus 4
 	for side in xen pvisor; do
 		hv=$side
 		[ "$side" = pvisor ] && hv=$other

@@ -20,10 +20,12 @@ void set_evtchn_handler(evtchn_port_t port, evtchn_handler_t fn)
 
 void evtchn_do_upcall(void)
 {
+	struct vcpu_info *vi = this_vcpu_info();
+
 	upcalls++;
-	while (__atomic_load_n(&vcpu->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
-		__atomic_store_n(&vcpu->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
-		unsigned long sel = __atomic_exchange_n(&vcpu->evtchn_pending_sel, 0,
+	while (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+		unsigned long sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0,
 							 __ATOMIC_SEQ_CST);
 		while (sel) {
 			unsigned int w = (unsigned int)__builtin_ctzl(sel);

@@ -173,13 +173,44 @@ long probe_read64(uint64_t addr, uint64_t *val);
 long probe_write64(uint64_t addr, uint64_t val);
 long probe_write8(uint64_t addr, uint8_t val);
 
+/* ---- secondary vCPUs (smp.c) ---- */
+#define SMP_MAX_VCPUS 8
+#define SMP_STACK_SIZE 16384
+extern char smp_stacks[SMP_MAX_VCPUS - 1][SMP_STACK_SIZE];
+extern struct vcpu_info *smp_vcpu_info[SMP_MAX_VCPUS];
+extern unsigned int smp_cpus;           /* vCPUs running, vCPU 0 included */
+extern volatile long smp_results[SMP_MAX_VCPUS];
+extern uint64_t cur_l4_mfn;             /* the L4 we run on (mm.c) */
+/* Bring up vCPUs 1..want-1 (as many as the domain has); returns smp_cpus. */
+unsigned int smp_start(unsigned int want);
+/* Run fn(id, arg) on every running vCPU at once (a start barrier), wait
+ * for all, results in smp_results[id].  Call from vCPU 0. */
+typedef long (*smp_fn_t)(unsigned int id, void *arg);
+void smp_run(smp_fn_t fn, void *arg);
+/* The context smp_start() initialises vCPU id with (a static buffer). */
+struct vcpu_guest_context *smp_context(unsigned int id);
+/* Which vCPU runs this: secondaries run on their own stacks only. */
+static inline unsigned int smp_this_cpu(void)
+{
+	unsigned long sp;
+	asm volatile("mov %%rsp, %0" : "=r"(sp));
+	unsigned long off = sp - (unsigned long)smp_stacks;
+	return off < sizeof(smp_stacks) ? (unsigned int)(off / SMP_STACK_SIZE) + 1 : 0;
+}
+/* This vCPU's vcpu_info (vCPU 0's is `vcpu`, which tests may move). */
+static inline struct vcpu_info *this_vcpu_info(void)
+{
+	unsigned int id = smp_this_cpu();
+	return id ? smp_vcpu_info[id] : vcpu;
+}
+
 /* ---- events (events.c) ---- */
 typedef void (*evtchn_handler_t)(evtchn_port_t port);
 void set_evtchn_handler(evtchn_port_t port, evtchn_handler_t fn);
 extern volatile unsigned long upcalls;        /* upcalls taken */
 extern volatile unsigned long events_seen;    /* ports handled */
-static inline void events_enable(void)  { __atomic_store_n(&vcpu->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST); }
-static inline void events_disable(void) { __atomic_store_n(&vcpu->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST); }
+static inline void events_enable(void)  { __atomic_store_n(&this_vcpu_info()->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST); }
+static inline void events_disable(void) { __atomic_store_n(&this_vcpu_info()->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST); }
 /* Deliver anything pending now that events are enabled (as Linux does). */
 void events_poke(void);
 extern volatile unsigned int port_events[1024];

@@ -3,7 +3,7 @@
 
 uint64_t xen_system_time(void)
 {
-	volatile struct vcpu_time_info *t = &vcpu->time;
+	volatile struct vcpu_time_info *t = &this_vcpu_info()->time;
 	uint32_t ver;
 	uint64_t ns;
 

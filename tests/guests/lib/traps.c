@@ -111,8 +111,8 @@ static void record(struct trap_frame *tf)
 	last_trap.ss = tf->ss;
 	last_trap.rcx = tf->rcx;
 	last_trap.r11 = tf->r11;
-	last_trap.cr2 = vcpu ? vcpu->arch.cr2 : 0;
-	last_trap.upcall_mask = vcpu ? vcpu->evtchn_upcall_mask : 0;
+	last_trap.cr2 = this_vcpu_info() ? this_vcpu_info()->arch.cr2 : 0;
+	last_trap.upcall_mask = this_vcpu_info() ? this_vcpu_info()->evtchn_upcall_mask : 0;
 	last_trap.frame = (uint64_t)&tf->rip - 16 -
 		((tf->vector < 32 && has_errcode(tf->vector)) ? 8 : 0) -
 		(tf->vector == VEC_FAILSAFE ? 32 : 0);
@@ -141,7 +141,7 @@ uint64_t trap_dispatch(struct trap_frame *tf)
 	}
 	panic("unexpected trap vector=%lu err=%lx rip=%lx cs=%lx rflags=%lx rsp=%lx cr2=%lx",
 	      v, tf->error_code, tf->rip, tf->cs, tf->rflags, tf->rsp,
-	      vcpu ? vcpu->arch.cr2 : 0);
+	      this_vcpu_info() ? this_vcpu_info()->arch.cr2 : 0);
 }
 
 long probe_read64(uint64_t addr, uint64_t *val)

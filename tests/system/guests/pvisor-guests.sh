@@ -23,12 +23,13 @@ allowed=$(grep -v '^#' "$root/tests/guests/pvisor-deviations.list" | awk 'NF {pr
 fail=0 n=0
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
-while IFS='|' read -r kernel initrd args; do
+while IFS='|' read -r kernel initrd args runopts; do
 	kernel=$(trim "$kernel"); initrd=$(trim "$initrd"); args=$(trim "$args")
 	case $kernel in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	opt=()
 	[ "$initrd" = test ] && opt=(--initrd "$tmp/test.initrd")
+	read -ra more <<<"$runopts"; opt+=("${more[@]}")   # e.g. --smp 2 --vcpus 4
 	log=$tmp/$kernel.log
 	# shellcheck disable=SC2086
 	"$run" --hv pvisor --quiet --timeout 90 --log "$log" "${opt[@]}" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1

@@ -19,12 +19,13 @@ run=$root/tests/guests/run-guest.sh
 fail=0 n=0
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
-while IFS='|' read -r kernel initrd args; do
+while IFS='|' read -r kernel initrd args runopts; do
 	kernel=$(trim "$kernel"); initrd=$(trim "$initrd"); args=$(trim "$args")
 	case $kernel in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	opt=()
 	[ "$initrd" = test ] && opt=(--initrd "$tmp/test.initrd")
+	read -ra more <<<"$runopts"; opt+=("${more[@]}")   # e.g. --smp 2 --vcpus 4
 	# shellcheck disable=SC2086
 	if out=$("$run" --hv xen --quiet --timeout 60 "${opt[@]}" "$guests/$kernel.elf" $args 2>&1); then
 		echo "$out" | grep -a '^RESULT '

@@ -68,13 +68,25 @@ static void singleshot_fired(void *data)
     send_guest_vcpu_virq(data, VIRQ_TIMER);
 }
 
+/* Tick if a period has passed since the last tick, and arm the next one
+ * (Xen's vcpu_periodic_timer_work): the deadline is never in the past
+ * and the sums saturate, whatever period the guest chose. */
+static void periodic_work(struct vcpu *v)
+{
+    bool tick;
+    s_time_t next;
+
+    if (!v->periodic_period)
+        return;
+    next = periodic_next(&v->periodic_last_event, v->periodic_period, NOW(), &tick);
+    if (tick)
+        send_guest_vcpu_virq(v, VIRQ_TIMER);
+    set_timer(&v->periodic_timer, next);
+}
+
 static void periodic_fired(void *data)
 {
-    struct vcpu *v = data;
-
-    send_guest_vcpu_virq(v, VIRQ_TIMER);
-    if (v->periodic_period)
-        set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
+    periodic_work(data);
 }
 
 void vcpu_timers_init(struct vcpu *v)
@@ -96,16 +108,7 @@ void vcpu_timers_kill(struct vcpu *v)
  * switch-in a missed period gives one catch-up tick. */
 void vcpu_periodic_switch_in(struct vcpu *v)
 {
-    s_time_t now = NOW();
-
-    if (!v->periodic_period)
-        return;
-    if (!v->periodic_timer.expires || v->periodic_timer.expires <= now) {
-        if (v->periodic_timer.expires)
-            send_guest_vcpu_virq(v, VIRQ_TIMER);
-        v->periodic_timer.expires = now;
-    }
-    set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
+    periodic_work(v);
 }
 
 void vcpu_periodic_switch_out(struct vcpu *v)
@@ -127,9 +130,12 @@ static void set_singleshot(struct vcpu *v, s_time_t when)
 long do_set_timer_op(unsigned long timeout)
 {
     struct vcpu *v = current;
+    s_time_t now = NOW();
 
     if (!timeout)
         stop_timer(&v->singleshot_timer);
+    else if (set_timer_op_is_wrapped((s_time_t)timeout, now))
+        set_timer(&v->singleshot_timer, now + SET_TIMER_OP_FALLBACK);
     else
         set_singleshot(v, (s_time_t)timeout);
     return 0;
@@ -209,7 +215,8 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
             return -XEN_EINVAL;
         if (copy_from_guest(&t, arg, sizeof(t)))
             return -XEN_EFAULT;
-        /* VCPU_SSHOTTMR_future is not honoured by Xen 4.17 either. */
+        /* VCPU_SSHOTTMR_future is not honoured by Xen 4.17 either. A
+         * deadline of 2^63 or more is negative: in the past. */
         set_singleshot(v, (s_time_t)t.timeout_abs_ns);
         return 0;
     }
@@ -224,14 +231,12 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
             return -XEN_EFAULT;
         if (t.period_ns < MILLISECS(1))
             return -XEN_EINVAL;
-        if (t.period_ns > (u64)INT64_MAX)
+        if (t.period_ns > (u64)STIME_DELTA_MAX)
             return -XEN_EINVAL;
+        stop_timer(&v->periodic_timer);
         v->periodic_period = (s_time_t)t.period_ns;
-        v->periodic_timer.expires = NOW();
-        if (v == current) {
-            send_guest_vcpu_virq(v, VIRQ_TIMER);       /* the first tick comes at once */
-            set_timer(&v->periodic_timer, NOW() + v->periodic_period);
-        }
+        if (v == current)
+            periodic_work(v);      /* ticks at once if a period has passed */
         return 0;
     }
     case VCPUOP_stop_periodic_timer:

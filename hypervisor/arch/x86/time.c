@@ -198,8 +198,14 @@ void time_init(void)
 struct timer_queue {
     spinlock_t lock;
     struct timer *head;          /* sorted by expiry */
+    u32 pass;                    /* timer_softirq passes so far */
 };
 static struct timer_queue queues[CONFIG_NR_CPUS];
+
+/* The soonest the next timer interrupt comes (Xen's timer_slop): a timer
+ * due now, or re-armed in the past by its own handler, waits this long
+ * instead of interrupting the CPU back to back. */
+#define TIMER_SLOP MICROSECS(50)
 
 static void reprogram(struct timer_queue *q)
 {
@@ -207,8 +213,8 @@ static void reprogram(struct timer_queue *q)
         apic_timer_stop();
         return;
     }
-    s_time_t delta = q->head->expires - NOW();
-    apic_timer_oneshot(delta > 0 ? (u64)delta : 1);
+    u64 delta = stime_until(q->head->expires, NOW());
+    apic_timer_oneshot(delta > (u64)TIMER_SLOP ? delta : (u64)TIMER_SLOP);
 }
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
@@ -264,21 +270,24 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&q->lock, flags);
 }
 
-/* Run every expired timer of this CPU, then arm the APIC for the next. */
+/* Run the timers of this CPU that were due when the pass began, each at
+ * most once: one that re-arms itself in the past (or is re-armed by
+ * another) waits for the next pass, so no timer can keep the CPU here. */
 void timer_softirq(void)
 {
     struct timer_queue *q = &queues[smp_processor_id()];
     unsigned long flags = spin_lock_irqsave(&q->lock);
     s_time_t now = NOW();
+    u32 pass = ++q->pass;
 
-    while (q->head && q->head->expires <= now) {
+    while (q->head && q->head->expires <= now && q->head->pass != pass) {
         struct timer *t = q->head;
         q->head = t->next;
         t->active = false;
+        t->pass = pass;
         spin_unlock_irqrestore(&q->lock, flags);
         t->fn(t->data);
         flags = spin_lock_irqsave(&q->lock);
-        now = NOW();
     }
     reprogram(q);
     spin_unlock_irqrestore(&q->lock, flags);

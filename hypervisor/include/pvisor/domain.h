@@ -114,6 +114,7 @@ struct vcpu {
     struct timer singleshot_timer;
     struct timer periodic_timer;
     s_time_t periodic_period;
+    s_time_t periodic_last_event;  /* when the periodic timer last ticked */
     struct timer poll_timer;
     u64 runstate_guest;                /* guest VA of its runstate area, 0 = none */
     struct vcpu_runstate_info runstate;

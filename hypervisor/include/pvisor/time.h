@@ -6,8 +6,7 @@
 #ifndef PVISOR_TIME_H
 #define PVISOR_TIME_H
 #include <pvisor/types.h>
-
-typedef s64 s_time_t;     /* system time, ns */
+#include <pvisor/stime.h>
 
 #define MILLISECS(ms) ((s_time_t)(ms) * 1000000LL)
 #define MICROSECS(us) ((s_time_t)(us) * 1000LL)
@@ -39,6 +38,7 @@ struct timer {
     struct timer *next;
     unsigned int cpu;
     bool active;
+    u32 pass;              /* timer_softirq pass that last ran it */
 };
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);

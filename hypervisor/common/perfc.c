@@ -96,6 +96,7 @@ static const char *const names[] = {
     [PERFC_cr3_write] = "CR3 loads",
     [PERFC_cr3_changed] = "base pointer changes",
     [PERFC_toggle_mode] = "guest kernel/user switches",
+    [PERFC_tlb_clock_wrap] = "TLB flush clock wraps",
 };
 
 static u32 port_count[0x10000 / 8];    /* per 8-port group */

@@ -3,6 +3,7 @@
 #include <pvisor/time.h>
 #include <pvisor/smp.h>
 #include <pvisor/sched.h>
+#include <pvisor/pv_mm.h>
 #include <asm/atomic.h>
 #include <asm/traps.h>
 
@@ -26,6 +27,8 @@ void do_softirq(void)
     while (atomic_read(&softirq_pending_bits[cpu])) {
         if (test_and_clear_bit(TIMER_SOFTIRQ, &softirq_pending_bits[cpu]))
             timer_softirq();
+        if (test_and_clear_bit(TLB_CLOCK_SOFTIRQ, &softirq_pending_bits[cpu]))
+            tlb_clock_new_period();
         if (test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending_bits[cpu]))
             schedule();
     }

@@ -22,6 +22,7 @@ enum perfc_id {
     PERFC_cr3_write,
     PERFC_cr3_changed,
     PERFC_toggle_mode,
+    PERFC_tlb_clock_wrap,
     PERFC_NR
 };
 

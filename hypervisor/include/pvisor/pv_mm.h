@@ -38,5 +38,6 @@ void pv_ldt_unmap(struct vcpu *v);
 bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err);
 void vcpu_poll_timer_init(struct vcpu *v);
 void tlb_note_flush(void);
+void tlb_clock_new_period(void);
 struct mm_env *pv_mm_env(void);
 #endif

@@ -6,6 +6,7 @@
 enum {
     TIMER_SOFTIRQ,
     SCHEDULE_SOFTIRQ,
+    TLB_CLOCK_SOFTIRQ,      /* lead a TLB flush clock wrap (pv/mm_glue.c) */
     NR_SOFTIRQS
 };
 

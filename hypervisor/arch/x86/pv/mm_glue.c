@@ -14,6 +14,7 @@
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/perfc.h>
+#include <pvisor/tlb_clock.h>
 #include <pvisor/cpu.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -39,8 +40,12 @@ static volatile u32 cpu_flush_time[CONFIG_NR_CPUS];
 /* Every CR3 load flushes all guest translations (they are never global). */
 void tlb_note_flush(void)
 {
+    bool lead;
+
     perfc_incr(PERFC_cr3_write);
-    cpu_flush_time[smp_processor_id()] = __atomic_add_fetch(&tlb_clock, 1, __ATOMIC_SEQ_CST);
+    cpu_flush_time[smp_processor_id()] = tlb_clock_tick(&tlb_clock, TLB_CLOCK_WRAP_MASK, &lead);
+    if (lead)      /* we may be in an IPI or have interrupts off: defer */
+        raise_softirq(TLB_CLOCK_SOFTIRQ);
 }
 
 static void flush_here(void *arg)
@@ -48,6 +53,15 @@ static void flush_here(void *arg)
     (void)arg;
     write_cr3(read_cr3());
     tlb_note_flush();
+}
+
+/* This CPU's flush wrapped the clock: flush every other CPU (this one
+ * flushed just before), then start the new period. */
+void tlb_clock_new_period(void)
+{
+    perfc_incr(PERFC_tlb_clock_wrap);
+    smp_call_function(flush_here, NULL, true);
+    tlb_clock_restart(&tlb_clock);
 }
 
 static u32 op_tlbflush_clock(void *ctx)
@@ -58,11 +72,12 @@ static u32 op_tlbflush_clock(void *ctx)
 
 static void op_flush_all_since(void *ctx, u32 stamp)
 {
+    u32 now = __atomic_load_n(&tlb_clock, __ATOMIC_SEQ_CST);
     bool remote = false;
 
     (void)ctx;
     for (unsigned c = 0; c < nr_cpus_online; c++) {
-        if (cpu_flush_time[c] > stamp)
+        if (!tlb_clock_need_flush(now, cpu_flush_time[c], stamp))
             continue;
         if (c == smp_processor_id()) {
             perfc_incr(PERFC_tlb_flush_stamp);

@@ -6,11 +6,73 @@
  *   no_handler       a fault with no handler in the trap table
  *   bounce_bad_stack a fault while RSP is non-canonical (no bounce frame)
  *   bounce_frame_unmapped     a fault in the #UD handler's own stack setup
+ *   bounce_hv_stack  a fault while RSP points into the hypervisor's direct
+ *                    map (at our own page's alias there)
+ *   event_hv_stack   an event upcall while RSP points there
+ *   user_hv_kernel_sp a fault in user mode with the kernel stack
+ *                    (stack_switch) pointing there
+ * The direct-map actions aim at the alias of one of our own pages, so a
+ * hypervisor that writes the frame anyway (the bounce's guest_range_ok
+ * check dropped) writes where we can see it, and our handlers, which first
+ * move to a good stack, report it as a PANIC instead of letting the guest
+ * run on over hypervisor memory.
  * The kernel prints its RESULT first, then "CRASH action=<name>"; what
  * follows is the hypervisor's.  Each must end the domain, never the
  * hypervisor: pvisor ends QEMU with the crash status (3 << 1) | 1.
  */
 #include "guest.h"
+
+#define XEN_DIRECTMAP 0xffff830000000000UL      /* Xen's and pvisor's layout */
+
+static uint8_t victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t escape_stack[4096] __attribute__((aligned(16)));
+void hv_stack_escape(void);
+void hv_stack_survived(uint64_t rsp);
+
+/* Handler for everything the hostile-RSP actions can cause: leave the
+ * hypervisor's address range before touching the stack. */
+asm(".text\n"
+    ".globl hv_stack_escape\n"
+    "hv_stack_escape:\n\t"
+    "mov %rsp, %rdi\n\t"
+    "lea escape_stack+4096(%rip), %rsp\n\t"
+    "call hv_stack_survived\n\t"
+    "ud2\n");
+
+void hv_stack_survived(uint64_t rsp)
+{
+	unsigned int changed = 0;
+
+	for (unsigned int i = 0; i < PAGE_SIZE; i++)
+		changed += victim[i] != 0xaa;
+	panic("the domain survived a bounce frame at hypervisor address %#lx "
+	      "(%u bytes of our page changed through the hypervisor's direct map)",
+	      (unsigned long)rsp, changed);
+}
+
+/* RSP for the hostile actions: the middle of victim's direct-map alias. */
+static uint64_t hv_alias_rsp(void)
+{
+	static trap_info_t t[3];
+
+	memset(victim, 0xaa, sizeof(victim));
+	t[0] = (trap_info_t){ .vector = 6, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
+	t[1] = (trap_info_t){ .vector = 14, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
+	if (HYPERVISOR_set_trap_table(t) ||
+	    register_callback(CALLBACKTYPE_event, (unsigned long)hv_stack_escape, CALLBACKF_mask_events))
+		panic("cannot install the escape handlers");
+	return XEN_DIRECTMAP + va_to_mfn(victim) * PAGE_SIZE + PAGE_SIZE / 2;
+}
+
+static void user_exit_zero(void)
+{
+	user_exit(0);
+}
+
+static void user_ud(void)
+{
+	asm volatile("ud2");
+}
 
 static void NORETURN do_action(const char *a)
 {
@@ -30,6 +92,40 @@ static void NORETURN do_action(const char *a)
 	} else if (!strcmp(a, "bounce_bad_stack")) {
 		asm volatile("movabs $0x8000000000000000, %%rsp\n\t"
 			     "ud2" ::: "memory");
+	} else if (!strcmp(a, "bounce_hv_stack")) {
+		uint64_t rsp = hv_alias_rsp();
+		asm volatile("mov %0, %%rsp\n\t"
+			     "ud2" : : "r"(rsp) : "memory");
+	} else if (!strcmp(a, "event_hv_stack")) {
+		/* a pending, unmasked upcall is delivered on the way out of the
+		 * next hypercall; no stack use between RSP and the syscall */
+		uint64_t rsp = hv_alias_rsp();
+		events_disable();
+		vcpu->evtchn_upcall_pending = 1;
+		asm volatile("mov %0, %%rsp\n\t"
+			     "movb $0, (%1)\n\t"
+			     "mov %2, %%eax\n\t"
+			     "xor %%edi, %%edi\n\t"
+			     "xor %%esi, %%esi\n\t"
+			     "syscall\n\t"
+			     "ud2"
+			     : : "r"(rsp), "r"(&vcpu->evtchn_upcall_mask),
+			       "i"(__HYPERVISOR_xen_version) : "memory");
+	} else if (!strcmp(a, "user_hv_kernel_sp")) {
+		static uint64_t frame[6];
+		uint64_t rsp;
+
+		run_user(user_exit_zero);                /* builds the user L4 */
+		rsp = hv_alias_rsp();
+		if (HYPERVISOR_stack_switch(FLAT_KERNEL_SS, rsp))
+			panic("stack_switch refused");
+		frame[0] = 0;
+		frame[1] = (uint64_t)user_ud;
+		frame[2] = FLAT_USER_CS;
+		frame[3] = 0x202;
+		frame[4] = (uint64_t)escape_stack + 2048;
+		frame[5] = FLAT_USER_SS;
+		iret_to(frame);
 	} else if (!strcmp(a, "bounce_frame_unmapped")) {
 		/* #UD with RSP just above an unmapped page: the bounce frame
 		 * itself cannot be written. */

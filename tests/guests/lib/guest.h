@@ -144,6 +144,8 @@ void install_trap_table(void);
 extern char trap_stubs[];               /* 16-byte stub per vector */
 #define TRAP_STUB(v) ((unsigned long)trap_stubs + 16UL * (v))
 extern char event_callback_entry[], failsafe_callback_entry[], syscall_callback_entry[];
+/* CALLBACKOP_register of one callback (setup.c). */
+long register_callback(unsigned int type, unsigned long address, unsigned int flags);
 extern uint64_t failsafe_segs[4];       /* DS ES FS GS of the last failsafe frame */
 #define TRAP_ANY (-2)                   /* expect_trap(): any vector 0-255 */
 

@@ -246,6 +246,23 @@ static void parse_hpet(const struct sdt_header *h, struct acpi_info *ai)
     }
 }
 
+/* MCFG: 44-byte header, then 16-byte entries (base, segment, bus range). */
+static void parse_mcfg(const struct sdt_header *h, struct acpi_info *ai)
+{
+    const u8 *t = (const u8 *)h;
+
+    for (u32 off = 44; off + 16 <= h->length && ai->nr_mcfg < ACPI_MAX_MCFG; off += 16) {
+        struct acpi_mcfg m;
+
+        memcpy(&m.base, t + off, 8);
+        memcpy(&m.segment, t + off + 8, 2);
+        m.start_bus = t[off + 10];
+        m.end_bus = t[off + 11];
+        if (m.base && m.start_bus <= m.end_bus)
+            ai->mcfg[ai->nr_mcfg++] = m;
+    }
+}
+
 int acpi_parse(u64 rsdp_pa, const void *rsdp_copy, size_t copy_len, acpi_map_fn map,
                void *ctx, struct acpi_info *ai, const char **err)
 {
@@ -301,6 +318,8 @@ int acpi_parse(u64 rsdp_pa, const void *rsdp_copy, size_t copy_len, acpi_map_fn 
             parse_madt(t, ai);
         else if (!memcmp(t->sig, "HPET", 4) && !ai->have_hpet)
             parse_hpet(t, ai);
+        else if (!memcmp(t->sig, "MCFG", 4) && !ai->nr_mcfg)
+            parse_mcfg(t, ai);
     }
     return 0;
 }

@@ -46,6 +46,8 @@ static volatile char *test_page(unsigned int i)
 	return (volatile char *)(TESTVA + (uint64_t)i * PAGE_SIZE);
 }
 
+static void io_policy_checks(void *l1);
+
 static void build_checks(void)
 {
 	uint64_t *cur = mfn_to_va_table(orig_l4_mfn);
@@ -329,12 +331,53 @@ static void upper_level_checks(void)
 	/* mfn 0 is not Xen's but DOMID_IO's (low memory): dom0 may map it. */
 	CHECK_EQ("l1_io_frame_mfn0", mmu_update1((mfn(l1) << 12) + 9 * 8, 0 | DATA, DOMID_SELF), 0);
 	CHECK_EQ("l1_io_frame_mfn0.clear", mmu_update1((mfn(l1) << 12) + 9 * 8, 0, DOMID_SELF), 0);
+	io_policy_checks(l1);
 
 	/* Clearing entries drops the references again. */
 	CHECK_EQ("l2.clear_l1b", mmu_update1(pl2 + 1 * 8, 0, DOMID_SELF), 0);
 	CHECK_EQ("l2.clear_l1c", mmu_update1(pl2 + 2 * 8, 0, DOMID_SELF), 0);
 	page_set_rw(l1c);       /* no longer a page table */
 	CHECK_EQ("l1c.writable_again", l1e_of(l1c) & PTE_RW, PTE_RW);
+}
+
+/*
+ * dom0's I/O policy: never the local APIC or the MSI window (INIT/SIPI to
+ * the hypervisor's CPUs), the IO-APIC and HPET only read-only whatever the
+ * entry asks (Xen's mmio_ro_ranges), other device memory as asked. Low RAM
+ * is writable on Xen and read-only on pvisor (a listed deviation). QEMU's
+ * pc machine puts the IO-APIC at 0xfec00000 and the HPET at 0xfed00000.
+ */
+static void io_policy_checks(void *l1)
+{
+	static const struct {
+		const char *name;
+		uint64_t mfn;
+		long rc;
+		uint64_t rw;
+	} io[] = {
+		{ "lapic", 0xfee00, -XEN_EPERM, 0 },
+		{ "msi_window", 0xfee80, -XEN_EPERM, 0 },
+		{ "ioapic", 0xfec00, 0, 0 },
+		{ "hpet", 0xfed00, 0, 0 },
+		{ "vga", 0xb8, 0, PTE_RW },
+		{ "pci_hole", 0xfebf0, 0, PTE_RW },
+		{ "low_ram", 0x10, 0, PTE_RW },
+	};
+	uint64_t slot = (mfn(l1) << 12) + 9 * 8;
+
+	for (unsigned int i = 0; i < sizeof(io) / sizeof(io[0]); i++) {
+		CHECK_EQ(checkname("iomem.%s", io[i].name),
+			 mmu_update1(slot, io[i].mfn << 12 | DATA | PTE_PCD, DOMID_SELF), io[i].rc);
+		if (io[i].rc)
+			continue;
+		CHECK_EQ(checkname("iomem.%s.rw", io[i].name),
+			 ((volatile uint64_t *)l1)[9] & PTE_RW, io[i].rw);
+		/* asking again for RW on the same entry changes nothing */
+		mmu_update1(slot, io[i].mfn << 12 | DATA | PTE_PCD, DOMID_SELF);
+		CHECK_EQ(checkname("iomem.%s.rw_again", io[i].name),
+			 ((volatile uint64_t *)l1)[9] & PTE_RW, io[i].rw);
+		CHECK_EQ(checkname("iomem.%s.clear", io[i].name), mmu_update1(slot, 0, DOMID_SELF), 0);
+	}
 }
 
 /* ---- mmuext_op odds and ends ---- */

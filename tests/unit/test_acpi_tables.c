@@ -46,7 +46,7 @@ static const unsigned char dsdt_aml[] = {
     0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
 };
 
-/* RSDP at 0xe0000 (rev 2), XSDT at +0x100 -> FADT +0x200, MADT +0x400, HPET +0x600;
+/* RSDP at 0xe0000 (rev 2), XSDT at +0x100 -> FADT +0x200, MADT +0x400, HPET +0x600, MCFG +0xa00;
  * DSDT at +0x800; RSDT at +0x180 (fallback). */
 static u64 build(bool with_xsdt)
 {
@@ -60,11 +60,12 @@ static u64 build(bool with_xsdt)
     fix_checksum(mem, 20, 8);
     fix_checksum(mem, 36, 32);
 
-    header(0x100, "XSDT", 36 + 3 * 8);
+    header(0x100, "XSDT", 36 + 4 * 8);
     put64(0x100 + 36, BASE + 0x200);
     put64(0x100 + 44, BASE + 0x400);
     put64(0x100 + 52, BASE + 0x600);
-    fix_checksum(mem + 0x100, 36 + 24, 9);
+    put64(0x100 + 60, BASE + 0xa00);
+    fix_checksum(mem + 0x100, 36 + 32, 9);
 
     header(0x180, "RSDT", 36 + 3 * 4);
     put32(0x180 + 36, BASE + 0x200);
@@ -97,6 +98,17 @@ static u64 build(bool with_xsdt)
     put64(0x600 + 44, 0xfed00000);
     fix_checksum(mem + 0x600, 56, 9);
 
+    /* MCFG: one window, one with an inverted bus range (ignored), and a
+     * length that cuts the third entry short */
+    header(0xa00, "MCFG", 44 + 2 * 16 + 8);
+    put64(0xa00 + 44, 0xb0000000);
+    mem[0xa00 + 44 + 10] = 0;
+    mem[0xa00 + 44 + 11] = 0xff;
+    put64(0xa00 + 60, 0xc0000000);
+    mem[0xa00 + 60 + 10] = 9;
+    mem[0xa00 + 60 + 11] = 8;
+    fix_checksum(mem + 0xa00, 44 + 2 * 16 + 8, 9);
+
     header(0x800, "DSDT", 36 + sizeof(dsdt_aml));
     memcpy(mem + 0x800 + 36, dsdt_aml, sizeof(dsdt_aml));
     fix_checksum(mem + 0x800, 36 + sizeof(dsdt_aml), 9);
@@ -125,6 +137,10 @@ static void test_full_parse(void **state)
     assert_int_equal(ai.nr_ioapics, 1);
     assert_true(ai.have_hpet);
     assert_int_equal(ai.hpet_pa, 0xfed00000);
+    assert_int_equal(ai.nr_mcfg, 1);
+    assert_int_equal(ai.mcfg[0].base, 0xb0000000);
+    assert_int_equal(ai.mcfg[0].start_bus, 0);
+    assert_int_equal(ai.mcfg[0].end_bus, 0xff);
 }
 
 static void test_rsdt_only(void **state)

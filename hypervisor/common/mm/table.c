@@ -72,22 +72,37 @@ static u64 io_cache_flip(u64 flags)
     }
 }
 
+/* Bits to flip in an I/O entry: cache attributes, and _PAGE_RW where only
+ * read access is allowed (Xen forces those mappings read-only, silently). */
+static u64 io_flip(u64 l1e, unsigned int access)
+{
+    return io_cache_flip(pte_flags(l1e)) |
+           (access == MM_IO_RO && (l1e & _PAGE_RW) ? _PAGE_RW : 0);
+}
+
 static long l1e_io_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_owner,
                         const struct mm_domain *pg_owner)
 {
     mfn_t mfn = pte_mfn(l1e);
     /* The all-ones frame is how guests write "invalid": Xen says -EINVAL. */
     int deny = mfn == (PTE_ADDR_MASK >> 12) ? -XEN_EINVAL : -XEN_EPERM;
+    unsigned int access = env->ops->iomem_access(env->ctx, pg_owner, mfn);
 
-    if (!env->ops->iomem_permitted(env->ctx, pg_owner, mfn)) {
+    if (access == MM_IO_NONE) {
         mm_log(env, l1_owner, "l1e", "no permission to map I/O frame", deny, mfn, l1e);
         return deny;
     }
-    if (pg_owner != l1_owner && !env->ops->iomem_permitted(env->ctx, l1_owner, mfn)) {
-        mm_log(env, l1_owner, "l1e", "table owner may not map I/O frame", deny, mfn, l1e);
-        return deny;
+    if (pg_owner != l1_owner) {
+        unsigned int a2 = env->ops->iomem_access(env->ctx, l1_owner, mfn);
+
+        if (a2 == MM_IO_NONE) {
+            mm_log(env, l1_owner, "l1e", "table owner may not map I/O frame", deny, mfn, l1e);
+            return deny;
+        }
+        if (a2 < access)
+            access = a2;
     }
-    return (long)io_cache_flip(pte_flags(l1e));
+    return (long)io_flip(l1e, access);
 }
 
 /* Rules 1, 6, 8 for one present L1 entry. caller is used when pg_owner is
@@ -145,9 +160,11 @@ long mm_l1e_get_refs_caller(struct mm_env *env, u64 l1e, const struct mm_domain 
 
 /* Entries are adjusted only once the whole table is accepted, so a refused
  * table is left exactly as the guest wrote it (rule 4). */
-static u64 l1e_flip(const struct mm_env *env, u64 e)
+static u64 l1e_flip(const struct mm_env *env, u64 e, const struct mm_domain *d)
 {
-    return (e & _PAGE_PRESENT) && mm_is_io(env, pte_mfn(e)) ? io_cache_flip(pte_flags(e)) : 0;
+    if (!(e & _PAGE_PRESENT) || !mm_is_io(env, pte_mfn(e)))
+        return 0;
+    return io_flip(e, env->ops->iomem_access(env->ctx, d, pte_mfn(e)));
 }
 
 static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
@@ -172,7 +189,7 @@ static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
         return (int)rc;
     }
     for (i = 0; i < PT_ENTRIES; i++) {
-        u64 e = mm_load(&t[i]), ne = mm_adjust(1, e ^ l1e_flip(env, e));
+        u64 e = mm_load(&t[i]), ne = mm_adjust(1, e ^ l1e_flip(env, e, d));
 
         if (ne != e)
             mm_entry_update(env, mfn, i, e, ne, false);

@@ -18,6 +18,8 @@ struct acpi_gas {          /* Generic Address Structure */
 #define ACPI_GAS_MEMORY 0
 #define ACPI_GAS_IO     1
 
+#define ACPI_MAX_MCFG 8
+
 struct acpi_info {
     u64 rsdp_pa;
     u8 revision;               /* RSDP revision: 0 = ACPI 1.0 (RSDT only) */
@@ -50,6 +52,14 @@ struct acpi_info {
     /* HPET */
     bool have_hpet;
     u64 hpet_pa;
+
+    /* MCFG: PCI MMCONFIG windows */
+    unsigned int nr_mcfg;
+    struct acpi_mcfg {
+        u64 base;
+        u16 segment;
+        u8 start_bus, end_bus;
+    } mcfg[ACPI_MAX_MCFG];
 };
 
 /* Make [pa, pa+len) readable, or NULL. */

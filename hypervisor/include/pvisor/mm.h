@@ -171,9 +171,11 @@ struct mm_env_ops {
     /* The 16 hypervisor entries for L4 slots 256-271 of table l4mfn. */
     void (*l4_hv_slots)(void *ctx, const struct mm_domain *d, mfn_t l4mfn, u64 slots[16]);
     void (*m2p_set)(void *ctx, mfn_t mfn, u64 pfn);
-    /* May domain d map machine frame mfn as I/O (outside the frame table or
-     * FRAME_RESERVED)? Must be false for hypervisor and firmware memory. */
-    bool (*iomem_permitted)(void *ctx, const struct mm_domain *d, mfn_t mfn);
+    /* How domain d may map machine frame mfn as I/O (outside the frame
+     * table or FRAME_RESERVED): MM_IO_NONE for hypervisor and firmware
+     * memory and the hypervisor's own devices; MM_IO_RO forces writable
+     * mappings read-only (Xen's mmio_ro_ranges). */
+    unsigned int (*iomem_access)(void *ctx, const struct mm_domain *d, mfn_t mfn);
     /* TLB safety (rule 14): the flush clock, and "make sure no CPU still
      * holds translations older than stamp" (synchronous, all CPUs). */
     u32 (*tlbflush_clock)(void *ctx);
@@ -203,6 +205,11 @@ struct mm_env {
     struct frame *frames;
     unsigned long nr_frames;
 };
+
+/* iomem_access answers */
+#define MM_IO_NONE 0
+#define MM_IO_RO   1
+#define MM_IO_RW   2
 
 /* Continuation: on -ERESTART, re-issue the hypercall with these arguments. */
 struct mm_cont {

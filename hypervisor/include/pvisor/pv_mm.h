@@ -23,6 +23,9 @@ long do_multicall(unsigned long call_list, unsigned long nr_calls);
 
 /* Frames: give to / take from a domain with the module's bookkeeping. */
 void pv_mm_assign_page(struct domain *d, unsigned long mfn);
+/* MM_IO_NONE/RO/RW: how md may map machine frame mfn as I/O (iomem.c). */
+struct mm_domain;
+unsigned int pv_iomem_access(const struct mm_domain *md, unsigned long mfn);
 void pv_mm_assign_reserved_page(struct domain *d, unsigned long mfn);
 /* Validate and pin the builder's initial tables (dom0 / domU build). */
 int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4_mfn);

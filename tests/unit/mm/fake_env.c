@@ -128,11 +128,14 @@ static void op_m2p_set(void *ctx, mfn_t mfn, u64 pfn)
     FE(ctx)->m2p[mfn] = pfn;
 }
 
-static bool op_iomem_permitted(void *ctx, const struct mm_domain *d, mfn_t mfn)
+/* I/O frames 93.. and FAKE_FRAMES..+1023 for I/O-capable domains, the
+ * last FAKE_IO_RO_FRAMES of them read-only (like an IO-APIC or HPET). */
+static unsigned int op_iomem_access(void *ctx, const struct mm_domain *d, mfn_t mfn)
 {
     (void)ctx;
-    return d->io_caps && ((mfn >= 93 && mfn < FAKE_FRAMES) ||
-                          (mfn >= FAKE_FRAMES && mfn < FAKE_FRAMES + 1024));
+    if (!d->io_caps || mfn < 93 || mfn >= FAKE_FRAMES + 1024)
+        return MM_IO_NONE;
+    return fake_io_ro(mfn) ? MM_IO_RO : MM_IO_RW;
 }
 
 static u32 op_clock(void *ctx)
@@ -277,7 +280,7 @@ static const struct mm_env_ops fake_ops = {
     .domain_vcpu0 = op_domain_vcpu0,
     .l4_hv_slots = op_l4_hv_slots,
     .m2p_set = op_m2p_set,
-    .iomem_permitted = op_iomem_permitted,
+    .iomem_access = op_iomem_access,
     .tlbflush_clock = op_clock,
     .flush_all_since = op_flush_all_since,
     .flush_guest = op_flush_guest,
@@ -480,6 +483,8 @@ static const char *count_entries(struct fake_env *fe, mfn_t m, unsigned int leve
                     return fail("frame %lu maps I/O frame %lu without permission", m, t);
                 if (t < 8)
                     return fail("frame %lu maps hypervisor image frame %lu", m, t);
+                if (live && (e & _PAGE_RW) && fake_io_ro(t))
+                    return fail("frame %lu maps read-only I/O frame %lu writable", m, t);
                 continue;
             }
             if (fe->frames[t].state != FRAME_DOMAIN &&

@@ -28,6 +28,12 @@
 #define FAKE_GMEM_SIZE  0x10000
 #define FAKE_MAX_WRITES 4096
 #define FAKE_SHARED_MFN 92
+#define FAKE_IO_RO_FIRST (FAKE_FRAMES + 1000)   /* ..FAKE_FRAMES+1023: read-only I/O */
+
+static inline bool fake_io_ro(mfn_t mfn)
+{
+    return mfn >= FAKE_IO_RO_FIRST && mfn < FAKE_FRAMES + 1024;
+}
 
 struct fake_write {
     mfn_t mfn;

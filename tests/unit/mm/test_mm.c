@@ -106,6 +106,37 @@ static void test_io_mappings(void **state)
     assert_int_equal(mmu1(v0, 67, 200, 0, 0, SELF), 0);
 }
 
+/* Read-only I/O (Xen's mmio_ro_ranges: IO-APIC, HPET, MMCONFIG): a writable
+ * request is installed read-only, by every path that writes an L1 entry. */
+static void test_io_read_only(void **state)
+{
+    mfn_t ro = FAKE_IO_RO_FIRST + 3;
+
+    (void)state;
+    boot_dom1();
+    boot_dom0();
+    assert_int_equal(mmu1(v0, 67, 210, pte(ro, _PAGE_RW | _PAGE_PCD), 0, SELF), 0);
+    assert_int_equal(fe->mem[67][210], pte(ro, _PAGE_USER | _PAGE_PCD));
+    /* setting RW on the existing entry is not a fast-path flag change */
+    assert_int_equal(mmu1(v0, 67, 210, pte(ro, _PAGE_RW | _PAGE_PCD | _PAGE_DIRTY), 0, SELF), 0);
+    assert_false(fe->mem[67][210] & _PAGE_RW);
+    /* read-only requests are untouched, other I/O stays writable */
+    assert_int_equal(mmu1(v0, 67, 211, pte(ro, _PAGE_PCD), 0, SELF), 0);
+    assert_int_equal(fe->mem[67][211], pte(ro, _PAGE_USER | _PAGE_PCD));
+    assert_int_equal(mmu1(v0, 67, 212, pte(FAKE_FRAMES + 5, _PAGE_RW | _PAGE_PCD), 0, SELF), 0);
+    assert_true(fe->mem[67][212] & _PAGE_RW);
+    assert_int_equal(mmu1(v0, 67, 210, 0, 0, SELF), 0);
+    assert_int_equal(mmu1(v0, 67, 211, 0, 0, SELF), 0);
+    assert_int_equal(mmu1(v0, 67, 212, 0, 0, SELF), 0);
+    /* and a table validated with such an entry in it */
+    assert_int_equal(mmu1(v0, 67, (VA1 >> 12 & 511) + 6, 0, 0, SELF), 0);
+    fe->mem[70][5] = pte(ro, _PAGE_RW);
+    assert_int_equal(PIN(v0, 1, 70), 0);
+    assert_false(fe->mem[70][5] & _PAGE_RW);
+    CHECK();
+    assert_int_equal(UNPIN(v0, 70), 0);
+}
+
 static void test_foreigndom(void **state)
 {
     struct snap *s;
@@ -1415,6 +1446,7 @@ int main(void)
         T(test_map_hypervisor_memory_refused),
         T(test_shared_frame),
         T(test_io_mappings),
+        T(test_io_read_only),
         T(test_foreigndom),
         T(test_refcount_overflow),
         T(test_type_count_overflow),

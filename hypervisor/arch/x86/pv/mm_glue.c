@@ -211,20 +211,11 @@ static void op_m2p_set(void *ctx, mfn_t mfn, u64 pfn)
     m2p_set(mfn, pfn);
 }
 
-/* Machine frames a privileged domain may map as I/O: outside RAM, or the
- * legacy first megabyte (BIOS tables, VGA) that Linux dom0 reads. Never the
- * hypervisor's own frames or any RAM the allocator knows. */
-static bool op_iomem_permitted(void *ctx, const struct mm_domain *md, mfn_t mfn)
+/* The policy is in iomem.c. */
+static unsigned int op_iomem_access(void *ctx, const struct mm_domain *md, mfn_t mfn)
 {
     (void)ctx;
-    if (!md->io_caps)
-        return false;
-    if (mfn < 0x100)
-        return mfn < 0x8 || mfn > 0x8;          /* not the AP trampoline page */
-    if (mfn < max_mfn)
-        return mfn_to_frame(mfn)->state == FRAME_RESERVED && !mfn_is_ram(mfn);
-    /* as Xen's dom0 iomem caps: up to the CPU's physical address width */
-    return mfn < (1ul << (cpu_paddr_bits - PAGE_SHIFT));
+    return pv_iomem_access(md, mfn);
 }
 
 /* ---- vCPU state changes --------------------------------------------- */
@@ -286,7 +277,7 @@ static const struct mm_env_ops env_ops = {
     .domain_vcpu0 = op_domain_vcpu0,
     .l4_hv_slots = op_l4_hv_slots,
     .m2p_set = op_m2p_set,
-    .iomem_permitted = op_iomem_permitted,
+    .iomem_access = op_iomem_access,
     .tlbflush_clock = op_tlbflush_clock,
     .flush_all_since = op_flush_all_since,
     .flush_guest = op_flush_guest,

@@ -92,6 +92,7 @@ static const char *const names[] = {
     [PERFC_multicall_entries] = "multicall entries",
     [PERFC_tlb_flush_stamp] = "full TLB flushes for type changes",
     [PERFC_tlb_flush_guest] = "full TLB flushes asked by the guest",
+    [PERFC_tlb_flush_guest_ipi] = "  of them sent to other CPUs running the domain",
     [PERFC_tlb_invlpg_guest] = "invlpg asked by the guest",
     [PERFC_cr3_write] = "CR3 loads",
     [PERFC_cr3_changed] = "base pointer changes",

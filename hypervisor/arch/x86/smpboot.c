@@ -186,17 +186,27 @@ static void event_check_interrupt(struct cpu_regs *regs)
 
 void smp_call_function(void (*fn)(void *), void *arg, bool wait)
 {
+    u64 all = nr_cpus_online >= 64 ? ~0ull : (1ull << nr_cpus_online) - 1;
+
+    smp_call_function_mask(all, fn, arg, wait);
+}
+
+void smp_call_function_mask(u64 mask, void (*fn)(void *), void *arg, bool wait)
+{
     unsigned int me = smp_processor_id();
 
-    if (nr_cpus_online == 1)
+    if (nr_cpus_online < 64)
+        mask &= (1ull << nr_cpus_online) - 1;
+    mask &= ~(1ull << me);
+    if (!mask)
         return;
     while (__atomic_exchange_n(&call_lock, 1, __ATOMIC_ACQUIRE))
         cpu_relax();
     call_data.fn = fn;
     call_data.arg = arg;
-    call_data.pending = nr_cpus_online - 1;
+    call_data.pending = (unsigned int)__builtin_popcountll(mask);
     for (unsigned int c = 0; c < nr_cpus_online; c++)
-        if (c != me)
+        if (mask & (1ull << c))
             apic_send_ipi(apic_ids[c], VECTOR_CALL_FUNC);
     while (wait && __atomic_load_n(&call_data.pending, __ATOMIC_ACQUIRE))
         cpu_relax();

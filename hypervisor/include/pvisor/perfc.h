@@ -18,6 +18,7 @@ enum perfc_id {
     PERFC_multicall_entries,
     PERFC_tlb_flush_stamp,
     PERFC_tlb_flush_guest,
+    PERFC_tlb_flush_guest_ipi,
     PERFC_tlb_invlpg_guest,
     PERFC_cr3_write,
     PERFC_cr3_changed,

@@ -42,5 +42,7 @@ bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 
 void vcpu_poll_timer_init(struct vcpu *v);
 void tlb_note_flush(void);
 void tlb_clock_new_period(void);
+/* This CPU is about to hold translations of d (NULL: none, idle tables). */
+void tlb_note_owner(struct domain *d);
 struct mm_env *pv_mm_env(void);
 #endif

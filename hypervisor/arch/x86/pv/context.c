@@ -184,8 +184,10 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
         __asm__ __volatile__("mov %0, %%db7" :: "r"(0x400ul));   /* no guest breakpoints */
         write_cr3(__pa(idle_pg_table));
         tlb_note_flush();
+        tlb_note_owner(NULL);
         reset_stack_and_jump(idle_loop);
     }
+    tlb_note_owner(next->domain);
     write_cr3(pv_guest_cr3(next));
     tlb_note_flush();
     pv_load_gdt(next);

@@ -48,6 +48,27 @@ void tlb_note_flush(void)
         raise_softirq(TLB_CLOCK_SOFTIRQ);
 }
 
+/* The domain whose translations each CPU may hold: set before a guest's
+ * CR3 is loaded, cleared after the idle tables are (both flush everything
+ * of the previous owner). A flusher that reads another domain here after
+ * writing its entries knows that CPU will load them fresh. */
+static struct domain *volatile cpu_tlb_owner[CONFIG_NR_CPUS];
+
+void tlb_note_owner(struct domain *d)
+{
+    __atomic_store_n(&cpu_tlb_owner[smp_processor_id()], d, __ATOMIC_SEQ_CST);
+}
+
+static u64 cpus_holding(const struct domain *d)
+{
+    u64 mask = 0;
+
+    for (unsigned int c = 0; c < nr_cpus_online; c++)
+        if (__atomic_load_n(&cpu_tlb_owner[c], __ATOMIC_SEQ_CST) == d)
+            mask |= 1ull << c;
+    return mask;
+}
+
 static void flush_here(void *arg)
 {
     (void)arg;
@@ -73,7 +94,7 @@ static u32 op_tlbflush_clock(void *ctx)
 static void op_flush_all_since(void *ctx, u32 stamp)
 {
     u32 now = __atomic_load_n(&tlb_clock, __ATOMIC_SEQ_CST);
-    bool remote = false;
+    u64 remote = 0;
 
     (void)ctx;
     for (unsigned c = 0; c < nr_cpus_online; c++) {
@@ -84,10 +105,10 @@ static void op_flush_all_since(void *ctx, u32 stamp)
             flush_here(NULL);
         }
         else
-            remote = true;
+            remote |= 1ull << c;
     }
     if (remote)
-        smp_call_function(flush_here, NULL, true);
+        smp_call_function_mask(remote, flush_here, NULL, true);
 }
 
 static void op_flush_guest(void *ctx, struct mm_vcpu *mv, unsigned int kind,
@@ -102,9 +123,15 @@ static void op_flush_guest(void *ctx, struct mm_vcpu *mv, unsigned int kind,
     }
     perfc_incr(PERFC_tlb_flush_guest);
     flush_here(NULL);
-    /* Other vCPUs of the domain may run elsewhere: flush every other CPU. */
-    if ((kind & (MM_FLUSH_MASK | MM_FLUSH_ALL)) && mm_to_vcpu(mv)->domain->max_vcpus > 1)
-        smp_call_function(flush_here, NULL, true);
+    /* Other vCPUs of the domain may run elsewhere: only the CPUs that may
+     * hold its translations, never those running other domains. */
+    if ((kind & (MM_FLUSH_MASK | MM_FLUSH_ALL)) && mm_to_vcpu(mv)->domain->max_vcpus > 1) {
+        u64 cpus = cpus_holding(mm_to_vcpu(mv)->domain);
+
+        if (cpus & ~(1ull << smp_processor_id()))
+            perfc_incr(PERFC_tlb_flush_guest_ipi);
+        smp_call_function_mask(cpus, flush_here, NULL, true);
+    }
 }
 
 static void op_flush_cache(void *ctx, bool global)

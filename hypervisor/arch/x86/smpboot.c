@@ -204,7 +204,9 @@ void smp_call_function_mask(u64 mask, void (*fn)(void *), void *arg, bool wait)
         cpu_relax();
     call_data.fn = fn;
     call_data.arg = arg;
-    call_data.pending = (unsigned int)__builtin_popcountll(mask);
+    call_data.pending = 0;
+    for (unsigned int c = 0; c < nr_cpus_online; c++)
+        call_data.pending += (mask >> c) & 1;
     for (unsigned int c = 0; c < nr_cpus_online; c++)
         if (mask & (1ull << c))
             apic_send_ipi(apic_ids[c], VECTOR_CALL_FUNC);

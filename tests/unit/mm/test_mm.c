@@ -963,6 +963,70 @@ static void test_new_user_baseptr(void **state)
     assert_int_equal(ext1(v1, MMUEXT_NEW_BASEPTR, 50, 0, SELF), -XEN_EINVAL);
 }
 
+/* Base pointer switches preempted at every step, succeeding and failing
+ * halfway: nothing may stay parked or keep a reference once the guest has
+ * its answer (a -ERESTART dropped on the way would leave a half-validated
+ * frame behind). */
+static long ext1_preempted(struct mm_vcpu *v, unsigned int cmd, u64 mfn, unsigned int *restarts)
+{
+    struct mmuext_op op;
+    struct mm_cont c;
+    long rc;
+
+    memset(&op, 0, sizeof(op));
+    op.cmd = cmd;
+    op.arg1.mfn = mfn;
+    fe->preempt_countdown = 0;
+    fe->preempt_every = 1;
+    rc = mm_do_mmuext_op(env, v, fake_gput(fe, 0x2000, &op, sizeof(op)), 1, 0, SELF, &c);
+    while (rc == -XEN_ERESTART) {
+        (*restarts)++;
+        CHECK();
+        rc = mm_do_mmuext_op(env, v, c.args[0], (unsigned int)c.args[1], c.args[2],
+                             (unsigned int)c.args[3], &c);
+    }
+    fe->preempt_countdown = -1;
+    return rc;
+}
+
+static bool nothing_parked(void)
+{
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++)
+        if (fe->frames[m].type_info & PGT_PARTIAL)
+            return false;
+    return true;
+}
+
+static void test_preempted_baseptr_switches(void **state)
+{
+    unsigned int restarts = 0;
+
+    (void)state;
+    boot_dom1();
+    build_wide_tree();
+    assert_int_equal(ext1_preempted(v1, MMUEXT_NEW_BASEPTR, 30, &restarts), 0);
+    assert_int_equal(v1->guest_table, 30);
+    assert_int_equal(ext1_preempted(v1, MMUEXT_NEW_BASEPTR, L4A, &restarts), 0);
+    assert_int_equal(tcount(30), 0);
+    assert_int_equal(ext1_preempted(v1, MMUEXT_NEW_USER_BASEPTR, 30, &restarts), 0);
+    assert_int_equal(ext1_preempted(v1, MMUEXT_NEW_USER_BASEPTR, 0, &restarts), 0);
+    assert_int_equal(tcount(30), 0);
+    assert_true(restarts > 10);
+    assert_true(nothing_parked());
+    assert_false(v1->old_valid);
+    /* a bad entry deep in the tree: refused after several preemptions */
+    fe->mem[40][21] = pte(3, 0);
+    assert_true(ext1_preempted(v1, MMUEXT_NEW_BASEPTR, 30, &restarts) < 0);
+    assert_int_equal(v1->guest_table, L4A);
+    assert_true(ext1_preempted(v1, MMUEXT_NEW_USER_BASEPTR, 30, &restarts) < 0);
+    assert_true(ext1_preempted(v1, MMUEXT_PIN_L4_TABLE, 30, &restarts) < 0);
+    assert_true(nothing_parked());
+    assert_false(v1->old_valid);
+    for (mfn_t m = 30; m <= 40; m++)
+        assert_int_equal(tcount(m), 0);
+    fe->mem[40][21] = 0;
+}
+
 /* ---- update_va_mapping ------------------------------------------------- */
 
 static void test_update_va_mapping(void **state)
@@ -1479,6 +1543,7 @@ int main(void)
         T(test_mmuext_misc),
         T(test_clear_copy_page),
         T(test_new_user_baseptr),
+        T(test_preempted_baseptr_switches),
         T(test_update_va_mapping),
         T(test_preempted_pin_resumes),
         T(test_parked_table_resumed_by_another_user),

@@ -1,9 +1,10 @@
 /*
  * Boot-time self checks, on by default (selftest=0 to skip): the page
  * allocator's books, the timer actually firing, #DB staying on its IST
- * stack whatever RSP was, every CPU answering a cross-CPU call. And, in
- * debug builds only, debug_fault= to provoke a hypervisor fault on purpose
- * and exercise the panic dump.
+ * stack whatever RSP was, a corrupt FPU area refused without a fault,
+ * every CPU answering a cross-CPU call. And, in debug builds only,
+ * debug_fault= to provoke a hypervisor fault on purpose and exercise the
+ * panic dump.
  */
 #include <pvisor/selftest.h>
 #include <pvisor/cmdline.h>
@@ -14,6 +15,7 @@
 #include <pvisor/time.h>
 #include <asm/processor.h>
 #include <asm/debug_trap.h>
+#include <pvisor/xstate.h>
 #include <string.h>
 
 static bool opt_selftest = true;
@@ -71,6 +73,13 @@ void selftests_run(void)
     if (debug_ist_selftest())
         panic("selftest: #DB did not stay on its IST stack");
     printk("selftest: #DB on its IST stack with a hostile RSP (int $1, MOV SS data breakpoint)\n");
+
+    rc = xstate_selftest();
+    if (rc < 0)
+        panic("selftest: FPU state restore: %s", rc == -1 ? "a corrupt area was loaded"
+                                                          : "the init state was refused");
+    printk("selftest: %s\n", rc ? "FPU init state loads (no XSAVE: corrupt-area refusal not tried)"
+                               : "a corrupt XSAVE area is refused without a fault");
 
     smp_call_function(answer, NULL, true);
     if (cpus_answered != nr_cpus_online - 1)

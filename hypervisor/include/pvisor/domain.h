@@ -91,6 +91,7 @@ struct pv_vcpu {
     void *fpu_area;
     bool fpu_initialised;
     u64 xcr0;                          /* the guest's XCR0 (XSETBV) */
+    u64 xcr0_accum;                    /* every XCR0 bit it ever set: what save/restore cover */
     bool cr4_osxsave;                  /* guest view of CR4.OSXSAVE */
     bool initialised;                  /* has a context (builder / VCPUOP_initialise) */
 };

@@ -19,6 +19,10 @@ int xstate_vcpu_init(struct vcpu *v);
 void xstate_vcpu_free(struct vcpu *v);
 void xstate_save(struct vcpu *v);
 void xstate_restore(struct vcpu *v);
+/* XRSTOR (FXRSTOR without XSAVE) of area with XCR0 bits mask, with a
+ * fault fixup: false if the CPU refused the area. */
+bool xstate_load_area(const void *area, u64 mask);
+int xstate_selftest(void);
 /* XSETBV by the guest: 0, or -1 to raise #GP. */
 int xstate_set_xcr0(struct vcpu *v, u32 index, u64 value);
 /* Bytes an XSAVE area needs for these XCR0 bits (standard format). */

@@ -36,9 +36,10 @@ while IFS='|' read -r kernel initrd args runopts; do
 	fi
 done <"$root/tests/guests/kernels.list"
 
-# XSAVE/AVX need a CPU model that has them.
+# XSAVE/AVX need a CPU model that has them; 4 vCPUs on one CPU switch
+# straight from one to another, each with its own XCR0 and registers.
 n=$((n + 1))
-"$run" --hv xen --cpu max,-smap,-pku,-la57 --quiet --timeout 90 --log "$tmp/xstate-max.log" "$guests/xstate.elf" >/dev/null 2>&1
+"$run" --hv xen --cpu max,-smap,-pku,-la57 --vcpus 4 --quiet --timeout 90 --log "$tmp/xstate-max.log" "$guests/xstate.elf" cpus=4 >/dev/null 2>&1
 if tr -d '\r' <"$tmp/xstate-max.log" | grep -aq "^RESULT xstate: [0-9]* passed, 0 failed"; then
 	echo "xstate (-cpu max): $(tr -d '\r' <"$tmp/xstate-max.log" | grep -a '^RESULT')"
 else

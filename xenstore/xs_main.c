@@ -247,7 +247,10 @@ int main(int argc, char **argv)
 			die("cannot open the store %s (use --db PATH or "
 			    "--no-persist)", db, err);
 		if ((err = xs_persist_load(&core, p, &restored)))
-			die("cannot write the store %s", db, err);
+			die(err == EBADMSG ?
+			    "cannot replay the store %s (the log says where; "
+			    "move it away to start empty)" :
+			    "cannot write the store %s", db, err);
 	}
 	if (!restored && (err = xs_core_populate(&core, self)))
 		die("cannot create the initial nodes", "", err);

@@ -14,8 +14,9 @@
 
 #define FRAME_MAGIC 0x46585650u   /* "PVXF" */
 #define FRAME_HDR 12u
-#define FRAME_MAX (64u << 20)
 #define SNAP_CHUNK (1u << 20)
+/* Fixed: a turn with more records than this goes to a snapshot instead
+ * (so no log frame is ever larger than the log). */
 #define WAL_CAP (8u << 20)
 
 enum { R_NODE = 1, R_DEL, R_DOMAIN, R_RELEASE, R_WATCH, R_UNWATCH };
@@ -26,8 +27,8 @@ struct xs_persist {
 	/* The log is a shared file mapping: appending is a memcpy, and what
 	 * is copied survives a crash of the process (it is the file's page
 	 * cache). No system call per turn. */
-	char *wal_map;
-	size_t wal_cap, wal_dropped;
+	char *wal_map;              /* WAL_CAP bytes when mapped */
+	size_t wal_dropped;
 	size_t wal_size, snap_size;
 	char *batch;                /* frame being built: header + records */
 	size_t blen, bcap;
@@ -247,16 +248,16 @@ static size_t seal(struct xs_persist *p)
 	return p->blen;
 }
 
-/* (Re)creates an empty log file of wal_cap bytes and maps it. */
+/* (Re)creates an empty log file of WAL_CAP bytes and maps it. */
 static int wal_reset(struct xs_persist *p)
 {
 	if (p->wal_map)
-		munmap(p->wal_map, p->wal_cap);
+		munmap(p->wal_map, WAL_CAP);
 	p->wal_map = NULL;
 	p->wal_size = p->wal_dropped = 0;
-	if (ftruncate(p->wal_fd, 0) || ftruncate(p->wal_fd, p->wal_cap))
+	if (ftruncate(p->wal_fd, 0) || ftruncate(p->wal_fd, WAL_CAP))
 		return errno;
-	p->wal_map = mmap(NULL, p->wal_cap, PROT_READ | PROT_WRITE, MAP_SHARED,
+	p->wal_map = mmap(NULL, WAL_CAP, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  p->wal_fd, 0);
 	if (p->wal_map == MAP_FAILED) {
 		p->wal_map = NULL;
@@ -273,12 +274,11 @@ int xs_persist_flush(struct xs_core *c)
 	if (!p || !p->blen || p->broken)
 		return 0;
 	seal(p);
-	if (!p->wal_map || p->wal_size + p->blen > p->wal_cap ||
+	if (!p->wal_map || p->wal_size + p->blen > WAL_CAP ||
 	    (p->wal_size > (4u << 20) && p->wal_size > 2 * p->snap_size)) {
-		/* Full (or outgrown the snapshot): the snapshot takes this
+		/* Full, outgrown the snapshot, or a turn bigger than the
+		 * whole log: the snapshot (written in chunks) takes this
 		 * turn's changes too, and the log starts again. */
-		if (p->blen * 2 > p->wal_cap)
-			p->wal_cap = p->blen * 2;
 		return xs_persist_snapshot(c);
 	}
 	/* The frame's magic goes last: a crash in between leaves a frame
@@ -445,30 +445,34 @@ static void watches_drop(struct dom_rec *d, const char *path,
 static int replay_node(struct replay *r, const char *b, uint32_t len)
 {
 	struct xs_store *s = &r->c->store;
-	struct xs_perm e[1024];
+	struct xs_perm *e;
 	const struct xs_permset *perms;
 	uint16_t np;
 	uint32_t vlen, i;
 	const char *val, *path, *p;
 	struct xs_node *n;
 
+	/* Any count the writer's uint16_t holds (dom0 may set thousands). */
 	if (len < 6)
 		return -1;
 	memcpy(&np, b, 2);
-	if (!np || np > 1024 || len < 2u + np * 5u + 4u)
+	if (!np || len < 2u + np * 5u + 4u)
 		return -1;
-	for (i = 0; i < np; i++) {
-		memcpy(&e[i].id, b + 2 + i * 5, 4);
-		e[i].perm = (uint8_t)b[2 + i * 5 + 4];
-	}
 	memcpy(&vlen, b + 2 + np * 5, 4);
-	if (len < 2u + np * 5u + 4u + vlen + 2u)
+	if (vlen > len || len < 2u + np * 5u + 4u + vlen + 2u)
 		return -1;
 	val = b + 2 + np * 5 + 4;
 	path = val + vlen;
 	if (path[len - (path - b) - 1] || path[0] != '/')
 		return -1;
+	if (!(e = malloc(np * sizeof(*e))))
+		return -1;
+	for (i = 0; i < np; i++) {
+		memcpy(&e[i].id, b + 2 + i * 5, 4);
+		e[i].perm = (uint8_t)b[2 + i * 5 + 4];
+	}
 	perms = xs_permset_get(e, np);
+	free(e);
 	if (!perms)
 		return -1;
 	n = s->root;
@@ -557,8 +561,14 @@ static int replay_record(struct replay *r, uint8_t type, const char *b,
 	return -1;
 }
 
-/* Replays one file; returns bytes of valid frames. */
-static size_t replay_file(struct replay *r, const char *path, bool *bad)
+/*
+ * Replays one file; returns bytes of valid frames. A torn tail (the last
+ * frame incomplete: a crash while it was written) is skipped with a
+ * warning; a record inside an intact frame that cannot be replayed sets
+ * *fatal: starting with part of the store would silently lose the rest.
+ */
+static size_t replay_file(struct replay *r, const char *path, bool *bad,
+			  bool *fatal)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL;
@@ -581,19 +591,24 @@ static size_t replay_file(struct replay *r, const char *path, bool *bad)
 		memcpy(&magic, f, 4);
 		memcpy(&len, f + 4, 4);
 		memcpy(&crc, f + 8, 4);
-		if (magic != FRAME_MAGIC || len > FRAME_MAX ||
-		    good + FRAME_HDR + len > (size_t)st.st_size ||
+		if (magic != FRAME_MAGIC ||
+		    (size_t)len > (size_t)st.st_size - good - FRAME_HDR ||
 		    crc32(f + FRAME_HDR, len) != crc)
 			break;
 		f += FRAME_HDR;
-		while (off + 5 <= len) {
-			uint32_t rl;
-			memcpy(&rl, f + off + 1, 4);
-			if (rl > len - off - 5)
-				break;
-			if (replay_record(r, (uint8_t)f[off], f + off + 5, rl))
-				xs_warn("persistence: bad record of type %u in %s",
-					(uint8_t)f[off], path);
+		while (off < len) {
+			uint32_t rl = 0;
+			if (len - off >= 5)
+				memcpy(&rl, f + off + 1, 4);
+			if (len - off < 5 || rl > len - off - 5 ||
+			    replay_record(r, (uint8_t)f[off], f + off + 5, rl)) {
+				xs_err("persistence: %s: record of type %u at "
+				       "offset %zu cannot be replayed",
+				       path, (uint8_t)f[off],
+				       good + FRAME_HDR + off);
+				*fatal = true;
+				goto out;
+			}
 			off += 5 + rl;
 		}
 		good += FRAME_HDR + len;
@@ -635,7 +650,6 @@ struct xs_persist *xs_persist_open(const char *path, int *err)
 	snprintf(p->wal_path, n + 5, "%s.wal", path);
 	snprintf(p->tmp_path, n + 5, "%s.tmp", path);
 	p->wal_fd = open(p->wal_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	p->wal_cap = WAL_CAP;
 	if (p->wal_fd < 0) {
 		*err = errno;
 		goto fail;
@@ -654,7 +668,7 @@ void xs_persist_close(struct xs_persist *p)
 	if (!p)
 		return;
 	if (p->wal_map)
-		munmap(p->wal_map, p->wal_cap);
+		munmap(p->wal_map, WAL_CAP);
 	close(p->wal_fd);
 	free(p->batch);
 	free(p->path);
@@ -666,11 +680,24 @@ void xs_persist_close(struct xs_persist *p)
 int xs_persist_load(struct xs_core *c, struct xs_persist *p, bool *restored)
 {
 	struct replay r = { c, NULL, 0, 0 };
-	bool bad;
+	bool bad, fatal = false;
 	size_t i, got;
 
-	got = replay_file(&r, p->path, &bad);
-	got += replay_file(&r, p->wal_path, &bad);
+	got = replay_file(&r, p->path, &bad, &fatal);
+	if (bad && !fatal) {
+		/* The snapshot is written whole and renamed into place: a
+		 * damaged one is not a crash's torn tail. */
+		xs_err("persistence: %s is damaged", p->path);
+		fatal = true;
+	}
+	if (!fatal)
+		got += replay_file(&r, p->wal_path, &bad, &fatal);
+	if (fatal) {
+		for (i = 0; i < r.ndoms; i++)
+			free(r.doms[i].watches);
+		free(r.doms);
+		return EBADMSG;
+	}
 	*restored = r.records > 0;
 	/* Reconnect the domains that were introduced, with their watches. */
 	for (i = 0; i < r.ndoms; i++) {

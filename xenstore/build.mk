@@ -22,6 +22,7 @@ $(eval $(call host_prog,$(O)/xenstore/xs-probe,xenstore/tools/xs-probe.c xenstor
 
 $(eval $(call unit_test,test_xs_ops,tests/unit/xenstore/test_xs_ops.c $(XS_DAEMON_CORE),$(XS_CFLAGS)))
 $(eval $(call unit_test,test_xs_ring,tests/unit/xenstore/test_xs_ring.c $(XS_DAEMON_CORE) xenstore/xs_ring.c xenstore/xs_loop.c xenstore/xs_ring_plat.c,$(XS_CFLAGS)))
+$(eval $(call unit_test,test_xs_sock,tests/unit/xenstore/test_xs_sock.c $(XS_DAEMON_CORE) xenstore/xs_loop.c xenstore/xs_sock.c,$(XS_CFLAGS)))
 $(eval $(call unit_test,test_xs_persist,tests/unit/xenstore/test_xs_persist.c $(XS_DAEMON_CORE),$(XS_CFLAGS)))
 
 # Fuzz targets (libFuzzer); make test runs each for a bounded time.

@@ -21,6 +21,7 @@
 #include "xs_core.h"
 #include "xs_log.h"
 #include "xs_loop.h"
+#include "xs_persist.h"
 #include "xs_ring.h"
 #include "xs_ring_plat.h"
 #include "xs_xen.h"
@@ -73,7 +74,12 @@ static bool ring_send(struct ringconn *rc)
 	bool sent = false;
 
 	while (!rc->broken && xs_outq_len(&rc->conn->out)) {
-		int n = xs_ring_write_rsp(rc->intf, xs_outq_data(&rc->conn->out),
+		int n;
+
+		/* Nothing is acknowledged before it is logged: the replies
+		 * may be to requests handled in this very call. */
+		xs_persist_flush(rc->rp->core);
+		n = xs_ring_write_rsp(rc->intf, xs_outq_data(&rc->conn->out),
 					  xs_outq_len(&rc->conn->out));
 		if (n == XS_RING_BAD) {
 			ring_break(rc, XENSTORE_ERROR_RINGIDX, "bad response indexes");

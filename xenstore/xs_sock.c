@@ -19,6 +19,7 @@
 #include "xs_core.h"
 #include "xs_log.h"
 #include "xs_loop.h"
+#include "xs_persist.h"
 
 struct listener {
 	struct xs_handler h;
@@ -37,13 +38,21 @@ struct sockconn {
 	int fd;
 	uint32_t events;       /* registered epoll events */
 	bool closing;
+	struct sockconn *next, *prev;
 };
 
 static struct listener *listeners;
+static struct sockconn *sockconns;   /* so shutdown can free them all */
 static unsigned next_id;
 
 static void sock_close(struct sockconn *s)
 {
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		sockconns = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	xs_loop_del(s->loop, s->fd);
 	close(s->fd);
 	xs_conn_free(s->conn);
@@ -68,7 +77,12 @@ static void sock_update_events(struct sockconn *s)
 static bool sock_send(struct sockconn *s)
 {
 	while (xs_outq_len(&s->conn->out)) {
-		ssize_t w = send(s->fd, xs_outq_data(&s->conn->out),
+		ssize_t w;
+
+		/* What goes out may acknowledge changes made in this very
+		 * call (throttled input processed as output drained). */
+		xs_persist_flush(s->conn->core);
+		w = send(s->fd, xs_outq_data(&s->conn->out),
 				 xs_outq_len(&s->conn->out), MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
@@ -189,7 +203,12 @@ static void listener_ready(struct xs_handler *h, uint32_t events)
 			xs_conn_free(s->conn);
 			close(fd);
 			free(s);
+			continue;
 		}
+		s->next = sockconns;
+		if (sockconns)
+			sockconns->prev = s;
+		sockconns = s;
 	}
 }
 
@@ -259,6 +278,8 @@ int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,
 
 void xs_sock_shutdown_all(struct xs_loop *l)
 {
+	while (sockconns)
+		sock_close(sockconns);
 	while (listeners) {
 		struct listener *ls = listeners;
 		listeners = ls->next;

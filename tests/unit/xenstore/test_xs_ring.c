@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "xs_core_test.h"
 #include "xs_loop.h"
+#include "xs_persist.h"
 #include "xs_ring.h"
 #include "xs_ring_plat.h"
 #include "xs_xen.h"
@@ -95,6 +97,10 @@ struct fake_xen {
 	unsigned notified[NDOM + 1];     /* per local port */
 	enum xs_dom_state state[NDOM];
 	bool closed;
+	/* when set: at each notification, this path must be in the log */
+	int wal_fd;
+	const char *expect;
+	unsigned checked, unlogged;
 };
 
 static struct fake_xen fx;
@@ -132,8 +138,16 @@ static void fk_unbind(struct xs_xen *x, int port)
 
 static void fk_notify(struct xs_xen *x, int port)
 {
+	static char buf[1 << 20];
+
 	(void)x;
 	fx.notified[port]++;
+	if (fx.expect) {
+		ssize_t n = pread(fx.wal_fd, buf, sizeof(buf), 0);
+		fx.checked++;
+		if (n <= 0 || !memmem(buf, n, fx.expect, strlen(fx.expect) + 1))
+			fx.unlogged++;
+	}
 }
 
 static int fk_pending(struct xs_xen *x)
@@ -428,6 +442,51 @@ static void test_ring_domain_death(void **state)
 	assert_string_equal(ev, "@releaseDomain|r|;");
 }
 
+/* A guest gets no reply before its write is in the log: replies leave
+ * from the event channel handler, which runs before the turn's flush. */
+static void test_ring_reply_after_log(void **state)
+{
+	char dir[] = "/tmp/xs-ringlog-XXXXXX", db[64], wal[72], path[40];
+	struct xs_persist *p;
+	bool restored;
+	int err, i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/db", dir);
+	snprintf(wal, sizeof(wal), "%s/db.wal", dir);
+	p = xs_persist_open(db, &err);
+	assert_non_null(p);
+	assert_int_equal(xs_persist_load(&core, p, &restored), 0);
+	fx.wal_fd = open(wal, O_RDONLY);
+	assert_true(fx.wal_fd >= 0);
+	dom0 = tc_conn(&core, 0);
+	assert_string_equal(TC(dom0, XS_MKDIR, 0, "/local/domain/1\0"), "MKDIR:OK|");
+	assert_string_equal(TC(dom0, XS_SET_PERMS, 0, "/local/domain/1\0n1\0"),
+			    "SET_PERMS:OK|");
+	introduce(1);
+	for (i = 0; i < 20; i++) {
+		char req[48];
+		int len = snprintf(path, sizeof(path), "/local/domain/1/k%d", i);
+		memcpy(req, path, len + 1);
+		memcpy(req + len + 1, "v", 1);
+		fx.expect = path;
+		gsend(1, XS_WRITE, req, len + 2);
+		fx.expect = NULL;
+		assert_string_equal(grecv(1), "11:OK|");
+	}
+	assert_true(fx.checked >= 20);
+	assert_int_equal(fx.unlogged, 0);
+	close(fx.wal_fd);
+	xs_persist_flush(&core);
+	core.persist = NULL;
+	core.store.hook = NULL;
+	xs_persist_close(p);
+	unlink(wal);
+	unlink(db);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring_never_consumes, ring_setup, ring_teardown),
 		cmocka_unit_test_setup_teardown(test_ring_reconnect, ring_setup, ring_teardown),
 		cmocka_unit_test_setup_teardown(test_ring_domain_death, ring_setup, ring_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_reply_after_log, ring_setup, ring_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -259,6 +259,11 @@ void xs_node_state(const struct xs_node *n, const struct xs_txn *t,
 	st->val = xs_node_val(n);
 	st->vlen = n->vlen;
 	st->gen = n->gen > n->cgen ? n->gen : n->cgen;
+	/* A transaction's view does not change when others change the
+	 * children after its snapshot (libxenstore restarts a directory
+	 * listing whenever the generation moves). */
+	if (t && st->gen > t->snap)
+		st->gen = t->snap;
 }
 
 /* ---- walking ---------------------------------------------------------- */
@@ -410,12 +415,18 @@ int xs_store_commit_node(struct xs_store *s, struct xs_node *n,
 	if (was != now) {
 		n->parent->cgen = g;
 		s->nnodes += now ? 1 : -1;
+		/* A deleted node no snapshot can see (no open transaction
+		 * saw it exist: no history kept, nothing pending) goes at
+		 * once, open transactions or not: otherwise a guest creating
+		 * and deleting nodes while any transaction is open would
+		 * grow the store without bound. */
 		if (!now) {
-			if (s->ntxns)
-				gc_enqueue(s, n);
-			else if (node_dead(n)) {
+			bool unseen = !keep && !n->ext;
+			if ((!s->ntxns || unseen) && node_dead(n)) {
 				kid_unlink(n);
 				node_free(s, n);
+			} else if (s->ntxns) {
+				gc_enqueue(s, n);
 			}
 		}
 	}
@@ -536,28 +547,66 @@ static unsigned node_depth(const struct xs_node *n)
 	return d;
 }
 
+struct gc_item {
+	unsigned depth;
+	struct xs_node *n;
+};
+
 static int depth_cmp(const void *a, const void *b)
 {
-	const struct xs_node *x = *(struct xs_node *const *)a;
-	const struct xs_node *y = *(struct xs_node *const *)b;
-	unsigned dx = node_depth(x), dy = node_depth(y);
+	unsigned x = ((const struct gc_item *)a)->depth;
+	unsigned y = ((const struct gc_item *)b)->depth;
 
-	return dx < dy ? 1 : dx > dy ? -1 : 0;
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Sorts gcq[from..ngcq) deepest first, so a tombstone's kids go before
+ * it. Depths are computed once per entry, not per comparison. */
+static void gc_sort(struct xs_store *s, size_t from)
+{
+	size_t i, n = s->ngcq - from;
+	struct gc_item *it;
+
+	if (n < 2)
+		return;
+	it = malloc(n * sizeof(*it));
+	if (!it)
+		return;   /* unsorted: a parent may wait for a later pass */
+	for (i = 0; i < n; i++) {
+		it[i].n = s->gcq[from + i];
+		it[i].depth = node_depth(it[i].n);
+	}
+	qsort(it, n, sizeof(*it), depth_cmp);
+	for (i = 0; i < n; i++)
+		s->gcq[from + i] = it[i].n;
+	free(it);
+}
+
+/*
+ * Entries already looked at under the same oldest snapshot cannot have
+ * become collectable (only a newer oldest snapshot frees versions), so
+ * while it stays the same only new entries are looked at; a full pass
+ * runs when it changes, or when the queue has doubled since the last
+ * one (for tombstones whose kids went in between) or when many entries
+ * already looked at lost a transaction's pending version. So a transaction
+ * left open does not make every other transaction's end cost a pass
+ * over everything it pins.
+ */
 void xs_store_gc(struct xs_store *s)
 {
 	uint64_t ms = min_snap(s);
-	size_t i, keep = 0;
+	size_t i, keep, from = 0;
 
-	if (!s->ngcq)
-		return;
-	/* Deepest first, so a tombstone's kids go before it. */
-	qsort(s->gcq, s->ngcq, sizeof(s->gcq[0]), depth_cmp);
-	for (i = 0; i < s->ngcq; i++) {
+	if (ms == s->gc_ms && s->ngcq < 2 * s->gc_full + 64 &&
+	    2 * s->gc_stale < s->gc_full + 64)
+		from = s->gc_done;
+	gc_sort(s, from);
+	keep = from;
+	for (i = from; i < s->ngcq; i++) {
 		struct xs_node *n = s->gcq[i];
 		struct xs_node_ext *x = n->ext;
 
+		s->gc_visits++;
 		if (x && x->hist) {
 			struct xs_ver **pp = &x->hist;
 			/* Versions older than the one every snapshot sees go. */
@@ -589,6 +638,12 @@ void xs_store_gc(struct xs_store *s)
 		}
 	}
 	s->ngcq = keep;
+	s->gc_done = keep;
+	if (!from) {
+		s->gc_full = keep;
+		s->gc_stale = 0;
+	}
+	s->gc_ms = ms;
 }
 
 /* ---- setup, checks ------------------------------------------------------ */

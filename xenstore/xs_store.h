@@ -89,11 +89,16 @@ struct xs_store {
 	/* garbage collection queue: nodes with history or tombstones */
 	struct xs_node **gcq;
 	size_t ngcq, gcq_cap;
+	size_t gc_done;            /* gcq[0..gc_done) looked at with gc_ms */
+	size_t gc_full;            /* queue length after the last full pass */
+	size_t gc_stale;           /* queued entries changed since (txn ends) */
+	uint64_t gc_ms;
 	/* owner -> committed node count */
 	struct xs_owner_count *owners;
 	unsigned owners_cap, owners_used;
 	/* statistics */
 	uint64_t hist_versions, pending_versions;
+	uint64_t gc_visits;        /* queue entries looked at, ever */
 	/* called after every committed change of a node (persistence) */
 	void (*hook)(void *arg, struct xs_node *n);
 	void *hook_arg;

@@ -293,6 +293,8 @@ static void txn_release(struct xs_store *s, struct xs_txn *t)
 				s->gcq[s->ngcq++] = n;
 				n->flags |= 0x1;
 			}
+		} else {
+			s->gc_stale++;   /* queued already: a full pass sees it */
 		}
 		p = next;
 	}

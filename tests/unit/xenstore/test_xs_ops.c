@@ -513,6 +513,96 @@ static void test_history_bound(void **state)
 	assert_int_equal(core.store.hist_versions, 0);
 }
 
+/* Nodes in the tree in any state (live, tombstones, pending). */
+static unsigned tree_nodes(const struct xs_node *n)
+{
+	unsigned c = 1, i;
+
+	for (i = 0; i < n->nkids; i++)
+		c += tree_nodes(n->kids[i]);
+	return c;
+}
+
+/* A guest creating and deleting nodes while a transaction is open must
+ * not grow the daemon: nodes no snapshot saw go at once. And ending
+ * other transactions meanwhile does not cost a pass over everything
+ * the open one pins. */
+static void test_open_transaction_growth(void **state)
+{
+	struct xs_conn *d0 = tc_conn(&core, 0), *g, *b = tc_conn(&core, 0);
+	unsigned before, i;
+	uint64_t visits = 0;
+	uint32_t t;
+
+	(void)state;
+	assert_string_equal(TC(d0, XS_MKDIR, 0, "/local/domain/5\0"), "MKDIR:OK|");
+	assert_string_equal(TC(d0, XS_SET_PERMS, 0, "/local/domain/5\0n5\0"),
+			    "SET_PERMS:OK|");
+	g = guest(d0, 5);
+	t = atoi(TC(g, XS_TRANSACTION_START, 0, "\0") + 10);
+	assert_string_equal(TC(g, XS_READ, t, "/local/domain/5\0"), "READ:");
+	before = tree_nodes(core.store.root);
+	for (i = 0; i < 20000; i++) {
+		char buf[64];
+		int len = snprintf(buf, sizeof(buf), "/local/domain/5/n%u%cv", i, 0);
+		assert_string_equal(tc_req(g, XS_WRITE, 0, buf, len, NULL, 0),
+				    "WRITE:OK|");
+		assert_string_equal(tc_req(g, XS_RM, 0, buf, len - 1, NULL, 0),
+				    "RM:OK|");
+	}
+	assert_true(tree_nodes(core.store.root) <= before + 2);
+	assert_true(core.store.ngcq <= 2);
+	/* dom0 changes 5000 nodes the open snapshot sees: history it pins */
+	for (i = 0; i < 5000; i++) {
+		char buf[64];
+		int len = snprintf(buf, sizeof(buf), "/h/k%u%cv", i, 0);
+		tc_req(d0, XS_WRITE, 0, buf, len, NULL, 0);
+	}
+	t = atoi(TC(g, XS_TRANSACTION_START, 0, "\0") + 10);
+	for (i = 0; i < 5000; i++) {
+		char buf[64];
+		int len = snprintf(buf, sizeof(buf), "/h/k%u%cw", i, 0);
+		tc_req(d0, XS_WRITE, 0, buf, len, NULL, 0);
+	}
+	assert_true(core.store.ngcq >= 5000);
+	/* 200 small transactions of dom0: after the first, each end looks
+	 * at a few entries, not at all 5000 */
+	for (i = 0; i < 201; i++) {
+		if (i == 1)
+			visits = core.store.gc_visits;
+		uint32_t bt = atoi(TC(b, XS_TRANSACTION_START, 0, "\0") + 10);
+		char buf[64];
+		int len = snprintf(buf, sizeof(buf), "/t/k%u%cv", i, 0);
+		tc_req(b, XS_WRITE, bt, buf, len, NULL, 0);
+		assert_string_equal(TC(b, XS_TRANSACTION_END, bt, "T\0"),
+				    "TXN_END:OK|");
+	}
+	assert_true(core.store.gc_visits - visits < 200 * 8);
+	assert_string_equal(TC(g, XS_TRANSACTION_END, t, "F\0"), "TXN_END:OK|");
+}
+
+/* XS_DIRECTORY_PART in a transaction reports the transaction's view:
+ * its generation does not move when others change the directory
+ * (libxenstore restarts a listing whenever it does). */
+static void test_txn_directory_generation(void **state)
+{
+	struct xs_conn *a = tc_conn(&core, 0), *b = tc_conn(&core, 0);
+	char first[64];
+	uint32_t t;
+
+	(void)state;
+	assert_string_equal(TC(a, XS_WRITE, 0, "/dir/a\0v"), "WRITE:OK|");
+	t = atoi(TC(a, XS_TRANSACTION_START, 0, "\0") + 10);
+	snprintf(first, sizeof(first), "%s", TC(a, XS_DIRECTORY_PART, t, "/dir\0" "0\0"));
+	assert_string_equal(TC(b, XS_WRITE, 0, "/dir/b\0v"), "WRITE:OK|");
+	assert_string_equal(TC(a, XS_DIRECTORY_PART, t, "/dir\0" "0\0"), first);
+	assert_string_equal(TC(b, XS_RM, 0, "/dir/a\0"), "RM:OK|");
+	assert_string_equal(TC(a, XS_DIRECTORY_PART, t, "/dir\0" "0\0"), first);
+	assert_string_equal(TC(a, XS_TRANSACTION_END, t, "F\0"), "TXN_END:OK|");
+	/* outside a transaction it moves, as before */
+	assert_string_not_equal(TC(a, XS_DIRECTORY_PART, 0, "/dir\0" "0\0"), first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_directory_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_transaction_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_directory_generation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

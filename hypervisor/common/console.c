@@ -54,13 +54,13 @@ void console_init(const char *cmdline)
 #endif
 }
 
-static void emit(char c)
+static void emit(char c, bool guest)
 {
     ring[ring_prod++ % RING_SIZE] = c;
     if (sink_serial) {
         if (c == '\n')
-            serial_putc('\r');
-        serial_putc(c);
+            console_tx_put('\r', guest);
+        console_tx_put(c, guest);
     }
     if (sink_vga)
         vga_putc(c);
@@ -71,21 +71,22 @@ void console_write_hv(const char *buf, size_t len)
     unsigned long flags = spin_lock_irqsave(&console_lock);
 
     if (last_was_guest && !at_line_start) {
-        emit('\n');
+        emit('\n', false);
         at_line_start = true;
     }
     last_was_guest = false;
     for (size_t i = 0; i < len; i++) {
         if (at_line_start) {
             for (const char *p = "(PV) "; *p; p++)
-                emit(*p);
+                emit(*p, false);
             at_line_start = false;
         }
-        emit(buf[i]);
+        emit(buf[i], false);
         if (buf[i] == '\n')
             at_line_start = true;
     }
     spin_unlock_irqrestore(&console_lock, flags);
+    console_tx_kick();
 }
 
 void console_write_guest(const char *buf, size_t len)
@@ -93,7 +94,7 @@ void console_write_guest(const char *buf, size_t len)
     unsigned long flags = spin_lock_irqsave(&console_lock);
 
     if (!last_was_guest && !at_line_start) {
-        emit('\n');
+        emit('\n', true);
         at_line_start = true;
     }
     last_was_guest = true;
@@ -104,16 +105,18 @@ void console_write_guest(const char *buf, size_t len)
             c = '?';
         if (c == 0x7f)
             c = '?';
-        emit(c);
+        emit(c, true);
         at_line_start = (c == '\n');
     }
     spin_unlock_irqrestore(&console_lock, flags);
+    console_tx_kick();
 }
 
 void console_force_unlock(void)
 {
     console_lock.head = console_lock.tail;
     at_line_start = true;
+    console_tx_flush_sync();
 }
 
 size_t console_ring_copy(char *buf, size_t len, size_t *index)

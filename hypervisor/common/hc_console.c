@@ -1,7 +1,10 @@
 /*
- * console_io: guests write to the hypervisor console (dom0's output goes
- * out as is, other domains' lines are prefixed "(dN) "), and dom0 reads
- * the serial input.
+ * console_io: dom0 writes to the hypervisor console and reads the serial
+ * input. Other domains are refused both (-EPERM, Xen's default XSM
+ * policy): their console is the shared ring, and the serial line is too
+ * slow to share with a guest that floods it. A write goes out in 127-byte
+ * chunks, each queued with interrupts off only for the copy (the UART
+ * drains the queue, common/console_tx.c), and yields between chunks.
  */
 #include <pvisor/hypercall.h>
 #include <pvisor/console.h>
@@ -17,6 +20,8 @@ long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffe
     unsigned int count = (unsigned int)count64;     /* unsigned int in the ABI */
     char kbuf[CHUNK + 8];
 
+    if (!d->is_privileged)
+        return -XEN_EPERM;
     switch ((unsigned int)cmd) {
     case CONSOLEIO_write:
         while (count) {
@@ -42,8 +47,6 @@ long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffe
         return 0;
     case CONSOLEIO_read: {
         long done = 0;
-        if (!d->is_privileged)
-            return -XEN_EPERM;
         if ((int)count < 0)
             return -XEN_E2BIG;
         while ((unsigned int)done < count) {

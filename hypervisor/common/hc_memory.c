@@ -77,9 +77,9 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
         if (op == XENMEM_populate_physmap && copy_from_guest(&gpfn, base, sizeof(gpfn)))
             return i;
         if (!domain_reserve_pages(d, 1ul << r.extent_order)) {
-            printk(LOG_INFO "d%u: over-allocation: %llu + %lu > max_pages %llu\n", d->domain_id,
-                   (unsigned long long)d->tot_pages, 1ul << r.extent_order,
-                   (unsigned long long)d->max_pages);
+            gprintk(LOG_INFO "d%u: over-allocation: %llu + %lu > max_pages %llu\n", d->domain_id,
+                    (unsigned long long)d->tot_pages, 1ul << r.extent_order,
+                    (unsigned long long)d->max_pages);
             return i;
         }
         /* XENMEMF_address_bits: frames below 2^bits (Linux's DMA-able pages). */
@@ -120,7 +120,7 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
 
 static void exch_refuse(const struct domain *d, const char *why, unsigned long what, long rc)
 {
-    printk(LOG_INFO "d%u: memory_exchange refused (%ld): %s [%#lx]\n", d->domain_id, rc, why, what);
+    gprintk(LOG_INFO "d%u: memory_exchange refused (%ld): %s [%#lx]\n", d->domain_id, rc, why, what);
 }
 
 /* Exchange chunk i: 0, <0 errno (nothing changed), or 1: exchanged but the

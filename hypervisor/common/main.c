@@ -92,6 +92,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
     syscall_init_cpu(0, cpu0_stack);
     time_init();
     local_irq_enable();
+    console_tx_start_async();
     smp_boot_cpus();
 
     selftests_run();

@@ -4,6 +4,8 @@
 #include <pvisor/cmdline.h>
 #include <pvisor/power.h>
 #include <pvisor/smp.h>
+#include <pvisor/spinlock.h>
+#include <pvisor/time.h>
 #include <asm/processor.h>
 #include <string.h>
 #include <stdio.h>
@@ -39,16 +41,21 @@ static int parse_loglvl(const char *v)
 }
 custom_param("loglvl", parse_loglvl);
 
+static unsigned int level_of(const char *fmt)
+{
+    if (fmt[0] == '\001' && fmt[1] >= '0' && fmt[1] <= '9')
+        return fmt[1] - '0';
+    return LOGLVL_INFO;
+}
+
 void vprintk(const char *fmt, va_list ap)
 {
     char buf[512];
-    unsigned int level = LOGLVL_INFO;
+    unsigned int level = level_of(fmt);
     int n;
 
-    if (fmt[0] == '\001' && fmt[1] >= '0' && fmt[1] <= '9') {
-        level = fmt[1] - '0';
+    if (fmt[0] == '\001')
         fmt += 2;
-    }
     if (level > loglvl)
         return;
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -63,6 +70,50 @@ void printk(const char *fmt, ...)
 {
     va_list ap;
 
+    va_start(ap, fmt);
+    vprintk(fmt, ap);
+    va_end(ap);
+}
+
+/* Xen's printk_ratelimit: a token per 5 s, at most 10 saved up. */
+#define GUEST_RATELIMIT_MS    5000
+#define GUEST_RATELIMIT_BURST 10
+
+static bool guest_line_allowed(unsigned long *suppressed_before)
+{
+    static DEFINE_SPINLOCK(lock);
+    static s64 toks = GUEST_RATELIMIT_BURST * GUEST_RATELIMIT_MS;
+    static s64 last_ms;
+    static unsigned long suppressed;
+    unsigned long flags = spin_lock_irqsave(&lock);
+    s64 now_ms = NOW() / 1000000;
+    bool ok;
+
+    toks += now_ms - last_ms;
+    last_ms = now_ms;
+    if (toks > GUEST_RATELIMIT_BURST * GUEST_RATELIMIT_MS)
+        toks = GUEST_RATELIMIT_BURST * GUEST_RATELIMIT_MS;
+    ok = toks >= GUEST_RATELIMIT_MS;
+    if (ok) {
+        toks -= GUEST_RATELIMIT_MS;
+        *suppressed_before = suppressed;
+        suppressed = 0;
+    } else {
+        suppressed++;
+    }
+    spin_unlock_irqrestore(&lock, flags);
+    return ok;
+}
+
+void gprintk(const char *fmt, ...)
+{
+    unsigned long suppressed;
+    va_list ap;
+
+    if (level_of(fmt) > loglvl || !guest_line_allowed(&suppressed))
+        return;
+    if (suppressed)
+        printk(LOG_WARN "printk: %lu guest-caused messages suppressed\n", suppressed);
     va_start(ap, fmt);
     vprintk(fmt, ap);
     va_end(ap);

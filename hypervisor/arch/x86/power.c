@@ -5,6 +5,7 @@
  * hand an exit status to the test harness.
  */
 #include <pvisor/power.h>
+#include <pvisor/console.h>
 #include <pvisor/acpi.h>
 #include <pvisor/cmdline.h>
 #include <pvisor/cpu.h>
@@ -56,6 +57,7 @@ void machine_power_off(u32 status)
 {
     local_irq_disable();
     smp_stop_other_cpus();
+    console_tx_flush_sync();
     printk("Powering off (status %u)\n", status);
     if (have_debug_exit)
         outl(status, DEBUG_EXIT_PORT);
@@ -69,6 +71,7 @@ void machine_restart(void)
 {
     local_irq_disable();
     smp_stop_other_cpus();
+    console_tx_flush_sync();
     printk("Restarting\n");
     if (acpi.have_reset_reg && acpi.reset_reg.space_id == ACPI_GAS_IO)
         outb(acpi.reset_value, (u16)acpi.reset_reg.address);

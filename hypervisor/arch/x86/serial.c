@@ -55,6 +55,21 @@ void serial_putc(char c)
     outb((u8)c, port + UART_THR);
 }
 
+/* How many bytes the UART takes right now without waiting: its 16-byte
+ * FIFO when the transmitter is empty (set up in serial_init), else 0. */
+unsigned int serial_tx_ready(void)
+{
+    if (!port)
+        return 0;
+    return (inb(port + UART_LSR) & LSR_THRE) ? 16 : 0;
+}
+
+void serial_tx_byte(char c)
+{
+    if (port)
+        outb((u8)c, port + UART_THR);
+}
+
 int serial_getc(void)
 {
     if (!port || !(inb(port + UART_LSR) & LSR_DR))

@@ -21,9 +21,20 @@ size_t console_ring_copy(char *buf, size_t len, size_t *index);
 
 /* Serial 16550 driver (arch/x86/serial.c). */
 bool serial_init(int port_index, u32 baud);
-void serial_putc(char c);
+void serial_putc(char c);             /* waits for the UART */
+unsigned int serial_tx_ready(void);   /* bytes it takes now without waiting */
+void serial_tx_byte(char c);          /* only after serial_tx_ready() */
 int serial_getc(void);
 bool serial_present(void);
+
+/* Serial transmit ring (common/console_tx.c): the console queues bytes
+ * with its lock held and interrupts off, the UART gets them as it is
+ * ready, a timer sends the rest. */
+void console_tx_put(char c, bool guest);   /* guest bytes may be dropped */
+void console_tx_kick(void);                /* send what the UART takes now */
+void console_tx_start_async(void);         /* timers work: stop waiting */
+void console_tx_flush_sync(void);          /* panic, power-off: send all, wait */
+extern unsigned long console_tx_dropped;   /* guest bytes dropped when full */
 
 /* VGA text mode (arch/x86/vga.c). */
 void vga_init(void);

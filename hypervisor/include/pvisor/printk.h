@@ -21,6 +21,11 @@
 
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap) __printf(1, 0);
+/* A line a guest can make the hypervisor print (a refused request): rate
+ * limited as Xen limits XENLOG_GUEST lines, 10 at once, then one per 5 s,
+ * with a count of what was suppressed, so a guest cannot flood the log
+ * while the first occurrences still show. */
+void gprintk(const char *fmt, ...) __printf(1, 2);
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 
 /* Take the console lock even if its holder is stuck (panic path). */

@@ -203,8 +203,8 @@ void pv_iret_fault(struct cpu_regs *regs)
 {
     struct vcpu *v = current;
 
-    printk(LOG_DEBUG "d%u: bad return frame %04lx:%016lx, delivering #GP\n",
-           v->domain->domain_id, (unsigned long)regs->cs & 0xffff, (unsigned long)regs->rip);
+    gprintk(LOG_DEBUG "d%u: bad return frame %04lx:%016lx, delivering #GP\n",
+            v->domain->domain_id, (unsigned long)regs->cs & 0xffff, (unsigned long)regs->rip);
     /* the error code the CPU gave for the refused frame (e.g. the SS selector) */
     pv_inject_trap(v, TRAP_gp_fault, true, (u32)get_cpu_info()->spare[1]);
     pv_apply_trap_bounce(v, regs);

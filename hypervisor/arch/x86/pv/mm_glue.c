@@ -288,8 +288,8 @@ static void op_relax(void *ctx)
 static void op_log(void *ctx, const struct mm_log *rec)
 {
     (void)ctx;
-    printk(LOG_INFO "d%u: %s refused (%d): %s [%#llx %#llx]\n", rec->domid, rec->what,
-           rec->rc, rec->why, (unsigned long long)rec->a, (unsigned long long)rec->b);
+    gprintk(LOG_INFO "d%u: %s refused (%d): %s [%#llx %#llx]\n", rec->domid, rec->what,
+            rec->rc, rec->why, (unsigned long long)rec->a, (unsigned long long)rec->b);
 }
 
 static const struct mm_env_ops env_ops = {

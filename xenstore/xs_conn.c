@@ -8,12 +8,21 @@
 #include "xs_log.h"
 
 /* A privileged client may pipeline this many requests before we stop
- * reading from it; an unprivileged one lim.outstanding. */
+ * reading from it; a limited one lim.outstanding. */
 #define XS_PRIV_OUTSTANDING 4096
-/* Bytes of queued output beyond which we stop reading any client. */
-#define XS_OUT_SOFT (1u << 20)
+/* Bytes of queued output beyond which we stop reading a client (a
+ * limited one, a privileged one). */
+#define XS_OUT_SOFT (256u << 10)
+#define XS_PRIV_OUT_SOFT (1u << 20)
 /* Privileged watchers may fall this many times further behind. */
 #define XS_PRIV_EVENT_FACTOR 16
+/* Bytes of queued watch events per limited connection (privileged:
+ * XS_PRIV_EVENT_FACTOR times more). */
+#define XS_EVENT_BYTES (256u << 10)
+/* All connections' queued output together: beyond it no client with
+ * output pending is read and watch events are dropped, however many
+ * connections there are. */
+#define XS_OUT_TOTAL (32u << 20)
 
 bool xs_caller_privileged(const struct xs_core *c, uint32_t domid)
 {
@@ -34,6 +43,7 @@ struct xs_conn *xs_conn_new(struct xs_core *c, uint32_t domid, bool can_write,
 		return NULL;
 	}
 	conn->core = c;
+	conn->out.total = &c->out_bytes;
 	conn->id.domid = domid;
 	conn->id.target = XS_NO_TARGET;
 	conn->id.privileged = xs_caller_privileged(c, domid);
@@ -89,10 +99,14 @@ void xs_conn_free(struct xs_conn *conn)
 
 bool xs_conn_throttled(const struct xs_conn *conn)
 {
-	unsigned limit = conn->id.privileged ? XS_PRIV_OUTSTANDING
-					     : conn->core->lim.outstanding;
+	bool limited = xs_conn_limited(conn);
+	unsigned limit = limited ? conn->core->lim.outstanding
+				 : XS_PRIV_OUTSTANDING;
+	size_t queued = xs_outq_len(&conn->out);
 
-	return conn->out.replies >= limit || xs_outq_len(&conn->out) > XS_OUT_SOFT;
+	return conn->out.replies >= limit ||
+	       queued > (limited ? XS_OUT_SOFT : XS_PRIV_OUT_SOFT) ||
+	       (queued && conn->core->out_bytes > XS_OUT_TOTAL);
 }
 
 char *xs_conn_in_space(struct xs_conn *conn, size_t *room)
@@ -201,13 +215,19 @@ void xs_send_event(struct xs_conn *conn, const char *path, uint32_t plen,
 	struct xs_core *c = conn->core;
 	uint32_t tlen = strlen(token), len = plen + 1 + tlen + 1;
 	unsigned limit = c->lim.watch_events;
+	uint64_t bytes = XS_EVENT_BYTES;
 	char *p;
 
 	if (conn->dead || len > XENSTORE_PAYLOAD_MAX)
 		return;
-	if (conn->id.privileged)
+	if (!xs_conn_limited(conn)) {
 		limit *= XS_PRIV_EVENT_FACTOR;
-	if (conn->out.events >= limit || !(p = xs_outq_begin(&conn->out, len))) {
+		bytes *= XS_PRIV_EVENT_FACTOR;
+	}
+	if (conn->out.events >= limit ||
+	    conn->out.event_bytes + 16 + len > bytes ||
+	    c->out_bytes + 16 + len > XS_OUT_TOTAL ||
+	    !(p = xs_outq_begin(&conn->out, len))) {
 		/* A watcher that does not read cannot make us buffer
 		 * without bound: it loses events, and we say so. */
 		if (!conn->events_dropped++ || !(conn->events_dropped % 1000))

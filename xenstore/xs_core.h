@@ -156,6 +156,7 @@ struct xs_core {
 	size_t nfires, fires_cap;
 	char *arena;
 	size_t arena_len, arena_cap;
+	uint64_t out_bytes;           /* output queued on all connections */
 	/* statistics */
 	uint64_t requests, events_queued, events_dropped;
 	unsigned nconns, nwatches, ntxns;
@@ -188,6 +189,12 @@ void xs_conn_discard_io(struct xs_conn *conn);
 /* Drops all watches and transactions (XS_RESET_WATCHES, ring reset). */
 void xs_conn_reset(struct xs_conn *conn);
 bool xs_caller_privileged(const struct xs_core *c, uint32_t domid);
+/* Bound by the guests' limits (queues, watches, transactions): guests,
+ * and the read-only socket, which anyone in its group may open. */
+static inline bool xs_conn_limited(const struct xs_conn *conn)
+{
+	return !conn->id.privileged || !conn->id.can_write;
+}
 
 /* Replies (xs_conn.c); used by the handlers. */
 void xs_reply(struct xs_conn *conn, const struct xsd_sockmsg *req,

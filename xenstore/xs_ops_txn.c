@@ -75,7 +75,7 @@ void xs_op_txn_start(struct xs_conn *conn, const struct xsd_sockmsg *hdr,
 		xs_reply_error(conn, hdr, EBUSY);
 		return;
 	}
-	if (!conn->id.privileged && conn->ntxns >= c->lim.transactions) {
+	if (xs_conn_limited(conn) && conn->ntxns >= c->lim.transactions) {
 		xs_reply_error(conn, hdr, ENOSPC);
 		return;
 	}

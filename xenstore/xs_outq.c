@@ -11,9 +11,14 @@
 
 void xs_outq_free(struct xs_outq *q)
 {
+	uint64_t *total = q->total;
+
+	if (total)
+		*total -= q->tail - q->head;
 	free(q->buf);
 	free(q->msg_end);
 	memset(q, 0, sizeof(*q));
+	q->total = total;
 }
 
 char *xs_outq_begin(struct xs_outq *q, uint32_t max)
@@ -65,24 +70,33 @@ void xs_outq_end(struct xs_outq *q, uint32_t type, uint32_t req_id,
 	q->msg_end[(q->mhead + q->mcount) % q->mcap] =
 		q->queued | (event ? XS_EVENT_BIT : 0);
 	q->mcount++;
-	if (event)
+	if (q->total)
+		*q->total += HDR + len;
+	if (event) {
 		q->events++;
-	else
+		q->event_bytes += HDR + len;
+	} else {
 		q->replies++;
+	}
 }
 
 void xs_outq_consume(struct xs_outq *q, size_t n)
 {
 	q->head += n;
 	q->sent += n;
+	if (q->total)
+		*q->total -= n;
 	while (q->mcount) {
 		uint64_t e = q->msg_end[q->mhead];
 		if ((e & ~XS_EVENT_BIT) > q->sent)
 			break;
-		if (e & XS_EVENT_BIT)
+		if (e & XS_EVENT_BIT) {
 			q->events--;
-		else
+			q->event_bytes -= (e & ~XS_EVENT_BIT) - q->done_end;
+		} else {
 			q->replies--;
+		}
+		q->done_end = e & ~XS_EVENT_BIT;
 		q->mhead = (q->mhead + 1) % q->mcap;
 		q->mcount--;
 	}

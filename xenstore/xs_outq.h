@@ -20,8 +20,12 @@ struct xs_outq {
 				       top bit set for watch events */
 	uint32_t mhead, mcount, mcap;
 	uint32_t replies, events;   /* unsent messages of each kind */
+	uint64_t event_bytes;       /* unsent bytes of watch events */
+	uint64_t done_end;          /* end of the last message sent */
+	uint64_t *total;            /* everyone's unsent bytes, if set */
 };
 
+/* Frees the buffers (keeps q->total, minus what was unsent). */
 void xs_outq_free(struct xs_outq *q);
 /* Room for a message with up to `max` payload bytes: returns where the
  * payload goes, or NULL (ENOMEM). Nothing is queued until _end. */

@@ -135,7 +135,7 @@ int xs_watch_add(struct xs_core *c, struct xs_conn *conn, const char *path,
 	for (w = conn->watches; w; w = w->conn_next)
 		if (!strcmp(w->path, path) && !strcmp(w->token, token))
 			return EEXIST;
-	if (!conn->id.privileged && conn->nwatches >= c->lim.watches)
+	if (xs_conn_limited(conn) && conn->nwatches >= c->lim.watches)
 		return E2BIG;
 	if (path[0] == '/' && !(wn = wnode_for(c, path, true)))
 		return ENOMEM;

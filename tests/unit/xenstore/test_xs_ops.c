@@ -603,6 +603,57 @@ static void test_txn_directory_generation(void **state)
 	assert_string_not_equal(TC(a, XS_DIRECTORY_PART, 0, "/dir\0" "0\0"), first);
 }
 
+/* Watchers on the read-only socket that never read: each has the
+ * guests' limits (events, bytes, watches, transactions), and all queued
+ * output together is bounded too. */
+static void test_slow_readonly_watchers(void **state)
+{
+	struct xs_conn *d0 = tc_conn(&core, 0), *ro[8];
+	static char buf[XENSTORE_PAYLOAD_MAX];
+	char tok[1001];
+	unsigned i, k;
+
+	(void)state;
+	memset(tok, 't', 1000);
+	tok[1000] = 0;
+	for (k = 0; k < 8; k++) {
+		int len = snprintf(buf, sizeof(buf), "/w%c%s", 0, tok) + 1;
+		ro[k] = xs_conn_new(&core, 0, false, NULL, NULL, "ro");
+		assert_string_equal(tc_req(ro[k], XS_WATCH, 0, buf, len, NULL, 0),
+				    "WATCH:OK|");
+		tc_flush(ro[k]);
+	}
+	for (i = 0; i < 5000; i++) {
+		int len = snprintf(buf, sizeof(buf), "/w/%0900u%cv", i, 0) + 1;
+		tc_req(d0, XS_WRITE, 0, buf, len - 1, NULL, 0);
+	}
+	for (k = 0; k < 8; k++) {
+		assert_true(ro[k]->out.events <= core.lim.watch_events);
+		assert_true(xs_outq_len(&ro[k]->out) <= 260 * 1024);
+		assert_true(ro[k]->events_dropped > 0);
+	}
+	assert_true(core.out_bytes <= 8 * 260 * 1024);
+	/* the read-only socket's watches and transactions are limited too */
+	for (i = 1; i < core.lim.watches; i++) {
+		int len = snprintf(buf, sizeof(buf), "/w%c%u", 0, i) + 1;
+		assert_string_equal(tc_req(ro[0], XS_WATCH, 0, buf, len, NULL, 0),
+				    "WATCH:OK|");
+	}
+	assert_string_equal(TC(ro[0], XS_WATCH, 0, "/w\0over\0"), "ERROR:E2BIG|");
+	for (i = 0; i < core.lim.transactions; i++)
+		assert_memory_equal(TC(ro[1], XS_TRANSACTION_START, 0, "\0"),
+				    "TXN_START:", 10);
+	assert_string_equal(TC(ro[1], XS_TRANSACTION_START, 0, "\0"),
+			    "ERROR:ENOSPC|");
+	/* once they read, the accounting comes back to nothing */
+	for (k = 0; k < 8; k++)
+		tc_flush(ro[k]);
+	tc_flush(d0);
+	assert_int_equal(core.out_bytes, 0);
+	for (k = 0; k < 8; k++)
+		assert_int_equal(ro[k]->out.event_bytes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_transaction_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_directory_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_readonly_watchers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

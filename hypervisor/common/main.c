@@ -2,6 +2,7 @@
  * start_pvisor: the boot sequence, from the multiboot handover to the idle
  * loop (or dom0, once PV domains exist).
  */
+#include <pvisor/spec_ctrl.h>
 #include <pvisor/acpi.h>
 #include <pvisor/apic.h>
 #include <pvisor/bootinfo.h>
@@ -81,6 +82,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
         printk(LOG_WARN "%u boot modules beyond the first %u ignored\n",
                boot_info.nr_mods_dropped, BOOT_MAX_MODS);
 
+    spec_ctrl_init();
     mm_init(&boot_info);
     acpi_init(&boot_info);
     power_init();

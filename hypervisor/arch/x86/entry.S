@@ -109,7 +109,12 @@ ret_to_guest:
     mov     %rsp, %rdi
     call    pv_exit_to_guest
     RESTORE_ALL
-    add     $8, %rsp
+    /* MDS-class CPUs: flush their buffers of hypervisor data (flags are
+     * the guest's again at iretq). */
+    cmpb    $0, spec_verw_on_exit(%rip)
+    je      3f
+    verw    spec_verw_sel(%rip)
+3:  add     $8, %rsp
 .Liret_to_guest:
     iretq
     .pushsection .ex_table, "a"

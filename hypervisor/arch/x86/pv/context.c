@@ -13,6 +13,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
 #include <pvisor/smp.h>
+#include <pvisor/spec_ctrl.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/desc.h>
@@ -166,6 +167,8 @@ static void load_fpu(struct vcpu *v)
         write_cr0(read_cr0() | CR0_TS);
 }
 
+static struct domain *last_domain[CONFIG_NR_CPUS];   /* last non-idle, per CPU */
+
 void context_switch(struct vcpu *prev, struct vcpu *next)
 {
     struct cpu_info *ci = get_cpu_info();
@@ -186,6 +189,12 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
         tlb_note_flush();
         tlb_note_owner(NULL);
         reset_stack_and_jump(idle_loop);
+    }
+    /* Another domain's branch predictions must not steer this one. */
+    if (spec_ibpb_on_switch && last_domain[ci->cpu_id] != next->domain) {
+        if (last_domain[ci->cpu_id])
+            spec_ibpb();
+        last_domain[ci->cpu_id] = next->domain;
     }
     tlb_note_owner(next->domain);
     write_cr3(pv_guest_cr3(next));

@@ -210,8 +210,106 @@ static void ldt_checks(void)
 	load_fs(0);
 }
 
+/*
+ * On-demand LDT mapping (issue 10, item 12). The LDT window (Xen's
+ * per-vCPU GDT/LDT area; vCPU 0's LDT at 0xffff820000010000 on both) is
+ * filled by the hypervisor when the CPU loads a descriptor through it.
+ *  - Loads the hypervisor does for us, in ring 0, get it too: iret to an
+ *    SS in the LDT before anything touched the LDT, and a DS in the LDT
+ *    reloaded after a deschedule once SET_LDT has unmapped the window.
+ *  - The guest touching the window itself (a user-mode access) is a plain
+ *    #PF at that address, even with the LDT set and mapped: old pvisor
+ *    mapped the page and retried, for ever.
+ */
+#define LDT_WINDOW0 0xffff820000010000UL
+
+static struct ctx ldt_ctx;
+static char ldt_stack[4096] ALIGNED(16);
+uint64_t ldt_land_ss;
+asm(".text\n"
+    "ldt_iret_landing:\n\t"
+    "xor %eax, %eax\n\t"
+    "mov %ss, %ax\n\t"
+    "mov %rax, ldt_land_ss(%rip)\n\t"
+    "mov $0xe02b, %eax\n\t"           /* FLAT_KERNEL_SS */
+    "mov %eax, %ss\n\t"
+    "lea ldt_ctx(%rip), %rdi\n\t"
+    "mov $1, %esi\n\t"
+    "jmp ctx_restore\n");
+extern char ldt_iret_landing[];
+
+static void ldt_iret_back(void)
+{
+	ctx_restore(&ldt_ctx, 2);
+}
+
+static unsigned int failsafes;
+static bool count_failsafe(struct trap_frame *tf)
+{
+	(void)tf;
+	failsafes++;
+	return true;
+}
+
+/* ~1 ms descheduled: our selectors are saved and reloaded by the hypervisor. */
+static long deschedule(evtchn_port_t port)
+{
+	struct sched_poll sp = { .nr_ports = 1, .timeout = xen_system_time() + 1000000 };
+
+	set_xen_guest_handle(sp.ports, &port);
+	return HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+}
+
+static void ldt_demand_checks(void)
+{
+	uint64_t *g = alloc_page();
+	uint8_t mask = vcpu->evtchn_upcall_mask;
+	evtchn_port_t port = (evtchn_port_t)evtchn_bind_ipi(0);
+	uint16_t ds;
+	long r;
+
+	g[1] = D_DATA_DPL3;
+	page_set_ro(g);
+	CHECK_EQ("ldt_demand.set_ldt", mmuext1(MMUEXT_SET_LDT, (unsigned long)g, 4), 0);
+	struct iret_context c = { .rip = (uint64_t)ldt_iret_landing, .cs = 0xe030,  /* RPL 0: kernel */
+		.rflags = 0x2, .rsp = (uint64_t)ldt_stack + sizeof(ldt_stack) - 16, .ss = 0x0f };
+	expect_trap_resume(TRAP_ANY, (uint64_t)ldt_iret_back);
+	r = ctx_save(&ldt_ctx);
+	if (r == 0)
+		iret_full(&c);
+	CHECK_EQ("ldt_demand.iret_ss.landed", r, 1);
+	CHECK_EQ("ldt_demand.iret_ss.no_trap", trap_seen(), -1);
+	CHECK_EQ("ldt_demand.iret_ss", ldt_land_ss, 0x0f);
+	expect_trap(-1);
+	vcpu->evtchn_upcall_mask = mask;
+
+	CHECK_EQ("ldt_demand.load_ds", load_ds(0x0f), -1);
+	/* a different size drops the window's mappings (on Xen too) */
+	CHECK_EQ("ldt_demand.set_ldt_again", mmuext1(MMUEXT_SET_LDT, (unsigned long)g, 5), 0);
+	set_trap_hook(VEC_FAILSAFE, count_failsafe);
+	CHECK_EQ("ldt_demand.deschedule", deschedule(port), 0);
+	asm volatile("mov %%ds, %0" : "=r"(ds));
+	set_trap_hook(VEC_FAILSAFE, NULL);
+	CHECK_EQ("ldt_demand.ds_reloaded", ds, 0x0f);
+	CHECK_EQ("ldt_demand.no_failsafe", failsafes, 0);
+	load_ds(0);
+
+	/* the window itself, mapped or not, is the hypervisor's */
+	uint64_t v;
+	CHECK_EQ("ldt_window.read", probe_read64(LDT_WINDOW0, &v), 14);
+	CHECK_EQ("ldt_window.read.cr2", last_trap.cr2, LDT_WINDOW0);
+	CHECK_EQ("ldt_window.load_fs", load_fs(0x0f), -1);      /* now mapped */
+	CHECK_EQ("ldt_window.read_mapped", probe_read64(LDT_WINDOW0 + 8, &v), 14);
+	CHECK_EQ("ldt_window.read_mapped.cr2", last_trap.cr2, LDT_WINDOW0 + 8);
+	CHECK_EQ("ldt_window.write_mapped", probe_write64(LDT_WINDOW0 + 8, 0), 14);
+	load_fs(0);
+	CHECK_EQ("ldt_demand.clear", mmuext1(MMUEXT_SET_LDT, 0, 0), 0);
+	evtchn_close(port);
+}
+
 void test_main(void)
 {
 	gdt_checks();
 	ldt_checks();
+	ldt_demand_checks();
 }

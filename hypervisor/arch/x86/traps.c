@@ -8,6 +8,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/apic.h>
 #include <pvisor/pv_traps.h>
+#include <pvisor/pv_mm.h>
 #include <asm/traps.h>
 #include <asm/debug_trap.h>
 #include <asm/processor.h>
@@ -188,6 +189,9 @@ void do_trap(struct cpu_regs *regs)
     if ((regs->cs & 3) && pv_handle_guest_trap(regs))
         return;
     if (!(regs->cs & 3)) {
+        /* iretq or a selector load reaching an LDT page not mapped yet */
+        if (v == TRAP_page_fault && pv_ldt_fault_hypervisor(read_cr2(), regs->error_code))
+            return;
         get_cpu_info()->spare[1] = regs->error_code;   /* for fixups that report it */
         if (search_exception_table(regs))
             return;

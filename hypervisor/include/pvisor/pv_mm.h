@@ -39,6 +39,7 @@ void pv_load_percpu_gdt(void);
 void pv_gdt_remap(struct vcpu *v);
 void pv_ldt_unmap(struct vcpu *v);
 bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err);
+bool pv_ldt_fault_hypervisor(unsigned long cr2, u32 err);
 void vcpu_poll_timer_init(struct vcpu *v);
 void tlb_note_flush(void);
 void tlb_clock_new_period(void);

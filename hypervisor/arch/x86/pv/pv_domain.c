@@ -17,6 +17,7 @@
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+#include <asm/traps.h>
 #include <pvisor/xstate.h>
 #include <string.h>
 
@@ -214,28 +215,73 @@ void pv_ldt_unmap(struct vcpu *v)
         pv_load_gdt(v);
 }
 
+enum ldt_demand { LDT_NOT_OURS, LDT_MAPPED, LDT_REFUSED };
+
+/*
+ * A descriptor load by the CPU touched v's LDT window: map the LDT page it
+ * wants. Those loads are supervisor accesses even from ring 3, never
+ * reserved-bit faults; a fault with PFEC_user is the guest touching the
+ * window itself (as Xen, it gets its #PF: mapping for it would only make
+ * it fault again, for ever).
+ */
+static enum ldt_demand ldt_map_on_demand(struct vcpu *v, unsigned long cr2, u32 err, mfn_t *mfn)
+{
+    unsigned long base = window_va(v) + LDT_FIRST_PAGE * PAGE_SIZE;
+    u64 *e;
+
+    if ((err & (PFEC_user | PFEC_reserved)) || cr2 < base ||
+        cr2 >= base + MM_LDT_FRAMES * PAGE_SIZE || !v->mm.ldt_ents)
+        return LDT_NOT_OURS;
+    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), mfn))
+        return LDT_REFUSED;
+    e = perdomain_l1e(v->domain, cr2 & PAGE_MASK);
+    if (!e)
+        return LDT_REFUSED;
+    *e = ((u64)*mfn << PAGE_SHIFT) | WIN_FLAGS;
+    invlpg(cr2 & PAGE_MASK);
+    return LDT_MAPPED;
+}
+
 /* A guest segment load touched an LDT page not mapped yet. */
 bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err)
 {
     unsigned long base = window_va(v) + LDT_FIRST_PAGE * PAGE_SIZE;
     mfn_t mfn;
-    u64 *e;
 
-    (void)err;
-    if (cr2 < base || cr2 >= base + MM_LDT_FRAMES * PAGE_SIZE || !v->mm.ldt_ents)
+    switch (ldt_map_on_demand(v, cr2, err, &mfn)) {
+    case LDT_NOT_OURS:
         return false;
-    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), &mfn)) {
+    case LDT_REFUSED:
         /* as Xen: the guest sees a #PF at the LDT entry's own address */
         pv_inject_page_fault(v, v->mm.ldt_base + (cr2 - base), 0);
         pv_apply_trap_bounce(v, regs);
         return true;
+    default:
+        return true;
     }
-    e = perdomain_l1e(v->domain, cr2 & PAGE_MASK);
-    if (!e)
+}
+
+/*
+ * The same fault taken in the hypervisor: iretq to the guest or a context
+ * switch loading the guest's selectors, both with interrupts off. Map the
+ * page and retry the instruction; false leaves the fault to the exception
+ * table (the guest then sees what a refused load gives it). Mapping may
+ * retype the frame and flush other CPUs' TLBs by IPI, so interrupts are
+ * on meanwhile (as Xen's iret fixup does): nothing on those paths relies
+ * on them being off across this instruction.
+ */
+bool pv_ldt_fault_hypervisor(unsigned long cr2, u32 err)
+{
+    struct vcpu *v = current;
+    enum ldt_demand r;
+    mfn_t mfn;
+
+    if (is_idle_vcpu(v))
         return false;
-    *e = ((u64)mfn << PAGE_SHIFT) | WIN_FLAGS;
-    invlpg(cr2 & PAGE_MASK);
-    return true;
+    local_irq_enable();
+    r = ldt_map_on_demand(v, cr2, err, &mfn);
+    local_irq_disable();
+    return r == LDT_MAPPED;
 }
 
 /* Point GDTR (and LDTR) at v's window; called with v current. */

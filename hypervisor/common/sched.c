@@ -1,6 +1,8 @@
 /* Per-pCPU round-robin scheduler (see pvisor/sched.h). */
 #include <pvisor/sched.h>
 #include <pvisor/domain.h>
+#include <pvisor/selftest.h>
+#include <pvisor/watchdog.h>
 #include <pvisor/softirq.h>
 #include <pvisor/smp.h>
 #include <pvisor/printk.h>
@@ -182,6 +184,8 @@ void schedule(void)
 
 void sched_start(void)
 {
+    watchdog_start();
+    debug_fault_stuck_maybe();
     local_irq_disable();
     raise_softirq(SCHEDULE_SOFTIRQ);
     idle_loop();

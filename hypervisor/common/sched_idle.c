@@ -2,6 +2,7 @@
 #include <pvisor/sched.h>
 #include <pvisor/softirq.h>
 #include <pvisor/smp.h>
+#include <pvisor/watchdog.h>
 #include <asm/processor.h>
 
 void __attribute__((weak)) schedule(void)
@@ -11,6 +12,7 @@ void __attribute__((weak)) schedule(void)
 void idle_loop(void)
 {
     for (;;) {
+        watchdog_progress(smp_processor_id());
         local_irq_disable();
         if (softirq_pending(smp_processor_id())) {
             local_irq_enable();

@@ -13,6 +13,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>
 #include <pvisor/time.h>
+#include <pvisor/watchdog.h>
 #include <asm/processor.h>
 #include <asm/debug_trap.h>
 #include <pvisor/xstate.h>
@@ -98,8 +99,8 @@ static void __attribute__((noinline)) fault_pf(void)
 
 void debug_fault_maybe(void)
 {
-    if (!opt_debug_fault[0])
-        return;
+    if (!opt_debug_fault[0] || !strncmp(opt_debug_fault, "stuck", 5))
+        return;                          /* debug_fault_stuck_maybe's */
     printk("debug_fault=%s: provoking a hypervisor fault on purpose\n", opt_debug_fault);
     if (!strcmp(opt_debug_fault, "pf"))
         fault_pf();
@@ -111,8 +112,36 @@ void debug_fault_maybe(void)
         __asm__ __volatile__("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
     else if (!strcmp(opt_debug_fault, "panic"))
         panic("debug_fault=panic");
-    printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic)\n", opt_debug_fault);
+    else
+        printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic, stuck, stuck_irqoff)\n",
+               opt_debug_fault);
+}
+
+/* Spin in the hypervisor for three watchdog periods, so that the
+ * watchdog reports this CPU (then carry on). */
+static void __attribute__((noinline)) debug_fault_stuck(void)
+{
+    s_time_t end = NOW() + 3 * MILLISECS(watchdog_ms());
+
+    while (NOW() < end)
+        cpu_relax();
+}
+
+void debug_fault_stuck_maybe(void)
+{
+    bool irqoff = !strcmp(opt_debug_fault, "stuck_irqoff");
+
+    if (strcmp(opt_debug_fault, "stuck") && !irqoff)
+        return;
+    printk("debug_fault=%s: spinning in the hypervisor on purpose\n", opt_debug_fault);
+    if (irqoff)
+        local_irq_disable();
+    debug_fault_stuck();
+    if (irqoff)
+        local_irq_enable();
+    printk("debug_fault=%s: done\n", opt_debug_fault);
 }
 #else
 void debug_fault_maybe(void) {}
+void debug_fault_stuck_maybe(void) {}
 #endif

@@ -14,6 +14,7 @@
 #include <pvisor/sched.h>
 #include <pvisor/softirq.h>
 #include <pvisor/pv_traps.h>
+#include <pvisor/watchdog.h>
 #include <asm/traps.h>
 #include <asm/processor.h>
 #include <asm/atomic.h>
@@ -136,6 +137,8 @@ void nmi_handler(struct cpu_regs *regs)
         for (;;)
             halt();
     }
+    if (watchdog_nmi(regs))
+        return;
     printk(LOG_WARN "NMI on CPU %u at %016lx\n", smp_processor_id(), (unsigned long)regs->rip);
 }
 
@@ -143,6 +146,7 @@ void smp_stop_other_cpus(void)
 {
     unsigned int me = smp_processor_id();
 
+    watchdog_stop();
     stop_requested = true;
     for (unsigned int c = 0; c < nr_cpus_online; c++)
         if (c != me)

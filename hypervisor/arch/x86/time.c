@@ -12,6 +12,7 @@
 #include <pvisor/spinlock.h>
 #include <pvisor/softirq.h>
 #include <pvisor/perfc.h>
+#include <pvisor/watchdog.h>
 #include <asm/processor.h>
 #include <asm/io.h>
 #include <asm/traps.h>
@@ -254,8 +255,8 @@ void set_timer(struct timer *t, s_time_t expires)
     if (q->head == t) {
         if (t->cpu == smp_processor_id())
             reprogram(q);
-        else
-            smp_send_event_check(t->cpu);
+        else    /* its timer softirq re-arms its APIC (an event check alone did not) */
+            cpu_raise_softirq(t->cpu, TIMER_SOFTIRQ);
     }
     spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -296,6 +297,7 @@ void timer_softirq(void)
 static void timer_interrupt(struct cpu_regs *regs)
 {
     profile_sample(regs);
+    watchdog_tick(regs);
     raise_softirq(TIMER_SOFTIRQ);
 }
 

@@ -4,6 +4,8 @@
 #include <pvisor/bootinfo.h>
 void selftests_run(void);
 void debug_fault_maybe(void);
+/* debug_fault=stuck / stuck_irqoff: spin once guests are about to run. */
+void debug_fault_stuck_maybe(void);
 void smp_ipi_init(void);
 void __attribute__((noreturn)) start_dom0(const struct boot_info *bi);
 #endif

@@ -17,6 +17,7 @@
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/perfc.h>
+#include <pvisor/watchdog.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/traps.h>
@@ -164,8 +165,10 @@ void pv_exit_to_guest(struct cpu_regs *regs)
         /* The common case, nothing to do, in one test (no branch per
          * condition: under TCG each would end a translated block). */
         if (!(softirq_pending(cpu) | (v->pause_flags != 0) | v->pv.nmi_pending |
-              (v->vcpu_info->evtchn_upcall_pending & !v->vcpu_info->evtchn_upcall_mask)))
+              (v->vcpu_info->evtchn_upcall_pending & !v->vcpu_info->evtchn_upcall_mask))) {
+            watchdog_progress(cpu);
             return;
+        }
         if (softirq_pending(cpu)) {
             local_irq_enable();
             do_softirq();

@@ -18,6 +18,9 @@
  *  - SCHEDOP_poll: the timeout is an absolute u64 set as an s64, so one
  *    in the past or at 2^63 and above returns at once, INT64_MAX waits for
  *    an event, 0 means no timeout.
+ *
+ * Arguments: cpus=2 (run with --vcpus 2) adds vCPUs racing on the
+ * periodic timer of one of them.
  */
 #include "guest.h"
 
@@ -239,6 +242,49 @@ static void poll_checks(void)
 	events_enable();
 }
 
+/* vCPU 0 sets and stops vCPU 1's periodic timer (allowed from another
+ * vCPU, as in Xen) with the smallest, the largest and a refused period,
+ * while vCPU 1 arms and stops its own and polls with short timeouts:
+ * every call gives its usual answer and neither CPU hangs. */
+static long periodic_race(unsigned int id, void *arg)
+{
+	static const struct { uint64_t period; long rc; } mix[] = {
+		{ MS, 0 }, { STIME_DELTA_MAX_U, 0 }, { 1UL << 62, -XEN_EINVAL },
+	};
+	uint64_t deadline = *(const uint64_t *)arg;
+	long bad = 0;
+
+	for (unsigned i = 0; xen_system_time() < deadline; i++) {
+		if (id == 0) {
+			struct vcpu_set_periodic_timer pt = { .period_ns = mix[i % 3].period };
+			bad += HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 1, &pt) != mix[i % 3].rc;
+			if (i % 2)
+				bad += HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL) != 0;
+		} else if (id == 1) {
+			struct vcpu_set_periodic_timer pt = { .period_ns = MS };
+			bad += HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 1, &pt) != 0;
+			struct sched_poll sp = { .nr_ports = 0, .timeout = xen_system_time() + MS };
+			bad += HYPERVISOR_sched_op(SCHEDOP_poll, &sp) != 0;
+			bad += HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL) != 0;
+		}
+	}
+	return bad;
+}
+
+static void race_checks(void)
+{
+	const char *arg = cmdline_value("cpus");
+
+	if (!arg || arg[0] < '2')
+		return;
+	CHECK_EQ("race.started", smp_start(2), 2);
+	uint64_t deadline = xen_system_time() + 300 * MS;
+	smp_run(periodic_race, &deadline);
+	CHECK_EQ("race.periodic.vcpu0", smp_results[0], 0);
+	CHECK_EQ("race.periodic.vcpu1", smp_results[1], 0);
+	CHECK_EQ("race.periodic.stop", HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL), 0);
+}
+
 void test_main(void)
 {
 	/* Xen starts every vCPU with a 100 Hz periodic timer. */
@@ -252,4 +298,6 @@ void test_main(void)
 	singleshot_checks();
 	periodic_checks();
 	poll_checks();
+	events_disable();
+	race_checks();
 }

@@ -1,6 +1,7 @@
 /*
  * Writable page tables (rule 18): a guest kernel writes to a read-only
- * mapping of one of its own live L1 tables; we decode the instruction,
+ * mapping of one of its own live L1 tables (checked before the instruction
+ * is even read: other write faults are the guest's own); we decode it,
  * compute the 8-byte entry it would produce, validate it like
  * MMU_NORMAL_PT_UPDATE and store it with one cmpxchg, so the write happens
  * exactly once with the instruction's width. Like Xen we emulate only L1
@@ -192,6 +193,14 @@ static void compute(const struct mm_insn *in, const struct mm_regs *regs, u64 ol
     fx->new_entry = (old & ~(m << shift)) | ((res & m) << shift);
 }
 
+/* A validated L1 with type references (a peek: rechecked under the lock). */
+static bool live_l1(struct mm_env *env, mfn_t mfn)
+{
+    u64 x = mm_load(&mm_frame(env, mfn)->type_info);
+
+    return pgt_type(x) == PGT_L1 && (x & PGT_VALIDATED) && pgt_count(x);
+}
+
 enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
                                   struct mm_regs *regs, u64 cr2, u32 pfec)
 {
@@ -209,18 +218,27 @@ enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
         (PFEC_PRESENT | PFEC_WRITE))
         return MM_PTWR_BOUNCE;
 
-    /* The entry mapping cr2 must be a read-only mapping... */
+    /* The entry mapping cr2 must be a read-only mapping of a frame of this
+     * domain that is an L1 table, checked before anything else: most such
+     * faults are writes to read-only data (copy-on-write after fork) and
+     * go straight back to the guest, without a fetch, decode or log line. */
     if (mm_walk_l1(env, v, cr2, &l1, &idx))
         return MM_PTWR_BOUNCE;
     pte = mm_read_entry(env, l1, idx);
     if ((pte & (_PAGE_PRESENT | _PAGE_RW)) != _PAGE_PRESENT)
         return MM_PTWR_BOUNCE;
     table = pte_mfn(pte);
+    if (!mm_get_page(env, table, d))
+        return MM_PTWR_BOUNCE;
+    if (!live_l1(env, table)) {
+        mm_put_page(env, table);
+        return MM_PTWR_BOUNCE;
+    }
 
-    /* ...the instruction one we emulate, its store aligned in that page. */
+    /* The instruction one we emulate, its store aligned in that page. */
     if (mm_insn_decode(buf, fetch(env, v, regs->rip, buf), &in)) {
         mm_log(env, d, "ptwr", "unsupported instruction", 0, regs->rip, buf[0]);
-        return MM_PTWR_BOUNCE;
+        goto put;
     }
     ea = mm_insn_ea(&in, regs);
     if (!in.src_imm && in.op >= PTWR_BTS) {
@@ -238,18 +256,14 @@ enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
     }
     if (((ea ^ cr2) & PAGE_MASK) || (ea & (in.size - 1))) {
         mm_log(env, d, "ptwr", "store not aligned inside the faulting page", 0, ea, cr2);
-        return MM_PTWR_BOUNCE;
+        goto put;
     }
     idx = (unsigned int)(ea & (PAGE_SIZE - 1)) >> 3;
     off = (unsigned int)ea & 7;
 
-    /* ...and the target a live L1 table of this domain. */
-    if (!mm_get_page(env, table, d))
-        return MM_PTWR_BOUNCE;
-    if (!mm_page_lock(env, table)) {
-        mm_put_page(env, table);
-        return MM_PTWR_BOUNCE;
-    }
+    /* The type may have changed since the check above: again, locked. */
+    if (!mm_page_lock(env, table))
+        goto put;
     if (pgt_type(mm_load(&mm_frame(env, table)->type_info)) != PGT_L1)
         goto out;
 
@@ -288,6 +302,7 @@ enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
     result = MM_PTWR_RETRY;
 out:
     mm_page_unlock(env, table);
+put:
     mm_put_page(env, table);
     return result;
 }

@@ -85,6 +85,7 @@ static bool gmem_ok(u64 gva, size_t len)
 static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len)
 {
     (void)v;
+    FE(ctx)->nr_guest_reads++;
     if (!gmem_ok(gva, len))
         return -XEN_EFAULT;
     memcpy(dst, &FE(ctx)->gmem[gva - FAKE_GMEM_BASE], len);

@@ -542,6 +542,48 @@ static void test_bounces(void **state)
     assert_int_equal(regs.rip, rip);
 }
 
+/* ---- The target is checked before the instruction is even fetched --------- */
+
+/* Copy-on-write after fork: the kernel's clear_user (rep stosb) or a mov
+ * to a user page the guest mapped read-only. Such faults are not ptwr and
+ * go back to the guest without a fetch, a decode or a log line; only a
+ * fault on a live L1 of the domain reads the instruction. */
+static void test_target_checked_first(void **state)
+{
+    struct snap *s;
+    u64 data = va1(20 + 1);                         /* frame 21 */
+
+    (void)state;
+    prep();
+    /* frame 21 (data) read-only at its own address */
+    assert_int_equal(mmu1(v1, L1A, 21 - 8, pte(21, 0), 0, SELF), 0);
+    s = snap_take();
+    fe->nr_guest_reads = 0;
+    fe->nr_log = 0;
+    regs.gpr[RDI] = data;
+    regs.gpr[RCX] = 64;
+    assert_int_equal(EMU(data, 0xf3, 0xaa), MM_PTWR_BOUNCE);          /* rep stosb */
+    regs.gpr[RBX] = data + 8;
+    assert_int_equal(EMU(data + 8, 0x48, 0x89, 0x03), MM_PTWR_BOUNCE); /* mov */
+    regs.gpr[RBX] = va1(L2A);
+    assert_int_equal(EMU(va1(L2A), 0xf3, 0xaa), MM_PTWR_BOUNCE);      /* an L2 */
+    assert_int_equal(fe->nr_guest_reads, 0);
+    assert_int_equal(fe->nr_log, 0);
+    assert_int_equal(regs.rip, FAKE_GVA(CODE));
+    snap_same(s);
+    /* on a live L1 the same store is read, decoded and emulated */
+    regs.gpr[RBX] = ent(100);
+    regs.gpr[RAX] = pte(22, 0);
+    assert_int_equal(EMU(ent(100), 0x48, 0x89, 0x03), MM_PTWR_DONE);
+    assert_true(fe->nr_guest_reads > 0);
+    assert_int_equal(fe->mem[L1A][100], pte(22, _PAGE_USER));
+    /* and an instruction we do not emulate on a live L1 is still logged */
+    fe->nr_log = 0;
+    assert_int_equal(EMU(ent(100), 0xf3, 0xaa), MM_PTWR_BOUNCE);
+    assert_int_equal(fe->nr_log, 1);
+    CHECK();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +600,7 @@ int main(void)
         T(test_addressing_forms),
         T(test_trap_flag_and_retry),
         T(test_bounces),
+        T(test_target_checked_first),
 #undef T
     };
 

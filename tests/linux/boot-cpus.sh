@@ -1,7 +1,7 @@
 #!/bin/bash
-# boot-cpus.sh HV "CPU-MODEL..." [boot-dom0.sh options...]
+# boot-cpus.sh HV "CPU-MODEL[@VCPUS]..." [boot-dom0.sh options...]
 # Runs tests/linux/boot-dom0.sh --hv HV once per QEMU CPU model (models
-# separated by spaces), all at once (the system tests that use it hold two
+# separated by spaces; MODEL@N boots dom0 with N vCPUs), all at once (the system tests that use it hold two
 # job slots), and prints each run's report in turn. The assets are made
 # once before the boots start. Exit status: 0 when every boot passes, 77
 # when the Debian packages cannot be fetched, 1 otherwise.
@@ -19,10 +19,12 @@ rc=$?
 out=$(mktemp -d "${TMPDIR:-/tmp}/boot-cpus.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 pids=() i=0
-for cpu in $cpus; do
+for spec in $cpus; do
   i=$((i + 1))
-  name=$(printf '%s' "$cpu" | tr -c 'A-Za-z0-9+-' '_')
-  "$here/boot-dom0.sh" --hv "$hv" --cpu "$cpu" --no-make \
+  cpu=${spec%@*} vcpus=()
+  [ "$cpu" != "$spec" ] && vcpus=(--vcpus "${spec##*@}")
+  name=$(printf '%s' "$spec" | tr -c 'A-Za-z0-9+-' '_')
+  "$here/boot-dom0.sh" --hv "$hv" --cpu "$cpu" "${vcpus[@]}" --no-make \
     --log "$BUILD/linux/logs/$hv-$name.log" "$@" >"$out/$i" 2>&1 &
   pids+=($!)
 done

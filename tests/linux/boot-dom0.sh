@@ -9,6 +9,7 @@
 #   --cpu MODEL         QEMU -cpu (default qemu64,+smep,+rdrand: RDRAND so
 #                       dom0's crng starts at once, see the xen-stack README)
 #   --smp N             QEMU -smp (default 1; dom0 gets one vCPU anyway)
+#   --vcpus N           dom0 with N vCPUs: -smp N and dom0_max_vcpus=N
 #   --mem MIB           QEMU -m (default 2048)
 #   --dom0-mem MIB      dom0_mem= given to the hypervisor (default 512)
 #   --mode full|min     full: the checks and workload; min: /init marker
@@ -25,7 +26,9 @@
 #   --expect-status N   QEMU exit status meaning "dom0 powered off"
 #                       (default: xen 0 (ACPI S5), pvisor 1 (isa-debug-exit,
 #                       (code << 1) | 1 with SHUTDOWN_poweroff = 0))
-#   --allow-hv-warnings do not fail on pvisor "(PV) ... warning/error" lines
+#   --allow-hv-warnings do not fail on unexpected pvisor lines (below)
+#   --hv-allow FILE     the expected per-domain / warning lines (default
+#                       tests/linux/hv-lines.allow)
 #   --no-make           do not run `make linux-assets` first
 #   --make-only         only fetch and build the assets, then exit
 #   -v, --verbose       also copy the serial console to stdout
@@ -33,7 +36,10 @@
 # Prints each milestone when it appears, as seconds of host wall time since
 # QEMU started, then one machine-readable line
 #   BOOT-FIGURES hv=.. cpu=.. mode=.. banner=S kernel=S init=S result=S poweroff=S exit=S status=N
-# ("n/a" for a milestone never seen) and a PASS or FAIL line. Exit status:
+# ("n/a" for a milestone never seen) and a PASS or FAIL line. On pvisor a
+# "(PV) " line that names a domain ("d0:", "d0v1:") or says warn/error
+# fails the boot unless it matches a pattern of the allow file: a clean
+# boot prints none. Exit status:
 # 0 pass, 1 fail, 77 when the Debian packages cannot be fetched, 2 usage.
 set -uo pipefail
 
@@ -41,9 +47,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${PVISOR_BUILD:-$ROOT/build}
 QEMU=${QEMU:-qemu-system-x86_64}
 
-hv= cpu=qemu64,+smep,+rdrand smp=1 mem=2048 dom0_mem=512 mode=full forks=
+hv= cpu=qemu64,+smep,+rdrand smp=1 vcpus= mem=2048 dom0_mem=512 mode=full forks=
 timeout_s=180 log= hv_image= kernel= initrd= hv_args= kernel_extra=
-expect_status= allow_warn=0 do_make=1 make_only=0 verbose=0
+expect_status= allow_warn=0 allow_file=$ROOT/tests/linux/hv-lines.allow do_make=1 make_only=0 verbose=0
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 need() { [ $# -ge 2 ] || { echo "boot-dom0: $1 needs a value" >&2; exit 2; }; }
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
   --hv) need "$@"; hv=$2; shift ;;
   --cpu) need "$@"; cpu=$2; shift ;;
   --smp) need "$@"; smp=$2; shift ;;
+  --vcpus) need "$@"; vcpus=$2; smp=$2; shift ;;
   --mem) need "$@"; mem=$2; shift ;;
   --dom0-mem) need "$@"; dom0_mem=$2; shift ;;
   --mode) need "$@"; mode=$2; shift ;;
@@ -65,6 +72,7 @@ while [ $# -gt 0 ]; do
   --kernel-args) need "$@"; kernel_extra=$2; shift ;;
   --expect-status) need "$@"; expect_status=$2; shift ;;
   --allow-hv-warnings) allow_warn=1 ;;
+  --hv-allow) need "$@"; allow_file=$2; shift ;;
   --no-make) do_make=0 ;;
   --make-only) make_only=1 ;;
   -v|--verbose) verbose=1 ;;
@@ -75,7 +83,7 @@ while [ $# -gt 0 ]; do
 done
 case $hv in xen|pvisor) ;; *) echo "boot-dom0: --hv xen|pvisor is required" >&2; exit 2 ;; esac
 case $mode in full|min) ;; *) echo "boot-dom0: --mode is full or min, not '$mode'" >&2; exit 2 ;; esac
-for n in "$smp" "$mem" "$dom0_mem" "$timeout_s" ${forks:+"$forks"}; do
+for n in "$smp" ${vcpus:+"$vcpus"} "$mem" "$dom0_mem" "$timeout_s" ${forks:+"$forks"}; do
   case $n in ''|*[!0-9]*) echo "boot-dom0: '$n' is not a number" >&2; exit 2 ;; esac
 done
 
@@ -101,12 +109,12 @@ kernel=${kernel:-$BUILD/linux/vmlinuz-amd64}
 initrd=${initrd:-$BUILD/linux/initramfs-dom0.cpio.gz}
 if [ "$hv" = xen ]; then
   hv_image=${hv_image:-$BUILD/xen/xen.elf}
-  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 noreboot"}
+  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=${vcpus:-1} noreboot"}
   expect_status=${expect_status:-0}
   banner_re='\(XEN\) Xen version'
 else
   hv_image=${hv_image:-$BUILD/pvisor.elf}
-  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M"}
+  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M${vcpus:+ dom0_max_vcpus=$vcpus}"}
   expect_status=${expect_status:-1}
   banner_re='\(PV\) '
 fi
@@ -122,6 +130,22 @@ qemu=("$QEMU" -cpu "$cpu" -smp "$smp" -m "$mem" -nographic -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$hv_image" -append "$hv_args"
       -initrd "${kernel//,/,,} ${kargs//,/,,},${initrd//,/,,}")
+
+# Expected hypervisor lines: one extended regex per line (matched against
+# the text after "(PV) "), '#' comments and blank lines skipped.
+allow_res=()
+if [ "$hv" = pvisor ]; then
+  [ -f "$allow_file" ] || { echo "boot-dom0: FAIL: allow file $allow_file is missing" >&2; exit 1; }
+  while IFS= read -r pat || [ -n "$pat" ]; do
+    case $pat in ''|'#'*) continue ;; esac
+    allow_res+=("$pat")
+  done <"$allow_file"
+fi
+hv_allowed() {
+  local p
+  for p in "${allow_res[@]}"; do [[ $1 =~ $p ]] && return 0; done
+  return 1
+}
 
 tag="${hv}-${mode}"
 log=${log:-$BUILD/linux/logs/boot-$tag.log}
@@ -142,7 +166,7 @@ qpid=$!
 exec 3<"$tmp/serial"
 
 declare -A at=()          # milestone -> "S.mmm"
-fatal= hv_warn= result= timer_start= timer_end= timed_out=0 stop_at=0
+fatal= hv_warn= nr_hv_warn=0 hv_allowed_n=0 result= timer_start= timer_end= timed_out=0 stop_at=0
 deadline=$((t0 + timeout_s * 1000000))
 stamp_now() { local d=$((${EPOCHREALTIME/./} - t0)); printf -v stamp '%d.%03d' $((d / 1000000)) $((d % 1000000 / 1000)); }
 mark() {   # mark NAME DESCRIPTION: first occurrence only
@@ -171,9 +195,18 @@ handle() {
   *'Kernel panic - not syncing'*|*'(XEN) Panic on CPU'*|*'Hardware Dom0 crashed'*|*'(XEN) FATAL'*)
     [ -z "$fatal" ] && fatal=$line ;;
   *'(PV) '*)
+    local text=${line#*'(PV) '}
     case $line in
     *[Pp][Aa][Nn][Ii][Cc]*|*FATAL*) [ -z "$fatal" ] && fatal=$line ;;
-    *[Ww][Aa][Rr][Nn]*|*[Ee][Rr][Rr][Oo][Rr]*) [ -z "$hv_warn" ] && hv_warn=$line ;;
+    *)
+      if [[ $text =~ ^d[0-9]+(v[0-9]+)?[:\ ] ]] || [[ $line =~ [Ww][Aa][Rr][Nn]|[Ee][Rr][Rr][Oo][Rr] ]]; then
+        if hv_allowed "$text"; then
+          hv_allowed_n=$((hv_allowed_n + 1))
+        else
+          nr_hv_warn=$((nr_hv_warn + 1))
+          [ -z "$hv_warn" ] && hv_warn=$text
+        fi
+      fi ;;
     esac ;;
   esac
   if [ -n "$fatal" ] && [ $stop_at = 0 ]; then
@@ -232,13 +265,14 @@ fi
 [ $timed_out = 0 ] && [ "$status" != "$expect_status" ] && why+=("QEMU exit status $status, want $expect_status")
 if [ "$hv" = pvisor ] && [ -n "$hv_warn" ]; then
   if [ $allow_warn = 1 ]; then
-    echo "boot-dom0: hypervisor warning (allowed): $hv_warn"
+    echo "boot-dom0: $nr_hv_warn unexpected hypervisor line(s) (allowed), first: $hv_warn"
   else
-    why+=("hypervisor warning: ${hv_warn:0:120}")
+    why+=("$nr_hv_warn unexpected hypervisor line(s) (see $(basename "$allow_file")), first: ${hv_warn:0:120}")
   fi
 fi
+[ "$hv" = pvisor ] && [ $hv_allowed_n != 0 ] && echo "boot-dom0: $hv_allowed_n expected hypervisor line(s) (allow file)"
 
-echo "BOOT-FIGURES hv=$hv cpu=$cpu mode=$mode banner=${at[banner]:-n/a} kernel=${at[kernel]:-n/a} init=${at[init]:-n/a} result=${at[result]:-n/a} poweroff=${at[poweroff]:-n/a} exit=${at[exit]} status=$status"
+echo "BOOT-FIGURES hv=$hv cpu=$cpu vcpus=${vcpus:-1} mode=$mode banner=${at[banner]:-n/a} kernel=${at[kernel]:-n/a} init=${at[init]:-n/a} result=${at[result]:-n/a} poweroff=${at[poweroff]:-n/a} exit=${at[exit]} status=$status"
 if [ ${#why[@]} -eq 0 ]; then
   echo "boot-dom0: PASS ($hv, -cpu $cpu, $mode: /init at ${at[init]} s, power-off at ${at[poweroff]} s${result:+, $result})"
   exit 0

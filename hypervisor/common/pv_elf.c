@@ -241,10 +241,12 @@ int pv_elf_parse(const void *image, size_t size, struct pv_elf *e, const char **
         return -1;
     }
     parse_features(e);
+    /* libelf's defaults for images with notes: VIRT_BASE 0, PADDR_OFFSET 0
+     * (an offset without a base is refused by pv_elf_check). */
     if (!e->has_virt_base)
         e->virt_base = 0;
     if (!e->has_paddr_offset)
-        e->paddr_offset = e->virt_base;
+        e->paddr_offset = 0;
     e->virt_offset = e->virt_base - e->paddr_offset;
     e->virt_kstart = e->pstart + e->virt_offset;
     e->virt_kend = e->pend + e->virt_offset;
@@ -257,14 +259,38 @@ static bool overlaps_hv(u64 start, u64 end)
     return start < HYPERVISOR_VIRT_END && end > HYPERVISOR_VIRT_START;
 }
 
+/* [start, end) inside one canonical half of the address space. */
+static bool canonical_range(u64 start, u64 end)
+{
+    const u64 low_end = 1ull << 47, high_start = ~0ull << 47;
+
+    return start < end && (end <= low_end || start >= high_start);
+}
+
+bool pv_elf_region_ok(u64 start, u64 end)
+{
+    return canonical_range(start, end) && !overlaps_hv(start, end);
+}
+
+/* libelf's notes check: the generic loader or a Linux image; only the
+ * first seven characters count, as in Xen. */
+static bool loader_ok(const struct pv_elf *e)
+{
+    return !strncmp(e->loader, "generic", 7) || !strncmp(e->guest_os, "linux", 5);
+}
+
 int pv_elf_check(const struct pv_elf *e, bool as_dom0, const char **err)
 {
-    if (strcmp(e->xen_version, "xen-3.0")) {
+    if (strncmp(e->xen_version, "xen-3.0", 7)) {
         *err = "XEN_VERSION note is not \"xen-3.0\"";
         return -1;
     }
-    if (strcmp(e->loader, "generic")) {
-        *err = "LOADER note is not \"generic\"";
+    if (!loader_ok(e)) {
+        *err = "LOADER note is not \"generic\" (and GUEST_OS is not linux)";
+        return -1;
+    }
+    if (e->has_paddr_offset && !e->has_virt_base) {
+        *err = "PADDR_OFFSET note without VIRT_BASE";
         return -1;
     }
     if (e->f_required & ~((1u << XENFEAT_writable_page_tables) |
@@ -273,20 +299,22 @@ int pv_elf_check(const struct pv_elf *e, bool as_dom0, const char **err)
         *err = "kernel requires a feature pvisor does not provide (e.g. auto_translated_physmap)";
         return -1;
     }
-    if (as_dom0 && !(e->f_supported & (1u << XENFEAT_dom0))) {
-        *err = "kernel does not support running as dom0 (no XENFEAT_dom0)";
+    /* As Xen: only a kernel that lists what it supports must list dom0. */
+    if (as_dom0 && e->has_supported_features && !(e->f_supported & (1u << XENFEAT_dom0))) {
+        *err = "kernel does not support running as dom0 (SUPPORTED_FEATURES without XENFEAT_dom0)";
         return -1;
     }
-    if (e->virt_base & 0xfff || e->virt_kstart < e->virt_base || e->virt_kend <= e->virt_kstart ||
-        e->virt_kend < e->virt_kstart) {
+    if (e->virt_base & 0xfff || e->virt_kstart < e->virt_base || e->virt_kend <= e->virt_kstart) {
         *err = "kernel virtual layout is inconsistent (VIRT_BASE/PADDR_OFFSET)";
         return -1;
     }
-    if (overlaps_hv(e->virt_kstart, e->virt_kend) || e->virt_kstart < HYPERVISOR_VIRT_END) {
-        *err = "kernel would overlap or sit below the hypervisor's reserved range";
+    /* Anywhere but the hypervisor's range (low kernels included, as Xen);
+     * the builder checks the whole boot region the same way. */
+    if (!pv_elf_region_ok(e->virt_kstart, e->virt_kend)) {
+        *err = "kernel overlaps the hypervisor's reserved range (or is not canonical)";
         return -1;
     }
-    if (e->virt_entry < e->virt_kstart || e->virt_entry >= e->virt_kend) {
+    if (e->virt_entry < e->virt_kstart || e->virt_entry > e->virt_kend) {
         *err = "entry point is outside the loaded kernel";
         return -1;
     }
@@ -294,10 +322,6 @@ int pv_elf_check(const struct pv_elf *e, bool as_dom0, const char **err)
         (e->hypercall_page & 0xfff || e->hypercall_page < e->virt_kstart ||
          e->hypercall_page + 0x1000 > e->virt_kend)) {
         *err = "HYPERCALL_PAGE is not a page inside the kernel";
-        return -1;
-    }
-    if (e->has_hv_start_low && e->hv_start_low > HYPERVISOR_VIRT_START) {
-        *err = "HV_START_LOW is above the hypervisor range: kernel expects a different layout";
         return -1;
     }
     return 0;

@@ -42,8 +42,12 @@ int pv_elf_parse(const void *image, size_t size, struct pv_elf *e, const char **
 
 /* Checks a 64-bit PV kernel must pass to be built at all: loader, Xen
  * version, required features we cannot provide, address ranges clear of
- * the hypervisor hole, dom0 support when building dom0. */
+ * the hypervisor hole, dom0 support when building dom0 (Xen 4.17's rules). */
 int pv_elf_check(const struct pv_elf *e, bool as_dom0, const char **err);
+
+/* [start, end) is canonical and clear of the hypervisor's range: where a
+ * builder may put a PV domain's boot region. */
+bool pv_elf_region_ok(u64 start, u64 end);
 
 /* XENFEAT bit for a feature name of the FEATURES note, or -1. */
 int pv_elf_feature_bit(const char *name, size_t len);

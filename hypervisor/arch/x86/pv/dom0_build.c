@@ -239,6 +239,11 @@ void start_dom0(const struct boot_info *bi)
             break;
         nr_pt = need;
     }
+    /* As Xen: the boot region may sit anywhere (a kernel linked at 0 or
+     * 1 MiB included) except over the hypervisor's range. */
+    if (!pv_elf_region_ok(v_start, v_end))
+        panic("dom0 kernel refused: its boot region %#llx-%#llx overlaps the hypervisor's "
+              "range or is not canonical", (unsigned long long)v_start, (unsigned long long)v_end);
     u64 region_pages = (v_end - v_start) >> PAGE_SHIFT;
     if (nr_pages < region_pages)
         panic("dom0_mem (%llu MiB) is smaller than the kernel's boot region (%llu MiB)",

@@ -68,10 +68,16 @@ static bool next_byte(struct insn *in, u8 *b)
     return true;
 }
 
-/* Virtual IOPL check (Xen's iopl_ok): kernel mode needs IOPL >= 1. */
+/* Virtual IOPL check (Xen's iopl_ok): CPL <= IOPL, where the guest kernel
+ * counts as ring 1, or as ring 0 (always allowed) once it asked for
+ * VMASST_TYPE_architectural_iopl. */
 static bool iopl_ok(const struct vcpu *v)
 {
-    return v->pv.iopl >= (v->mm.kernel_mode ? 1u : 3u);
+    unsigned int cpl = 3;
+
+    if (v->mm.kernel_mode)
+        cpl = (v->domain->vm_assist & (1ul << VMASST_TYPE_architectural_iopl)) ? 0 : 1;
+    return v->pv.iopl >= cpl;
 }
 
 static bool io_bitmap_ok(struct vcpu *v, unsigned int port, unsigned int bytes)

@@ -1,6 +1,7 @@
 /*
  * Boot-time self checks, on by default (selftest=0 to skip): the page
- * allocator's books, the timer actually firing, #DB staying on its IST
+ * allocator's books, the timer actually firing (and a timer re-armed in
+ * the past running once per pass), #DB staying on its IST
  * stack whatever RSP was, a corrupt FPU area refused without a fault,
  * every CPU answering a cross-CPU call. And, in debug builds only,
  * debug_fault= to provoke a hypervisor fault on purpose and exercise the
@@ -32,6 +33,33 @@ static void tick(void *data)
     (void)data;
     if (++ticks < 10)
         set_timer(&tick_timer, tick_timer.expires + tick_period);
+}
+
+/* A timer that re-arms itself in the past (what an overflowing expiry
+ * sum gives) must run once per timer-softirq pass, not keep the CPU. */
+static unsigned int past_runs;
+static struct timer past_timer;
+
+static void rearm_in_past(void *data)
+{
+    (void)data;
+    if (++past_runs < 1000)
+        set_timer(&past_timer, STIME_MIN);
+}
+
+static int timer_past_selftest(void)
+{
+    unsigned long flags = local_irq_save();
+    int rc;
+
+    init_timer(&past_timer, rearm_in_past, NULL, smp_processor_id());
+    past_runs = 0;
+    set_timer(&past_timer, STIME_MIN);
+    timer_softirq();
+    rc = past_runs == 1 ? 0 : -1;
+    stop_timer(&past_timer);
+    local_irq_restore(flags);
+    return rc;
 }
 
 static volatile unsigned int cpus_answered;
@@ -70,6 +98,10 @@ void selftests_run(void)
         panic("selftest: timer fired %u times in 5 s instead of 10 times in 10 ms", ticks);
     printk("selftest: timer ticking: 10 ticks of 1 ms in %lld.%03lld ms\n",
            (long long)(end - start) / 1000000, (long long)((end - start) / 1000) % 1000);
+
+    if (timer_past_selftest())
+        panic("selftest: a timer re-armed in the past ran %u times in one pass", past_runs);
+    printk("selftest: a timer re-armed in the past runs once per pass\n");
 
     if (debug_ist_selftest())
         panic("selftest: #DB did not stay on its IST stack");

@@ -130,8 +130,8 @@ void xstate_restore(struct vcpu *v)
     }
     if (!xstate_load_area(v->pv.fpu_area, accum)) {
         /* As Xen: the guest loses its FPU state, not the machine. */
-        printk(LOG_WARN "d%uv%u: FPU state refused by %s, reset to its init state\n",
-               v->domain->domain_id, v->vcpu_id, xstate_guest_mask ? "XRSTOR" : "FXRSTOR");
+        gprintk(LOG_WARN "d%uv%u: FPU state refused by %s, reset to its init state\n",
+                v->domain->domain_id, v->vcpu_id, xstate_guest_mask ? "XRSTOR" : "FXRSTOR");
         fpu_area_reset(v->pv.fpu_area);
         if (!xstate_load_area(v->pv.fpu_area, accum))
             domain_crash(v->domain, "FPU init state refused by the CPU");

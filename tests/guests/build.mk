@@ -90,6 +90,27 @@ $(eval $(call guest_kernel,memrace,tests/guests/memrace.c,page))
 
 $(eval $(call guest_kernel,xstate,tests/guests/xstate.c,page))
 $(eval $(call guest_kernel,microbench,tests/guests/microbench.c,raw))
+# Standalone kernels linked low (tests/guests/lowboot/: no framework, which
+# assumes Linux's addresses). $(call lowboot_kernel,NAME,LOW_BASE,ADDRESS_NOTES)
+LOWBOOT_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+  --build-id=none --no-warn-rwx-segments -T tests/guests/lowboot/lowboot.lds
+define lowboot_kernel
+GUEST_KERNELS += $(GUESTS_O)/$(1).elf
+$(GUESTS_O)/$(1)/lowboot.o: tests/guests/lowboot/lowboot.c | $(GUESTS_O)/xen-include/xen
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< ($(1))"
+	$$(Q)$$(CC) $$(GUEST_CFLAGS) -DGUEST_NAME='"$(1)"' -DLOW_BASE=$(2)ULL -MMD -MP -c -o $$@ $$<
+$(GUESTS_O)/$(1)/head.o: tests/guests/lowboot/head.S | $(GUESTS_O)/xen-include/xen
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(GUEST_CFLAGS) -D__ASSEMBLY__ -DGUEST_NAME='"$(1)"' -DLOW_ADDRESS_NOTES=$(3) -MMD -MP -c -o $$@ $$<
+$(GUESTS_O)/$(1).elf: $(GUESTS_O)/$(1)/head.o $(GUESTS_O)/$(1)/lowboot.o tests/guests/lowboot/lowboot.lds
+	@echo "  LD      $$@"
+	$$(Q)$$(LD) $$(LOWBOOT_LDFLAGS) --defsym=LOW_BASE=$(2) -o $$@ $(GUESTS_O)/$(1)/head.o $(GUESTS_O)/$(1)/lowboot.o
+-include $(GUESTS_O)/$(1)/lowboot.d $(GUESTS_O)/$(1)/head.d
+endef
+$(eval $(call lowboot_kernel,lowboot-1m,0x100000,1))
+$(eval $(call lowboot_kernel,lowboot-0,0,0))
+
 ALL_TARGETS += $(GUEST_KERNELS)
 
 .PHONY: guests

@@ -235,8 +235,10 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
             return -XEN_EINVAL;
         stop_timer(&v->periodic_timer);
         v->periodic_period = (s_time_t)t.period_ns;
-        if (v == current)
-            periodic_work(v);      /* ticks at once if a period has passed */
+        /* Ticks at once if a period has passed. A vCPU not running now
+         * starts its timer when it is switched in. */
+        if (v == current || __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE))
+            periodic_work(v);
         return 0;
     }
     case VCPUOP_stop_periodic_timer:

@@ -82,7 +82,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
         printk(LOG_WARN "%u boot modules beyond the first %u ignored\n",
                boot_info.nr_mods_dropped, BOOT_MAX_MODS);
 
-    spec_ctrl_init();
+    spec_ctrl_init(&boot_info);
     mm_init(&boot_info);
     acpi_init(&boot_info);
     power_init();

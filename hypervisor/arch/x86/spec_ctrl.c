@@ -6,9 +6,13 @@
  * running a different domain. Xen's option names: spec-ctrl=no turns both
  * off, spec-ctrl=md-clear=<bool>,ibpb=<bool> each; md-clear=1 uses VERW
  * even where the CPU does not say it flushes (how the tests reach it).
+ * L1TF: domains with the check are crashed for writing a non-present page-
+ * table entry that names memory (the mm module); as Xen, on by default for
+ * domUs on affected CPUs, pv-l1tf=[<bool>,]dom0=<bool>,domu=<bool>.
  */
 #include <pvisor/cmdline.h>
 #include <pvisor/cpu.h>
+#include <pvisor/bootinfo.h>
 #include <pvisor/printk.h>
 #include <pvisor/spec_ctrl.h>
 #include <asm/processor.h>
@@ -29,6 +33,8 @@ const u16 spec_verw_sel = 0xe010;       /* any selector: only the flush matters 
 bool spec_ibpb_on_switch;
 
 static bool opt_md_clear = true, opt_ibpb = true, force_md_clear;
+static int opt_pv_l1tf_dom0 = -1, opt_pv_l1tf_domu = -1;
+static bool cpu_l1tf_affected;
 
 static int parse_bool_word(const char *v, size_t n, bool *out)
 {
@@ -69,7 +75,70 @@ static int parse_spec_ctrl(const char *v)
 }
 custom_param("spec-ctrl", parse_spec_ctrl);
 
-void spec_ctrl_init(void)
+static int parse_pv_l1tf(const char *v)
+{
+    int rc = 0;
+
+    if (!v || !*v) {
+        opt_pv_l1tf_dom0 = opt_pv_l1tf_domu = 1;
+        return 0;
+    }
+    while (v && *v) {
+        const char *end = strchr(v, ',');
+        size_t n = end ? (size_t)(end - v) : strlen(v);
+        bool b;
+
+        if (!parse_bool_word(v, n, &b))
+            opt_pv_l1tf_dom0 = opt_pv_l1tf_domu = b;
+        else if (n == 4 && !memcmp(v, "dom0", 4))
+            opt_pv_l1tf_dom0 = 1;
+        else if (n == 4 && !memcmp(v, "domu", 4))
+            opt_pv_l1tf_domu = 1;
+        else if (n > 5 && !memcmp(v, "dom0=", 5) && !parse_bool_word(v + 5, n - 5, &b))
+            opt_pv_l1tf_dom0 = b;
+        else if (n > 5 && !memcmp(v, "domu=", 5) && !parse_bool_word(v + 5, n - 5, &b))
+            opt_pv_l1tf_domu = b;
+        else
+            rc = -1;
+        v = end ? end + 1 : NULL;
+    }
+    return rc;
+}
+custom_param("pv-l1tf", parse_pv_l1tf);
+
+bool spec_pv_l1tf(bool hardware_domain)
+{
+    int o = hardware_domain ? opt_pv_l1tf_dom0 : opt_pv_l1tf_domu;
+
+    return o < 0 ? !hardware_domain && cpu_l1tf_affected : o;
+}
+
+/* Xen's limits: above everything the firmware's memory map names (any of
+ * it may be cacheable), and at least the top quarter of the physical
+ * address space (its guess when the L1D is no wider than CPUID says). */
+static u64 l1tf_addr_mask, l1tf_safe_maddr;
+
+static void l1tf_calculations(const struct boot_info *bi)
+{
+    u64 top = 0;
+
+    for (unsigned int i = 0; i < bi->nr_mem; i++)
+        if (bi->mem[i].end > top)
+            top = bi->mem[i].end;
+    top = (top + 0xfff) & ~0xfffull;
+    l1tf_safe_maddr = 3ull << (cpu_paddr_bits - 2);
+    if (top > l1tf_safe_maddr)
+        l1tf_safe_maddr = top;
+    l1tf_addr_mask = ((1ull << cpu_paddr_bits) - 1) & ~0xfffull;
+}
+
+void spec_l1tf_limits(u64 *addr_mask, u64 *safe_maddr)
+{
+    *addr_mask = l1tf_addr_mask;
+    *safe_maddr = l1tf_safe_maddr;
+}
+
+void spec_ctrl_init(const struct boot_info *bi)
 {
     struct cpuid_regs r7 = { 0 }, r8 = { 0 }, r0;
     bool intel, md_clear, ibpb, meltdown;
@@ -90,11 +159,16 @@ void spec_ctrl_init(void)
     md_clear = (r7.edx & CPUID7_EDX_MD_CLEAR) && !(caps & ARCH_CAPS_MDS_NO);
     ibpb = (r7.edx & CPUID7_EDX_IBRSB) || (r8.ebx & CPUID_E8_EBX_IBPB);
     meltdown = intel && !(caps & ARCH_CAPS_RDCL_NO);
+    cpu_l1tf_affected = meltdown;       /* the same Intel cores, bar a few Atoms */
+    l1tf_calculations(bi);
     spec_verw_on_exit = opt_md_clear && (md_clear || force_md_clear);
     spec_ibpb_on_switch = opt_ibpb && ibpb;
     printk("Speculation: VERW on guest exit %s, IBPB on domain switch %s\n",
            spec_verw_on_exit ? "on" : md_clear ? "off (spec-ctrl)" : "not needed or not offered",
            spec_ibpb_on_switch ? "on" : ibpb ? "off (spec-ctrl)" : "not offered by the CPU");
+    printk("Speculation: L1TF checks of PV page tables: dom0 %s, domUs %s (safe above %#llx)\n",
+           spec_pv_l1tf(true) ? "on" : "off", spec_pv_l1tf(false) ? "on" : "off",
+           (unsigned long long)l1tf_safe_maddr);
     if (meltdown)
         printk(LOG_WARN "Speculation: this CPU may be affected by Meltdown and pvisor has no "
                "XPTI: do not run untrusted 64-bit PV guests on it (docs/security.md)\n");

@@ -38,6 +38,8 @@ int mm_mod_l1(struct mm_env *env, const struct mm_domain *caller,
             mm_log(env, caller, "mod_l1", "entry changed under us", -XEN_EBUSY, table, idx);
             return -XEN_EBUSY;
         }
+    } else if (mm_l1tf_refuse(env, pt_owner, 1, nl)) {
+        return -XEN_EPERM;
     } else if (!mm_entry_update(env, table, idx, ol, nl, preserve_ad)) {
         mm_log(env, caller, "mod_l1", "entry changed under us", -XEN_EBUSY, table, idx);
         return -XEN_EBUSY;
@@ -95,6 +97,8 @@ int mm_mod_lk(struct mm_env *env, struct mm_vcpu *v, unsigned int level,
             mm_log(env, d, "mod_lk", "entry changed under us", lost, table, idx);
             return lost;
         }
+    } else if (mm_l1tf_refuse(env, d, level, nl)) {
+        return -XEN_EPERM;
     } else if (!mm_entry_update(env, table, idx, ol, nl, preserve_ad)) {
         mm_log(env, d, "mod_lk", "entry changed under us", lost, table, idx);
         return lost;

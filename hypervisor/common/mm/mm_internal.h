@@ -86,6 +86,9 @@ static inline bool mm_is_io(const struct mm_env *env, mfn_t mfn)
 
 void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *what,
             const char *why, int rc, u64 a, u64 b);
+/* A non-present level-`level` entry e that d may not write: logged, the
+ * domain crashed, true (the caller refuses the write). */
+bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e);
 
 /* refcount.c */
 void mm_get_page_light(struct mm_env *env, mfn_t mfn);

@@ -284,6 +284,8 @@ enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
                     goto out;
                 }
                 nl = mm_adjust(1, nl ^ (u64)flip);
+            } else if (mm_l1tf_refuse(env, d, 1, nl)) {
+                goto out;
             }
             seen = env->ops->entry_cmpxchg(env->ctx, table, idx, old, nl);
             if (seen != old) {

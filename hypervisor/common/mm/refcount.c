@@ -22,6 +22,23 @@ void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *wha
         env->ops->log(env->ctx, &rec);
 }
 
+/* Xen's pv_l1tf_check_pte: mfn 0 and addresses above everything cacheable
+ * are safe; PSE in a non-present L2-L4 entry never is (a speculative
+ * superpage from frame 0; L4 too, through linear walks). */
+bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e)
+{
+    u64 maddr = e & env->l1tf_addr_mask;
+
+    if (!d->check_l1tf ||
+        !((level > 1 && (e & _PAGE_PSE)) || (maddr && maddr < env->l1tf_safe_maddr)))
+        return false;
+    mm_log(env, d, "l1tf", "non-present entry names memory: crashing the domain",
+           -XEN_EPERM, level, e);
+    if (env->ops->crash_domain)
+        env->ops->crash_domain(env->ctx, d, "L1TF-vulnerable page-table entry");
+    return true;
+}
+
 void mm_vcpu_init(struct mm_vcpu *v, struct mm_domain *d, u32 vcpu_id)
 {
     memset(v, 0, sizeof(*v));

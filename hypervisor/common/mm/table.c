@@ -176,8 +176,12 @@ static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
     for (i = 0; i < PT_ENTRIES; i++) {
         u64 e = mm_load(&t[i]);
 
-        if (!(e & _PAGE_PRESENT))
-            continue;
+        if (!(e & _PAGE_PRESENT)) {
+            if (!mm_l1tf_refuse(env, d, 1, e))
+                continue;
+            rc = -XEN_EPERM;
+            break;
+        }
         rc = l1e_get_refs(env, e, d, d, d);
         if (rc < 0)
             break;
@@ -296,8 +300,13 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
             return -XEN_ERESTART;
         }
         e = mm_load(&t[i]);
-        if (!(e & _PAGE_PRESENT))
-            continue;
+        if (!(e & _PAGE_PRESENT)) {
+            if (!mm_l1tf_refuse(env, d, level, e))
+                continue;
+            *nr = i;
+            *pset = false;
+            return -XEN_EPERM;
+        }
         rc = mm_lk_get_refs(env, v, level, e, d, ps, &child_partial);
         if (rc) {
             *nr = i;

@@ -107,6 +107,7 @@ struct mm_domain {
     bool privileged;        /* control domain: may name foreign domains */
     bool io_caps;           /* has iomem/ioport caps: cache attributes, FLUSH_CACHE */
     bool dying;
+    bool check_l1tf;        /* non-present entries must not name RAM (L1TF) */
     u32 max_vcpus;
 };
 
@@ -197,6 +198,8 @@ struct mm_env_ops {
     bool (*preempt_check)(void *ctx);
     void (*relax)(void *ctx);
     void (*log)(void *ctx, const struct mm_log *rec);
+    /* The domain broke a rule that ends it (an L1TF-unsafe entry, as Xen). */
+    void (*crash_domain)(void *ctx, const struct mm_domain *d, const char *why);
 };
 
 struct mm_env {
@@ -204,6 +207,11 @@ struct mm_env {
     void *ctx;
     struct frame *frames;
     unsigned long nr_frames;
+    /* L1TF: a non-present entry whose address bits (under l1tf_addr_mask)
+     * are nonzero and below l1tf_safe_maddr could leak that memory through
+     * the L1 cache on affected CPUs; domains with check_l1tf are crashed
+     * for writing one (Xen's pv-l1tf). */
+    u64 l1tf_addr_mask, l1tf_safe_maddr;
 };
 
 /* iomem_access answers */

@@ -257,6 +257,12 @@ static void op_relax(void *ctx)
     }
 }
 
+static void op_crash_domain(void *ctx, const struct mm_domain *d, const char *why)
+{
+    (void)why;
+    FE(ctx)->crashed[d->domid]++;
+}
+
 static void op_log(void *ctx, const struct mm_log *rec)
 {
     struct fake_env *fe = FE(ctx);
@@ -293,6 +299,7 @@ static const struct mm_env_ops fake_ops = {
     .preempt_check = op_preempt_check,
     .relax = op_relax,
     .log = op_log,
+    .crash_domain = op_crash_domain,
 };
 
 static void set_frames(struct fake_env *fe, mfn_t first, mfn_t last, u8 state, u32 owner)

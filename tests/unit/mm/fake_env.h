@@ -74,6 +74,7 @@ struct fake_env {
     /* callbacks seen */
     unsigned int nr_freed, nr_cr3, nr_gdt, nr_ldt, nr_cache_flush, nr_log;
     unsigned int nr_guest_reads;    /* copy_from_guest calls */
+    unsigned int crashed[FAKE_NR_DOMS];
     bool freed[FAKE_FRAMES];
     struct mm_log last_log;
     char last_why[128];

@@ -306,6 +306,52 @@ static void test_foreign_update_defers_to_caller(void **state)
     fe->mem[L2A][9] = 0;
 }
 
+/* L1TF (XSA-273): with check_l1tf, a non-present entry naming memory below
+ * the safe address crashes the domain and is not written, by every path;
+ * Linux's inverted entries (above it), frame 0 and all-zero stay legal. */
+static void test_l1tf(void **state)
+{
+    struct snap *s;
+    const u64 safe = 1ULL << 38, unsafe_e = (20ULL << 12) | 0x60;
+
+    (void)state;
+    boot_dom1();
+    env->l1tf_addr_mask = ((1ULL << 40) - 1) & ~0xfffULL;
+    env->l1tf_safe_maddr = safe;
+    /* off for the domain: anything goes (dom0's default) */
+    assert_int_equal(mmu1(v1, L1A, 100, unsafe_e, 0, SELF), 0);
+    assert_int_equal(mmu1(v1, L1A, 100, 0, 0, SELF), 0);
+    fake_dom(fe, 1)->check_l1tf = true;
+    s = snap_take();
+    assert_int_equal(mmu1(v1, L1A, 100, unsafe_e, 0, SELF), -XEN_EPERM);
+    assert_int_equal(fe->crashed[1], 1);
+    assert_int_equal(mmu1(v1, L2A, 9, pte(30, 0) & ~_PAGE_PRESENT, 0, SELF), -XEN_EPERM);
+    assert_int_equal(mmu1(v1, L3A, 9, _PAGE_PSE, 0, SELF), -XEN_EPERM);   /* PSE, frame 0 */
+    assert_int_equal(mmu1(v1, L4A, 9, _PAGE_PSE, 0, SELF), -XEN_EPERM);
+    assert_int_equal(fe->crashed[1], 4);
+    snap_same(s);
+    /* safe: zero, frame 0, inverted (above the safe address), masked-off bits */
+    assert_int_equal(mmu1(v1, L1A, 100, 0x2, 0, SELF), 0);
+    assert_int_equal(mmu1(v1, L1A, 100, ~(20ULL << 12) & ~(u64)_PAGE_PRESENT & ((1ULL << 52) - 1), 0, SELF), 0);
+    assert_int_equal(mmu1(v1, L1A, 100, (1ULL << 45) | 0x60, 0, SELF), 0);
+    assert_int_equal(mmu1(v1, L1A, 100, 0, 0, SELF), 0);
+    assert_int_equal(fe->crashed[1], 4);
+    /* a table that holds one is refused whole at validation */
+    unmap1(30);
+    fe->mem[30][7] = unsafe_e;
+    assert_int_equal(PIN(v1, 1, 30), -XEN_EPERM);
+    assert_int_equal(tcount(30), 0);
+    assert_int_equal(fe->crashed[1], 5);
+    fe->mem[30][7] = 0;
+    unmap1(31);
+    fe->mem[31][3] = (40ULL << 12);
+    assert_int_equal(PIN(v1, 2, 31), -XEN_EPERM);
+    assert_int_equal(tcount(31), 0);
+    fe->mem[31][3] = 0;
+    fake_dom(fe, 1)->check_l1tf = false;
+    env->l1tf_safe_maddr = 0;
+}
+
 /* ---- Rule 3: one type at a time --------------------------------------- */
 
 static void test_two_types_at_once(void **state)
@@ -1516,6 +1562,7 @@ int main(void)
         T(test_type_count_overflow),
         T(test_release_frees_last),
         T(test_steal_page),
+        T(test_l1tf),
         T(test_foreign_update_defers_to_caller),
         T(test_two_types_at_once),
         T(test_writable_mapping_of_pinned_l1),

@@ -11,6 +11,7 @@
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
+#include <pvisor/spec_ctrl.h>
 #include <pvisor/softirq.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/perfc.h>
@@ -285,6 +286,12 @@ static void op_relax(void *ctx)
     cpu_relax();
 }
 
+static void op_crash_domain(void *ctx, const struct mm_domain *md, const char *why)
+{
+    (void)ctx;
+    domain_crash(mm_to_domain(md), "%s", why);
+}
+
 static void op_log(void *ctx, const struct mm_log *rec)
 {
     (void)ctx;
@@ -316,6 +323,7 @@ static const struct mm_env_ops env_ops = {
     .preempt_check = op_preempt_check,
     .relax = op_relax,
     .log = op_log,
+    .crash_domain = op_crash_domain,
 };
 
 void pv_mm_init(void)
@@ -324,6 +332,7 @@ void pv_mm_init(void)
     env.ctx = NULL;
     env.frames = frame_table;
     env.nr_frames = max_mfn;
+    spec_l1tf_limits(&env.l1tf_addr_mask, &env.l1tf_safe_maddr);
 }
 
 struct mm_env *pv_mm_env(void)

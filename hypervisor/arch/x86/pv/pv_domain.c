@@ -9,6 +9,7 @@
  *   page  14     the running pCPU's reserved GDT page (selectors 0xe000+)
  *   pages 16-31  the guest's LDT frames, mapped on first use (#PF)
  */
+#include <pvisor/spec_ctrl.h>
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/page_alloc.h>
@@ -125,6 +126,7 @@ int pv_domain_init(struct domain *d)
         return -XEN_ENOMEM;
     d->mm.domid = d->domain_id;
     d->mm.max_vcpus = d->max_vcpus;
+    d->mm.check_l1tf = spec_pv_l1tf(d->domain_id == 0);    /* dom0 is the hardware domain */
     return 0;
 }
 

@@ -17,6 +17,23 @@
  *                    the domain
  *                    (tests/system/guests/l1tf.sh; not in exits.list,
  *                    which boots without hypervisor options)
+ *   failsafe_hv_stack a failsafe callback (DS from an LDT replaced by an
+ *                    empty one, reloaded when vCPU 0 comes back after vCPU 1
+ *                    ran; boot with --vcpus 2) while RSP points there
+ *   movss_syscall_hv_stack  XSA-260: a data breakpoint on the operand of
+ *                    `mov mem, %ss` followed by `syscall`, RSP at our page's
+ *                    direct-map alias. Real CPUs hold the #DB back until the
+ *                    first instruction of the hypervisor's SYSCALL entry,
+ *                    still on our RSP: the hypervisor must take it on its own
+ *                    stack, ignore it and return; the probe then survives and
+ *                    checks our page is untouched (a hypervisor that delivers
+ *                    #DB on the interrupted stack writes its frame there).
+ *                    QEMU's TCG has no MOV SS delay: the #DB comes at once,
+ *                    in our context, and its bounce frame cannot be written
+ *                    at that RSP: the domain is crashed (Xen 4.17 and pvisor).
+ *   movss_int3_hv_stack     the same with `int3`: on hardware the held-back
+ *                    #DB lands on the hypervisor's #BP entry (its own stack),
+ *                    then #BP cannot be bounced at that RSP: crashed everywhere.
  * The direct-map actions aim at the alias of one of our own pages, so a
  * hypervisor that writes the frame anyway (the bounce's guest_range_ok
  * check dropped) writes where we can see it, and our handlers, which first
@@ -59,15 +76,77 @@ void hv_stack_survived(uint64_t rsp)
 /* RSP for the hostile actions: the middle of victim's direct-map alias. */
 static uint64_t hv_alias_rsp(void)
 {
-	static trap_info_t t[3];
+	static trap_info_t t[5];
 
 	memset(victim, 0xaa, sizeof(victim));
 	t[0] = (trap_info_t){ .vector = 6, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
 	t[1] = (trap_info_t){ .vector = 14, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
+	t[2] = (trap_info_t){ .vector = 1, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
+	t[3] = (trap_info_t){ .vector = 3, .flags = 3, .cs = FLAT_KERNEL_CS, .address = (unsigned long)hv_stack_escape };
 	if (HYPERVISOR_set_trap_table(t) ||
-	    register_callback(CALLBACKTYPE_event, (unsigned long)hv_stack_escape, CALLBACKF_mask_events))
+	    register_callback(CALLBACKTYPE_event, (unsigned long)hv_stack_escape, CALLBACKF_mask_events) ||
+	    register_callback(CALLBACKTYPE_failsafe, (unsigned long)hv_stack_escape, CALLBACKF_mask_events))
 		panic("cannot install the escape handlers");
 	return XEN_DIRECTMAP + va_to_mfn(victim) * PAGE_SIZE + PAGE_SIZE / 2;
+}
+
+/* DR0 on the operand of the MOV SS, read/write, 2 bytes. */
+static volatile uint16_t ss_operand = FLAT_KERNEL_SS;
+
+static void arm_ss_breakpoint(void)
+{
+	if (HYPERVISOR_set_debugreg(0, (unsigned long)&ss_operand) ||
+	    HYPERVISOR_set_debugreg(7, 0x1UL | (3UL << 16) | (1UL << 18)))
+		panic("cannot set the data breakpoint");
+}
+
+/* Only reached where the CPU delays the #DB (real hardware). */
+static void NORETURN movss_survived(long version)
+{
+	unsigned int changed = 0;
+
+	for (unsigned int i = 0; i < PAGE_SIZE; i++)
+		changed += victim[i] != 0xaa;
+	printf("movss: the #DB was held back past the syscall and the domain survived\n");
+	CHECK_EQ("movss.hypercall_result", version, HYPERVISOR_xen_version(XENVER_version, NULL));
+	CHECK_EQ("movss.hv_memory_bytes_changed", changed, 0);
+	finish();
+}
+
+static long failsafe_worker(unsigned int id, void *arg)
+{
+	static struct sched_poll sp = { .nr_ports = 1 };
+	static evtchn_port_t port;
+	uint64_t *ldt, *empty, rsp;
+
+	(void)arg;
+	if (id) {
+		for (;;)
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+	ldt = alloc_page();
+	empty = alloc_page();
+	rsp = hv_alias_rsp();
+	ldt[1] = 0x00cff3000000ffffUL;          /* data, DPL 3 */
+	page_set_ro(ldt);
+	page_set_ro(empty);
+	port = (evtchn_port_t)evtchn_bind_ipi(0);
+	set_xen_guest_handle(sp.ports, &port);
+	if (mmuext1(MMUEXT_SET_LDT, (unsigned long)ldt, 4))
+		panic("set_ldt");
+	asm volatile("mov %0, %%ds" :: "r"(0x0f));
+	/* another LDT, entry 1 empty: DS cannot be reloaded */
+	if (mmuext1(MMUEXT_SET_LDT, (unsigned long)empty, 4))
+		panic("set_ldt empty");
+	sp.timeout = xen_system_time() + 50000000;     /* vCPU 1 runs meanwhile */
+	asm volatile("mov %%rsp, %%r12\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "syscall\n\t"
+		     "mov %%r12, %%rsp"
+		     : : "r"(rsp), "a"((long)__HYPERVISOR_sched_op), "D"((long)SCHEDOP_poll),
+		       "S"(&sp) : "rcx", "r11", "r12", "memory");
+	hv_stack_survived(rsp);
+	return 0;
 }
 
 static void user_exit_zero(void)
@@ -102,6 +181,33 @@ static void NORETURN do_action(const char *a)
 		uint64_t rsp = hv_alias_rsp();
 		asm volatile("mov %0, %%rsp\n\t"
 			     "ud2" : : "r"(rsp) : "memory");
+	} else if (!strcmp(a, "movss_syscall_hv_stack")) {
+		uint64_t rsp = hv_alias_rsp();
+		long version;
+		arm_ss_breakpoint();
+		asm volatile("mov %%rsp, %%r12\n\t"
+			     "mov %2, %%rsp\n\t"
+			     "mov %3, %%ss\n\t"
+			     "syscall\n\t"
+			     "mov %%r12, %%rsp"
+			     : "=a"(version)
+			     : "a"((long)__HYPERVISOR_xen_version), "r"(rsp), "m"(ss_operand),
+			       "D"(0L), "S"(0L)
+			     : "rcx", "r11", "r12", "memory");
+		movss_survived(version);
+	} else if (!strcmp(a, "movss_int3_hv_stack")) {
+		uint64_t rsp = hv_alias_rsp();
+		arm_ss_breakpoint();
+		asm volatile("mov %0, %%rsp\n\t"
+			     "mov %1, %%ss\n\t"
+			     "int3"
+			     : : "r"(rsp), "m"(ss_operand) : "memory");
+	} else if (!strcmp(a, "failsafe_hv_stack")) {
+		/* vCPU 1 keeps the CPU while vCPU 0 sleeps, so vCPU 0's selectors
+		 * really are reloaded (Xen switches lazily through idle) */
+		if (smp_start(2) != 2)
+			panic("failsafe_hv_stack needs 2 vCPUs (--vcpus 2)");
+		smp_run(failsafe_worker, NULL);
 	} else if (!strcmp(a, "event_hv_stack")) {
 		/* a pending, unmasked upcall is delivered on the way out of the
 		 * next hypercall; no stack use between RSP and the syscall */

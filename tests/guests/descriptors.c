@@ -251,10 +251,10 @@ static bool count_failsafe(struct trap_frame *tf)
 	return true;
 }
 
-/* ~1 ms descheduled: our selectors are saved and reloaded by the hypervisor. */
+/* ~5 ms descheduled: our selectors are saved and reloaded by the hypervisor. */
 static long deschedule(evtchn_port_t port)
 {
-	struct sched_poll sp = { .nr_ports = 1, .timeout = xen_system_time() + 1000000 };
+	struct sched_poll sp = { .nr_ports = 1, .timeout = xen_system_time() + 5000000 };
 
 	set_xen_guest_handle(sp.ports, &port);
 	return HYPERVISOR_sched_op(SCHEDOP_poll, &sp);

@@ -35,14 +35,14 @@ static uint64_t xgetbv0(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Be descheduled for ~1 ms (SCHEDOP_poll with a timeout on a port never
+/* Be descheduled for ~5 ms (SCHEDOP_poll with a timeout on a port never
  * sent): the hypervisor saves and restores our FPU state. */
 static evtchn_port_t idle_port;
 
 static long deschedule(void)
 {
 	evtchn_port_t p = idle_port;
-	struct sched_poll sp = { .nr_ports = 1, .timeout = xen_system_time() + 1000000 };
+	struct sched_poll sp = { .nr_ports = 1, .timeout = xen_system_time() + 5000000 };
 
 	set_xen_guest_handle(sp.ports, &p);
 	return HYPERVISOR_sched_op(SCHEDOP_poll, &sp);

@@ -72,7 +72,7 @@ status_of() {   # the dom0 shutdown code pvisor must hand to QEMU for these args
 	esac
 }
 
-while IFS='|' read -r args _; do
+while IFS='|' read -r args _ _ runopts; do
 	args=$(trim "$args")
 	case $args in ''|'#'*) continue ;; esac
 	n=$((n + 1))
@@ -80,8 +80,9 @@ while IFS='|' read -r args _; do
 	args=${args#"$kernel"}
 	want=$(status_of "$args")
 	log=$tmp/exit.log
+	read -ra more <<<"$runopts"     # e.g. --vcpus 2
 	# shellcheck disable=SC2086
-	"$run" --hv pvisor --timeout 60 --log "$log" --expect-exit "$want" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
+	"$run" --hv pvisor --timeout 60 --log "$log" --expect-exit "$want" "${more[@]}" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
 	summary=$(tail -n1 "$tmp/out")
 	# a crash action must be the hypervisor's domain_crash, not the guest
 	# crashing itself after surviving the action (its PANIC line)

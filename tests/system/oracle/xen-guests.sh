@@ -48,15 +48,16 @@ else
 	tr -d '\r' <"$tmp/xstate-max.log" | grep -a -E "FAIL expected|PANIC|Panic" | head
 fi
 
-while IFS='|' read -r args line end; do
+while IFS='|' read -r args line end runopts; do
 	args=$(trim "$args"); line=$(trim "$line"); end=$(trim "$end")
 	case $args in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	kernel=${args%% *}
 	args=${args#"$kernel"}
 	log=$tmp/exit.log
+	read -ra more <<<"$runopts"     # e.g. --vcpus 2
 	# shellcheck disable=SC2086
-	"$run" --hv xen --timeout 60 --log "$log" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
+	"$run" --hv xen --timeout 60 --log "$log" "${more[@]}" "$guests/$kernel.elf" $args >"$tmp/out" 2>&1
 	summary=$(tail -n1 "$tmp/out")
 	if grep -aqF "(XEN) $line" "$log" && [[ $summary == *" end=$end" ]] &&
 	   grep -aq "^RESULT $kernel: [0-9]* passed, 0 failed" "$log"; then

@@ -70,6 +70,7 @@ $(eval $(call unit_test,test_vsnprintf,tests/unit/test_vsnprintf.c hypervisor/li
 $(eval $(call unit_test,test_memcpy,tests/unit/test_memcpy.c hypervisor/lib/memcpy.c,-Dmemcpy=pv_memcpy -Dmemset=pv_memset -fno-builtin))
 $(eval $(call unit_test,test_vpit,tests/unit/test_vpit.c hypervisor/arch/x86/pv/vpit.c))
 $(eval $(call unit_test,test_stime,tests/unit/test_stime.c))
+$(eval $(call unit_test,test_tx_ring,tests/unit/test_tx_ring.c hypervisor/common/tx_ring.c))
 $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c hypervisor/common/multiboot.c))
 $(eval $(call unit_test,test_rangeset,tests/unit/test_rangeset.c hypervisor/common/rangeset.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/buddy.c))

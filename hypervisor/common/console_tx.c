@@ -6,47 +6,32 @@
  * and sends only what the UART's FIFO takes at once; a 1 ms timer on
  * CPU 0 sends the rest. When the ring is full, guest bytes are dropped
  * until it is half empty again (Xen's tx_quench); hypervisor text waits
- * for room, since losing it would hide what went wrong. Before timers
- * run, and from a panic or power-off on, every byte goes out at once.
+ * for room, since losing it would hide what went wrong (common/tx_ring.c).
+ * Before timers run, and from a panic or power-off on, every byte goes
+ * out at once.
  */
 #include <pvisor/console.h>
 #include <pvisor/spinlock.h>
 #include <pvisor/time.h>
+#include <pvisor/tx_ring.h>
 
-#define TX_SIZE 16384                  /* a power of two */
-
-static char ring[TX_SIZE];
-static size_t prod, cons;              /* free-running */
+static struct tx_ring ring;
+static const struct tx_uart uart = {
+    .ready = serial_tx_ready,
+    .send = serial_tx_byte,
+    .send_waiting = serial_putc,
+};
 static bool sync_mode = true;
-static bool quench;
 static DEFINE_SPINLOCK(tx_lock);
 static struct timer drain_timer;
-unsigned long console_tx_dropped;
-
-/* Fill the UART's FIFO for as long as it reports room (an emulated UART
- * always does, real hardware after one FIFO-full). */
-static void send_ready(void)
-{
-    unsigned int n;
-
-    while (cons != prod && (n = serial_tx_ready()))
-        for (; n && cons != prod; n--)
-            serial_tx_byte(ring[cons++ % TX_SIZE]);
-}
-
-/* Room for one more byte now: hypervisor text may wait this long. */
-static void send_one_waiting(void)
-{
-    serial_putc(ring[cons++ % TX_SIZE]);
-}
 
 static void drain_fired(void *data)
 {
     unsigned long flags = spin_lock_irqsave(&tx_lock);
 
     (void)data;
-    send_ready();
-    if (cons != prod && !sync_mode)
+    tx_ring_send_ready(&ring, &uart);
+    if (!tx_ring_empty(&ring) && !sync_mode)
         set_timer(&drain_timer, NOW() + MILLISECS(1));
     spin_unlock_irqrestore(&tx_lock, flags);
 }
@@ -56,19 +41,10 @@ void console_tx_put(char c, bool guest)
     unsigned long flags = spin_lock_irqsave(&tx_lock);
 
     if (sync_mode) {
-        while (cons != prod)
-            send_one_waiting();
+        tx_ring_flush(&ring, &uart);
         serial_putc(c);
-    } else if (guest && (quench || prod - cons == TX_SIZE)) {
-        quench = prod - cons > TX_SIZE / 2;
-        if (quench)
-            console_tx_dropped++;
-        else
-            ring[prod++ % TX_SIZE] = c;
     } else {
-        if (prod - cons == TX_SIZE)
-            send_one_waiting();
-        ring[prod++ % TX_SIZE] = c;
+        tx_ring_put(&ring, &uart, c, guest);
     }
     spin_unlock_irqrestore(&tx_lock, flags);
 }
@@ -77,8 +53,8 @@ void console_tx_kick(void)
 {
     unsigned long flags = spin_lock_irqsave(&tx_lock);
 
-    send_ready();
-    if (cons != prod && !sync_mode && !drain_timer.active)
+    tx_ring_send_ready(&ring, &uart);
+    if (!tx_ring_empty(&ring) && !sync_mode && !drain_timer.active)
         set_timer(&drain_timer, NOW() + MILLISECS(1));
     spin_unlock_irqrestore(&tx_lock, flags);
 }
@@ -94,6 +70,5 @@ void console_tx_flush_sync(void)
 {
     tx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     sync_mode = true;
-    while (cons != prod)
-        send_one_waiting();
+    tx_ring_flush(&ring, &uart);
 }

@@ -34,7 +34,6 @@ void console_tx_put(char c, bool guest);   /* guest bytes may be dropped */
 void console_tx_kick(void);                /* send what the UART takes now */
 void console_tx_start_async(void);         /* timers work: stop waiting */
 void console_tx_flush_sync(void);          /* panic, power-off: send all, wait */
-extern unsigned long console_tx_dropped;   /* guest bytes dropped when full */
 
 /* VGA text mode (arch/x86/vga.c). */
 void vga_init(void);

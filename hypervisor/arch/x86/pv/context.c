@@ -118,6 +118,8 @@ static void failsafe_bounce(struct vcpu *v, struct cpu_regs *regs)
     frame[6] = regs->rip;
     frame[7] = (cs & 0xffff) | ((u64)mask << 32);
     frame[8] = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (mask ? 0 : X86_EFLAGS_IF);
+    if (v->domain->vm_assist & (1ul << VMASST_TYPE_architectural_iopl))
+        frame[8] |= (u64)v->pv.iopl << 12;      /* as every bounce frame */
     frame[9] = rsp;
     frame[10] = ss;
     if (copy_to_guest(sp, frame, sizeof(frame))) {

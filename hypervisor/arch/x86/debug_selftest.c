@@ -10,6 +10,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
 #include <asm/debug_trap.h>
+#include <asm/processor.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
 #include <string.h>
@@ -42,7 +43,20 @@ static void fill(void)
         target[i] = CANARY;
 }
 
+static int ist_checks(void);
+
+/* Interrupts off: any interrupt taken on the hostile RSP would write its
+ * frame over `target` (the checks would blame #DB for it). */
 int debug_ist_selftest(void)
+{
+    unsigned long flags = local_irq_save();
+    int rc = ist_checks();
+
+    local_irq_restore(flags);
+    return rc;
+}
+
+static int ist_checks(void)
 {
     unsigned long sp = (unsigned long)&target[448], before;
     const char *why;

@@ -571,6 +571,22 @@ static void test_target_checked_first(void **state)
     assert_int_equal(fe->nr_log, 0);
     assert_int_equal(regs.rip, FAKE_GVA(CODE));
     snap_same(s);
+
+    /* frame 21 pinned as an L1: now a store to it is ptwr... */
+    assert_int_equal(PIN(v1, 1, 21), 0);
+    regs.gpr[RBX] = data;
+    regs.gpr[RAX] = 0;
+    assert_int_equal(EMU(data, 0x48, 0x89, 0x03), MM_PTWR_DONE);
+    assert_true(fe->nr_guest_reads > 0);
+    /* ...unpinned, its type is still L1 but nothing holds it: not a live
+     * table, the guest's own fault again */
+    assert_int_equal(UNPIN(v1, 21), 0);
+    assert_int_equal(ttype(21), PGT_L1);
+    assert_int_equal(tcount(21), 0);
+    fe->nr_guest_reads = 0;
+    assert_int_equal(EMU(data, 0xf3, 0xaa), MM_PTWR_BOUNCE);
+    assert_int_equal(fe->nr_guest_reads, 0);
+    assert_int_equal(fe->nr_log, 0);
     /* on a live L1 the same store is read, decoded and emulated */
     regs.gpr[RBX] = ent(100);
     regs.gpr[RAX] = pte(22, 0);

@@ -68,6 +68,17 @@ static void bind_checks(void)
 	CHECK_EQ("status.port4096", status_of(4096, &st), -XEN_EINVAL);
 	st = (struct evtchn_status){ .dom = 7, .port = 1 };
 	CHECK_EQ("status.dom7", eop(EVTCHNOP_status, &st), -XEN_ESRCH);
+	/* The first bucket is ports 0-63: 63 exists (closed), 64 does not,
+	 * for every op that takes a port (an off-by-one here would let the
+	 * guest name one port past its table). */
+	CHECK_EQ("status.last_valid", status_of(63, &st), 0);
+	CHECK_EQ("status.last_valid.status", st.status, EVTCHNSTAT_closed);
+	CHECK_EQ("status.first_invalid", status_of(64, &st), -XEN_EINVAL);
+	CHECK_EQ("close.first_invalid", evtchn_close(64), -XEN_EINVAL);
+	CHECK_EQ("send.first_invalid", evtchn_send(64), -XEN_EINVAL);
+	CHECK_EQ("unmask.first_invalid", evtchn_unmask(64), -XEN_EINVAL);
+	struct evtchn_bind_vcpu bv64 = { .port = 64, .vcpu = 0 };
+	CHECK_EQ("bind_vcpu.first_invalid", eop(EVTCHNOP_bind_vcpu, &bv64), -XEN_EINVAL);
 
 	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
 	CHECK_EQ("alloc_unbound", eop(EVTCHNOP_alloc_unbound, &au), 0);
@@ -106,6 +117,12 @@ static void bind_checks(void)
 	CHECK_EQ("bind_interdomain.to_ipi", eop(EVTCHNOP_bind_interdomain, &bi), -XEN_EINVAL);
 	bi = (struct evtchn_bind_interdomain){ .remote_dom = 9, .remote_port = 1 };
 	CHECK_EQ("bind_interdomain.dom_absent", eop(EVTCHNOP_bind_interdomain, &bi), -XEN_ESRCH);
+	/* Port 6 is offered to domain 9, not to us: we may not take it. */
+	bi = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = (evtchn_port_t)for_dom9 };
+	CHECK_EQ("bind_interdomain.offered_elsewhere", eop(EVTCHNOP_bind_interdomain, &bi), -XEN_EINVAL);
+	CHECK_EQ("bind_interdomain.offered_elsewhere.kept", status_of((evtchn_port_t)for_dom9, &st), 0);
+	CHECK_EQ("bind_interdomain.offered_elsewhere.kept.status", st.status, EVTCHNSTAT_unbound);
+	CHECK_EQ("bind_interdomain.offered_elsewhere.kept.dom", st.u.unbound.dom, 9);
 
 	/* send */
 	CHECK_EQ("send.virq", evtchn_send((evtchn_port_t)timer), -XEN_EINVAL);

@@ -6,9 +6,7 @@
  * Xen 4.17 (common/domain.c, arch/x86/domain.c):
  *  - dom0's other vCPUs exist but are down and uninitialised: is_up is 0,
  *    VCPUOP_up before VCPUOP_initialise is -EINVAL;
- *  - VCPUOP_initialise of an initialised vCPU is -EEXIST, down or not;
- *  - a vCPU may take itself down (VCPUOP_down) and is resumed by
- *    VCPUOP_up after its hypercall, which returns 0.
+ *  - VCPUOP_initialise of an initialised vCPU is -EEXIST, down or not.
  */
 #include "guest.h"
 

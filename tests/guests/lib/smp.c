@@ -5,9 +5,11 @@
  * Each secondary gets its own stack, its own GDT page (read-only, null
  * descriptors: the flat selectors are the hypervisor's), the framework's
  * trap table and callbacks, and starts with events masked in its
- * vcpu_info: event handling stays vCPU 0's.  Between runs a secondary
- * takes itself down (VCPUOP_down) so it costs no host CPU; smp_run()
- * brings it up again once it is really down.
+ * vcpu_info: event handling stays vCPU 0's.  Waiting spins (pause, and a
+ * yield every 64 rounds): blocking waits (a secondary taking itself down,
+ * SCHEDOP_poll on an IPI port) stalled runnable vCPUs for seconds to
+ * minutes on Xen 4.17 under QEMU TCG.  So secondaries spin between runs
+ * too: keep what vCPU 0 does between smp_run() calls short.
  *
  * Secondaries must not CHECK or expect traps (those counters and records
  * are vCPU 0's): the function they run returns a value vCPU 0 checks.
@@ -65,19 +67,12 @@ void smp_secondary_main(unsigned long id)
 
 	__atomic_store_n(&online[id], 1, __ATOMIC_SEQ_CST);
 	for (;;) {
+		unsigned long spins = 0;
 		while (__atomic_load_n(&work_gen, __ATOMIC_SEQ_CST) == seen)
-			HYPERVISOR_vcpu_op(VCPUOP_down, id, NULL);
+			relax(&spins);
 		seen = work_gen;
 		run_here((unsigned int)id);
 	}
-}
-
-static void wait_down(unsigned int id)
-{
-	unsigned long spins = 0;
-
-	while (HYPERVISOR_vcpu_op(VCPUOP_is_up, id, NULL) != 0)
-		relax(&spins);
 }
 
 /* The context a secondary starts with (also what vcpu tests build on). */
@@ -138,20 +133,12 @@ unsigned int smp_start(unsigned int want)
 
 void smp_run(smp_fn_t fn, void *arg)
 {
-	unsigned long spins = 0;
-
-	for (unsigned int id = 1; id < smp_cpus; id++)
-		wait_down(id);
 	work_fn = fn;
 	work_arg = arg;
 	arrived = finished = 0;
 	__atomic_add_fetch(&work_gen, 1, __ATOMIC_SEQ_CST);
-	for (unsigned int id = 1; id < smp_cpus; id++) {
-		long rc = HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL);
-		if (rc)
-			panic("VCPUOP_up(%u): %ld", id, rc);
-	}
 	run_here(0);
+	unsigned long spins = 0;
 	while (__atomic_load_n(&finished, __ATOMIC_SEQ_CST) < smp_cpus)
 		relax(&spins);
 }

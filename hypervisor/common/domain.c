@@ -60,8 +60,10 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     vpit2_init(&d->vpit);
     d->vpit_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->vcpu_ctx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    watchdog_domain_init(d);
 
     d->shared_info = alloc_xenheap_page();
     if (!d->shared_info)
@@ -258,6 +260,7 @@ void domain_destroy(struct domain *d)
     d->is_dying = true;
     domain_table[d->domain_id] = NULL;
     spin_unlock_irqrestore(&domain_table_lock, flags);
+    watchdog_domain_destroy(d);
     pv_domain_teardown(d);
     evtchn_domain_destroy(d);
     for (unsigned i = 0; i < d->max_vcpus; i++) {

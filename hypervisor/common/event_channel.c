@@ -180,6 +180,35 @@ static struct domain *lookup_target(domid_t id, long *rc)
     return d;
 }
 
+/*
+ * Lock order (one rule for every path): a domain's evtchn_lock alone, or,
+ * when an interdomain channel needs both ends, both domains' locks taken
+ * lower domid first, interrupts off from the first.  A path that holds its
+ * own lock and finds it needs the peer's drops its own, takes both in this
+ * order and checks the channel again (it may have changed meanwhile).
+ * evtchn_set_pending() takes no event lock (bit operations only).
+ */
+static unsigned long evtchn_lock_pair(struct domain *a, struct domain *b)
+{
+    struct domain *first = a->domain_id <= b->domain_id ? a : b;
+    struct domain *second = first == a ? b : a;
+    unsigned long f = spin_lock_irqsave(&first->evtchn_lock);
+
+    if (second != first)
+        spin_lock(&second->evtchn_lock);
+    return f;
+}
+
+static void evtchn_unlock_pair(struct domain *a, struct domain *b, unsigned long f)
+{
+    struct domain *first = a->domain_id <= b->domain_id ? a : b;
+    struct domain *second = first == a ? b : a;
+
+    if (second != first)
+        spin_unlock(&second->evtchn_lock);
+    spin_unlock_irqrestore(&first->evtchn_lock, f);
+}
+
 static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
     long rc = 0;
@@ -214,12 +243,7 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
     rd = rdom == ld->domain_id ? ld : get_domain_by_id(rdom);
     if (!rd)
         return -XEN_ESRCH;
-    /* lock both in domid order */
-    struct domain *first = ld->domain_id <= rd->domain_id ? ld : rd;
-    struct domain *second = first == ld ? rd : ld;
-    unsigned long f = spin_lock_irqsave(&first->evtchn_lock);
-    if (second != first)
-        spin_lock(&second->evtchn_lock);
+    unsigned long f = evtchn_lock_pair(ld, rd);
     int lport = get_free_port(ld);
     if (lport < 0) {
         rc = lport;
@@ -240,9 +264,7 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
     rd->evtchn[b->remote_port].remote_port = lport;
     b->local_port = lport;
 out:
-    if (second != first)
-        spin_unlock(&second->evtchn_lock);
-    spin_unlock_irqrestore(&first->evtchn_lock, f);
+    evtchn_unlock_pair(ld, rd, f);
     if (rc == 0)
         evtchn_set_pending(ld, lport);   /* as Xen: the new channel starts pending */
     if (rd != ld)
@@ -304,48 +326,53 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 /* Close port of d; the caller holds no locks. */
 static long evtchn_close_port(struct domain *d, evtchn_port_t port)
 {
+    struct domain *r = NULL, *peer;     /* r: a reference to the peer domain */
+    domid_t gone = DOMID_INVALID;       /* a peer that no longer exists */
     struct evtchn *c;
-    long rc = 0;
     unsigned long f;
+    long rc = 0;
 
     if (!port_is_valid(d, port))
         return -XEN_EINVAL;
-    f = spin_lock_irqsave(&d->evtchn_lock);
-    c = &d->evtchn[port];
+    /* Hold our lock and the peer's (lock order above) for an interdomain
+     * channel; the binding may change while no lock is held: look again. */
+    for (;;) {
+        peer = r ? r : d;
+        f = evtchn_lock_pair(d, peer);
+        c = &d->evtchn[port];
+        if (c->state != ECS_INTERDOMAIN || c->remote_domid == peer->domain_id ||
+            c->remote_domid == gone)
+            break;
+        domid_t rid = c->remote_domid;
+        evtchn_unlock_pair(d, peer, f);
+        if (r)
+            put_domain(r);
+        r = get_domain_by_id(rid);
+        if (!r)
+            gone = rid;
+    }
     switch (c->state) {
     case ECS_FREE:
     case ECS_RESERVED:
         rc = -XEN_EINVAL;
         break;
-    case ECS_VIRQ: {
-        struct vcpu *v = d->vcpu[c->notify_vcpu];
-        if (v && v->virq_to_evtchn[c->virq] == port)
-            v->virq_to_evtchn[c->virq] = 0;
+    case ECS_VIRQ:
+        /* bind_vcpu moves a global VIRQ's notifications, not its mapping:
+         * clear the mapping on whichever vCPU holds it. */
+        for (unsigned i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i] && d->vcpu[i]->virq_to_evtchn[c->virq] == port)
+                d->vcpu[i]->virq_to_evtchn[c->virq] = 0;
         break;
-    }
-    case ECS_INTERDOMAIN: {
-        domid_t rid = c->remote_domid;
-        evtchn_port_t rport = c->remote_port;
-        spin_unlock_irqrestore(&d->evtchn_lock, f);
-        struct domain *r = rid == d->domain_id ? d : get_domain_by_id(rid);
-        f = spin_lock_irqsave(&d->evtchn_lock);
-        if (r) {
-            if (r != d)
-                spin_lock(&r->evtchn_lock);
-            struct evtchn *rc2 = &r->evtchn[rport];
-            if (rc2->state == ECS_INTERDOMAIN && rc2->remote_domid == d->domain_id &&
-                rc2->remote_port == port) {
-                rc2->state = ECS_UNBOUND;
-                rc2->remote_domid = d->domain_id;
+    case ECS_INTERDOMAIN:
+        if (c->remote_domid != gone) {
+            struct evtchn *pc = &peer->evtchn[c->remote_port];
+            if (pc->state == ECS_INTERDOMAIN && pc->remote_domid == d->domain_id &&
+                pc->remote_port == port) {
+                pc->state = ECS_UNBOUND;
+                pc->remote_domid = d->domain_id;
             }
-            if (r != d)
-                spin_unlock(&r->evtchn_lock);
         }
-        c = &d->evtchn[port];
-        if (r && r != d)
-            put_domain(r);
         break;
-    }
     default:
         break;
     }
@@ -353,7 +380,9 @@ static long evtchn_close_port(struct domain *d, evtchn_port_t port)
         memset(c, 0, sizeof(*c));
         clear_bit(port, d->shared_info->evtchn_pending);
     }
-    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    evtchn_unlock_pair(d, peer, f);
+    if (r)
+        put_domain(r);
     return rc;
 }
 
@@ -364,12 +393,19 @@ static long evtchn_send(evtchn_port_t port)
 
     if (!port_is_valid(d, port))
         return -XEN_EINVAL;
+    /* Read the binding under our lock (a close may be under way on
+     * another vCPU); setting the pending bit needs no lock. */
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
     c = &d->evtchn[port];
-    switch (c->state) {
+    unsigned int state = c->state;
+    domid_t rid = c->remote_domid;
+    evtchn_port_t rport = c->remote_port;
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
+    switch (state) {
     case ECS_INTERDOMAIN: {
-        struct domain *r = c->remote_domid == d->domain_id ? d : get_domain_by_id(c->remote_domid);
+        struct domain *r = rid == d->domain_id ? d : get_domain_by_id(rid);
         if (r) {
-            evtchn_set_pending(r, c->remote_port);
+            evtchn_set_pending(r, rport);
             if (r != d)
                 put_domain(r);
         }
@@ -380,9 +416,6 @@ static long evtchn_send(evtchn_port_t port)
         return 0;
     case ECS_UNBOUND:
         return 0;                   /* silently dropped, as Xen */
-    case ECS_FREE:
-    case ECS_RESERVED:
-        return -XEN_EINVAL;
     }
     return -XEN_EINVAL;
 }
@@ -399,6 +432,7 @@ static long evtchn_status(struct evtchn_status *st)
         put_domain(d);
         return -XEN_EINVAL;
     }
+    unsigned long f = spin_lock_irqsave(&d->evtchn_lock);
     c = &d->evtchn[st->port];
     st->vcpu = c->notify_vcpu;
     switch (c->state) {
@@ -426,6 +460,7 @@ static long evtchn_status(struct evtchn_status *st)
         st->status = EVTCHNSTAT_pirq;
         break;
     }
+    spin_unlock_irqrestore(&d->evtchn_lock, f);
     put_domain(d);
     return 0;
 }

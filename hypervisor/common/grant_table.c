@@ -14,6 +14,7 @@
 #define GNTTAB_MAX_FRAMES 64
 
 struct grant_table {
+    spinlock_t lock;                   /* growth: vCPUs may ask at once */
     unsigned int nr_frames;
     void *frames[GNTTAB_MAX_FRAMES];
 };
@@ -39,24 +40,35 @@ static struct domain *gnt_domain(domid_t id, s16 *status)
     return d;
 }
 
+/* Frames once added stay until the domain dies, so readers of frames[i]
+ * for i below a size they saw need no lock. */
 static int grow(struct domain *d, unsigned int nr)
 {
     struct grant_table *gt = &tables[d->domain_id];
+    int rc = 0;
 
+    if (nr > GNTTAB_MAX_FRAMES)
+        return -1;
+    spin_lock(&gt->lock);
     while (gt->nr_frames < nr) {
         void *p = alloc_xenheap_page();
-        if (!p)
-            return -1;
+        if (!p) {
+            rc = -1;
+            break;
+        }
         pv_share_xen_page(d, virt_to_mfn(p));
-        gt->frames[gt->nr_frames++] = p;
+        gt->frames[gt->nr_frames] = p;
+        __atomic_store_n(&gt->nr_frames, gt->nr_frames + 1, __ATOMIC_RELEASE);
     }
-    return 0;
+    spin_unlock(&gt->lock);
+    return rc;
 }
 
 void gnttab_domain_destroy(struct domain *d)
 {
     struct grant_table *gt = &tables[d->domain_id];
 
+    spin_lock(&gt->lock);
     for (unsigned i = 0; i < gt->nr_frames; i++) {
         struct frame *f = mfn_to_frame(virt_to_mfn(gt->frames[i]));
         f->owner = DOMID_XEN;
@@ -65,6 +77,7 @@ void gnttab_domain_destroy(struct domain *d)
         free_xenheap_page(gt->frames[i]);
     }
     gt->nr_frames = 0;
+    spin_unlock(&gt->lock);
 }
 
 static long setup_table(unsigned long arg)
@@ -103,9 +116,8 @@ static long query_size(unsigned long arg)
     op.status = GNTST_okay;
     d = gnt_domain(op.dom, &op.status);
     if (d) {
-        if (!tables[d->domain_id].nr_frames)
-            grow(d, 1);
-        op.nr_frames = tables[d->domain_id].nr_frames;
+        grow(d, 1);
+        op.nr_frames = __atomic_load_n(&tables[d->domain_id].nr_frames, __ATOMIC_ACQUIRE);
         op.max_nr_frames = GNTTAB_MAX_FRAMES;
         put_domain(d);
     }

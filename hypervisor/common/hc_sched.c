@@ -61,33 +61,58 @@ static void watchdog_fired(void *data)
     domain_shutdown(d, SHUTDOWN_watchdog);
 }
 
+/* The slots are picked, armed and freed under the domain's lock: two vCPUs
+ * arming id 0 at once must get different slots.  The timers exist for the
+ * domain's whole life (set_timer/stop_timer only), so a queued timer is
+ * never re-initialised. */
 static long do_watchdog(struct domain *d, u32 id, u32 timeout)
 {
+    unsigned long flags;
+    long rc = 0;
     unsigned int i;
 
     if (id > 2)
         return -XEN_EINVAL;
+    flags = spin_lock_irqsave(&d->lock);
     if (id == 0) {
         for (i = 0; i < 2 && d->watchdog_inuse[i]; i++)
             ;
-        /* Xen computes this in an unsigned int: the guest sees 0xffffffe4. */
-        if (i == 2)
-            return (unsigned int)-XEN_ENOSPC;
-        d->watchdog_inuse[i] = true;
-        init_timer(&d->watchdog_timer[i], watchdog_fired, d, 0);
-        set_timer(&d->watchdog_timer[i], NOW() + SECONDS(timeout));
-        return i + 1;
+        if (i == 2) {
+            /* Xen computes this in an unsigned int: the guest sees 0xffffffe4. */
+            rc = (unsigned int)-XEN_ENOSPC;
+        } else {
+            d->watchdog_inuse[i] = true;
+            set_timer(&d->watchdog_timer[i], NOW() + SECONDS(timeout));
+            rc = i + 1;
+        }
+    } else if (!d->watchdog_inuse[id - 1]) {
+        rc = -XEN_EINVAL;
+    } else if (timeout == 0) {
+        stop_timer(&d->watchdog_timer[id - 1]);
+        d->watchdog_inuse[id - 1] = false;
+    } else {
+        set_timer(&d->watchdog_timer[id - 1], NOW() + SECONDS(timeout));
     }
-    i = id - 1;
-    if (!d->watchdog_inuse[i])
-        return -XEN_EINVAL;
-    if (timeout == 0) {
+    spin_unlock_irqrestore(&d->lock, flags);
+    return rc;
+}
+
+void watchdog_domain_init(struct domain *d)
+{
+    for (unsigned int i = 0; i < 2; i++)
+        init_timer(&d->watchdog_timer[i], watchdog_fired, d, 0);
+}
+
+/* Teardown: no watchdog may fire on a domain that is gone. */
+void watchdog_domain_destroy(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    for (unsigned int i = 0; i < 2; i++) {
         stop_timer(&d->watchdog_timer[i]);
         d->watchdog_inuse[i] = false;
-    } else {
-        set_timer(&d->watchdog_timer[i], NOW() + SECONDS(timeout));
     }
-    return 0;
+    spin_unlock_irqrestore(&d->lock, flags);
 }
 
 long do_sched_op(unsigned long cmd, unsigned long arg)

@@ -176,8 +176,13 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     if (vcpuid >= d->max_vcpus || !(v = d->vcpu[vcpuid]))
         return -XEN_ENOENT;
     switch ((int)cmd) {
-    case VCPUOP_register_vcpu_info:
-        return register_vcpu_info(v, arg);
+    case VCPUOP_register_vcpu_info: {
+        long rc;
+        spin_lock(&d->vcpu_ctx_lock);
+        rc = register_vcpu_info(v, arg);
+        spin_unlock(&d->vcpu_ctx_lock);
+        return rc;
+    }
     case VCPUOP_register_runstate_memory_area: {
         struct vcpu_register_runstate_memory_area area;
         if (copy_from_guest(&area, arg, sizeof(area)))
@@ -255,8 +260,17 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     case VCPUOP_down:
         vcpu_pause_flags(v, VPF_down);
         return 0;
-    case VCPUOP_initialise:
-        return pv_vcpu_initialise(v, arg);
+    case VCPUOP_initialise: {
+        long rc;
+        /* Interrupts stay on: a long validation must see the timer to be
+         * preempted, and then continues as a new call (as Xen). */
+        spin_lock(&d->vcpu_ctx_lock);
+        rc = pv_vcpu_initialise(v, arg);
+        spin_unlock(&d->vcpu_ctx_lock);
+        if (rc == -XEN_ERESTART)
+            return hypercall_create_continuation(__HYPERVISOR_vcpu_op, 3, cmd, vcpuid, arg);
+        return rc;
+    }
     case VCPUOP_get_physid: {
         struct vcpu_get_physid id;
         if (!d->is_privileged || vcpuid >= nr_cpus_online)

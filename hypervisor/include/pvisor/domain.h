@@ -137,6 +137,7 @@ struct domain {
     bool is_privileged;                /* dom0 / control domain */
     bool is_initial;                   /* dom0 */
     spinlock_t lock;
+    spinlock_t vcpu_ctx_lock;          /* VCPUOP_initialise, register_vcpu_info */
     unsigned int refcnt;               /* lookups in flight + 1 while alive */
 
     struct vcpu *vcpu[MAX_VCPUS];

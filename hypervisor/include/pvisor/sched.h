@@ -21,4 +21,8 @@ void vcpu_yield(void);
 void __attribute__((noreturn)) sched_start(void);
 struct vcpu *idle_vcpu_of(unsigned int cpu);
 void vcpu_runstate_change(struct vcpu *v, int new_state);
+struct domain;
+/* SCHEDOP_watchdog timers: created with the domain, stopped at teardown. */
+void watchdog_domain_init(struct domain *d);
+void watchdog_domain_destroy(struct domain *d);
 #endif

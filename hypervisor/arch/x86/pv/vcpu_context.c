@@ -2,7 +2,9 @@
  * VCPUOP_initialise: give a down vCPU its first context (how PV Linux
  * brings up secondary CPUs): registers, virtual IDT, callbacks, kernel
  * stack, GDT frames and page tables, all checked like the equivalent
- * hypercalls.
+ * hypercalls.  The caller holds the domain's vcpu_ctx_lock (so two
+ * initialisations of one vCPU, or one and register_vcpu_info, cannot both
+ * take references) and turns -ERESTART into a continuation.
  */
 #include <pvisor/pv.h>
 #include <pvisor/compiler.h>
@@ -50,10 +52,16 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
     l4 = c->ctrlreg[3] >> PAGE_SHIFT;
     if (!mfn_valid(l4) || !mm_get_page(env, l4, &v->domain->mm))
         goto out;
-    if (mm_get_type(env, &v->mm, l4, PGT_L4, 0)) {
+    rc = mm_get_type(env, &current->mm, l4, PGT_L4, 0);
+    if (rc) {
+        /* Preempted validation: the L4 stays parked (its parked state
+         * keeps it alive) and the caller continues the hypercall. */
         mm_put_page(env, l4);
+        if (rc != -XEN_ERESTART)
+            rc = -XEN_EINVAL;
         goto out;
     }
+    rc = -XEN_EINVAL;
     if (c->gdt_ents) {
         rc = mm_do_set_gdt(env, &v->mm, arg + __builtin_offsetof(struct vcpu_guest_context, gdt_frames),
                            (unsigned int)c->gdt_ents);

@@ -1,10 +1,15 @@
-/* Logging at a chosen level: one line per event, to stderr or a file. */
+/* Logging at a chosen level: one line per event, to stderr or a file.
+ * Lines below debug level are rate-limited per message, and a log file
+ * is capped (rotated once), so no client can fill the disk through us. */
 #ifndef XS_LOG_H
 #define XS_LOG_H
 
 enum xs_log_level { XS_LOG_ERROR, XS_LOG_WARN, XS_LOG_INFO, XS_LOG_DEBUG };
 
 extern int xs_log_level;
+/* A log file reaching this size is renamed PATH.old and started again
+ * (0: no cap). */
+extern unsigned long long xs_log_max_bytes;
 
 /* Returns -1 if name is not a level. */
 int xs_log_parse_level(const char *name);

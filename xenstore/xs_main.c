@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +42,9 @@ static void usage(FILE *f)
 "  -T, --trace-file FILE    log to FILE (default: stderr)\n"
 "      --log-file FILE      same\n"
 "      --log-level LEVEL    error, warn, info or debug (default warn)\n"
+"      --log-max-size BYTES when the log file reaches BYTES it becomes\n"
+"                           FILE.old and a new one starts (default 64 MiB;\n"
+"                           0: no cap)\n"
 "  -V, --verbose            log at debug level\n"
 "  -E, --entry-nb N         nodes a domain may own (quota nodes)\n"
 "  -S, --entry-size N       bytes in a value (quota node-size)\n"
@@ -68,6 +72,7 @@ static const struct option options[] = {
 	{ "trace-file", required_argument, NULL, 'T' },
 	{ "log-file", required_argument, NULL, 'T' },
 	{ "log-level", required_argument, NULL, 'L' },
+	{ "log-max-size", required_argument, NULL, 'X' },
 	{ "verbose", no_argument, NULL, 'V' },
 	{ "entry-nb", required_argument, NULL, 'E' },
 	{ "entry-size", required_argument, NULL, 'S' },
@@ -114,6 +119,18 @@ static void die(const char *fmt, const char *arg, int err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/* Every client is a file descriptor: take all the kernel allows us. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		xs_warn("cannot raise the open file limit: %s", strerror(errno));
 }
 
 static void set_quota(struct xs_limits *lim, const char *name, const char *v)
@@ -193,6 +210,7 @@ int main(int argc, char **argv)
 				    optarg, 0);
 			break;
 		case 'V': xs_log_level = XS_LOG_DEBUG; break;
+		case 'X': xs_log_max_bytes = strtoull(optarg, NULL, 10); break;
 		case 'E': set_quota(&lim, "nodes", optarg); break;
 		case 'S': set_quota(&lim, "node-size", optarg); break;
 		case 'W': set_quota(&lim, "watches", optarg); break;
@@ -226,6 +244,7 @@ int main(int argc, char **argv)
 	if (log_path && (err = xs_log_open(log_path)))
 		die("cannot open log file %s", log_path, err);
 
+	raise_fd_limit();
 	if (xs_core_init(&core, &lim))
 		die("out of memory", "", 0);
 	core.priv_domid = priv_domid;

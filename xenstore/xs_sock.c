@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,13 +23,19 @@
 #include "xs_persist.h"
 
 struct listener {
-	struct xs_handler h;
+	struct xs_handler h, resume;
 	struct xs_loop *loop;
 	struct xs_core *core;
 	int fd;
+	int timer_fd;          /* ends a pause after running out of fds */
 	bool can_write;
+	bool paused;
 	struct listener *next;
 };
+
+/* How long a listener rests after accept() ran out of descriptors (the
+ * pending connection keeps it readable: without a pause we would spin). */
+#define ACCEPT_PAUSE_MS 200
 
 struct sockconn {
 	struct xs_handler h;
@@ -168,6 +175,31 @@ static void sock_ready(struct xs_handler *h, uint32_t events)
 	xs_loop_defer(s->loop, &s->flush);
 }
 
+static void listener_pause(struct listener *ls, int err)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, ACCEPT_PAUSE_MS * 1000000L } };
+
+	xs_warn("accept: %s; not accepting connections for %u ms",
+		strerror(err), ACCEPT_PAUSE_MS);
+	if (timerfd_settime(ls->timer_fd, 0, &its, NULL))
+		return;   /* no way to come back: keep trying instead */
+	xs_loop_mod(ls->loop, ls->fd, 0, &ls->h);
+	ls->paused = true;
+}
+
+static void listener_resume(struct xs_handler *h, uint32_t events)
+{
+	struct listener *ls = (struct listener *)((char *)h -
+						  offsetof(struct listener, resume));
+	uint64_t ticks;
+
+	(void)events;
+	if (read(ls->timer_fd, &ticks, sizeof(ticks)) < 0 || !ls->paused)
+		return;
+	ls->paused = false;
+	xs_loop_mod(ls->loop, ls->fd, EPOLLIN, &ls->h);
+}
+
 static void listener_ready(struct xs_handler *h, uint32_t events)
 {
 	struct listener *ls = (struct listener *)h;
@@ -180,7 +212,11 @@ static void listener_ready(struct xs_handler *h, uint32_t events)
 		int fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				listener_pause(ls, errno);
+			else if (errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNABORTED)
 				xs_warn("accept: %s", strerror(errno));
 			return;
 		}
@@ -231,6 +267,20 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+static void listener_free(struct listener *ls)
+{
+	if (ls->fd >= 0)
+		close(ls->fd);
+	if (ls->timer_fd >= 0)
+		close(ls->timer_fd);
+	free(ls);
+}
+
+/*
+ * The socket is bound under a temporary name and renamed into place once
+ * it listens: a client that finds PATH can connect (no "connection
+ * refused" from a socket that exists but does not listen yet).
+ */
 int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,
 		   unsigned mode)
 {
@@ -238,7 +288,7 @@ int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,
 	struct sockaddr_un sa;
 	int err;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) + 4 >= sizeof(sa.sun_path))
 		return ENAMETOOLONG;
 	if ((err = mkdir_parents(path)))
 		return err;
@@ -246,29 +296,33 @@ int xs_sock_listen(struct xs_loop *l, const char *path, bool can_write,
 	if (!ls)
 		return ENOMEM;
 	ls->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ls->fd < 0) {
+	ls->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ls->fd < 0 || ls->timer_fd < 0) {
 		err = errno;
-		free(ls);
+		listener_free(ls);
 		return err;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	unlink(path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
+	unlink(sa.sun_path);
 	if (bind(ls->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, mode) || listen(ls->fd, 128)) {
+	    chmod(sa.sun_path, mode) || listen(ls->fd, 128) ||
+	    rename(sa.sun_path, path)) {
 		err = errno;
-		close(ls->fd);
-		free(ls);
+		unlink(sa.sun_path);
+		listener_free(ls);
 		return err;
 	}
 	ls->h.ready = listener_ready;
+	ls->resume.ready = listener_resume;
 	ls->loop = l;
 	ls->core = xs_loop_core(l);
 	ls->can_write = can_write;
-	if ((err = xs_loop_add(l, ls->fd, EPOLLIN, &ls->h))) {
-		close(ls->fd);
-		free(ls);
+	if ((err = xs_loop_add(l, ls->fd, EPOLLIN, &ls->h)) ||
+	    (err = xs_loop_add(l, ls->timer_fd, EPOLLIN, &ls->resume))) {
+		xs_loop_del(l, ls->fd);
+		listener_free(ls);
 		return err;
 	}
 	ls->next = listeners;
@@ -284,7 +338,7 @@ void xs_sock_shutdown_all(struct xs_loop *l)
 		struct listener *ls = listeners;
 		listeners = ls->next;
 		xs_loop_del(l, ls->fd);
-		close(ls->fd);
-		free(ls);
+		xs_loop_del(l, ls->timer_fd);
+		listener_free(ls);
 	}
 }

@@ -30,14 +30,24 @@ need() {
 	done
 }
 
-# wait_socket PATH: until a daemon listens there (5 s)
+# wait_socket PATH: until a daemon accepts connections there (5 s): a
+# socket file alone does not say it listens yet
 wait_socket() {
-	local i
-	for i in $(seq 100); do
-		[ -S "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "no socket at $1 after 5 s"
+	python3 - "$1" <<'PY' && return 0
+import socket, sys, time
+end = time.time() + 5
+while time.time() < end:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(sys.argv[1])
+        s.close()
+        sys.exit(0)
+    except OSError:
+        s.close()
+        time.sleep(0.02)
+sys.exit(1)
+PY
+	echo "no daemon accepting connections at $1 after 5 s"
 	return 1
 }
 

@@ -253,7 +253,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     case VCPUOP_is_up:
         return !(v->pause_flags & VPF_down);
     case VCPUOP_up:
-        if (!v->pv.initialised)
+        if (!__atomic_load_n(&v->pv.initialised, __ATOMIC_ACQUIRE))
             return -XEN_EINVAL;
         vcpu_unpause_flags(v, VPF_down);
         return 0;

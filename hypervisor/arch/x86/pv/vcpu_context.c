@@ -103,8 +103,9 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
     v->pv.gs_base_kernel = c->gs_base_kernel;
     v->pv.gs_base_user = c->gs_base_user;
     v->pv.ds = v->pv.es = v->pv.fs = v->pv.gs = 0;
-    v->pv.initialised = true;
     pv_gdt_remap(v);
+    /* Last, and published: VCPUOP_up on another vCPU may run it at once. */
+    __atomic_store_n(&v->pv.initialised, true, __ATOMIC_RELEASE);
     rc = 0;
 out:
     free_xenheap_pages(c, 1);

@@ -6,6 +6,8 @@
 #include <pvisor/console.h>
 #include <pvisor/cmdline.h>
 #include <pvisor/spinlock.h>
+#include <pvisor/smp.h>
+#include <pvisor/time.h>
 #include <string.h>
 
 #define RING_SIZE (64 * 1024)
@@ -66,9 +68,61 @@ static void emit(char c, bool guest)
         vga_putc(c);
 }
 
-void console_write_hv(const char *buf, size_t len)
+static volatile int emergency_cpu = -1;
+static bool em_line_start, em_fresh;
+
+void console_emergency_begin(void)
+{
+    em_line_start = em_fresh = true;
+    emergency_cpu = (int)smp_processor_id();
+}
+
+void console_emergency_end(void)
+{
+    emergency_cpu = -1;
+}
+
+/* No lock, no ring, no VGA: only what cannot deadlock. */
+static void write_emergency(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len && sink_serial; i++) {
+        if (em_line_start) {
+            /* The first line starts a line of its own: the CPU may have
+             * been stopped in the middle of one. */
+            for (const char *p = em_fresh ? "\r\n(PV) " : "(PV) "; *p; p++)
+                serial_putc(*p);
+            em_fresh = false;
+        }
+        em_line_start = buf[i] == '\n';
+        if (em_line_start)
+            serial_putc('\r');
+        serial_putc(buf[i]);
+    }
+}
+
+#ifdef CONFIG_DEBUG
+/* debug_fault=stuck_console: a CPU stuck with the console lock held and
+ * interrupts off, as console_io was before its transmit ring. */
+void __attribute__((noinline)) console_debug_hold(s_time_t ns)
 {
     unsigned long flags = spin_lock_irqsave(&console_lock);
+    s_time_t end = NOW() + ns;
+
+    while (NOW() < end)
+        cpu_relax();
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+#endif
+
+void console_write_hv(const char *buf, size_t len)
+{
+    unsigned long flags;
+
+    if (emergency_cpu == (int)smp_processor_id()) {
+        write_emergency(buf, len);
+        return;
+    }
+    flags = spin_lock_irqsave(&console_lock);
 
     if (last_was_guest && !at_line_start) {
         emit('\n', false);

@@ -9,6 +9,7 @@
  */
 #include <pvisor/selftest.h>
 #include <pvisor/cmdline.h>
+#include <pvisor/console.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
@@ -146,7 +147,7 @@ void debug_fault_maybe(void)
     else if (!strcmp(opt_debug_fault, "panic"))
         panic("debug_fault=panic");
     else
-        printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic, stuck, stuck_irqoff)\n",
+        printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic, stuck, stuck_irqoff, stuck_console)\n",
                opt_debug_fault);
 }
 
@@ -164,6 +165,12 @@ void debug_fault_stuck_maybe(void)
 {
     bool irqoff = !strcmp(opt_debug_fault, "stuck_irqoff");
 
+    if (!strcmp(opt_debug_fault, "stuck_console")) {
+        printk("debug_fault=%s: holding the console lock on purpose\n", opt_debug_fault);
+        console_debug_hold(3 * MILLISECS(watchdog_ms()));
+        printk("debug_fault=%s: done\n", opt_debug_fault);
+        return;
+    }
     if (strcmp(opt_debug_fault, "stuck") && !irqoff)
         return;
     printk("debug_fault=%s: spinning in the hypervisor on purpose\n", opt_debug_fault);

@@ -14,6 +14,7 @@
 #include <pvisor/watchdog.h>
 #include <pvisor/apic.h>
 #include <pvisor/cmdline.h>
+#include <pvisor/console.h>
 #include <pvisor/printk.h>
 #include <pvisor/smp.h>
 #include <pvisor/time.h>
@@ -131,7 +132,9 @@ bool watchdog_nmi(const struct cpu_regs *regs)
         __atomic_load_n(&watchdog_progress_count[me], __ATOMIC_RELAXED) == wd[me].at_last_tick) {
         wd[me].reported = true;
         wd[me].since = __atomic_load_n(&wd[me].last_tick, __ATOMIC_ACQUIRE);
+        console_emergency_begin();    /* it may be stuck holding the console's locks */
         report(me, regs, now, "interrupts off");
+        console_emergency_end();
     }
     return true;
 }

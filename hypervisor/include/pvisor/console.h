@@ -12,6 +12,15 @@ void console_write_guest(const char *buf, size_t len);
 /* Hypervisor text, already formatted; adds "(PV) " at line starts. */
 void console_write_hv(const char *buf, size_t len);
 
+/* An NMI report from a CPU that may be stuck holding the console's locks:
+ * between begin and end, this CPU's hypervisor text goes straight to the
+ * UART, taking no lock (it may interleave with other output). */
+void console_emergency_begin(void);
+void console_emergency_end(void);
+#ifdef CONFIG_DEBUG
+void console_debug_hold(s64 ns);           /* debug_fault=stuck_console */
+#endif
+
 /* Received serial bytes not yet consumed by dom0 (CONSOLEIO_read). */
 size_t console_read(char *buf, size_t len);
 void console_poll_input(void);

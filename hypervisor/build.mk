@@ -10,6 +10,9 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-address-of-packed-memb
   -fpie -fvisibility=hidden -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
   -fcf-protection=none -fno-strict-aliasing -fno-common -mpreferred-stack-boundary=3
+ifeq ($(CONFIG_INDIRECT_THUNK),y)
+HV_CFLAGS += -mindirect-branch=thunk-extern -mindirect-branch-register -fno-jump-tables
+endif
 HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLER__
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
   --build-id=none --no-warn-rwx-segments

@@ -138,7 +138,11 @@ ret_to_guest:
     .globl reset_stack_and_jump_asm
 reset_stack_and_jump_asm:
     mov     %rdi, %rsp
+#ifdef CONFIG_INDIRECT_THUNK
+    jmp     __x86_indirect_thunk_rsi
+#else
     jmp     *%rsi
+#endif
 
 /*
  * SYSCALL from a guest lands in a per-CPU stub (syscall_stub.c) that

@@ -29,6 +29,7 @@ $(eval $(call unit_test,test_xs_persist,tests/unit/xenstore/test_xs_persist.c $(
 $(eval $(call fuzz_target,fuzz_xs_wire,tests/fuzz/xenstore/fuzz_xs_wire.c xenstore/xs_wire.c xenstore/xs_path.c xenstore/xs_perms.c,$(XS_CFLAGS)))
 $(eval $(call fuzz_target,fuzz_xs_proto,tests/fuzz/xenstore/fuzz_xs_proto.c $(XS_DAEMON_CORE),$(XS_CFLAGS)))
 $(eval $(call fuzz_target,fuzz_xs_ring,tests/fuzz/xenstore/fuzz_xs_ring.c xenstore/xs_ring.c,$(XS_CFLAGS)))
+$(eval $(call fuzz_target,fuzz_xs_ring_plat,tests/fuzz/xenstore/fuzz_xs_ring_plat.c $(XS_DAEMON_CORE) xenstore/xs_ring.c xenstore/xs_loop.c xenstore/xs_ring_plat.c,$(XS_CFLAGS)))
 
 # Test clients and the benchmark client (linked with Debian's libxenstore).
 $(eval $(call host_prog,$(O)/xenstore/xs-libclient,tests/system/xenstore/xs-libclient.c,,-lxenstore))

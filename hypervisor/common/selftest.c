@@ -146,9 +146,10 @@ void debug_fault_maybe(void)
         __asm__ __volatile__("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
     else if (!strcmp(opt_debug_fault, "panic"))
         panic("debug_fault=panic");
-    else
-        printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic, stuck, stuck_irqoff, stuck_console)\n",
-               opt_debug_fault);
+    /* Reached only for an unknown kind; also keeps fault_pf() from being a
+     * tail call, so the backtrace still shows who called it. */
+    printk(LOG_WARN "debug_fault=%s: unknown kind (pf, ud, gp, de, panic, stuck, stuck_irqoff, stuck_console)\n",
+           opt_debug_fault);
 }
 
 /* Spin in the hypervisor for three watchdog periods, so that the

@@ -324,7 +324,7 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 }
 
 /* Close port of d; the caller holds no locks. */
-static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+long evtchn_close_port(struct domain *d, evtchn_port_t port)
 {
     struct domain *r = NULL, *peer;     /* r: a reference to the peer domain */
     domid_t gone = DOMID_INVALID;       /* a peer that no longer exists */

@@ -102,6 +102,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
     debug_fault_maybe();
     m2p_init();
     pv_mm_init();
+    selftests_run_late();
 
     if (!boot_info.nr_mods) {
         printk("No dom0 kernel module given: nothing to run.\n");

@@ -122,6 +122,19 @@ void selftests_run(void)
     printk("selftest: %u CPU%s answering\n", nr_cpus_online, nr_cpus_online > 1 ? "s" : "");
 }
 
+void selftests_run_late(void)
+{
+    int rc;
+
+    if (!opt_selftest)
+        return;
+    rc = evtchn_lock_order_selftest();
+    if (rc < 0)
+        panic("selftest: closing interdomain event channels from both ends at once failed (%d)", rc);
+    if (rc == 0)
+        printk("selftest: event channels closed from both ends at once on 2 CPUs\n");
+}
+
 #ifdef CONFIG_DEBUG
 static char opt_debug_fault[16];
 string_param("debug_fault", opt_debug_fault);

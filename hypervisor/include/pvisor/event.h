@@ -9,6 +9,8 @@
 
 int evtchn_domain_init(struct domain *d);
 void evtchn_domain_destroy(struct domain *d);
+/* EVTCHNOP_close of port in d (an interdomain peer's end becomes unbound). */
+long evtchn_close_port(struct domain *d, evtchn_port_t port);
 /* Raise a port of d (from the hypervisor or a peer). */
 void evtchn_set_pending(struct domain *d, evtchn_port_t port);
 bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port);

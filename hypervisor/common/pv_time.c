@@ -73,12 +73,14 @@ static void singleshot_fired(void *data)
  * and the sums saturate, whatever period the guest chose. */
 static void periodic_work(struct vcpu *v)
 {
+    /* Read once: another vCPU may set or stop this one's timer meanwhile. */
+    s_time_t period = __atomic_load_n(&v->periodic_period, __ATOMIC_RELAXED);
     bool tick;
     s_time_t next;
 
-    if (!v->periodic_period)
+    if (!period)
         return;
-    next = periodic_next(&v->periodic_last_event, v->periodic_period, NOW(), &tick);
+    next = periodic_next(&v->periodic_last_event, period, NOW(), &tick);
     if (tick)
         send_guest_vcpu_virq(v, VIRQ_TIMER);
     set_timer(&v->periodic_timer, next);

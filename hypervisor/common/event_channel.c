@@ -364,7 +364,7 @@ long evtchn_close_port(struct domain *d, evtchn_port_t port)
                 d->vcpu[i]->virq_to_evtchn[c->virq] = 0;
         break;
     case ECS_INTERDOMAIN:
-        if (c->remote_domid != gone) {
+        if (c->remote_domid != gone && peer->evtchn) {     /* a dying peer's are gone */
             struct evtchn *pc = &peer->evtchn[c->remote_port];
             if (pc->state == ECS_INTERDOMAIN && pc->remote_domid == d->domain_id &&
                 pc->remote_port == port) {

@@ -42,6 +42,7 @@ static struct {
     s_time_t since;               /* no progress since then */
     s_time_t last_tick;           /* its last timer interrupt */
     unsigned long at_last_tick;   /* progress count then */
+    unsigned int quiet_ticks;     /* timer interrupts without progress in a row */
     bool reported;
     bool nmi_asked;
 } wd[CONFIG_NR_CPUS];
@@ -100,10 +101,15 @@ void watchdog_tick(const struct cpu_regs *regs)
     if (guest_mode(regs) || progress != wd[me].seen) {
         wd[me].seen = progress;
         wd[me].since = now;
+        wd[me].quiet_ticks = 0;
         wd[me].reported = false;
         __atomic_store_n(&wd[me].nmi_asked, false, __ATOMIC_RELEASE);
     } else {
-        if (now - wd[me].since >= limit && !wd[me].reported) {
+        /* Stuck means ticking along without progress: a host that stalled
+         * QEMU for watchdog_ms makes the clock jump with one tick at most. */
+        wd[me].quiet_ticks++;
+        if (now - wd[me].since >= limit && !wd[me].reported &&
+            (s_time_t)wd[me].quiet_ticks * CHECK_PERIOD >= limit / 2) {
             wd[me].reported = true;
             report(me, regs, now, "interrupts on");
         }

@@ -36,7 +36,7 @@ static bool logged(uint32_t req)
 {
 	char key[32];
 	int klen = snprintf(key, sizeof(key), "/s/k%u", req) + 1;   /* + nul */
-	ssize_t n = pread(wal_fd, walbuf, 4 << 20, 0);
+	ssize_t n = pread(wal_fd, walbuf, 512 << 10, 0);   /* all this test logs */
 
 	return n > 0 && memmem(walbuf, n, key, klen);
 }
@@ -120,7 +120,7 @@ static int setup(void **state)
 	loop = xs_loop_new(&core);
 	assert_non_null(loop);
 	assert_int_equal(xs_sock_listen(loop, sockpath, true, 0600), 0);
-	walbuf = malloc(4 << 20);
+	walbuf = malloc(512 << 10);
 	wal_fd = open(wal, O_RDONLY);
 	assert_true(wal_fd >= 0);
 	return 0;

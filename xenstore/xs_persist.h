@@ -7,9 +7,12 @@
  * The log is a preallocated file mapped shared, so appending a frame is
  * a copy, not a system call, and survives the process being killed (it
  * is the file's page cache). On start the snapshot and then the log are
- * replayed, frame by frame, stopping at the first torn or corrupt frame;
- * then a new snapshot is written and the log restarts empty. The log is
- * folded into a new snapshot when it is full or outgrows the snapshot.
+ * replayed, frame by frame, stopping at the log's torn tail (a frame
+ * whose writing was cut short); a record inside an intact frame that
+ * cannot be replayed fails the start. Then a new snapshot is written and
+ * the log restarts empty. The log is folded into a new snapshot when it
+ * is full or outgrows the snapshot, or when one turn has more records
+ * than it holds. Transports flush the log before anything is sent.
  */
 #ifndef XS_PERSIST_H
 #define XS_PERSIST_H
@@ -29,7 +32,8 @@ struct xs_persist *xs_persist_open(const char *path, int *err);
 void xs_persist_close(struct xs_persist *p);
 /* Replays into c (before any client connects). *restored tells whether
  * there was anything. Then attaches p to c: from now on changes are
- * recorded. Returns 0 or errno. */
+ * recorded. Returns 0, EBADMSG (a record that cannot be replayed, or a
+ * damaged snapshot: logged) or errno. */
 int xs_persist_load(struct xs_core *c, struct xs_persist *p, bool *restored);
 /* Writes the records of this turn. 0 or errno. */
 int xs_persist_flush(struct xs_core *c);

@@ -42,6 +42,27 @@ void put_domain(struct domain *d)
     spin_unlock_irqrestore(&domain_table_lock, flags);
 }
 
+/* One helper for every hypercall that names a domain: references are only
+ * ever taken and dropped under domain_table_lock. */
+struct domain *domain_lookup_controlled(domid_t id, long *rc)
+{
+    struct domain *cur = current->domain, *d;
+
+    if (id == DOMID_SELF)
+        id = cur->domain_id;
+    d = get_domain_by_id(id);
+    if (!d) {
+        *rc = -XEN_ESRCH;
+        return NULL;
+    }
+    if (d != cur && !cur->is_privileged) {
+        put_domain(d);
+        *rc = -XEN_EPERM;
+        return NULL;
+    }
+    return d;
+}
+
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus)
 {
     struct domain *d;

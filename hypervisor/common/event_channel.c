@@ -158,28 +158,6 @@ static bool port_valid(struct domain *d, evtchn_port_t p)
     return port_is_valid(d, p) && d->evtchn[p].state != ECS_FREE && d->evtchn[p].state != ECS_RESERVED;
 }
 
-/* Resolve DOMID_SELF; other domains need privilege. NULL + *rc on error. */
-static struct domain *lookup_target(domid_t id, long *rc)
-{
-    struct domain *cur = current->domain, *d;
-
-    if (id == DOMID_SELF || id == cur->domain_id) {
-        cur->refcnt++;
-        return cur;
-    }
-    d = get_domain_by_id(id);
-    if (!d) {
-        *rc = -XEN_ESRCH;
-        return NULL;
-    }
-    if (!cur->is_privileged) {
-        put_domain(d);
-        *rc = -XEN_EPERM;
-        return NULL;
-    }
-    return d;
-}
-
 /*
  * Lock order (one rule for every path): a domain's evtchn_lock alone, or,
  * when an interdomain channel needs both ends, both domains' locks taken
@@ -212,7 +190,7 @@ static void evtchn_unlock_pair(struct domain *a, struct domain *b, unsigned long
 static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
     long rc = 0;
-    struct domain *d = lookup_target(a->dom, &rc);
+    struct domain *d = domain_lookup_controlled(a->dom, &rc);
     domid_t remote = a->remote_dom;
 
     if (!d)
@@ -423,7 +401,7 @@ static long evtchn_send(evtchn_port_t port)
 static long evtchn_status(struct evtchn_status *st)
 {
     long rc = 0;
-    struct domain *d = lookup_target(st->dom, &rc);
+    struct domain *d = domain_lookup_controlled(st->dom, &rc);
     struct evtchn *c;
 
     if (!d)
@@ -572,7 +550,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
         struct domain *d;
         if (copy_from_guest(&r, arg, sizeof(r)))
             return -XEN_EFAULT;
-        d = lookup_target(r.dom, &rc2);
+        d = domain_lookup_controlled(r.dom, &rc2);
         if (!d)
             return rc2;
         for (evtchn_port_t p = 1; p < d->valid_evtchns; p++)

@@ -21,22 +21,14 @@ struct grant_table {
 
 static struct grant_table tables[MAX_DOMAINS];
 
+/* The named domain, or NULL with the GNTST_ status Xen reports. */
 static struct domain *gnt_domain(domid_t id, s16 *status)
 {
-    struct domain *cur = current->domain, *d;
+    long rc;
+    struct domain *d = domain_lookup_controlled(id, &rc);
 
-    if (id == DOMID_SELF)
-        id = cur->domain_id;
-    d = get_domain_by_id(id);
-    if (!d) {
-        *status = GNTST_bad_domain;
-        return NULL;
-    }
-    if (d != cur && !cur->is_privileged) {
-        put_domain(d);
-        *status = GNTST_permission_denied;
-        return NULL;
-    }
+    if (!d)
+        *status = rc == -XEN_EPERM ? GNTST_permission_denied : GNTST_bad_domain;
     return d;
 }
 

@@ -20,25 +20,12 @@
 static struct domain *domain_arg(unsigned long arg, long *rc)
 {
     domid_t id;
-    struct domain *d;
 
     if (copy_from_guest(&id, arg, sizeof(id))) {
         *rc = -XEN_EFAULT;
         return NULL;
     }
-    if (id == DOMID_SELF)
-        id = current->domain->domain_id;
-    d = get_domain_by_id(id);
-    if (!d) {
-        *rc = -XEN_ESRCH;
-        return NULL;
-    }
-    if (d != current->domain && !current->domain->is_privileged) {
-        put_domain(d);
-        *rc = -XEN_EPERM;
-        return NULL;
-    }
-    return d;
+    return domain_lookup_controlled(id, rc);
 }
 
 static long reservation_op(unsigned int op, unsigned long start, unsigned long arg)

@@ -185,6 +185,11 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 struct domain *get_domain_by_id(domid_t id);   /* takes a reference */
 void put_domain(struct domain *d);
+/* The domain a hypercall argument names, with a reference, under Xen's
+ * default policy: DOMID_SELF or its own id is the caller; another live
+ * domain only for a caller that controls it (the privileged domain).
+ * NULL with *rc = -ESRCH (no such live domain) or -EPERM. */
+struct domain *domain_lookup_controlled(domid_t id, long *rc);
 
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* Kill the domain for a fatal guest error; logs `why` (printf-style). */

@@ -63,6 +63,15 @@ struct domain *domain_lookup_controlled(domid_t id, long *rc)
     return d;
 }
 
+/* What domain_create sets up besides vCPUs and shared_info, undone. */
+static void domain_free_parts(struct domain *d)
+{
+    watchdog_domain_destroy(d);
+    gnttab_domain_destroy(d);
+    pv_domain_teardown(d);
+    evtchn_domain_destroy(d);
+}
+
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus)
 {
     struct domain *d;
@@ -93,9 +102,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     pv_share_xen_page(d, d->shared_info_mfn);
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;   /* as Xen: events start masked */
-    if (evtchn_domain_init(d))
-        goto fail;
-    if (pv_domain_init(d))
+    if (evtchn_domain_init(d) || gnttab_domain_init(d) || pv_domain_init(d))
         goto fail;
 
     unsigned long flags = spin_lock_irqsave(&domain_table_lock);
@@ -108,7 +115,9 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     return d;
 
 fail:
-    evtchn_domain_destroy(d);
+    /* Undo exactly what was done: each part's teardown copes with a part
+     * that was never set up. */
+    domain_free_parts(d);
     if (d->shared_info)
         free_xenheap_page(d->shared_info);
     free_xenheap_pages(d, 0);
@@ -281,9 +290,7 @@ void domain_destroy(struct domain *d)
     d->is_dying = true;
     domain_table[d->domain_id] = NULL;
     spin_unlock_irqrestore(&domain_table_lock, flags);
-    watchdog_domain_destroy(d);
-    pv_domain_teardown(d);
-    evtchn_domain_destroy(d);
+    domain_free_parts(d);
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         if (!v)

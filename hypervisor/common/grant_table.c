@@ -4,6 +4,7 @@
  * MFNs). Per-op errors are GNTST_* status codes inside a successful
  * hypercall, as in Xen.
  */
+#include <pvisor/compiler.h>
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
 #include <pvisor/page_alloc.h>
@@ -19,7 +20,6 @@ struct grant_table {
     void *frames[GNTTAB_MAX_FRAMES];
 };
 
-static struct grant_table tables[MAX_DOMAINS];
 
 /* The named domain, or NULL with the GNTST_ status Xen reports. */
 static struct domain *gnt_domain(domid_t id, s16 *status)
@@ -36,7 +36,7 @@ static struct domain *gnt_domain(domid_t id, s16 *status)
  * for i below a size they saw need no lock. */
 static int grow(struct domain *d, unsigned int nr)
 {
-    struct grant_table *gt = &tables[d->domain_id];
+    struct grant_table *gt = d->grant_table;
     int rc = 0;
 
     if (nr > GNTTAB_MAX_FRAMES)
@@ -56,11 +56,24 @@ static int grow(struct domain *d, unsigned int nr)
     return rc;
 }
 
+/* The table lives in the domain and dies with it: a reused domid starts
+ * with none of its predecessor's frames. */
+int gnttab_domain_init(struct domain *d)
+{
+    BUILD_BUG_ON(sizeof(struct grant_table) > PAGE_SIZE);
+    d->grant_table = alloc_xenheap_page();
+    if (!d->grant_table)
+        return -XEN_ENOMEM;
+    d->grant_table->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    return 0;
+}
+
 void gnttab_domain_destroy(struct domain *d)
 {
-    struct grant_table *gt = &tables[d->domain_id];
+    struct grant_table *gt = d->grant_table;
 
-    spin_lock(&gt->lock);
+    if (!gt)
+        return;
     for (unsigned i = 0; i < gt->nr_frames; i++) {
         struct frame *f = mfn_to_frame(virt_to_mfn(gt->frames[i]));
         f->owner = DOMID_XEN;
@@ -68,8 +81,8 @@ void gnttab_domain_destroy(struct domain *d)
         f->count_info = f->type_info = 0;
         free_xenheap_page(gt->frames[i]);
     }
-    gt->nr_frames = 0;
-    spin_unlock(&gt->lock);
+    free_xenheap_page(gt);
+    d->grant_table = NULL;
 }
 
 static long setup_table(unsigned long arg)
@@ -86,7 +99,7 @@ static long setup_table(unsigned long arg)
             op.status = GNTST_general_error;
         } else {
             for (unsigned i = 0; i < op.nr_frames; i++) {
-                xen_pfn_t mfn = virt_to_mfn(tables[d->domain_id].frames[i]);
+                xen_pfn_t mfn = virt_to_mfn(d->grant_table->frames[i]);
                 if (copy_to_guest((unsigned long)op.frame_list.p + i * sizeof(mfn), &mfn, sizeof(mfn))) {
                     op.status = GNTST_bad_virt_addr;
                     break;
@@ -109,7 +122,7 @@ static long query_size(unsigned long arg)
     d = gnt_domain(op.dom, &op.status);
     if (d) {
         grow(d, 1);
-        op.nr_frames = __atomic_load_n(&tables[d->domain_id].nr_frames, __ATOMIC_ACQUIRE);
+        op.nr_frames = __atomic_load_n(&d->grant_table->nr_frames, __ATOMIC_ACQUIRE);
         op.max_nr_frames = GNTTAB_MAX_FRAMES;
         put_domain(d);
     }

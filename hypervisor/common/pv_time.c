@@ -17,7 +17,6 @@
 #include <string.h>
 #include <xen/vcpu.h>
 
-static u64 time_area_guest[MAX_DOMAINS][MAX_VCPUS];   /* registered copies (guest VA) */
 
 static void fill_time(struct vcpu_time_info *t)
 {
@@ -37,7 +36,7 @@ static void fill_time(struct vcpu_time_info *t)
 void pv_update_vcpu_time(struct vcpu *v)
 {
     struct vcpu_time_info *t = &v->vcpu_info->time;
-    u64 area = time_area_guest[v->domain->domain_id][v->vcpu_id];
+    u64 area = v->time_area_guest;
 
     fill_time(t);
     if (area)
@@ -204,7 +203,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
             return -XEN_EFAULT;
         if (area.addr.v && !guest_range_ok((unsigned long)area.addr.v, sizeof(struct vcpu_time_info)))
             return -XEN_EFAULT;
-        time_area_guest[d->domain_id][v->vcpu_id] = (unsigned long)area.addr.v;
+        v->time_area_guest = (unsigned long)area.addr.v;
         if (v == current)
             pv_update_vcpu_time(v);
         return 0;

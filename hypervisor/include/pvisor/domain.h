@@ -118,6 +118,7 @@ struct vcpu {
     s_time_t periodic_last_event;  /* when the periodic timer last ticked */
     struct timer poll_timer;
     u64 runstate_guest;                /* guest VA of its runstate area, 0 = none */
+    u64 time_area_guest;               /* guest VA of its registered time area, 0 = none */
     struct vcpu_runstate_info runstate;
     u16 virq_to_evtchn[NR_VIRQS];
     const evtchn_port_t *poll_ports;   /* SCHEDOP_poll set (hypervisor copy) */
@@ -166,6 +167,7 @@ struct domain {
     /* Event channels (2-level ABI). */
     spinlock_t evtchn_lock;
     struct evtchn *evtchn;             /* NR_EVTCHN entries */
+    struct grant_table *grant_table;   /* grant_table.c */
     unsigned int valid_evtchns;        /* ports in use so far, in buckets of 64 */
 
     /* Per-domain virtual area: the L3 behind L4 slot 260 (GDT/LDT shadows). */
@@ -180,6 +182,10 @@ static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->curr_vcpu
 static inline struct cpu_regs *guest_regs(void) { return &get_cpu_info()->guest_regs; }
 /* The idle vCPUs belong to no domain (sched.c). Inline: every trap asks. */
 static inline bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
+
+struct grant_table;
+int gnttab_domain_init(struct domain *d);
+void gnttab_domain_destroy(struct domain *d);
 
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);

@@ -7,6 +7,8 @@
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
 #include <pvisor/event.h>
+#include <pvisor/perfc.h>
+#include <pvisor/power.h>
 #include <pvisor/smp.h>
 #include <pvisor/pv.h>
 #include <pvisor/xstate.h>
@@ -226,6 +228,21 @@ static const char *shutdown_reason_name(unsigned int r)
     case SHUTDOWN_soft_reset: return "soft_reset";
     }
     return "unknown";
+}
+
+/* The power policy: dom0 going down takes the machine with it (as Xen);
+ * under QEMU its shutdown code becomes the exit status. Any domain's
+ * shutdown is news for dom0 (VIRQ_DOM_EXC). */
+static void domain_shutdown_notify(struct domain *d, unsigned int reason)
+{
+    if (d->is_initial) {
+        perfc_print();
+        if (reason == SHUTDOWN_reboot && !debug_exit_present())
+            machine_restart();
+        machine_power_off(d->shutdown_code);
+    }
+    if (dom0)
+        send_guest_global_virq(dom0, VIRQ_DOM_EXC);
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)

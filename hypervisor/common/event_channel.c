@@ -569,16 +569,3 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
     return -XEN_ENOSYS;
 }
 
-void domain_shutdown_notify(struct domain *d, unsigned int reason)
-{
-    if (d->is_initial) {
-        perfc_print();
-        /* dom0 going down takes the machine with it (like Xen); on QEMU
-         * the shutdown code becomes the exit status. */
-        if (reason == SHUTDOWN_reboot && !debug_exit_present())
-            machine_restart();
-        machine_power_off(d->shutdown_code);
-    }
-    if (dom0)
-        send_guest_global_virq(dom0, VIRQ_DOM_EXC);
-}

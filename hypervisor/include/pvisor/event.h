@@ -19,6 +19,5 @@ void send_guest_global_virq(struct domain *d, unsigned int virq);
 /* Make v take an upcall (and wake it if it blocks). */
 void vcpu_mark_events_pending(struct vcpu *v);
 /* Domain shut down: tell dom0 (VIRQ_DOM_EXC) or, for dom0, stop the machine. */
-void domain_shutdown_notify(struct domain *d, unsigned int reason);
 /* Allocate a port of d bound to the hypervisor itself (domU console). */
 #endif

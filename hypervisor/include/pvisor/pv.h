@@ -29,6 +29,9 @@ long do_hypercall(struct cpu_regs *regs);
 /* pvclock: refresh v's vcpu_time_info (and its registered copy). */
 void pv_update_vcpu_time(struct vcpu *v);
 void vcpu_timers_init(struct vcpu *v);
+/* The vCPU timers vcpu_op drives (pv_time.c). */
+void vcpu_set_singleshot(struct vcpu *v, s_time_t when);
+void vcpu_periodic_work(struct vcpu *v);
 void vcpu_timers_kill(struct vcpu *v);
 void vcpu_periodic_switch_in(struct vcpu *v);
 void vcpu_periodic_switch_out(struct vcpu *v);

@@ -9,7 +9,6 @@
 #include <pvisor/softirq.h>
 #include <pvisor/hypercall.h>
 #include <pvisor/page_alloc.h>
-#include <pvisor/power.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
 #include <pvisor/uaccess.h>

@@ -11,7 +11,6 @@
 #include <pvisor/power.h>
 #include <pvisor/smp.h>
 #include <pvisor/pv.h>
-#include <pvisor/xstate.h>
 #include <string.h>
 #include <stdio.h>
 #include <xen/errno.h>
@@ -70,7 +69,7 @@ static void domain_free_parts(struct domain *d)
 {
     watchdog_domain_destroy(d);
     gnttab_domain_destroy(d);
-    pv_domain_teardown(d);
+    arch_domain_destroy(d);
     evtchn_domain_destroy(d);
 }
 
@@ -89,8 +88,6 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     d->max_vcpus = max_vcpus;
     d->refcnt = 1;
     d->page_list_head = FRAME_NIL;
-    vpit2_init(&d->vpit);
-    d->vpit_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->vcpu_ctx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
@@ -104,7 +101,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     pv_share_xen_page(d, d->shared_info_mfn);
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;   /* as Xen: events start masked */
-    if (evtchn_domain_init(d) || gnttab_domain_init(d) || pv_domain_init(d))
+    if (evtchn_domain_init(d) || gnttab_domain_init(d) || arch_domain_init(d))
         goto fail;
 
     unsigned long flags = spin_lock_irqsave(&domain_table_lock);
@@ -145,8 +142,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info = &d->shared_info->vcpu_info[id < XEN_LEGACY_MAX_VCPUS ? id : 0];
     v->runstate.state = RUNSTATE_offline;
     v->runstate.state_entry_time = NOW();
-    pv_vcpu_init(v);
-    vcpu_timers_init(v);
+    arch_vcpu_init(v);
     d->vcpu[id] = v;
     return v;
 }
@@ -312,8 +308,7 @@ void domain_destroy(struct domain *d)
         struct vcpu *v = d->vcpu[i];
         if (!v)
             continue;
-        vcpu_timers_kill(v);
-        xstate_vcpu_free(v);
+        arch_vcpu_destroy(v);
         unsigned int order = 0;
         while ((PAGE_SIZE << order) < sizeof(*v))
             order++;

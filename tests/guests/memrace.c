@@ -26,10 +26,10 @@ static char window[SMP_MAX_VCPUS][PAGE_SIZE] PAGE_ALIGNED;
 
 static volatile xen_pfn_t race_mfn;
 static volatile long map_rc[SMP_MAX_VCPUS];
+#define DELAY_STEP 40         /* pause loops per step of the sweep */
 
 static long map_it(unsigned int id, void *arg)
 {
-	(void)arg;
 	if (id == 0) {
 		struct xen_memory_exchange x = {
 			.in = { .nr_extents = 1, .domid = DOMID_SELF },
@@ -43,6 +43,11 @@ static long map_it(unsigned int id, void *arg)
 		long rc = mop(XENMEM_exchange, &x);
 		return rc ? rc : (long)out;
 	}
+	/* Each round starts the mapping a little later, so the rounds sweep
+	 * it across the whole exchange (whoever is faster otherwise wins
+	 * every time). */
+	for (unsigned long i = 0, n = *(unsigned int *)arg; i < n; i++)
+		asm volatile("pause");
 	map_rc[id] = HYPERVISOR_update_va_mapping((unsigned long)window[id],
 		(race_mfn << 12) | PTE_P | PTE_A | PTE_US, UVMF_INVLPG);
 	return map_rc[id];
@@ -52,13 +57,17 @@ static void exchange_vs_map(void)
 {
 	unsigned long pfn = start_info->nr_pages - 1;
 	uint64_t old[SMP_MAX_VCPUS];
-	unsigned int both = 0, exchanged = 0, mapped = 0, rounds = 60;
+	unsigned int both = 0, exchanged = 0, mapped = 0, rounds = 120;
 
 	for (unsigned int i = 1; i < smp_cpus; i++)
 		old[i] = l1e_of(window[i]);
 	race_mfn = p2m[pfn];
 	for (unsigned int r = 0; r < rounds; r++) {
-		smp_run(map_it, NULL);
+		unsigned int delay = (r * 37) % 60 * DELAY_STEP;
+
+		for (unsigned int i = 1; i < smp_cpus; i++)
+			map_rc[i] = 1;
+		smp_run(map_it, &delay);
 		bool ex = smp_results[0] > 0;
 		bool any_map = false;
 		for (unsigned int i = 1; i < smp_cpus; i++) {

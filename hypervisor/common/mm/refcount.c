@@ -170,16 +170,20 @@ void mm_unsteal_page(struct mm_env *env, mfn_t mfn)
     } while (!mm_cas(&f->count_info, &x, x | PGC_ALLOCATED | 1));
 }
 
-/* The last reference goes now: stamped and freed like any other frame. */
+/* Freed like a frame whose last reference just went: stamped, then handed
+ * to env->free_frame. The count stays 0 throughout, so no racing
+ * mm_get_page can catch the frame on its way out. */
 void mm_free_stolen(struct mm_env *env, mfn_t mfn)
 {
     struct frame *f = mm_frame(env, mfn);
-    u64 x = mm_load(&f->count_info);
+    u64 x = mm_load(&f->count_info), nx;
 
     do {
         MM_BUG_ON(x & (PGC_ALLOCATED | PGC_COUNT_MASK));
-    } while (!mm_cas(&f->count_info, &x, x | 1));
-    mm_put_page(env, mfn);
+        nx = (x & ~PGC_STAMP_MASK) |
+             ((u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT);
+    } while (!mm_cas(&f->count_info, &x, nx));
+    env->ops->free_frame(env->ctx, mfn);
 }
 
 /* The frame stops being used in its current type now (rule 14). */

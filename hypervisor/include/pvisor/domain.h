@@ -14,7 +14,7 @@
 #include <pvisor/time.h>
 #include <asm/cpu_info.h>
 #include <pvisor/mm.h>
-#include <pvisor/vpit.h>
+#include <asm/domain.h>
 #include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
@@ -152,9 +152,6 @@ struct domain {
     unsigned long shared_info_mfn;
     unsigned long start_info_mfn;
     unsigned long vm_assist;           /* VMASST_TYPE_* bits */
-    u8 vpic_imr[2];                    /* dom0's virtual PIC masks (ioport.c) */
-    struct vpit2 vpit;                 /* dom0's virtual PIT channel 2 (vpit.c) */
-    spinlock_t vpit_lock;              /* its vCPUs may touch it at once */
 
     /* Lifecycle. */
     bool is_shutting_down, is_shut_down, is_dying;
@@ -170,8 +167,7 @@ struct domain {
     struct grant_table *grant_table;   /* grant_table.c */
     unsigned int valid_evtchns;        /* ports in use so far, in buckets of 64 */
 
-    /* Per-domain virtual area: the L3 behind L4 slot 260 (GDT/LDT shadows). */
-    u64 *perdomain_l3;
+    struct arch_domain arch;           /* x86/PV (asm/domain.h) */
 };
 
 extern struct domain *dom0;

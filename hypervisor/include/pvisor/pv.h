@@ -3,9 +3,6 @@
 #define PVISOR_PV_H
 #include <pvisor/domain.h>
 
-int pv_domain_init(struct domain *d);
-void pv_domain_teardown(struct domain *d);
-void pv_vcpu_init(struct vcpu *v);
 /* Let domain d map hypervisor frame mfn (shared_info, grant frames). */
 void pv_share_xen_page(struct domain *d, unsigned long mfn);
 

@@ -51,9 +51,9 @@ static bool vpic_access(struct domain *d, unsigned int port, unsigned int bytes,
     case 0x21:
     case 0xa1:
         if (write)
-            d->vpic_imr[port == 0xa1] = (u8)*val;
+            d->arch.vpic_imr[port == 0xa1] = (u8)*val;
         else
-            *val = d->vpic_imr[port == 0xa1];
+            *val = d->arch.vpic_imr[port == 0xa1];
         return true;
     case 0x20:
     case 0xa0:
@@ -78,9 +78,9 @@ u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)
     if (vpic_access(d, port, bytes, false, &v))
         return v;
     if (vpit_port(d, port, bytes)) {
-        unsigned long flags = spin_lock_irqsave(&d->vpit_lock);
-        bool ours = vpit2_read(&d->vpit, port, (u64)NOW(), &b);
-        spin_unlock_irqrestore(&d->vpit_lock, flags);
+        unsigned long flags = spin_lock_irqsave(&d->arch.vpit_lock);
+        bool ours = vpit2_read(&d->arch.vpit, port, (u64)NOW(), &b);
+        spin_unlock_irqrestore(&d->arch.vpit_lock, flags);
         if (ours)
             return b;
     }
@@ -98,9 +98,9 @@ void ioport_guest_write(struct domain *d, unsigned int port, unsigned int bytes,
     if (vpic_access(d, port, bytes, true, &val))
         return;
     if (vpit_port(d, port, bytes)) {
-        unsigned long flags = spin_lock_irqsave(&d->vpit_lock);
-        bool ours = vpit2_write(&d->vpit, port, (u64)NOW(), (u8)val);
-        spin_unlock_irqrestore(&d->vpit_lock, flags);
+        unsigned long flags = spin_lock_irqsave(&d->arch.vpit_lock);
+        bool ours = vpit2_write(&d->arch.vpit, port, (u64)NOW(), (u8)val);
+        spin_unlock_irqrestore(&d->arch.vpit_lock, flags);
         if (ours)
             return;
     }

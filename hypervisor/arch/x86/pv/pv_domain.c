@@ -77,7 +77,7 @@ void pv_l4_hv_slots(const struct domain *d, u64 slots[16])
     for (unsigned i = 0; i < 16; i++)
         slots[i] = idle_pg_table[HV_L4_FIRST_SLOT + i];
     slots[l4_index(PERDOMAIN_VIRT_START) - HV_L4_FIRST_SLOT] =
-        __pa(d->perdomain_l3) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+        __pa(d->arch.perdomain_l3) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
     /* The RO M2P appears only once an L4 serves as a kernel table (see
      * pv_l4_fill_m2p): guest user mode never sees it, as on Xen. */
     slots[l4_index(M2P_VIRT_START) - HV_L4_FIRST_SLOT] = 0;
@@ -100,7 +100,7 @@ static unsigned long window_va(const struct vcpu *v)
 /* The L1 entry for va in d's per-domain area, creating tables. */
 static u64 *perdomain_l1e(struct domain *d, unsigned long va)
 {
-    u64 *l3 = d->perdomain_l3, *l2, *l1;
+    u64 *l3 = d->arch.perdomain_l3, *l2, *l1;
 
     if (!(l3[l3_index(va)] & _PAGE_PRESENT)) {
         void *p = alloc_xenheap_page();
@@ -119,10 +119,12 @@ static u64 *perdomain_l1e(struct domain *d, unsigned long va)
     return &l1[l1_index(va)];
 }
 
-int pv_domain_init(struct domain *d)
+int arch_domain_init(struct domain *d)
 {
-    d->perdomain_l3 = alloc_xenheap_page();
-    if (!d->perdomain_l3)
+    vpit2_init(&d->arch.vpit);
+    d->arch.vpit_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->arch.perdomain_l3 = alloc_xenheap_page();
+    if (!d->arch.perdomain_l3)
         return -XEN_ENOMEM;
     d->mm.domid = d->domain_id;
     d->mm.max_vcpus = d->max_vcpus;
@@ -138,11 +140,11 @@ static void free_perdomain(u64 *table, int level)
     free_xenheap_page(table);
 }
 
-void pv_domain_teardown(struct domain *d)
+void arch_domain_destroy(struct domain *d)
 {
-    if (d->perdomain_l3)
-        free_perdomain(d->perdomain_l3, 3);
-    d->perdomain_l3 = NULL;
+    if (d->arch.perdomain_l3)
+        free_perdomain(d->arch.perdomain_l3, 3);
+    d->arch.perdomain_l3 = NULL;
     if (d->shared_info_mfn) {
         struct frame *f = mfn_to_frame(d->shared_info_mfn);
         f->owner = DOMID_XEN;
@@ -162,7 +164,7 @@ void pv_share_xen_page(struct domain *d, unsigned long mfn)
     mm_frame_init_shared(f, true);
 }
 
-void pv_vcpu_init(struct vcpu *v)
+void arch_vcpu_init(struct vcpu *v)
 {
     mm_vcpu_init(&v->mm, &v->domain->mm, v->vcpu_id);
     if (xstate_vcpu_init(v))
@@ -173,7 +175,14 @@ void pv_vcpu_init(struct vcpu *v)
     v->regs.ss = FLAT_KERNEL_SS;
     v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
     vcpu_poll_timer_init(v);
+    vcpu_timers_init(v);
     pv_gdt_remap(v);
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+    vcpu_timers_kill(v);
+    xstate_vcpu_free(v);
 }
 
 /* ---- GDT and LDT windows --------------------------------------------- */

@@ -36,40 +36,54 @@ static bool opt_md_clear = true, opt_ibpb = true, force_md_clear;
 static int opt_pv_l1tf_dom0 = -1, opt_pv_l1tf_domu = -1;
 static bool cpu_l1tf_affected;
 
-static int parse_bool_word(const char *v, size_t n, bool *out)
+/* The next comma-separated word of *v in tok (NUL-terminated); false at
+ * the end. A word too long for tok comes back empty (never a valid one). */
+static bool next_word(const char **v, char *tok, size_t size)
 {
-    if ((n == 1 && *v == '1') || (n == 3 && !memcmp(v, "yes", 3)) ||
-        (n == 4 && !memcmp(v, "true", 4)) || (n == 2 && !memcmp(v, "on", 2)))
+    const char *end;
+    size_t n;
+
+    if (!*v || !**v)
+        return false;
+    end = strchr(*v, ',');
+    n = end ? (size_t)(end - *v) : strlen(*v);
+    if (n >= size)
+        n = 0;
+    memcpy(tok, *v, n);
+    tok[n] = 0;
+    *v = end ? end + 1 : NULL;
+    return true;
+}
+
+/* "name=<bool>" (or bare "name" when bare_ok): true with *out set. */
+static bool named_bool(const char *tok, const char *name, bool bare_ok, bool *out)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(tok, name, n))
+        return false;
+    if (!tok[n] && bare_ok) {
         *out = true;
-    else if ((n == 1 && *v == '0') || (n == 2 && !memcmp(v, "no", 2)) ||
-             (n == 5 && !memcmp(v, "false", 5)) || (n == 3 && !memcmp(v, "off", 3)))
-        *out = false;
-    else
-        return -1;
-    return 0;
+        return true;
+    }
+    return tok[n] == '=' && parse_bool(tok + n + 1, out);
 }
 
 static int parse_spec_ctrl(const char *v)
 {
+    char tok[32];
     int rc = 0;
+    bool b;
 
-    while (v && *v) {
-        const char *end = strchr(v, ',');
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        bool b;
-
-        if (!parse_bool_word(v, n, &b)) {
+    while (next_word(&v, tok, sizeof(tok))) {
+        if (parse_bool(tok, &b)) {
             opt_md_clear = opt_ibpb = b;
             force_md_clear = false;
-        } else if (n > 9 && !memcmp(v, "md-clear=", 9)) {
-            rc |= parse_bool_word(v + 9, n - 9, &opt_md_clear);
+        } else if (named_bool(tok, "md-clear", false, &opt_md_clear)) {
             force_md_clear = opt_md_clear;
-        } else if (n > 5 && !memcmp(v, "ibpb=", 5)) {
-            rc |= parse_bool_word(v + 5, n - 5, &opt_ibpb);
-        } else {
+        } else if (!named_bool(tok, "ibpb", false, &opt_ibpb)) {
             rc = -1;
         }
-        v = end ? end + 1 : NULL;
     }
     return rc;
 }
@@ -77,30 +91,23 @@ custom_param("spec-ctrl", parse_spec_ctrl);
 
 static int parse_pv_l1tf(const char *v)
 {
+    char tok[32];
     int rc = 0;
+    bool b;
 
     if (!v || !*v) {
         opt_pv_l1tf_dom0 = opt_pv_l1tf_domu = 1;
         return 0;
     }
-    while (v && *v) {
-        const char *end = strchr(v, ',');
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        bool b;
-
-        if (!parse_bool_word(v, n, &b))
+    while (next_word(&v, tok, sizeof(tok))) {
+        if (parse_bool(tok, &b))
             opt_pv_l1tf_dom0 = opt_pv_l1tf_domu = b;
-        else if (n == 4 && !memcmp(v, "dom0", 4))
-            opt_pv_l1tf_dom0 = 1;
-        else if (n == 4 && !memcmp(v, "domu", 4))
-            opt_pv_l1tf_domu = 1;
-        else if (n > 5 && !memcmp(v, "dom0=", 5) && !parse_bool_word(v + 5, n - 5, &b))
+        else if (named_bool(tok, "dom0", true, &b))
             opt_pv_l1tf_dom0 = b;
-        else if (n > 5 && !memcmp(v, "domu=", 5) && !parse_bool_word(v + 5, n - 5, &b))
+        else if (named_bool(tok, "domu", true, &b))
             opt_pv_l1tf_domu = b;
         else
             rc = -1;
-        v = end ? end + 1 : NULL;
     }
     return rc;
 }

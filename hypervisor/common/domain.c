@@ -36,6 +36,22 @@ struct domain *get_domain_by_id(domid_t id)
     return d;
 }
 
+/* The domain with the lowest id >= first, dying or not, with a reference:
+ * the walk of Xen's getdomaininfo ("this domain or the next one") and
+ * getdomaininfolist. NULL when there is none. */
+struct domain *get_domain_from(domid_t first)
+{
+    struct domain *d = NULL;
+    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
+
+    for (unsigned int id = first; id < MAX_DOMAINS && !d; id++)
+        d = domain_table[id];
+    if (d)
+        d->refcnt++;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+    return d;
+}
+
 void put_domain(struct domain *d)
 {
     unsigned long flags = spin_lock_irqsave(&domain_table_lock);

@@ -186,6 +186,8 @@ void gnttab_domain_destroy(struct domain *d);
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 struct domain *get_domain_by_id(domid_t id);   /* takes a reference */
+/* The domain with the lowest id >= first (dying ones too), referenced. */
+struct domain *get_domain_from(domid_t first);
 void put_domain(struct domain *d);
 /* The domain a hypercall argument names, with a reference, under Xen's
  * default policy: DOMID_SELF or its own id is the caller; another live

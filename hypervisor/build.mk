@@ -77,6 +77,7 @@ $(eval $(call unit_test,test_tx_ring,tests/unit/test_tx_ring.c hypervisor/common
 $(eval $(call unit_test,test_multiboot,tests/unit/test_multiboot.c hypervisor/common/multiboot.c))
 $(eval $(call unit_test,test_rangeset,tests/unit/test_rangeset.c hypervisor/common/rangeset.c))
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/buddy.c))
+$(eval $(call unit_test,test_claims,tests/unit/test_claims.c))
 $(eval $(call unit_test,test_acpi_tables,tests/unit/test_acpi_tables.c hypervisor/common/acpi_tables.c))
 $(eval $(call unit_test,test_pv_elf,tests/unit/test_pv_elf.c hypervisor/common/pv_elf.c))
 $(eval $(call unit_test,test_tlb_clock,tests/unit/test_tlb_clock.c hypervisor/arch/x86/tlb_clock.c,-pthread))

@@ -59,6 +59,13 @@ void put_domain(struct domain *d)
     spin_unlock_irqrestore(&domain_table_lock, flags);
 }
 
+/* Xen's default policy (XSM_TARGET): a domain acts on itself; the
+ * control domain on every domain. The one place that decides it. */
+bool domain_controls(const struct domain *src, const struct domain *t)
+{
+    return src == t || src->is_privileged;
+}
+
 /* One helper for every hypercall that names a domain: references are only
  * ever taken and dropped under domain_table_lock. */
 struct domain *domain_lookup_controlled(domid_t id, long *rc)
@@ -72,7 +79,7 @@ struct domain *domain_lookup_controlled(domid_t id, long *rc)
         *rc = -XEN_ESRCH;
         return NULL;
     }
-    if (d != cur && !cur->is_privileged) {
+    if (!domain_controls(cur, d)) {
         put_domain(d);
         *rc = -XEN_EPERM;
         return NULL;
@@ -319,6 +326,7 @@ void domain_destroy(struct domain *d)
     d->is_dying = true;
     domain_table[d->domain_id] = NULL;
     spin_unlock_irqrestore(&domain_table_lock, flags);
+    claim_pages_set(&d->outstanding_pages, 0, 0, 0);    /* a dead domain claims nothing (Xen's domain_kill) */
     domain_free_parts(d);
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];

@@ -1,7 +1,8 @@
 /*
- * memory_op: reservations (balloon), the memory maps a PV kernel reads at
- * boot, and the read-only M2P's location. Subop = cmd & 0x3f; the upper
- * bits carry the start extent of a preempted extent operation.
+ * memory_op: reservations (the balloon's, and a toolstack's for the
+ * domains it builds), claims, the memory maps a PV kernel reads at boot,
+ * and the read-only M2P's location. Subop = cmd & 0x3f; the upper bits
+ * carry the start extent of a preempted extent operation.
  */
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
@@ -28,63 +29,212 @@ static struct domain *domain_arg(unsigned long arg, long *rc)
     return domain_lookup_controlled(id, rc);
 }
 
+/* Xen's memop-max-order defaults: the control domain 18, a domain with
+ * I/O capabilities 12, any other 9. */
+static unsigned int max_extent_order(const struct domain *caller)
+{
+    if (caller->is_privileged)
+        return 18;
+    return caller->mm.io_caps ? 12 : 9;
+}
+
+static void reservation_refuse(const struct domain *caller, unsigned int op, domid_t domid,
+                               const char *why)
+{
+    gprintk(LOG_INFO "d%u: memory_op %u for d%u refused: %s\n", caller->domain_id, op,
+            domid, why);
+}
+
+/* XENMEM_decrease_reservation, extent i of d: false stops the batch. As
+ * Xen's guest_remove_page: only d's own frames, and only the allocation's
+ * reference goes; a frame still mapped, pinned or granted lives on until
+ * its last user lets go. */
+static bool decrease_extent(struct domain *d, xen_pfn_t gmfn, unsigned int order)
+{
+    struct mm_env *env = pv_mm_env();
+
+    for (unsigned long k = 0; k < (1ul << order); k++) {
+        unsigned long mfn = gmfn + k;
+
+        if (mfn < gmfn || !mfn_valid(mfn) || mfn_to_frame(mfn)->state != FRAME_DOMAIN ||
+            !mm_get_page(env, mfn, &d->mm)) {
+            gprintk(LOG_INFO "d%u: decrease_reservation: frame %#lx is not d%u's\n",
+                    current->domain->domain_id, mfn, d->domain_id);
+            return false;
+        }
+        m2p_set(mfn, ~0ul);
+        mm_frame_release(env, mfn);
+        mm_put_page(env, mfn);
+    }
+    return true;
+}
+
+/* increase_reservation / populate_physmap, one extent for d: its MFN, or
+ * -1. max_pages is taken first (several vCPUs cannot overrun it), then
+ * the frames, from d's claim if it has one. */
+static long grow_extent(struct domain *d, const struct xen_memory_reservation *r)
+{
+    unsigned long n = 1ul << r->extent_order;
+    long mfn;
+
+    if (d->is_dying) {
+        gprintk(LOG_INFO "d%u: cannot give memory to dying d%u\n", current->domain->domain_id,
+                d->domain_id);
+        return -1;
+    }
+    if (!domain_reserve_pages(d, n)) {
+        gprintk(LOG_INFO "d%u: over-allocation for d%u: %llu + %lu > max_pages %llu\n",
+                current->domain->domain_id, d->domain_id, (unsigned long long)d->tot_pages, n,
+                (unsigned long long)d->max_pages);
+        return -1;
+    }
+    /* XENMEMF_address_bits: frames below 2^bits (Linux's DMA-able pages). */
+    mfn = alloc_domheap_pages_claimed(r->extent_order, d->domain_id,
+                                      XENMEMF_get_address_bits(r->mem_flags),
+                                      &d->outstanding_pages);
+    if (mfn < 0) {
+        domain_unreserve_pages(d, n);
+        return -1;
+    }
+    for (unsigned long k = 0; k < n; k++)
+        pv_mm_assign_reserved_page(d, mfn + k);
+    return mfn;
+}
+
+/* Extents start.. of the reservation for d; *preempted when it stopped to
+ * let other work run. Returns the extents done. */
+static unsigned long reservation_extents(unsigned int op, unsigned long start,
+                                         const struct xen_memory_reservation *r,
+                                         struct domain *d, bool *preempted)
+{
+    struct domain *caller = current->domain;
+    unsigned long base = (unsigned long)r->extent_start.p, i;
+    bool pod = op == XENMEM_populate_physmap && (r->mem_flags & XENMEMF_populate_on_demand);
+
+    if (r->extent_order > max_extent_order(caller)) {
+        reservation_refuse(caller, op, d->domain_id, "extent order too large");
+        return start;
+    }
+    /* As Xen: the whole list must be guest memory before anything is done. */
+    if ((base || op != XENMEM_increase_reservation) &&
+        (r->nr_extents > ~0ul / sizeof(xen_pfn_t) ||
+         !guest_range_ok(base + start * sizeof(xen_pfn_t),
+                         (r->nr_extents - start) * sizeof(xen_pfn_t))))
+        return start;
+
+    for (i = start; i < r->nr_extents; i++) {
+        unsigned long slot = base + i * sizeof(xen_pfn_t);
+        xen_pfn_t gpfn = 0, out;
+        long mfn;
+
+        if (i != start && hypercall_preempt_check()) {
+            *preempted = true;
+            break;
+        }
+        if (op != XENMEM_increase_reservation && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
+            break;
+        if (op == XENMEM_decrease_reservation) {
+            if (!decrease_extent(d, gpfn, r->extent_order))
+                break;
+            continue;
+        }
+        if (pod) {
+            /* Populate-on-demand is for HVM guests: a PV target gets
+             * nothing, a domain asking for itself is refused (Xen). */
+            if (d == caller)
+                break;
+            continue;
+        }
+        mfn = grow_extent(d, r);
+        if (mfn < 0)
+            break;
+        for (unsigned long k = 0; k < (1ul << r->extent_order); k++)
+            m2p_set(mfn + k, op == XENMEM_populate_physmap ? gpfn + k : ~0ul);
+        out = mfn;
+        if (base && copy_to_guest(slot, &out, sizeof(out)))
+            break;
+    }
+    return i;
+}
+
+/*
+ * increase_reservation, decrease_reservation, populate_physmap, for the
+ * caller or a domain it controls (the toolstack filling a new domain).
+ * As on Xen every refusal, also -ESRCH or -EPERM, answers with the number
+ * of extents done, which the caller compares with what it asked for.
+ */
 static long reservation_op(unsigned int op, unsigned long start, unsigned long arg)
 {
     struct xen_memory_reservation r;
-    struct domain *d = current->domain;
-    unsigned long i;
+    struct domain *caller = current->domain, *d;
+    unsigned int bits, node;
+    bool preempted = false;
+    unsigned long done;
+    long rc;
+
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return start;
+    if (r.nr_extents > (~0u >> MEMOP_SHIFT) || start >= r.nr_extents)
+        return start;
+    d = domain_lookup_controlled(r.domid, &rc);
+    if (!d) {
+        reservation_refuse(caller, op, r.domid,
+                           rc == -XEN_EPERM ? "not a domain it controls" : "no such domain");
+        return start;
+    }
+    bits = XENMEMF_get_address_bits(r.mem_flags);
+    node = XENMEMF_get_node(r.mem_flags);
+    if (bits && bits <= PAGE_SHIFT && bits < 64) {
+        reservation_refuse(caller, op, r.domid, "address bits too few");
+        put_domain(d);
+        return start;
+    }
+    /* One node here; naming one is the control domain's right (Xen). */
+    if (!(r.mem_flags & XENMEMF_vnode) && node != 0xff &&
+        (caller->is_privileged || caller->is_initial ? node >= 64
+                                                     : !!(r.mem_flags & XENMEMF_exact_node_request))) {
+        reservation_refuse(caller, op, r.domid, "bad NUMA node");
+        put_domain(d);
+        return start;
+    }
+    done = reservation_extents(op, start, &r, d, &preempted);
+    put_domain(d);
+    if (preempted)
+        return hypercall_create_continuation(__HYPERVISOR_memory_op, 2,
+                                             op | (done << MEMOP_SHIFT), arg);
+    return done;
+}
+
+/*
+ * XENMEM_claim_pages: the control domain stakes memory for a domain it is
+ * about to populate (pvisor/claims.h). As Xen: no extent list, order or
+ * flags; DOMID_SELF is not a domain here (-EINVAL).
+ */
+static long claim_pages(unsigned long arg)
+{
+    struct xen_memory_reservation r;
+    struct domain *caller = current->domain, *d;
+    unsigned long flags;
+    long rc;
 
     if (copy_from_guest(&r, arg, sizeof(r)))
         return -XEN_EFAULT;
-    if (r.domid != DOMID_SELF && r.domid != d->domain_id)
-        return -XEN_EPERM;             /* foreign reservations: toolstack, later */
-    if (r.extent_order > 9 || start > r.nr_extents)
+    if (r.extent_start.p || r.extent_order || r.mem_flags)
         return -XEN_EINVAL;
-    for (i = start; i < r.nr_extents; i++) {
-        xen_pfn_t gpfn = 0;
-        unsigned long base = (unsigned long)r.extent_start.p + i * sizeof(xen_pfn_t);
-
-        if (i != start && hypercall_preempt_check())
-            return hypercall_create_continuation(__HYPERVISOR_memory_op, 2,
-                                                 op | (i << MEMOP_SHIFT), arg);
-        if (op == XENMEM_decrease_reservation) {
-            if (copy_from_guest(&gpfn, base, sizeof(gpfn)))
-                return i;
-            for (unsigned long k = 0; k < (1ul << r.extent_order); k++) {
-                unsigned long mfn = gpfn + k;
-                if (!mfn_valid(mfn) || mfn_to_frame(mfn)->state != FRAME_DOMAIN ||
-                    mfn_to_frame(mfn)->owner != d->domain_id)
-                    return i;
-                m2p_set(mfn, ~0ul);
-                mm_frame_release(pv_mm_env(), mfn);
-            }
-            continue;
-        }
-        /* increase_reservation / populate_physmap */
-        if (op == XENMEM_populate_physmap && copy_from_guest(&gpfn, base, sizeof(gpfn)))
-            return i;
-        if (!domain_reserve_pages(d, 1ul << r.extent_order)) {
-            gprintk(LOG_INFO "d%u: over-allocation: %llu + %lu > max_pages %llu\n", d->domain_id,
-                    (unsigned long long)d->tot_pages, 1ul << r.extent_order,
-                    (unsigned long long)d->max_pages);
-            return i;
-        }
-        /* XENMEMF_address_bits: frames below 2^bits (Linux's DMA-able pages). */
-        long mfn = alloc_domheap_pages_below(r.extent_order, d->domain_id,
-                                             XENMEMF_get_address_bits(r.mem_flags));
-        if (mfn < 0) {
-            domain_unreserve_pages(d, 1ul << r.extent_order);
-            return i;
-        }
-        for (unsigned long k = 0; k < (1ul << r.extent_order); k++) {
-            pv_mm_assign_reserved_page(d, mfn + k);
-            m2p_set(mfn + k, op == XENMEM_populate_physmap ? gpfn + k : ~0ul);
-        }
-        xen_pfn_t out = mfn;
-        if (r.extent_start.p && copy_to_guest(base, &out, sizeof(out)))
-            return i;
+    d = r.domid < DOMID_FIRST_RESERVED ? get_domain_by_id(r.domid) : NULL;
+    if (!d)
+        return -XEN_EINVAL;
+    if (!caller->is_privileged) {
+        put_domain(d);
+        gprintk(LOG_INFO "d%u: claim_pages for d%u refused: not the control domain\n",
+                caller->domain_id, r.domid);
+        return -XEN_EPERM;
     }
-    return r.nr_extents;
+    flags = spin_lock_irqsave(&d->page_lock);
+    rc = claim_pages_set(&d->outstanding_pages, r.nr_extents, d->tot_pages, d->max_pages);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    put_domain(d);
+    return rc;
 }
 
 /*
@@ -270,6 +420,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
     switch (op) {
     case XENMEM_exchange:
         return memory_exchange(arg);
+    case XENMEM_claim_pages:
+        return claim_pages(arg);
     case XENMEM_maximum_ram_page:
         return max_mfn;
     case XENMEM_current_reservation:

@@ -9,6 +9,7 @@
 #include <pvisor/rangeset.h>
 #include <pvisor/printk.h>
 #include <pvisor/spinlock.h>
+#include <pvisor/claims.h>
 #include <string.h>
 #include <xen/xen.h>
 
@@ -22,6 +23,40 @@ u64 total_ram_pages;
 static struct buddy heap;
 static DEFINE_SPINLOCK(heap_lock);
 static struct rangeset boot_pool;
+static u64 outstanding_claims;          /* every domain's claim (heap_lock) */
+
+/* A block from the heap unless claims reserve the memory for others
+ * (claim: the caller's own, consumed on success). heap_lock held. */
+static s64 heap_take(unsigned int order, unsigned long below, u64 *claim)
+{
+    s64 mfn;
+
+    if (!claim_allows(outstanding_claims, claim, 1ul << order, heap.free_pages))
+        return -1;
+    mfn = below ? buddy_alloc_below(&heap, order, below) : buddy_alloc(&heap, order);
+    if (mfn >= 0 && claim)
+        claim_consume(&outstanding_claims, claim, 1ul << order);
+    return mfn;
+}
+
+int claim_pages_set(u64 *claim, u64 pages, u64 tot_pages, u64 max_pages)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    int rc = claim_set(&outstanding_claims, claim, pages, tot_pages, max_pages,
+                       heap.free_pages);
+
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return rc;
+}
+
+void get_outstanding_claims(u64 *free_pages, u64 *outstanding)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+
+    *free_pages = heap.free_pages;
+    *outstanding = outstanding_claims;
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
 
 static const char *mem_type_name(u32 t)
 {
@@ -103,7 +138,7 @@ void mm_init(const struct boot_info *bi)
 void *alloc_xenheap_pages(unsigned int order)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
-    s64 mfn = buddy_alloc(&heap, order);
+    s64 mfn = heap_take(order, 0, NULL);
     spin_unlock_irqrestore(&heap_lock, flags);
 
     if (mfn < 0)
@@ -124,12 +159,17 @@ void free_xenheap_pages(void *va, unsigned int order)
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
-long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int address_bits)
+long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int address_bits,
+                                 u64 *claim)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
-    s64 mfn = address_bits && address_bits < 64
-        ? buddy_alloc_below(&heap, order, address_bits > PAGE_SHIFT ? 1ull << (address_bits - PAGE_SHIFT) : 0)
-        : buddy_alloc(&heap, order);
+    s64 mfn;
+
+    if (address_bits && address_bits < 64 && address_bits <= PAGE_SHIFT)
+        mfn = -1;                       /* no frame lies below one page */
+    else
+        mfn = heap_take(order, address_bits && address_bits < 64 ?
+                               1ul << (address_bits - PAGE_SHIFT) : 0, claim);
     spin_unlock_irqrestore(&heap_lock, flags);
 
     if (mfn < 0)
@@ -144,6 +184,11 @@ long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int addre
         f->type_info = 0;
     }
     return mfn;
+}
+
+long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int address_bits)
+{
+    return alloc_domheap_pages_claimed(order, domid, address_bits, NULL);
 }
 
 long alloc_domheap_pages(unsigned int order, u32 domid)

@@ -87,6 +87,7 @@ $(eval $(call guest_kernel,crash,tests/guests/crash.c,raw))
 $(eval $(call guest_kernel,dom0ops,tests/guests/dom0ops.c,page))
 $(eval $(call guest_kernel,smp,tests/guests/smp.c,page))
 $(eval $(call guest_kernel,memrace,tests/guests/memrace.c,page))
+$(eval $(call guest_kernel,foreign,tests/guests/foreign.c,raw))
 $(eval $(call guest_kernel,race,tests/guests/race.c,page))
 
 $(eval $(call guest_kernel,xstate,tests/guests/xstate.c,page))

@@ -95,7 +95,10 @@ void mm_get_page_light(struct mm_env *env, mfn_t mfn);
 void mm_set_stamp(struct mm_env *env, mfn_t mfn);
 struct mm_domain *mm_frame_owner(struct mm_env *env, mfn_t mfn);
 struct mm_domain *mm_get_pg_owner(struct mm_env *env, struct mm_vcpu *v, unsigned int domid);
-bool mm_may_name(const struct mm_domain *caller, const struct mm_domain *target);
+/* Drop what mm_get_pg_owner / mm_frame_owner / lookup_domain took. */
+void mm_put_owner(struct mm_env *env, struct mm_vcpu *v, struct mm_domain *d);
+bool mm_may_name(const struct mm_env *env, const struct mm_domain *caller,
+                 const struct mm_domain *target);
 void mm_defer(struct mm_vcpu *v, mfn_t mfn, bool partial);
 
 /* type.c */

@@ -81,7 +81,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
                       unsigned int count, u64 pdone, unsigned int foreigndom,
                       struct mm_cont *cont)
 {
-    struct mm_domain *d = v->dom, *pt_owner = d, *pg_owner;
+    struct mm_domain *d = v->dom, *pt_owner = d, *pg_owner = NULL;
     unsigned int i = 0, done = 0, pt_dom;
     bool checked_pt = false, checked_pg = false;
     long rc = mm_drain_deferred(env, v);
@@ -145,8 +145,8 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
         case MMU_PT_UPDATE_NO_TRANSLATE:
             /* Xen's XSM dummy policy, checked when first needed. */
             if (!checked_pt || !checked_pg) {
-                if ((pg_owner != &mm_dom_io && !mm_may_name(d, pg_owner)) ||
-                    !mm_may_name(d, pt_owner)) {
+                if ((pg_owner != &mm_dom_io && !mm_may_name(env, d, pg_owner)) ||
+                    !mm_may_name(env, d, pt_owner)) {
                     rc = -XEN_EPERM;
                     mm_log(env, d, "mmu_update", "foreign domain needs privilege", (int)rc,
                            pg_owner->domid, pt_owner->domid);
@@ -167,7 +167,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
                        pt_owner->domid, 0);
                 break;
             }
-            if (pg_owner != &mm_dom_io && !mm_may_name(d, pg_owner)) {
+            if (pg_owner != &mm_dom_io && !mm_may_name(env, d, pg_owner)) {
                 rc = -XEN_EPERM;
                 mm_log(env, d, "machphys", "foreign domain needs privilege", (int)rc,
                        pg_owner->domid, 0);
@@ -205,6 +205,8 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
     }
 
 out:
+    mm_put_owner(env, v, pg_owner);
+    mm_put_owner(env, v, pt_owner);
     if (pdone) {
         done += i;
         (void)env->ops->copy_to_guest(env->ctx, v, pdone, &done, sizeof(done));

@@ -375,9 +375,10 @@ long mm_do_mmuext_op(struct mm_env *env, struct mm_vcpu *v, u64 uops,
         mm_log(env, v->dom, "mmuext_op", "no such domain", -XEN_ESRCH, foreigndom, 0);
         return -XEN_ESRCH;
     }
-    if (!mm_may_name(v->dom, pg_owner)) {
+    if (!mm_may_name(env, v->dom, pg_owner)) {
         mm_log(env, v->dom, "mmuext_op", "foreign domain needs privilege", -XEN_EPERM,
                foreigndom, 0);
+        mm_put_owner(env, v, pg_owner);
         return -XEN_EPERM;
     }
 
@@ -406,6 +407,7 @@ long mm_do_mmuext_op(struct mm_env *env, struct mm_vcpu *v, u64 uops,
         set_cont(cont, 0, MMU_UPDATE_PREEMPTED, 0, (unsigned int)rc);
         rc = -XEN_ERESTART;
     }
+    mm_put_owner(env, v, pg_owner);
     if (pdone) {
         done += i;
         (void)env->ops->copy_to_guest(env->ctx, v, pdone, &done, sizeof(done));

@@ -197,12 +197,19 @@ void mm_set_stamp(struct mm_env *env, mfn_t mfn)
         ;
 }
 
-/* The domain owning a frame, for validating its entries. */
+/* The domain owning a frame, for validating its entries (held: the
+ * caller drops it with mm_put_owner). */
 struct mm_domain *mm_frame_owner(struct mm_env *env, mfn_t mfn)
 {
     const struct frame *f = mm_frame(env, mfn);
 
     return env->ops->lookup_domain(env->ctx, (u16)f->owner);
+}
+
+void mm_put_owner(struct mm_env *env, struct mm_vcpu *v, struct mm_domain *d)
+{
+    if (d && d != &mm_dom_io && d != &mm_dom_xen && (!v || d != v->dom))
+        env->ops->put_domain(env->ctx, d);
 }
 
 /* Xen's get_pg_owner: DOMID_SELF is the caller; naming yourself by number
@@ -224,10 +231,12 @@ struct mm_domain *mm_get_pg_owner(struct mm_env *env, struct mm_vcpu *v, unsigne
     return env->ops->lookup_domain(env->ctx, (u16)domid);
 }
 
-/* Xen's dummy XSM "target" policy: yourself, or anything if privileged. */
-bool mm_may_name(const struct mm_domain *caller, const struct mm_domain *target)
+/* Xen's dummy XSM "target" policy, decided by the hypervisor's one
+ * helper (the same that guards every hypercall naming a domain). */
+bool mm_may_name(const struct mm_env *env, const struct mm_domain *caller,
+                 const struct mm_domain *target)
 {
-    return target == caller || caller->privileged;
+    return target == caller || env->ops->controls(env->ctx, caller, target);
 }
 
 void mm_defer(struct mm_vcpu *v, mfn_t mfn, bool partial)

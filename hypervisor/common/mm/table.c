@@ -406,7 +406,8 @@ static int segdesc_validate(struct mm_env *env, mfn_t mfn, const struct mm_domai
 int mm_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
                 unsigned int flags, unsigned int *nr, bool *pset)
 {
-    const struct mm_domain *d = mm_frame_owner(env, mfn);
+    struct mm_domain *d = mm_frame_owner(env, mfn);
+    int rc;
 
     if (!d) {
         *nr = 0;
@@ -417,19 +418,24 @@ int mm_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int t
     case PGT_L1:
         *nr = 0;
         *pset = false;
-        return l1_validate(env, mfn, d);
+        rc = l1_validate(env, mfn, d);
+        break;
     case PGT_L2:
     case PGT_L3:
     case PGT_L4:
-        return table_validate(env, v, mfn, type, flags, d, nr, pset);
+        rc = table_validate(env, v, mfn, type, flags, d, nr, pset);
+        break;
     case PGT_SEG_DESC:
         *nr = 0;
         *pset = false;
-        return segdesc_validate(env, mfn, d);
+        rc = segdesc_validate(env, mfn, d);
+        break;
     default:
         MM_BUG_ON(1);
-        return -XEN_EINVAL;
+        rc = -XEN_EINVAL;
     }
+    mm_put_owner(env, NULL, d);
+    return rc;
 }
 
 int mm_devalidate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,

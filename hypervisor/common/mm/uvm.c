@@ -84,12 +84,14 @@ long mm_do_update_va_mapping_otherdomain(struct mm_env *env, struct mm_vcpu *v, 
                domid, va);
         return -XEN_ESRCH;
     }
-    if (!mm_may_name(v->dom, pg_owner)) {
+    if (!mm_may_name(env, v->dom, pg_owner)) {
         mm_log(env, v->dom, "update_va_mapping_otherdomain", "foreign domain needs privilege",
                -XEN_EPERM, domid, va);
+        mm_put_owner(env, v, pg_owner);
         return -XEN_EPERM;
     }
     rc = uvm(env, v, va, val, flags, pg_owner);
+    mm_put_owner(env, v, pg_owner);
     if (rc == -XEN_ERESTART) {
         cont->nargs = 4;
         cont->args[0] = va;

@@ -148,6 +148,7 @@ struct domain {
     spinlock_t page_lock;
     u32 page_list_head;                /* first MFN of the domain's pages */
     u64 tot_pages, max_pages;
+    u64 outstanding_pages;             /* XENMEM_claim_pages: claimed, not yet taken (heap lock) */
     shared_info_t *shared_info;        /* hypervisor VA of the shared_info page */
     unsigned long shared_info_mfn;
     unsigned long start_info_mfn;
@@ -194,6 +195,8 @@ void put_domain(struct domain *d);
  * domain only for a caller that controls it (the privileged domain).
  * NULL with *rc = -ESRCH (no such live domain) or -EPERM. */
 struct domain *domain_lookup_controlled(domid_t id, long *rc);
+/* May src act on t's memory and state (Xen's default XSM_TARGET policy)? */
+bool domain_controls(const struct domain *src, const struct domain *t);
 
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* Kill the domain for a fatal guest error; logs `why` (printf-style). */

@@ -40,9 +40,11 @@
  *     live entries change only through mod_lN, which validates first.
  * 12. Entry updates are one cmpxchg on the 8-byte entry under the table's
  *     page lock; only hardware A/D bits may change meanwhile.
- * 13. Foreign page owners need privilege (-EPERM), except DOMID_IO which
- *     anyone may name (iomem permission then decides); L2-L4 updates need
- *     page owner == table owner.
+ * 13. Foreign page and table owners need control of them (-EPERM): the
+ *     control domain, or the domain set_target made their device model;
+ *     DOMID_IO anyone may name (iomem permission then decides); L2-L4
+ *     updates need page owner == table owner. A named domain is held
+ *     (env lookup/put) for the whole call.
  * 14. TLB: a type change waits until every CPU that has not flushed since
  *     the frame's stamp has flushed (env->flush_all_since); guest-requested
  *     flushes are never relied on for safety.
@@ -165,8 +167,14 @@ struct mm_env_ops {
      * hypervisor addresses (like Xen's __addr_ok) and never fault. */
     int (*copy_from_guest)(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len);
     int (*copy_to_guest)(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len);
-    /* A live domain by id (not DOMID_*), or NULL; valid until the call returns. */
+    /* A domain by id (not DOMID_*), or NULL, with a reference that keeps
+     * it (and its frames' owner) valid until put_domain. */
     struct mm_domain *(*lookup_domain)(void *ctx, u16 domid);
+    void (*put_domain)(void *ctx, struct mm_domain *d);
+    /* Xen's default policy (XSM_TARGET): may src act on target's memory?
+     * Itself, the domain it is the device model of (set_target), or any
+     * domain if src is the control domain. */
+    bool (*controls)(void *ctx, const struct mm_domain *src, const struct mm_domain *target);
     /* vCPU 0 of a domain (for mmu_update on another domain's tables). */
     struct mm_vcpu *(*domain_vcpu0)(void *ctx, struct mm_domain *d);
     /* The 16 hypervisor entries for L4 slots 256-271 of table l4mfn. */

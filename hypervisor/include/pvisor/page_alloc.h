@@ -33,7 +33,15 @@ static inline void free_xenheap_page(void *va) { free_xenheap_pages(va, 0); }
 long alloc_domheap_pages(unsigned int order, u32 domid);
 /* The same, every frame below 2^address_bits bytes (0: anywhere), as XENMEMF_address_bits. */
 long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int address_bits);
+/* The same for a domain holding a memory claim (pvisor/claims.h): claimed
+ * memory is its to take, and what it takes comes off *claim. */
+long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int address_bits,
+                                 u64 *claim);
 void free_domheap_pages(unsigned long mfn, unsigned int order);
+/* XENMEM_claim_pages on one domain's claim *claim (0 cancels): 0, -EINVAL, -ENOMEM. */
+int claim_pages_set(u64 *claim, u64 pages, u64 tot_pages, u64 max_pages);
+/* Free pages and the claims outstanding on them (physinfo, getdomaininfo). */
+void get_outstanding_claims(u64 *free_pages, u64 *outstanding);
 long alloc_domheap_pages_noscrub(unsigned int order, u32 domid);
 
 u64 free_pages_count(void);

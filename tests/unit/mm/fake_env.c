@@ -103,7 +103,33 @@ static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *s
 
 static struct mm_domain *op_lookup_domain(void *ctx, u16 domid)
 {
-    return domid < FAKE_NR_DOMS ? &FE(ctx)->doms[domid] : NULL;
+    struct fake_env *fe = FE(ctx);
+
+    if (domid >= FAKE_NR_DOMS || fe->gone[domid])
+        return NULL;
+    __atomic_add_fetch(&fe->dom_refs[domid], 1, __ATOMIC_SEQ_CST);
+    return &fe->doms[domid];
+}
+
+static void op_put_domain(void *ctx, struct mm_domain *d)
+{
+    struct fake_env *fe = FE(ctx);
+
+    if (d < fe->doms || d >= fe->doms + FAKE_NR_DOMS ||
+        __atomic_sub_fetch(&fe->dom_refs[d - fe->doms], 1, __ATOMIC_SEQ_CST) < 0) {
+        fprintf(stderr, "fake_env: put_domain without a lookup (d%u)\n", d->domid);
+        abort();
+    }
+}
+
+/* Xen's XSM_TARGET: itself, its set_target domain, or anyone if privileged. */
+static bool op_controls(void *ctx, const struct mm_domain *src, const struct mm_domain *t)
+{
+    struct fake_env *fe = FE(ctx);
+
+    return src == t || src->privileged ||
+           (src >= fe->doms && src < fe->doms + FAKE_NR_DOMS &&
+            fe->target_of[src - fe->doms] == (int)t->domid);
 }
 
 static struct mm_vcpu *op_domain_vcpu0(void *ctx, struct mm_domain *d)
@@ -284,6 +310,8 @@ static const struct mm_env_ops fake_ops = {
     .copy_from_guest = op_copy_from_guest,
     .copy_to_guest = op_copy_to_guest,
     .lookup_domain = op_lookup_domain,
+    .put_domain = op_put_domain,
+    .controls = op_controls,
     .domain_vcpu0 = op_domain_vcpu0,
     .l4_hv_slots = op_l4_hv_slots,
     .m2p_set = op_m2p_set,
@@ -328,6 +356,7 @@ void fake_init(struct fake_env *fe)
     fe->verbose = getenv("MM_VERBOSE") != NULL;
 
     for (i = 0; i < FAKE_NR_DOMS; i++) {
+        fe->target_of[i] = -1;
         fe->doms[i].domid = (u16)i;
         fe->doms[i].max_vcpus = i == 1 ? 2 : 1;
     }
@@ -637,6 +666,10 @@ const char *fake_check(struct fake_env *fe)
 
     if (err)
         return err;
+    /* Every domain a call looked up was put back when it returned. */
+    for (i = 0; i < FAKE_NR_DOMS; i++)
+        if (__atomic_load_n(&fe->dom_refs[i], __ATOMIC_SEQ_CST))
+            return fail("d%u still holds %d lookup reference(s)", i, fe->dom_refs[i]);
     for (m = 0; m < FAKE_FRAMES; m++) {
         u64 c = pgc_count(fe->frames[m].count_info), t = pgt_count(fe->frames[m].type_info);
 

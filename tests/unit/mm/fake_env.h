@@ -71,6 +71,12 @@ struct fake_env {
     unsigned int nr_flush_since, nr_guest_flush, last_guest_flush_kind;
     u64 last_guest_flush_va;
 
+    /* domains: references from lookup_domain not yet put, set_target
+     * (-1 none), and domains lookups no longer find (destroyed) */
+    int dom_refs[FAKE_NR_DOMS];
+    int target_of[FAKE_NR_DOMS];
+    bool gone[FAKE_NR_DOMS];
+
     /* callbacks seen */
     unsigned int nr_freed, nr_cr3, nr_gdt, nr_ldt, nr_cache_flush, nr_log;
     unsigned int nr_guest_reads;    /* copy_from_guest calls */

@@ -207,15 +207,25 @@ static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *s
     return copy_to_guest(gva, src, len);
 }
 
+/* The module holds what it looks up until the hypercall is done with it. */
 static struct mm_domain *op_lookup_domain(void *ctx, u16 domid)
 {
     struct domain *d = get_domain_by_id(domid);
 
     (void)ctx;
-    if (!d)
-        return NULL;
-    put_domain(d);      /* domains are destroyed only after their last user left */
-    return &d->mm;
+    return d ? &d->mm : NULL;
+}
+
+static void op_put_domain(void *ctx, struct mm_domain *md)
+{
+    (void)ctx;
+    put_domain(mm_to_domain(md));
+}
+
+static bool op_controls(void *ctx, const struct mm_domain *src, const struct mm_domain *t)
+{
+    (void)ctx;
+    return domain_controls(mm_to_domain(src), mm_to_domain(t));
 }
 
 static struct mm_vcpu *op_domain_vcpu0(void *ctx, struct mm_domain *md)
@@ -308,6 +318,8 @@ static const struct mm_env_ops env_ops = {
     .copy_from_guest = op_copy_from_guest,
     .copy_to_guest = op_copy_to_guest,
     .lookup_domain = op_lookup_domain,
+    .put_domain = op_put_domain,
+    .controls = op_controls,
     .domain_vcpu0 = op_domain_vcpu0,
     .l4_hv_slots = op_l4_hv_slots,
     .m2p_set = op_m2p_set,

@@ -46,20 +46,25 @@ endef
 $(eval $(call guest_lib,page))
 $(eval $(call guest_lib,raw))
 
-# $(call guest_kernel,NAME,SOURCE,FLAVOUR): build/tests/guests/NAME.elf
+# $(call guest_kernel,NAME,SOURCE,FLAVOUR[,MORE_SOURCES]): build/tests/guests/NAME.elf
 define guest_kernel
 GUEST_KERNELS += $(GUESTS_O)/$(1).elf
 $(GUESTS_O)/$(1)/main.o: $(2) | $(GUESTS_O)/xen-include/xen
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$<"
 	$$(Q)$$(CC) $$(GUEST_CFLAGS) $$(GUEST_FLAVOUR_$(3)) -DGUEST_NAME='"$(1)"' -MMD -MP -c -o $$@ $$<
+GUEST_MORE_$(1) := $(patsubst tests/guests/%.c,$(GUESTS_O)/$(1)/%.o,$(4))
+$(GUESTS_O)/$(1)/%.o: tests/guests/%.c | $(GUESTS_O)/xen-include/xen
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<"
+	$$(Q)$$(CC) $$(GUEST_CFLAGS) $$(GUEST_FLAVOUR_$(3)) -DGUEST_NAME='"$(1)"' -MMD -MP -c -o $$@ $$<
 $(GUESTS_O)/$(1)/notes.o: tests/guests/lib/notes.S | $(GUESTS_O)/xen-include/xen
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$(GUEST_CFLAGS) $$(GUEST_FLAVOUR_$(3)) -D__ASSEMBLY__ -DGUEST_NAME='"$(1)"' -MMD -MP -c -o $$@ $$<
-$(GUESTS_O)/$(1).elf: $(GUESTS_O)/$(1)/main.o $(GUESTS_O)/$(1)/notes.o $$(GUEST_LIB_OBJS_$(3)) tests/guests/lib/guest.lds
+$(GUESTS_O)/$(1).elf: $(GUESTS_O)/$(1)/main.o $$(GUEST_MORE_$(1)) $(GUESTS_O)/$(1)/notes.o $$(GUEST_LIB_OBJS_$(3)) tests/guests/lib/guest.lds
 	@echo "  LD      $$@"
-	$$(Q)$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUESTS_O)/$(1)/main.o $(GUESTS_O)/$(1)/notes.o $$(GUEST_LIB_OBJS_$(3))
--include $(GUESTS_O)/$(1)/main.d $(GUESTS_O)/$(1)/notes.d
+	$$(Q)$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUESTS_O)/$(1)/main.o $$(GUEST_MORE_$(1)) $(GUESTS_O)/$(1)/notes.o $$(GUEST_LIB_OBJS_$(3))
+-include $(GUESTS_O)/$(1)/main.d $(GUESTS_O)/$(1)/notes.d $$(GUEST_MORE_$(1):.o=.d)
 endef
 
 GUEST_KERNELS :=
@@ -89,6 +94,7 @@ $(eval $(call guest_kernel,smp,tests/guests/smp.c,page))
 $(eval $(call guest_kernel,memrace,tests/guests/memrace.c,page))
 $(eval $(call guest_kernel,foreign,tests/guests/foreign.c,raw))
 $(eval $(call guest_kernel,race,tests/guests/race.c,page))
+$(eval $(call guest_kernel,builder,tests/guests/builder.c,raw,tests/guests/builder/toolstack.c))
 
 $(eval $(call guest_kernel,xstate,tests/guests/xstate.c,page))
 $(eval $(call guest_kernel,microbench,tests/guests/microbench.c,raw))

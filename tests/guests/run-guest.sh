@@ -15,6 +15,11 @@
 #   --mem MB         machine memory (default 512); dom0 gets --dom0-mem
 #   --dom0-mem MB    dom0 memory (default 64)
 #   --initrd FILE    second module (the guest's initrd)
+#   --domus K1,K2..  for a builder kernel: the test kernels it creates as
+#                    domUs (build/tests/guests/K.elf), packed into a cpio
+#                    (newc) archive that becomes the initrd.  Xen hands dom0
+#                    only its kernel and one initrd module, so the pack is
+#                    the one way both hypervisors give dom0 several images.
 #   --timeout S      hard limit for the whole boot (default 60)
 #   --log FILE       keep the serial log there (default: a temporary file)
 #   --hv-args "..."  extra hypervisor command-line words
@@ -31,7 +36,7 @@ set -u
 
 die() { echo "run-guest: $*" >&2; exit 2; }
 
-hv= cpu="qemu64,+smep" smp=1 vcpus=1 mem=512 dom0_mem=64 initrd= timeout_s=60 log= hv_args= qemu_args= quiet=0
+hv= cpu="qemu64,+smep" smp=1 vcpus=1 mem=512 dom0_mem=64 initrd= domus= timeout_s=60 log= hv_args= qemu_args= quiet=0
 expect_exit=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--dom0-mem) dom0_mem=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--domus) domus=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--hv-args) hv_args=$2; shift 2 ;;
@@ -58,6 +64,7 @@ guest=$1; shift
 guest_args="$*"
 [ -f "$guest" ] || die "guest kernel $guest not found (build it: make guests)"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd $initrd not found"
+[ -z "$initrd" ] || [ -z "$domus" ] || die "--initrd and --domus both name the second module"
 case $guest_args$guest$initrd in *,*) die "QEMU splits -initrd on commas: no commas in guest path, args or initrd" ;; esac
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -78,11 +85,20 @@ pvisor)
 *) die "--hv must be xen or pvisor" ;;
 esac
 
-modules="$guest${guest_args:+ $guest_args}"
-[ -n "$initrd" ] && modules="$modules,$initrd"
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+
+if [ -n "$domus" ]; then
+	mkdir "$tmp/domus"
+	for k in ${domus//,/ }; do
+		[ -f "$build/tests/guests/$k.elf" ] || die "domU kernel $build/tests/guests/$k.elf not found (make guests)"
+		cp "$build/tests/guests/$k.elf" "$tmp/domus/"
+	done
+	(cd "$tmp/domus" && ls | cpio --quiet -o -H newc >"$tmp/domus.cpio") || die "cannot pack the domU kernels"
+	initrd=$tmp/domus.cpio
+fi
+modules="$guest${guest_args:+ $guest_args}"
+[ -n "$initrd" ] && modules="$modules,$initrd"
 [ -n "$log" ] || log=$tmp/serial.log
 : >"$log"
 

@@ -36,6 +36,9 @@ void guest_start(start_info_t *si)
 		panic("update_va_mapping(shared_info): %ld", setup_rc_shared_info);
 	shared_info = (shared_info_t *)shared_info_page;
 	vcpu = &shared_info->vcpu_info[0];
+	/* Xen system time near our first instruction, for the builder's
+	 * create-to-first-instruction figure (domUs only: dom0 has none). */
+	uint64_t booted = xen_system_time();
 
 	install_trap_table();
 	setup_rc_callbacks[0] = register_callback(CALLBACKTYPE_event,
@@ -48,6 +51,8 @@ void guest_start(start_info_t *si)
 		if (setup_rc_callbacks[i])
 			panic("callback_op(register %d): %ld", i, setup_rc_callbacks[i]);
 
+	if (!(si->flags & SIF_INITDOMAIN))
+		printf("BOOTED %s systime=%lu\n", guest_name, booted);
 	printf("START %s (%s)\n", guest_name,
 	       GUEST_HYPERCALL_PAGE ? "hypercall page" : "raw syscall");
 	test_main();

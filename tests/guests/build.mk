@@ -123,4 +123,4 @@ ALL_TARGETS += $(GUEST_KERNELS)
 
 .PHONY: guests
 guests: $(GUEST_KERNELS)
-BENCH_SCRIPTS += bench/guest-paths.sh
+BENCH_SCRIPTS += bench/guest-paths.sh bench/domu-lifecycle.sh

@@ -332,6 +332,7 @@ static void churn(unsigned long cycles)
 	const struct image *img = image_named("shutdown");
 	struct domu *d = &dom_a;
 	uint64_t base = free_pages(), first = 0, last = 0, t_all = xen_system_time();
+	uint64_t block = 0;
 	unsigned long ok = 0;
 
 	if (!img) {
@@ -362,6 +363,11 @@ static void churn(unsigned long cycles)
 		ok++;
 		if (i < 100) first += dt;
 		if (i >= cycles - 100) last += dt;
+		block += dt;
+		if (i % 100 == 99) {
+			printf("TIME churn.cycle_avg.%lu %lu\n", i / 100, block / 100);
+			block = 0;
+		}
 	}
 	quiet_domus = false;
 	CHECK_EQ("churn.cycles", ok, cycles);

@@ -78,10 +78,10 @@ static long pause_domain(domid_t id, unsigned int cmd)
 
 /* ---- a test kernel as a domU, start to finish ---- */
 
-static void run_domu(const struct image *img, unsigned long pages, const char *args)
+static void run_domu(const struct image *img, unsigned long pages, const char *args,
+		     const char *k, unsigned int expect_reason)
 {
 	struct domu *d = &dom_a;
-	const char *k = img->name;
 	uint64_t base = free_pages();
 
 	long rc = domu_create(d, img, pages, args);
@@ -100,10 +100,11 @@ static void run_domu(const struct image *img, unsigned long pages, const char *a
 	CHECK_EQ(checkname("%s.unpause", k), domu_unpause(d), 0);
 	bool down = domu_wait_shutdown(d, 120000000000UL);
 	CHECK_EQ(checkname("%s.shutdown_seen", k), down, 1);
-	CHECK_EQ(checkname("%s.shutdown_reason", k), d->reason, SHUTDOWN_poweroff);
+	CHECK_EQ(checkname("%s.shutdown_reason", k), d->reason, expect_reason);
 	CHECK_EQ(checkname("%s.result_line", k), d->result_seen, 1);
 	CHECK_EQ(checkname("%s.failed", k), d->failed, 0);
 	CHECK(checkname("%s.passed", k), d->passed > 0);
+	CHECK_EQ(checkname("%s.panic", k), d->panicked, 0);
 	if (d->t_first)
 		printf("TIME create_to_first_insn.%s %lu\n", k, d->t_first - d->t_create);
 out:
@@ -120,6 +121,41 @@ out:
 	evtchn_clear(dom_exc_port);
 	CHECK_EQ(checkname("%s.free_delta", k), free_delta(base), 0);
 	printf("TIME destroy.%s %lu\nTIME destroy_to_gone.%s %lu\n", k, t1 - t0, k, t2 - t0);
+}
+
+/* ---- two domUs at once: each runs, shuts down and dies on its own ---- */
+
+static void run_pair(const char *ka, const char *kb)
+{
+	const struct image *ia = image_named(ka), *ib = image_named(kb);
+	struct domu *ds[2] = { &dom_a, &dom_b };
+	uint64_t base = free_pages();
+
+	if (!ia || !ib)
+		return;
+	long ra = domu_create(ds[0], ia, 2048, "");
+	long rb = domu_create(ds[1], ib, 2048, "");
+	CHECK_EQ("pair.create", ra || rb, 0);
+	if (!ra && !rb) {
+		CHECK_EQ("pair.distinct_ids", ds[0]->id != ds[1]->id, 1);
+		CHECK_EQ("pair.build", domu_build(ds[0]) || domu_build(ds[1]), 0);
+		CHECK_EQ("pair.unpause", domu_unpause(ds[0]) || domu_unpause(ds[1]), 0);
+		CHECK_EQ("pair.shutdown_seen", domus_wait_shutdown(ds, 2, 120000000000UL), 1);
+		for (unsigned int i = 0; i < 2; i++) {
+			const char *k = ds[i]->img->name;
+			CHECK_EQ(checkname("pair.%s.reason", k), ds[i]->reason, SHUTDOWN_poweroff);
+			CHECK_EQ(checkname("pair.%s.failed", k), ds[i]->failed, 0);
+		}
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		if (!ds[i]->id)
+			continue;
+		domu_console_close(ds[i]);
+		CHECK_EQ(checkname("pair.destroy.%u", i), domu_destroy(ds[i]->id), 0);
+		CHECK_EQ(checkname("pair.gone.%u", i), domain_wait_gone(ds[i]->id, 2000000000UL), 1);
+	}
+	evtchn_clear(dom_exc_port);
+	CHECK_EQ("pair.free_delta", free_delta(base), 0);
 }
 
 /* ---- domctl edge cases from dom0 ---- */
@@ -446,10 +482,23 @@ void test_main(void)
 
 	domctl_probes();
 	for (unsigned int i = 0; i < n_images; i++) {
-		if (!strcmp(images[i].name, "shutdown") || !wanted(images[i].name))
+		const char *k = images[i].name;
+		if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !wanted(k))
 			continue;
-		run_domu(&images[i], 2048, "");
+		run_domu(&images[i], 2048, "", k, SHUTDOWN_poweroff);
 	}
+	/* A domU that crashes (a fault it has no handler for, a bounce frame
+	 * onto the hypervisor's stack, a bad iret) dies alone: we go on. */
+	static const char *const crashes[] = { "no_handler", "bounce_hv_stack", "iret_bad_stack" };
+	const struct image *crash = image_named("crash");
+	for (unsigned int i = 0; crash && wanted("crash") && i < ARRAY_SIZE(crashes); i++) {
+		char args[64], name[48];   /* checkname()'s buffers rotate: own copies */
+		snprintf(args, sizeof(args), "action=%s", crashes[i]);
+		snprintf(name, sizeof(name), "crash.%s", crashes[i]);
+		run_domu(crash, 1024, args, name, SHUTDOWN_crash);
+	}
+	if (wanted("sched") && wanted("usermode"))
+		run_pair("sched", "usermode");
 	foreign_probes();
 	const char *n = cmdline_value("churn");
 	if (n) {

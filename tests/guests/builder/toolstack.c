@@ -200,7 +200,26 @@ void unmap_slot(unsigned int slot)
 /* Slots 0..BATCH-1 carry batched writes; the last ones stay for the ring
  * and the tests' long-lived mappings. */
 #define BATCH 48
-#define CONSOLE_SLOT (WINDOW_PAGES - 1)
+/* Console rings of running domUs (slots 61 and 62 are the tests'). */
+static const unsigned int console_slots[] = { WINDOW_PAGES - 1, 60, 59, 58 };
+static bool console_slot_used[ARRAY_SIZE(console_slots)];
+
+static int console_slot_get(void)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(console_slots); i++)
+		if (!console_slot_used[i]) {
+			console_slot_used[i] = true;
+			return (int)console_slots[i];
+		}
+	return -1;
+}
+
+static void console_slot_put(int slot)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(console_slots); i++)
+		if ((int)console_slots[i] == slot)
+			console_slot_used[i] = false;
+}
 
 void unmap_all(void)
 {
@@ -307,6 +326,14 @@ long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages
 	c.cmd = XEN_DOMCTL_max_mem;
 	c.domain = d->id;
 	c.u.max_mem.max_memkb = nr_pages * 4;
+	if ((rc = domctl(&c)))
+		return rc;
+
+	/* meminit_pv -> x86_compat: a 64-bit guest (a no-op, as libxc issues it) */
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_set_address_size;
+	c.domain = d->id;
+	c.u.address_size.size = 64;
 	if ((rc = domctl(&c)))
 		return rc;
 
@@ -544,9 +571,14 @@ long domu_build(struct domu *d)
 		return rc;
 	d->cons_local = bi.local_port;
 	evtchn_mask(d->cons_local);
-	if ((rc = map_foreign(CONSOLE_SLOT, d->id, d->mfn[d->cons_pfn], true)))
+	int slot = console_slot_get();
+	if (slot < 0)
+		return -XEN_ENOSPC;
+	if ((rc = map_foreign((unsigned int)slot, d->id, d->mfn[d->cons_pfn], true))) {
+		console_slot_put(slot);
 		return rc;
-	d->cons_slot = CONSOLE_SLOT;
+	}
+	d->cons_slot = slot;
 	return 0;
 }
 
@@ -591,6 +623,8 @@ static void domu_line(struct domu *d)
 		if ((p = find(p, "passed, ")))
 			d->failed = parse_num(p, NULL);
 		d->result_seen = true;
+	} else if (!strncmp(l, "PANIC ", 6)) {
+		d->panicked = true;
 	} else if (!strncmp(l, "BOOTED ", 7) && (p = find(l, "systime="))) {
 		d->t_first = (uint64_t)parse_num(p, NULL);
 	}
@@ -631,6 +665,7 @@ void domu_console_close(struct domu *d)
 	if (d->cons_slot >= 0) {
 		domu_console_drain(d);
 		unmap_slot((unsigned int)d->cons_slot);
+		console_slot_put(d->cons_slot);
 		d->cons_slot = -1;
 	}
 	if (d->cons_local) {
@@ -651,40 +686,62 @@ void toolstack_init(void)
 	evtchn_mask(dom_exc_port);
 }
 
-static void poll_ports(evtchn_port_t a, evtchn_port_t b, uint64_t ns)
+static void poll_ports(evtchn_port_t *ports, unsigned int n, uint64_t ns)
 {
-	evtchn_port_t ports[2] = { a, b };
-	struct sched_poll p = { .nr_ports = b ? 2 : 1, .timeout = xen_system_time() + ns };
+	struct sched_poll p = { .nr_ports = n, .timeout = xen_system_time() + ns };
 
 	set_xen_guest_handle(p.ports, ports);
 	HYPERVISOR_sched_op(SCHEDOP_poll, &p);
 }
 
-bool domu_wait_shutdown(struct domu *d, uint64_t timeout_ns)
+bool domus_wait_shutdown(struct domu **ds, unsigned int n, uint64_t timeout_ns)
 {
 	uint64_t deadline = xen_system_time() + timeout_ns;
 	struct xen_domctl_getdomaininfo info;
+	evtchn_port_t ports[1 + 4];
+	unsigned int left;
 
+	if (n > 4)
+		return false;
 	for (;;) {
-		domu_console_drain(d);
+		left = 0;
+		for (unsigned int i = 0; i < n; i++) {
+			domu_console_drain(ds[i]);
+			left += !ds[i]->shut_down;
+		}
+		if (!left)
+			return true;
 		/* The watch is VIRQ_DOM_EXC; getdomaininfo says who and why. */
 		if (evtchn_is_pending(dom_exc_port)) {
 			evtchn_clear(dom_exc_port);
-			if (domain_info_exact(d->id, &info) == 0 &&
-			    (info.flags & XEN_DOMINF_shutdown)) {
+			for (unsigned int i = 0; i < n; i++) {
+				struct domu *d = ds[i];
+				if (d->shut_down || domain_info_exact(d->id, &info) ||
+				    !(info.flags & XEN_DOMINF_shutdown))
+					continue;
 				d->shut_down = true;
 				d->reason = (info.flags >> XEN_DOMINF_shutdownshift) &
 					    XEN_DOMINF_shutdownmask;
 				domu_console_drain(d);
-				return true;
 			}
+			continue;
 		}
 		if (xen_system_time() > deadline)
 			return false;
-		if (d->cons_local)
-			evtchn_clear(d->cons_local);
-		poll_ports(dom_exc_port, d->cons_local, 10000000);
+		unsigned int np = 0;
+		ports[np++] = dom_exc_port;
+		for (unsigned int i = 0; i < n; i++)
+			if (ds[i]->cons_local) {
+				evtchn_clear(ds[i]->cons_local);
+				ports[np++] = ds[i]->cons_local;
+			}
+		poll_ports(ports, np, 10000000);
 	}
+}
+
+bool domu_wait_shutdown(struct domu *d, uint64_t timeout_ns)
+{
+	return domus_wait_shutdown(&d, 1, timeout_ns);
 }
 
 long domu_destroy(domid_t id)

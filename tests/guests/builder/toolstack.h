@@ -58,7 +58,7 @@ struct domu {
 	/* output and outcome */
 	char line[200];
 	unsigned int linelen;
-	bool result_seen, shut_down;
+	bool result_seen, shut_down, panicked;
 	long passed, failed, reason;
 	uint64_t t_create, t_unpause, t_first; /* Xen system time, ns */
 };
@@ -77,6 +77,7 @@ long domu_destroy(domid_t id);           /* destroydomain until done */
 /* Wait (polling VIRQ_DOM_EXC and the console) until the domU has shut
  * down, or `timeout_ns` passed.  Returns true when it did. */
 bool domu_wait_shutdown(struct domu *d, uint64_t timeout_ns);
+bool domus_wait_shutdown(struct domu **ds, unsigned int n, uint64_t timeout_ns);
 /* Wait until getdomaininfo no longer finds `id`. */
 bool domain_wait_gone(domid_t id, uint64_t timeout_ns);
 void toolstack_init(void);               /* bind VIRQ_DOM_EXC */

@@ -16,7 +16,9 @@
  *    (DOMID_SELF is no domain there: -EINVAL), then one claim per domain:
  *    pages <= tot_pages or > max_pages is -EINVAL, 0 cancels;
  *  - mmu_update writes *done also when the page owner is unknown (-ESRCH),
- *    but not when the table owner (foreigndom >> 16) is.
+ *    but not when the table owner (foreigndom >> 16) is;
+ *  - several vCPUs at once (cpus=N): of identical claims exactly one
+ *    wins, and growing never passes max_mem.
  */
 #include "guest.h"
 
@@ -209,12 +211,69 @@ static void mmu_done(void)
 	CHECK_EQ("mmu.self.done", done, 1);
 }
 
+/* Several vCPUs at once: one claim wins; growing by our own id never
+ * passes max_mem. */
+static long claim_max;
+static xen_pfn_t got[SMP_MAX_VCPUS][ROOM + 1];
+
+static long claim_racer(unsigned int id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	return claim(0, claim_max) == 0;
+}
+
+static long grow_racer(unsigned int id, void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	for (unsigned int i = 0; i < ROOM + 1; i++)
+		if (resv(XENMEM_increase_reservation, 0, 0, 0, &got[id][n], 1) == 1)
+			n++;
+	return n;
+}
+
+static void races(void)
+{
+	domid_t self = DOMID_SELF;
+	long max = mop(XENMEM_maximum_reservation, &self), total = 0;
+	unsigned int k = 0;
+
+	make_room();
+	claim_max = max;
+	smp_run(claim_racer, NULL);
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		total += smp_results[i];
+	CHECK_EQ("race.one_claim_wins", total, 1);
+	CHECK_EQ("race.claim_cancel", claim(0, 0), 0);
+	smp_run(grow_racer, NULL);
+	total = 0;
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		total += smp_results[i];
+	CHECK_EQ("race.grow_exactly_the_room", total, ROOM);
+	CHECK_EQ("race.at_max", mop(XENMEM_current_reservation, &self), max);
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		for (long j = 0; j < smp_results[i] && k < ROOM; j++, k++) {
+			struct mmu_update u = { (got[i][j] << 12) | MMU_MACHPHYS_UPDATE, top - 2 - k };
+			HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF);
+			p2m[top - 2 - k] = got[i][j];
+		}
+}
+
 void test_main(void)
 {
+	const char *want = cmdline_value("cpus");
+	unsigned int n = want ? (unsigned int)(want[0] - '0') : 1;
+
 	top = start_info->nr_pages;
 	reservation_domids();
 	reservation_refusals();
 	reservation_own_id();
 	claims();
 	mmu_done();
+	if (n > 1) {
+		CHECK_EQ("race.started", smp_start(n), n);
+		races();
+	}
 }

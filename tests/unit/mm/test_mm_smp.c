@@ -144,12 +144,89 @@ static void test_owner_checks_race(void **state)
     assert_int_equal(gcount(32), 1);
 }
 
+/* ---- A foreign mapping racing the owner's release (rules 2, 13) ---- */
+
+struct mapper {
+    struct mm_vcpu *v;
+    mfn_t table;
+    unsigned int idx, fd, gmem;         /* its own request slot in guest memory */
+    unsigned long mapped, refused;
+};
+
+static long map_one(struct mapper *m, u64 val)
+{
+    struct mmu_update r = { ((u64)m->table << 12) | ((u64)m->idx << 3), val };
+    struct mm_cont c;
+
+    fake_gput(fe, m->gmem, &r, sizeof(r));
+    return mm_do_mmu_update(env, m->v, FAKE_GVA(m->gmem), 1, 0, m->fd, &c);
+}
+
+static void *mapper_thread(void *arg)
+{
+    struct mapper *m = arg;
+    unsigned int i;
+
+    for (i = 0; i < ROUNDS / 4; i++) {
+        long rc = map_one(m, pte(33, 0));
+
+        if (rc == 0) {
+            if (fe->freed[33])
+                fail_msg("mapped frame 33 after it was freed");
+            __atomic_add_fetch(&m->mapped, 1, __ATOMIC_RELAXED);
+            if (map_one(m, 0))
+                fail_msg("could not unmap");
+        } else if (rc == -XEN_EBUSY) {
+            __atomic_add_fetch(&m->refused, 1, __ATOMIC_RELAXED);
+        } else {
+            fail_msg("unexpected %ld", rc);
+        }
+    }
+    return NULL;
+}
+
+/* dom0 maps dom1's frame through foreign mmu_update while dom1 maps it
+ * itself, and meanwhile dom1 gives it up (decrease_reservation, death):
+ * the frame is freed exactly once, after the last mapping went, and never
+ * mapped again afterwards. */
+static void test_foreign_map_vs_release(void **state)
+{
+    struct mapper m[2] = {
+        { v0, 67, 300, 1, 0x3000, 0, 0 },
+        { v1, L1A, 100, SELF, 0x3100, 0, 0 },
+    };
+    pthread_t t[2];
+    unsigned int i;
+
+    (void)state;
+    boot_dom1();
+    fake_build_tree(fe, 64, 65, 66, 67, VA1, 64, 16);
+    assert_int_equal(PIN(v0, 4, 64), 0);
+    assert_int_equal(BASEPTR(v0, 64), 0);
+    unmap1(33);
+    fe->nr_writes = FAKE_MAX_WRITES;     /* the write log is not thread-safe: off */
+    for (i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, mapper_thread, &m[i]);
+    while (__atomic_load_n(&m[0].mapped, __ATOMIC_RELAXED) +
+           __atomic_load_n(&m[1].mapped, __ATOMIC_RELAXED) < 1000 &&
+           !__atomic_load_n(&m[0].refused, __ATOMIC_RELAXED))
+        ;
+    mm_frame_release(env, 33);
+    for (i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_true(fe->freed[33]);
+    assert_int_equal(fe->nr_freed, 1);
+    assert_int_equal(gcount(33), 0);
+    assert_true(m[0].refused + m[1].refused > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exclusive_types_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_lock_vs_last_put, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_checks_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_map_vs_release, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,15 +63,19 @@ int evtchn_lock_order_selftest(void)
         rc = -1;
         goto out;
     }
-    sd[0]->valid_evtchns = sd[1]->valid_evtchns = CHANNELS + 64;
     for (unsigned int round = 0; round < ROUNDS && !rc; round++) {
-        for (evtchn_port_t p = 1; p <= CHANNELS; p++)
-            for (unsigned int s = 0; s < 2; s++) {
-                struct evtchn *c = &sd[s]->evtchn[p];
-                c->state = ECS_INTERDOMAIN;
-                c->remote_domid = sd[!s]->domain_id;
-                c->remote_port = p;
-            }
+        /* Channels made the way guests make them: sd[1] offers, sd[0] binds. */
+        for (evtchn_port_t p = 1; p <= CHANNELS && !rc; p++) {
+            struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = sd[0]->domain_id };
+            struct evtchn_bind_interdomain b = { .remote_dom = sd[1]->domain_id };
+            if (evtchn_alloc_unbound(evtchn_hv_env(), &sd[1]->evtchn, &a))
+                rc = -4;
+            b.remote_port = a.port;
+            if (!rc && evtchn_bind_interdomain(evtchn_hv_env(), &sd[0]->evtchn, &b))
+                rc = -4;
+        }
+        if (rc)
+            break;
         started = go = done = 0;
         init_timer(&remote, remote_close, NULL, 1);
         set_timer(&remote, NOW());
@@ -87,7 +91,7 @@ int evtchn_lock_order_selftest(void)
             break;
         }
         for (evtchn_port_t p = 1; p <= CHANNELS; p++)
-            if (sd[0]->evtchn[p].state != ECS_FREE || sd[1]->evtchn[p].state != ECS_FREE)
+            if (sd[0]->evtchn.port[p].state != ECS_FREE || sd[1]->evtchn.port[p].state != ECS_FREE)
                 rc = -3;
     }
 out:

@@ -19,10 +19,11 @@
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
 #include <xen/sched.h>
+#include <pvisor/evtchn.h>
 
 #define MAX_VCPUS       XEN_LEGACY_MAX_VCPUS
 #define MAX_DOMAINS     64
-#define NR_EVTCHN       (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64)  /* 4096 (2-level) */
+#define NR_EVTCHN       EVTCHN_NR_PORTS    /* 4096 (2-level) */
 #define NR_VIRQS        24
 
 /* Trap-bounce flags: what create_bounce_frame puts on the guest stack. */
@@ -35,25 +36,6 @@ struct trap_bounce {
     u8 flags;
     u8 vector;
     unsigned long eip;
-};
-
-enum evtchn_state_e {
-    ECS_FREE = 0,
-    ECS_RESERVED,
-    ECS_UNBOUND,
-    ECS_INTERDOMAIN,
-    ECS_PIRQ,
-    ECS_VIRQ,
-    ECS_IPI,
-};
-
-struct evtchn {
-    u8 state;                /* enum evtchn_state_e */
-    u8 notify_vcpu;
-    u16 remote_domid;        /* unbound: who may bind; interdomain: peer */
-    u32 remote_port;         /* interdomain: peer's port */
-    u16 virq;
-    u16 pad;
 };
 
 /* VPF_: reasons a vCPU is not runnable. */
@@ -162,11 +144,11 @@ struct domain {
     struct timer watchdog_timer[2];    /* SCHEDOP_watchdog */
     bool watchdog_inuse[2];
 
-    /* Event channels (2-level ABI). */
+    /* Event channels: the module's view (common/evtchn) and its lock. */
+    struct evtchn_domain evtchn;
     spinlock_t evtchn_lock;
-    struct evtchn *evtchn;             /* NR_EVTCHN entries */
+    unsigned long evtchn_lock_flags;   /* interrupt state saved by its holder */
     struct grant_table *grant_table;   /* grant_table.c */
-    unsigned int valid_evtchns;        /* ports in use so far, in buckets of 64 */
 
     struct arch_domain arch;           /* x86/PV (asm/domain.h) */
 };

@@ -84,6 +84,8 @@ void domain_get_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->flags = flags_and_vcpus(d, info);
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
+    /* XENMEM_claim_pages: claimed, not yet populated (changes under the heap lock) */
+    info->outstanding_pages = __atomic_load_n(&d->outstanding_pages, __ATOMIC_RELAXED);
     /* PV: the guest frame of shared_info is its machine frame. */
     info->shared_info_frame = d->shared_info_mfn;
     info->cpupool = 0;                       /* Pool-0, the only pool */

@@ -24,6 +24,7 @@
  * Lines "TIME <what> <ns>" carry the figures bench/domu-lifecycle.sh reads.
  */
 #include "builder/toolstack.h"
+#include "builder/cross_domain.h"
 
 #define MAX_IMAGES 16
 static struct image images[MAX_IMAGES];
@@ -500,6 +501,7 @@ void test_main(void)
 	if (wanted("sched") && wanted("usermode"))
 		run_pair("sched", "usermode");
 	foreign_probes();
+	cross_domain_probes(image_named("shutdown"));
 	const char *n = cmdline_value("churn");
 	if (n) {
 		unsigned long cycles = 0;

@@ -24,6 +24,7 @@
  * Lines "TIME <what> <ns>" carry the figures bench/domu-lifecycle.sh reads.
  */
 #include "builder/toolstack.h"
+#include "builder/interdomain.h"
 #include "builder/cross_domain.h"
 
 #define MAX_IMAGES 16
@@ -484,7 +485,8 @@ void test_main(void)
 	domctl_probes();
 	for (unsigned int i = 0; i < n_images; i++) {
 		const char *k = images[i].name;
-		if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !wanted(k))
+		if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !strcmp(k, "interdomain") ||
+		    !wanted(k))
 			continue;
 		run_domu(&images[i], 2048, "", k, SHUTDOWN_poweroff);
 	}
@@ -502,6 +504,8 @@ void test_main(void)
 		run_pair("sched", "usermode");
 	foreign_probes();
 	cross_domain_probes(image_named("shutdown"));
+	if (wanted("interdomain"))
+		interdomain_pingpong(image_named("interdomain"));
 	const char *n = cmdline_value("churn");
 	if (n) {
 		unsigned long cycles = 0;

@@ -1,23 +1,38 @@
 /*
  * Console output path: printk text gets "(PV) " at every line start, guest
  * console_io bytes go out verbatim; both go to every enabled sink (serial,
- * VGA) and into a ring buffer that sysctl readconsole and dom0 can read.
+ * VGA). The hypervisor's own text is also kept in the console history ring
+ * (Xen's conring) that dom0 reads with sysctl readconsole (`xl dmesg`);
+ * dom0's console bytes are not, as on Xen without console_to_ring.
  */
 #include <pvisor/console.h>
 #include <pvisor/cmdline.h>
 #include <pvisor/spinlock.h>
 #include <pvisor/smp.h>
 #include <pvisor/time.h>
+#include <pvisor/page_alloc.h>
+#include <pvisor/printk.h>
+#include <pvisor/uaccess.h>
+#include <xen/sysctl.h>
 #include <string.h>
 
-#define RING_SIZE (64 * 1024)
+/* The history ring: a power of two in size, indexed by free-running u32
+ * counters (cons = oldest byte kept, prod = next byte written) as Xen's,
+ * so readconsole's `index` means the same on both. A 16 KiB static ring
+ * serves until the heap is up; console_init_ring() then moves it into one
+ * of conring_size= (rounded up to a power of two, as Xen). */
+#define CONRING_BOOT_SIZE (16 * 1024)
+static char boot_conring[CONRING_BOOT_SIZE];
+static char *conring = boot_conring;
+static u32 conring_size = CONRING_BOOT_SIZE;
+static u32 conring_cons, conring_prod;
+static u64 opt_conring_size;
+size_param("conring_size", opt_conring_size);
 
 static DEFINE_SPINLOCK(console_lock);
 static bool sink_serial, sink_vga;
 static bool at_line_start = true;
 static bool last_was_guest;
-static char ring[RING_SIZE];
-static size_t ring_prod;          /* total bytes ever written */
 
 #define INPUT_SIZE 1024
 static char input[INPUT_SIZE];
@@ -56,9 +71,17 @@ void console_init(const char *cmdline)
 #endif
 }
 
+static void conring_putc(char c)
+{
+    conring[conring_prod++ & (conring_size - 1)] = c;
+    if (conring_prod - conring_cons > conring_size)
+        conring_cons = conring_prod - conring_size;
+}
+
 static void emit(char c, bool guest)
 {
-    ring[ring_prod++ % RING_SIZE] = c;
+    if (!guest)
+        conring_putc(c);
     if (sink_serial) {
         if (c == '\n')
             console_tx_put('\r', guest);
@@ -173,18 +196,75 @@ void console_force_unlock(void)
     console_tx_flush_sync();
 }
 
-size_t console_ring_copy(char *buf, size_t len, size_t *index)
+void console_init_ring(void)
 {
-    unsigned long flags = spin_lock_irqsave(&console_lock);
-    size_t start = *index, n = 0;
+    u64 want = opt_conring_size;
+    unsigned int order = 0;
+    char *ring;
+    unsigned long flags;
 
-    if (ring_prod - start > RING_SIZE)
-        start = ring_prod - RING_SIZE;
-    while (start < ring_prod && n < len)
-        buf[n++] = ring[start++ % RING_SIZE];
-    *index = start;
+    if (!want)   /* Xen's default: 512 bytes per CPU at the lowest level */
+        want = (u64)nr_cpus_online << 12;
+    if (want < CONRING_BOOT_SIZE)
+        want = CONRING_BOOT_SIZE;
+    if (want > CONRING_MAX_SIZE)
+        want = CONRING_MAX_SIZE;
+    while ((PAGE_SIZE << order) < want)
+        order++;
+    while (!(ring = alloc_xenheap_pages(order)) && order)
+        order--;
+    if (!ring || (PAGE_SIZE << order) < conring_size) {
+        if (ring)
+            free_xenheap_pages(ring, order);
+        return;
+    }
+    flags = spin_lock_irqsave(&console_lock);
+    for (u32 i = conring_cons; i != conring_prod; i++)
+        ring[i & ((PAGE_SIZE << order) - 1)] = conring[i & (conring_size - 1)];
+    conring = ring;
+    conring_size = PAGE_SIZE << order;
     spin_unlock_irqrestore(&console_lock, flags);
-    return n;
+    printk("Allocated console ring of %u KiB.\n", conring_size >> 10);
+}
+
+/*
+ * Xen's readconsole: from the oldest byte kept, or from `index` when
+ * incremental and `index` lies within what is kept (otherwise the oldest);
+ * at most `count` bytes; returns the bytes copied in `count` and the index
+ * after them in `index`. `clear` forgets what was read (and everything
+ * older). The guest buffer is written without the console lock: a byte
+ * overwritten meanwhile by new output reads as the new byte, as on Xen.
+ */
+long console_readconsole(struct xen_sysctl_readconsole *op)
+{
+    u32 c = __atomic_load_n(&conring_cons, __ATOMIC_ACQUIRE);
+    u32 p = __atomic_load_n(&conring_prod, __ATOMIC_ACQUIRE);
+    u32 max = op->count, sofar = 0;
+    unsigned long buf = (unsigned long)op->buffer.p;
+
+    if (op->incremental &&
+        (c <= p ? (c < op->index && op->index <= p) : (c < op->index || op->index <= p)))
+        c = op->index;
+    while (c != p && sofar < max) {
+        u32 idx = c & (conring_size - 1), len = p - c;
+
+        if (idx + len > conring_size)
+            len = conring_size - idx;
+        if (sofar + len > max)
+            len = max - sofar;
+        if (copy_to_guest(buf + sofar, &conring[idx], len))
+            return -XEN_EFAULT;
+        sofar += len;
+        c += len;
+    }
+    if (op->clear) {
+        unsigned long flags = spin_lock_irqsave(&console_lock);
+        conring_cons = p - c > conring_size ? p - conring_size : c;
+        spin_unlock_irqrestore(&console_lock, flags);
+    }
+    op->count = sofar;
+    op->index = c;
+    return 0;
 }
 
 void console_poll_input(void)

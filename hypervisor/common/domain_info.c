@@ -12,6 +12,7 @@
  */
 #include <pvisor/domain_info.h>
 #include <pvisor/time.h>
+#include <pvisor/cpu.h>
 #include <string.h>
 
 /* Xen's SHUTDOWN_CODE_INVALID: no code recorded yet. */
@@ -89,4 +90,10 @@ void domain_get_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     /* PV: the guest frame of shared_info is its machine frame. */
     info->shared_info_frame = d->shared_info_mfn;
     info->cpupool = 0;                       /* Pool-0, the only pool */
+    /* dom0 has PIT channel 2 emulated (arch/x86/pv/vpit.c), as Xen's PV
+     * hardware domain has XEN_X86_EMU_PIT. */
+    if (d->is_initial)
+        info->arch_config.emulation_flags = XEN_X86_EMU_PIT;
+    /* Xen reports its HAP address width, the CPU's, for PV guests too. */
+    info->gpaddr_bits = (u8)cpu_paddr_bits;
 }

@@ -96,6 +96,7 @@ void __attribute__((noreturn)) start_pvisor(u32 magic, u32 mbi_pa)
     local_irq_enable();
     console_tx_start_async();
     smp_boot_cpus();
+    console_init_ring();
 
     selftests_run();
     profile_start();

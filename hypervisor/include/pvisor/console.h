@@ -25,8 +25,12 @@ void console_debug_hold(s64 ns);           /* debug_fault=stuck_console */
 size_t console_read(char *buf, size_t len);
 void console_poll_input(void);
 
-/* The last console bytes, for sysctl readconsole and the panic dump. */
-size_t console_ring_copy(char *buf, size_t len, size_t *index);
+/* The console history ring (Xen's conring): moved to its full size
+ * (conring_size=) once the heap is up; read by sysctl readconsole. */
+#define CONRING_MAX_SIZE (16u << 20)
+void console_init_ring(void);
+struct xen_sysctl_readconsole;
+long console_readconsole(struct xen_sysctl_readconsole *op);
 
 /* Serial 16550 driver (arch/x86/serial.c). */
 bool serial_init(int port_index, u32 baud);

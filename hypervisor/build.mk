@@ -80,4 +80,5 @@ $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/bud
 $(eval $(call unit_test,test_claims,tests/unit/test_claims.c))
 $(eval $(call unit_test,test_acpi_tables,tests/unit/test_acpi_tables.c hypervisor/common/acpi_tables.c))
 $(eval $(call unit_test,test_pv_elf,tests/unit/test_pv_elf.c hypervisor/common/pv_elf.c))
+$(eval $(call unit_test,test_domain,tests/unit/test_domain.c hypervisor/common/domain.c,-include tests/unit/host_processor.h))
 $(eval $(call unit_test,test_tlb_clock,tests/unit/test_tlb_clock.c hypervisor/arch/x86/tlb_clock.c,-pthread))

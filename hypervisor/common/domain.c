@@ -1,6 +1,7 @@
 /*
- * Domain and vCPU lifecycle: creation, lookup by id, shutdown with a
- * reason, crash, pause, and teardown that returns every frame.
+ * Domain and vCPU lifecycle: creation, lookup by id and references,
+ * shutdown with a reason, crash, pause, and the preemptible kill that
+ * returns every frame; the struct goes with the last reference.
  */
 #include <pvisor/domain.h>
 #include <pvisor/page_alloc.h>
@@ -10,30 +11,44 @@
 #include <pvisor/perfc.h>
 #include <pvisor/power.h>
 #include <pvisor/smp.h>
-#include <pvisor/pv.h>
 #include <string.h>
 #include <stdio.h>
 #include <xen/errno.h>
 
 struct domain *dom0;
+/* A domain sits in its slot from domain_create until its last reference
+ * goes, dying or not: its domid is not reused while anything of it lives. */
 static struct domain *domain_table[MAX_DOMAINS];
+/* Guards domain_table and every domain's refcnt (taken innermost). */
 static DEFINE_SPINLOCK(domain_table_lock);
 
-struct domain *get_domain_by_id(domid_t id)
+static void domain_destroy(struct domain *d);
+
+static struct domain *lookup(domid_t id, bool dying_too)
 {
-    struct domain *d = NULL;
+    struct domain *d;
     unsigned long flags;
 
     if (id >= MAX_DOMAINS)
         return NULL;
     flags = spin_lock_irqsave(&domain_table_lock);
     d = domain_table[id];
-    if (d && !d->is_dying)
+    if (d && (dying_too || d->is_dying == DOMDYING_alive) && d->refcnt)
         d->refcnt++;
     else
         d = NULL;
     spin_unlock_irqrestore(&domain_table_lock, flags);
     return d;
+}
+
+struct domain *get_domain_by_id(domid_t id)
+{
+    return lookup(id, false);
+}
+
+struct domain *get_domain_by_id_any(domid_t id)
+{
+    return lookup(id, true);
 }
 
 /* The domain with the lowest id >= first, dying or not, with a reference:
@@ -52,11 +67,30 @@ struct domain *get_domain_from(domid_t first)
     return d;
 }
 
+void get_knownalive_domain(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
+
+    BUG_ON(!d->refcnt);
+    d->refcnt++;
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+}
+
 void put_domain(struct domain *d)
 {
     unsigned long flags = spin_lock_irqsave(&domain_table_lock);
-    d->refcnt--;
+    bool last;
+
+    BUG_ON(!d->refcnt);
+    last = --d->refcnt == 0;
+    if (last) {
+        /* Only domain_kill drops the alive reference. */
+        BUG_ON(d->is_dying != DOMDYING_dead);
+        domain_table[d->domain_id] = NULL;
+    }
     spin_unlock_irqrestore(&domain_table_lock, flags);
+    if (last)
+        domain_destroy(d);
 }
 
 /* Xen's default policy (XSM_TARGET): a domain acts on itself; the
@@ -87,18 +121,48 @@ struct domain *domain_lookup_controlled(domid_t id, long *rc)
     return d;
 }
 
-/* What domain_create sets up besides vCPUs and shared_info, undone. */
+static unsigned int vcpu_order(void)
+{
+    unsigned int order = 0;
+
+    while ((PAGE_SIZE << order) < sizeof(struct vcpu))
+        order++;
+    return order;
+}
+
+/* Everything domain_create and vcpu_create set up, undone; each part's
+ * teardown copes with a part that was never set up. Both the unwind of a
+ * failed create and the end of a dead domain. */
 static void domain_free_parts(struct domain *d)
 {
     watchdog_domain_destroy(d);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+
+        if (!v)
+            continue;
+        d->vcpu[i] = NULL;
+        arch_vcpu_destroy(v);
+        free_xenheap_pages(v, vcpu_order());
+    }
     gnttab_domain_destroy(d);
     arch_domain_destroy(d);
     evtchn_domain_destroy(d);
+    if (d->shared_info)
+        free_xenheap_page(d->shared_info);
+    free_xenheap_pages(d, 0);
+}
+
+/* The last reference went: nothing can reach d any more. */
+static void domain_destroy(struct domain *d)
+{
+    domain_free_parts(d);
 }
 
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus)
 {
     struct domain *d;
+    unsigned long flags;
 
     if (id >= MAX_DOMAINS || max_vcpus == 0 || max_vcpus > MAX_VCPUS)
         return NULL;
@@ -106,29 +170,31 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     BUILD_BUG_ON(sizeof(*d) > PAGE_SIZE);
     if (!d)
         return NULL;
+    memset(d, 0, sizeof(*d));
     d->domain_id = id;
     d->is_privileged = privileged;
     d->max_vcpus = max_vcpus;
-    d->refcnt = 1;
+    d->refcnt = 1;                     /* alive: dropped by domain_kill */
     d->page_list_head = FRAME_NIL;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->vcpu_ctx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->kill_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     watchdog_domain_init(d);
 
     d->shared_info = alloc_xenheap_page();
     if (!d->shared_info)
         goto fail;
+    memset(d->shared_info, 0, PAGE_SIZE);
     d->shared_info_mfn = virt_to_mfn(d->shared_info);
-    pv_share_xen_page(d, d->shared_info_mfn);
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;   /* as Xen: events start masked */
     if (evtchn_domain_init(d) || gnttab_domain_init(d) || arch_domain_init(d))
         goto fail;
 
-    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
-    if (domain_table[id]) {
+    flags = spin_lock_irqsave(&domain_table_lock);
+    if (domain_table[id]) {            /* taken, perhaps by a domain still dying */
         spin_unlock_irqrestore(&domain_table_lock, flags);
         goto fail;
     }
@@ -137,27 +203,20 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     return d;
 
 fail:
-    /* Undo exactly what was done: each part's teardown copes with a part
-     * that was never set up. */
     domain_free_parts(d);
-    if (d->shared_info)
-        free_xenheap_page(d->shared_info);
-    free_xenheap_pages(d, 0);
     return NULL;
 }
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
     struct vcpu *v;
-    unsigned int order = 0;
 
     if (id >= d->max_vcpus || d->vcpu[id])
         return NULL;
-    while ((PAGE_SIZE << order) < sizeof(*v))
-        order++;
-    v = alloc_xenheap_pages(order);
+    v = alloc_xenheap_pages(vcpu_order());
     if (!v)
         return NULL;
+    memset(v, 0, sizeof(*v));
     v->vcpu_id = id;
     v->domain = d;
     v->processor = id % nr_cpus_online;
@@ -165,7 +224,11 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info = &d->shared_info->vcpu_info[id < XEN_LEGACY_MAX_VCPUS ? id : 0];
     v->runstate.state = RUNSTATE_offline;
     v->runstate.state_entry_time = NOW();
-    arch_vcpu_init(v);
+    if (arch_vcpu_init(v)) {
+        arch_vcpu_destroy(v);
+        free_xenheap_pages(v, vcpu_order());
+        return NULL;
+    }
     d->vcpu[id] = v;
     return v;
 }
@@ -181,35 +244,58 @@ static void page_list_link(struct domain *d, unsigned long mfn)
     d->page_list_head = mfn;
 }
 
+/* A domain that owns frames holds a reference on itself (Xen's
+ * assign_pages / free_domheap_pages): a frame still mapped elsewhere when
+ * its owner dies keeps the owner's struct and domid until it is freed. */
+static void pages_ref_on_first(struct domain *d, u64 before)
+{
+    if (before == 0)
+        get_knownalive_domain(d);
+}
+
 void domain_add_page(struct domain *d, unsigned long mfn)
 {
     unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
     page_list_link(d, mfn);
-    d->tot_pages++;
+    pages_ref_on_first(d, d->tot_pages++);
     spin_unlock_irqrestore(&d->page_lock, flags);
 }
 
 /* max_pages is checked and the room taken under the page lock, so vCPUs
  * growing a domain at once cannot all pass one check (Xen's assign_pages).
- * The reserved pages join with domain_add_reserved_page. */
+ * A dying domain gets no more (its frames are being given back). The
+ * reserved pages join with domain_add_reserved_page. */
 bool domain_reserve_pages(struct domain *d, unsigned long n)
 {
     unsigned long flags = spin_lock_irqsave(&d->page_lock);
-    bool ok = n <= d->max_pages && d->tot_pages <= d->max_pages - n;
+    bool ok = !d->is_dying && n <= d->max_pages && d->tot_pages <= d->max_pages - n;
 
-    if (ok)
+    if (ok && n) {
+        pages_ref_on_first(d, d->tot_pages);
         d->tot_pages += n;
+    }
     spin_unlock_irqrestore(&d->page_lock, flags);
     return ok;
 }
 
+/* Takes the page lock's flags and releases it; the caller holds a
+ * reference of its own, so the put below is never the last. */
+static void pages_drop(struct domain *d, unsigned long n, unsigned long flags)
+{
+    bool last;
+
+    BUG_ON(d->tot_pages < n);
+    d->tot_pages -= n;
+    last = n && d->tot_pages == 0;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    if (last)
+        put_domain(d);
+}
+
 void domain_unreserve_pages(struct domain *d, unsigned long n)
 {
-    unsigned long flags = spin_lock_irqsave(&d->page_lock);
-
-    d->tot_pages -= n;
-    spin_unlock_irqrestore(&d->page_lock, flags);
+    pages_drop(d, n, spin_lock_irqsave(&d->page_lock));
 }
 
 void domain_add_reserved_page(struct domain *d, unsigned long mfn)
@@ -232,8 +318,7 @@ void domain_remove_page(struct domain *d, unsigned long mfn)
     if (f->next != FRAME_NIL)
         mfn_to_frame(f->next)->prev = f->prev;
     f->next = f->prev = FRAME_NIL;
-    d->tot_pages--;
-    spin_unlock_irqrestore(&d->page_lock, flags);
+    pages_drop(d, 1, flags);
 }
 
 static const char *shutdown_reason_name(unsigned int r)
@@ -299,7 +384,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_end(ap);
     printk(LOG_ERR "Domain %u crashed: %s\n", d->domain_id, why);
     if (current && !is_idle_vcpu(current) && current->domain == d)
-        show_guest_state(current, guest_regs());
+        arch_show_guest_state(current, guest_regs());
     domain_shutdown(d, SHUTDOWN_crash);
 }
 
@@ -319,25 +404,74 @@ void domain_unpause(struct domain *d)
                 vcpu_unpause_flags(d->vcpu[i], VPF_paused);
 }
 
-void domain_destroy(struct domain *d)
+/* Pause d and wait until none of its vCPUs is on a pCPU any more (Xen's
+ * domain_pause, which syncs): after this nothing runs on its state. */
+static void domain_pause_sync(struct domain *d)
 {
-    unsigned long flags = spin_lock_irqsave(&domain_table_lock);
-
-    d->is_dying = true;
-    domain_table[d->domain_id] = NULL;
-    spin_unlock_irqrestore(&domain_table_lock, flags);
-    claim_pages_set(&d->outstanding_pages, 0, 0, 0);    /* a dead domain claims nothing (Xen's domain_kill) */
-    domain_free_parts(d);
-    for (unsigned i = 0; i < d->max_vcpus; i++) {
+    domain_pause(d);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
-        if (!v)
-            continue;
-        arch_vcpu_destroy(v);
-        unsigned int order = 0;
-        while ((PAGE_SIZE << order) < sizeof(*v))
-            order++;
-        free_xenheap_pages(v, order);
+
+        while (v && (__atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) ||
+                     __atomic_load_n(&v->ctx_loaded, __ATOMIC_ACQUIRE)))
+            cpu_relax();
     }
-    free_xenheap_page(d->shared_info);
-    free_xenheap_pages(d, 0);
+}
+
+enum kill_step {
+    KILL_START = 0,     /* alive: mark dying, stop it */
+    KILL_RELINQUISH,    /* giving back what its vCPUs and frames hold */
+    KILL_DONE,
+};
+
+int domain_kill(struct domain *d)
+{
+    bool drop_alive = false;
+    unsigned long flags;
+    int rc = 0;
+
+    if (!is_idle_vcpu(current) && current->domain == d)
+        return -XEN_EINVAL;
+    /* Another CPU is at it: come back (the continuation) when it is done. */
+    if (!spin_trylock(&d->kill_lock))
+        return -XEN_ERESTART;
+    switch (d->kill_step) {
+    case KILL_START:
+        flags = spin_lock_irqsave(&domain_table_lock);
+        d->is_dying = DOMDYING_dying;
+        spin_unlock_irqrestore(&domain_table_lock, flags);
+        /* No frame joins it from now on (domain_reserve_pages looks). */
+        flags = spin_lock_irqsave(&d->page_lock);
+        d->mm.dying = true;
+        spin_unlock_irqrestore(&d->page_lock, flags);
+        domain_pause_sync(d);
+        watchdog_domain_destroy(d);
+        /* Its ports closed, peers see them unbound; the table stays
+         * until the last put. */
+        evtchn_domain_kill(d);
+        claim_pages_set(&d->outstanding_pages, 0, 0, 0);    /* a dying domain claims nothing */
+        d->kill_step = KILL_RELINQUISH;
+        /* fall through */
+    case KILL_RELINQUISH:
+        rc = arch_domain_relinquish_resources(d);
+        if (rc)
+            break;
+        flags = spin_lock_irqsave(&domain_table_lock);
+        d->is_dying = DOMDYING_dead;
+        spin_unlock_irqrestore(&domain_table_lock, flags);
+        d->kill_step = KILL_DONE;
+        drop_alive = true;
+        break;
+    default:
+        break;                          /* dead already */
+    }
+    spin_unlock(&d->kill_lock);
+    if (drop_alive) {
+        /* As Xen: dom0 hears of the death (its xenstored releases the
+         * domain's watches), then the alive reference goes. */
+        if (dom0 && d != dom0)
+            send_guest_global_virq(dom0, VIRQ_DOM_EXC);
+        put_domain(d);
+    }
+    return rc;
 }

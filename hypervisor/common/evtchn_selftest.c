@@ -97,6 +97,7 @@ int evtchn_lock_order_selftest(void)
 out:
     for (unsigned int s = 0; s < 2; s++)
         if (sd[s])
-            domain_destroy(sd[s]);
+            while (domain_kill(sd[s]) == -XEN_ERESTART)
+                ;
     return rc;
 }

@@ -166,6 +166,10 @@ void schedule(void)
                              ((prev->pause_flags & VPF_blocked) ? RUNSTATE_blocked : RUNSTATE_offline)
                              : RUNSTATE_runnable);
     }
+    /* Under the lock: a pause that finds next neither queued nor running
+     * would not wait for it (domain_kill). */
+    if (!is_idle_vcpu(next) && next != prev)
+        next->is_running = true;
     spin_unlock_irqrestore(&s->lock, flags);
 
     if (!is_idle_vcpu(next) && s->head)
@@ -174,10 +178,8 @@ void schedule(void)
         stop_timer(&s->slice_timer);
     if (next == prev)
         return;
-    if (!is_idle_vcpu(next)) {
-        next->is_running = true;
+    if (!is_idle_vcpu(next))
         vcpu_runstate_change(next, RUNSTATE_running);
-    }
     running_on[cpu] = next;
     context_switch(prev, next);    /* does not return */
 }

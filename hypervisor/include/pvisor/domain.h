@@ -84,6 +84,9 @@ struct vcpu {
     unsigned int processor;            /* pCPU this vCPU runs on */
     struct cpu_regs regs;              /* guest registers while not running */
     bool is_running;
+    /* Its state is in a pCPU (from being picked until the switch away has
+     * saved it and loaded other page tables): what domain_kill waits out. */
+    bool ctx_loaded;
     unsigned int pause_flags;          /* VPF_*; runnable when 0 */
     struct vcpu *rq_next;              /* run queue link */
     bool on_runq;
@@ -121,7 +124,11 @@ struct domain {
     bool is_initial;                   /* dom0 */
     spinlock_t lock;
     spinlock_t vcpu_ctx_lock;          /* VCPUOP_initialise, register_vcpu_info */
-    unsigned int refcnt;               /* lookups in flight + 1 while alive */
+    /* References, changed only under the domain table's lock: one while
+     * alive (until domain_kill finishes), one while it owns frames
+     * (tot_pages > 0), one per lookup in flight. The last put frees the
+     * struct and its domid. */
+    unsigned int refcnt;
 
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;
@@ -137,7 +144,10 @@ struct domain {
     unsigned long vm_assist;           /* VMASST_TYPE_* bits */
 
     /* Lifecycle. */
-    bool is_shutting_down, is_shut_down, is_dying;
+    bool is_shutting_down, is_shut_down;
+    u8 is_dying;                       /* DOMDYING_*: set once, under the table lock */
+    spinlock_t kill_lock;              /* one domain_kill at a time */
+    unsigned int kill_step;            /* how far a preempted domain_kill got */
     unsigned int shutdown_code;        /* SHUTDOWN_* reason */
     bool has_shutdown_code;            /* SCHEDOP_shutdown_code was used */
     unsigned int pause_count;
@@ -166,11 +176,21 @@ struct grant_table;
 int gnttab_domain_init(struct domain *d);
 void gnttab_domain_destroy(struct domain *d);
 
+#define DOMDYING_alive 0
+#define DOMDYING_dying 1                /* being killed: lookups refuse it */
+#define DOMDYING_dead  2                /* killed; freed at the last put */
+
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
-struct domain *get_domain_by_id(domid_t id);   /* takes a reference */
+struct domain *get_domain_by_id(domid_t id);   /* a live domain, with a reference */
+/* Also a dying or dead one that still exists (getdomaininfo, destroydomain,
+ * a dying owner's frames being freed): Xen's rcu_lock_domain_by_id. */
+struct domain *get_domain_by_id_any(domid_t id);
 /* The domain with the lowest id >= first (dying ones too), referenced. */
 struct domain *get_domain_from(domid_t first);
+/* Another reference on a domain the caller already holds one on. */
+void get_knownalive_domain(struct domain *d);
+/* Drop a reference; the last one frees the domain (only once it is dead). */
 void put_domain(struct domain *d);
 /* The domain a hypercall argument names, with a reference, under Xen's
  * default policy: DOMID_SELF or its own id is the caller; another live
@@ -183,7 +203,17 @@ bool domain_controls(const struct domain *src, const struct domain *t);
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* Kill the domain for a fatal guest error; logs `why` (printf-style). */
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void domain_destroy(struct domain *d);
+/*
+ * XEN_DOMCTL_destroydomain: mark d dying (ordinary lookups refuse it),
+ * pause its vCPUs and wait until none runs, close its event channels,
+ * tear down its vCPUs' page tables and give back its frames, tell dom0
+ * (VIRQ_DOM_EXC), then drop the alive reference. Preemptible: 0 when
+ * done (also on a domain already dead), -XEN_ERESTART to be called again;
+ * -XEN_EINVAL for the caller's own domain. Frames another domain still
+ * maps return to the allocator when that mapping goes; the struct and
+ * domid only when the last reference does.
+ */
+int domain_kill(struct domain *d);
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 

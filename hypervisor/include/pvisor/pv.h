@@ -9,6 +9,8 @@ void pv_share_xen_page(struct domain *d, unsigned long mfn);
 void __attribute__((noreturn)) context_switch(struct vcpu *prev, struct vcpu *next);
 void __attribute__((noreturn)) reset_stack_and_jump(void (*fn)(void));
 void show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
+/* d is being freed: forget it as a CPU's last-run domain (IBPB on switch). */
+void pv_forget_domain(const struct domain *d);
 
 /* Queue exception `vector` for the guest (through its trap table). */
 void pv_inject_trap(struct vcpu *v, unsigned int vector, bool has_error, u32 error);

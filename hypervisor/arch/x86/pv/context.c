@@ -170,6 +170,28 @@ static void load_fpu(struct vcpu *v)
 }
 
 static struct domain *last_domain[CONFIG_NR_CPUS];   /* last non-idle, per CPU */
+/* Stands for a domain that has been freed: never the address of a live one. */
+#define GONE_DOMAIN ((struct domain *)last_domain)
+
+/* A domain going away: one allocated later at its address must still get
+ * the barrier on its first switch-in. */
+void pv_forget_domain(const struct domain *d)
+{
+    for (unsigned int c = 0; c < CONFIG_NR_CPUS; c++) {
+        struct domain *expect = (struct domain *)d;
+
+        __atomic_compare_exchange_n(&last_domain[c], &expect, GONE_DOMAIN, false,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+}
+
+/* prev's state is saved and its page tables are no longer loaded here:
+ * domain_kill may take them apart now. */
+static void ctx_unloaded(struct vcpu *prev)
+{
+    if (!is_idle_vcpu(prev))
+        __atomic_store_n(&prev->ctx_loaded, false, __ATOMIC_RELEASE);
+}
 
 void context_switch(struct vcpu *prev, struct vcpu *next)
 {
@@ -190,6 +212,7 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
         write_cr3(__pa(idle_pg_table));
         tlb_note_flush();
         tlb_note_owner(NULL);
+        ctx_unloaded(prev);
         reset_stack_and_jump(idle_loop);
     }
     /* Another domain's branch predictions must not steer this one. */
@@ -198,9 +221,11 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
             spec_ibpb();
         last_domain[ci->cpu_id] = next->domain;
     }
+    __atomic_store_n(&next->ctx_loaded, true, __ATOMIC_RELEASE);
     tlb_note_owner(next->domain);
     write_cr3(pv_guest_cr3(next));
     tlb_note_flush();
+    ctx_unloaded(prev);
     pv_load_gdt(next);
     ci->guest_regs = next->regs;
     load_segments(next, &ci->guest_regs);

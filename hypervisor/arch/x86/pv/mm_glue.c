@@ -184,7 +184,8 @@ static void op_free_frame(void *ctx, mfn_t mfn)
 
     (void)ctx;
     op_flush_all_since(NULL, mm_frame_stamp(f));
-    if (f->state == FRAME_DOMAIN && (d = get_domain_by_id((domid_t)f->owner))) {
+    /* The owner may be dying: it lives until its last frame is gone. */
+    if (f->state == FRAME_DOMAIN && (d = get_domain_by_id_any((domid_t)f->owner))) {
         domain_remove_page(d, mfn);
         put_domain(d);
     }

@@ -20,6 +20,7 @@
 #include <asm/regs.h>
 #include <asm/traps.h>
 #include <pvisor/xstate.h>
+#include <pvisor/hypercall.h>
 #include <string.h>
 
 #define WINDOW_PAGES   32
@@ -129,6 +130,7 @@ int arch_domain_init(struct domain *d)
     d->mm.domid = d->domain_id;
     d->mm.max_vcpus = d->max_vcpus;
     d->mm.check_l1tf = spec_pv_l1tf(d->domain_id == 0);    /* dom0 is the hardware domain */
+    pv_share_xen_page(d, d->shared_info_mfn);
     return 0;
 }
 
@@ -142,6 +144,7 @@ static void free_perdomain(u64 *table, int level)
 
 void arch_domain_destroy(struct domain *d)
 {
+    pv_forget_domain(d);
     if (d->arch.perdomain_l3)
         free_perdomain(d->arch.perdomain_l3, 3);
     d->arch.perdomain_l3 = NULL;
@@ -164,11 +167,9 @@ void pv_share_xen_page(struct domain *d, unsigned long mfn)
     mm_frame_init_shared(f, true);
 }
 
-void arch_vcpu_init(struct vcpu *v)
+int arch_vcpu_init(struct vcpu *v)
 {
     mm_vcpu_init(&v->mm, &v->domain->mm, v->vcpu_id);
-    if (xstate_vcpu_init(v))
-        panic("no memory for a vCPU's FPU state");
     v->mm.kernel_mode = true;
     v->gdt_mapped_cpu = ~0u;
     v->regs.cs = FLAT_KERNEL_CS;
@@ -176,13 +177,128 @@ void arch_vcpu_init(struct vcpu *v)
     v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
     vcpu_poll_timer_init(v);
     vcpu_timers_init(v);
+    if (xstate_vcpu_init(v))
+        return -XEN_ENOMEM;
     pv_gdt_remap(v);
+    return 0;
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
     vcpu_timers_kill(v);
     xstate_vcpu_free(v);
+}
+
+void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs)
+{
+    show_guest_state(v, regs);
+}
+
+/* ---- a dying domain gives back what it holds ------------------------ */
+
+enum relmem_step {
+    RELMEM_VCPUS,       /* each vCPU's tables, GDT/LDT, vcpu_info page */
+    RELMEM_UNPIN,       /* each frame: unpinned, partial states finished */
+    RELMEM_RELEASE,     /* each frame: its allocation reference dropped */
+    RELMEM_DONE,
+};
+
+/* Frames are found by scanning the frame table, not the domain's page list:
+ * the list changes under us as frames are freed, a scan position does not. */
+#define RELMEM_BATCH 1024
+
+/* A reference on mfn if d owns it as an ordinary frame (never its shared
+ * hypervisor pages: those go with the domain's struct). */
+static bool relmem_get(struct mm_env *env, struct domain *d, unsigned long mfn)
+{
+    if (mfn_to_frame(mfn)->owner != d->domain_id || !mm_get_page(env, mfn, &d->mm))
+        return false;
+    if (__atomic_load_n(&mfn_to_frame(mfn)->state, __ATOMIC_ACQUIRE) == FRAME_DOMAIN)
+        return true;
+    mm_put_page(env, mfn);
+    return false;
+}
+
+static struct vcpu *any_vcpu(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            return d->vcpu[i];
+    return NULL;
+}
+
+/* One pass over the frame table from d->arch.relmem_cursor. */
+static int relmem_pass(struct domain *d, bool unpin)
+{
+    struct mm_env *env = pv_mm_env();
+    struct vcpu *v = any_vcpu(d);
+    unsigned long *mfn = &d->arch.relmem_cursor;
+    int rc = 0;
+
+    while (*mfn < max_mfn) {
+        if (relmem_get(env, d, *mfn)) {
+            if (!unpin)
+                mm_frame_release(env, *mfn);
+            else if (v)     /* without vCPUs nothing could pin or type it */
+                rc = mm_frame_teardown(env, &v->mm, *mfn);
+            mm_put_page(env, *mfn);
+            if (rc)
+                return rc;  /* the same frame again next time */
+        }
+        /* A batch done before asking, so every call makes progress. */
+        if (!(++*mfn % RELMEM_BATCH) && hypercall_preempt_check())
+            return -XEN_ERESTART;
+    }
+    return 0;
+}
+
+int arch_domain_relinquish_resources(struct domain *d)
+{
+    struct arch_domain *a = &d->arch;
+    struct mm_env *env = pv_mm_env();
+    int rc;
+
+    switch (a->relmem_step) {
+    case RELMEM_VCPUS:
+        for (; a->relmem_cursor < d->max_vcpus; a->relmem_cursor++) {
+            struct vcpu *v = d->vcpu[a->relmem_cursor];
+
+            if (!v)
+                continue;
+            vcpu_timers_kill(v);
+            if (v->vcpu_info_mfn) {
+                unsigned int id = v->vcpu_id < XEN_LEGACY_MAX_VCPUS ? v->vcpu_id : 0;
+
+                v->vcpu_info = &d->shared_info->vcpu_info[id];
+                pv_mm_put_writable_page(v->vcpu_info_mfn);
+                v->vcpu_info_mfn = 0;
+            }
+            rc = mm_vcpu_teardown(env, &v->mm);
+            if (rc)
+                return rc;
+        }
+        a->relmem_step = RELMEM_UNPIN;
+        a->relmem_cursor = 0;
+        /* fall through */
+    case RELMEM_UNPIN:
+        rc = relmem_pass(d, true);
+        if (rc)
+            return rc;
+        for (unsigned int i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i] && (rc = mm_drain_deferred(env, &d->vcpu[i]->mm)))
+                return rc;
+        a->relmem_step = RELMEM_RELEASE;
+        a->relmem_cursor = 0;
+        /* fall through */
+    case RELMEM_RELEASE:
+        rc = relmem_pass(d, false);
+        if (rc)
+            return rc;
+        a->relmem_step = RELMEM_DONE;
+        /* fall through */
+    default:
+        return 0;
+    }
 }
 
 /* ---- GDT and LDT windows --------------------------------------------- */

@@ -57,9 +57,11 @@ struct domu {
 	bool no_context;                        /* build leaves vCPU 0 uninitialised */
 	/* output and outcome */
 	char line[200];
+	char tag[40];                           /* prefix of its relayed checks */
 	unsigned int linelen;
 	bool result_seen, shut_down, panicked;
 	long passed, failed, reason;
+	long relayed_fail;                      /* FAIL lines relayed */
 	uint64_t t_create, t_unpause, t_first; /* Xen system time, ns */
 };
 

@@ -90,6 +90,7 @@ int strncmp(const char *a, const char *b, size_t n);
 void check_int(const char *name, long observed, long expected);
 void check_str(const char *name, const char *observed, const char *expected);
 void check_true(const char *name, bool ok, long observed);
+void check_relayed(const char *name, const char *observed, const char *expected, bool ok);
 void NORETURN panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void NORETURN finish(void);
 unsigned int checks_failed(void);

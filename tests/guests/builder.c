@@ -93,6 +93,11 @@ static void run_domu(const struct image *img, unsigned long pages, const char *a
 	CHECK_EQ(checkname("%s.create", k), rc, 0);
 	if (rc)
 		goto out;
+	/* populate_physmap set the M2P of every frame to its pfn */
+	unsigned long m2p_bad = 0;
+	for (unsigned long i = 0; i < pages; i++)
+		m2p_bad += mfn_to_pfn(d->mfn[i]) != i;
+	CHECK_EQ(checkname("%s.m2p_mismatches", k), m2p_bad, 0);
 	CHECK_EQ(checkname("%s.build", k), rc = domu_build(d), 0);
 	if (rc)
 		goto out;
@@ -476,6 +481,23 @@ static void hostile_domu(void)
 	CHECK_EQ("domu.sched.remote_shutdown_dom0", HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs), -XEN_EPERM);
 	CHECK_EQ("domu.console_io.write", HYPERVISOR_console_io(CONSOLEIO_write, 2, "x\n"), -XEN_EPERM);
 	CHECK_EQ("domu.flags", start_info->flags & (SIF_PRIVILEGED | SIF_INITDOMAIN), 0);
+
+	/* The pages and channels the toolstack seeded: frames of ours (the
+	 * M2P and our p2m agree), the store channel unbound toward dom0, the
+	 * console channel bound by dom0's console reader. */
+	unsigned long spfn = mfn_to_pfn(start_info->store_mfn);
+	unsigned long cpfn = mfn_to_pfn(start_info->console.domU.mfn);
+	CHECK_EQ("domu.store_mfn.ours", spfn < start_info->nr_pages && p2m[spfn] == start_info->store_mfn, 1);
+	CHECK_EQ("domu.console_mfn.ours", cpfn < start_info->nr_pages && p2m[cpfn] == start_info->console.domU.mfn, 1);
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = start_info->store_evtchn };
+	CHECK_EQ("domu.store_evtchn.status", HYPERVISOR_event_channel_op(EVTCHNOP_status, &st), 0);
+	CHECK_EQ("domu.store_evtchn.unbound", st.status, EVTCHNSTAT_unbound);
+	CHECK_EQ("domu.store_evtchn.remote", st.u.unbound.dom, 0);
+	st = (struct evtchn_status){ .dom = DOMID_SELF, .port = start_info->console.domU.evtchn };
+	CHECK_EQ("domu.console_evtchn.status", HYPERVISOR_event_channel_op(EVTCHNOP_status, &st), 0);
+	CHECK_EQ("domu.console_evtchn.interdomain", st.status, EVTCHNSTAT_interdomain);
+	CHECK_EQ("domu.console_evtchn.remote", st.u.interdomain.dom, 0);
+	CHECK(checkname("domu.ports.distinct"), start_info->store_evtchn != start_info->console.domU.evtchn);
 }
 
 void test_main(void)

@@ -13,7 +13,9 @@
 #                                         100k..100k+99
 # Prints the median over the runs and domUs of each figure and pvisor/Xen.
 # PVISOR_BENCH_RUNS (default 3) boots per hypervisor, PVISOR_BENCH_CHURN
-# (default 200) cycles per boot.
+# (default 200) cycles per boot; PVISOR_BENCH_ICOUNT=1 runs QEMU with
+# -icount shift=0 (guest ns = instructions executed: host load cannot move
+# the figures, but what each instruction costs under TCG is not counted).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PVISOR_BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -22,11 +24,13 @@ k=$PVISOR_BUILD/tests/guests/builder.elf
 runs=${PVISOR_BENCH_RUNS:-3}
 cycles=${PVISOR_BENCH_CHURN:-200}
 domus=builder,shutdown,exceptions,usermode,descriptors,sched,cpu,vmassist
+qargs=
+[ "${PVISOR_BENCH_ICOUNT:-0}" = 1 ] && qargs="-icount shift=0"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for i in $(seq "$runs"); do
 	for hv in pvisor xen; do
-		"$ROOT/tests/guests/run-guest.sh" --hv "$hv" --timeout 900 --log "$tmp/$hv.log" \
+		"$ROOT/tests/guests/run-guest.sh" --hv "$hv" --timeout 900 --log "$tmp/$hv.log" ${qargs:+--qemu-args "$qargs"} \
 			--domus "$domus" "$k" churn="$cycles" >"$tmp/$hv.out" 2>&1 ||
 			echo "domu-lifecycle: $hv run $i: $(tail -n1 "$tmp/$hv.out")" >&2
 		tr -d '\r' <"$tmp/$hv.log" | awk '/^TIME / {print $2, $3}' >>"$tmp/$hv.all"
@@ -44,7 +48,7 @@ median() {
 [ -s "$tmp/xen.all" ] || : >"$tmp/xen.all"
 median "$tmp/pvisor.all" >"$tmp/pvisor.txt"
 median "$tmp/xen.all" >"$tmp/xen.txt"
-echo "domu-lifecycle: builder as dom0, $runs boots each, $cycles churn cycles per boot; median ms"
+echo "domu-lifecycle: builder as dom0, $runs boots each, $cycles churn cycles per boot${qargs:+ ($qargs)}; median ms"
 printf '%-22s %11s %11s %7s\n' figure "pvisor ms" "xen ms" ratio
 join -a1 -a2 -e - -o 0,1.2,2.2 "$tmp/pvisor.txt" "$tmp/xen.txt" | while read -r name p x; do
 	ms() { [ "$1" = - ] && echo - || printf '%.2f' "$(echo "$1 / 1000000" | bc -l)"; }

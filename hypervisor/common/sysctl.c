@@ -67,9 +67,9 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
     pi->max_node_id = SYSCTL_MAX_NUMNODES - 1;
     pi->cpu_khz = (u32)tsc_khz;
     pi->total_pages = total_ram_pages;
-    pi->free_pages = free_pages_count();
+    /* Free pages and the claims on them, read together (Xen's get_outstanding_claims). */
+    get_outstanding_claims(&pi->free_pages, &pi->outstanding_pages);
     pi->scrub_pages = 0;
-    pi->outstanding_pages = 0;          /* no claims yet */
     pi->max_mfn = max_mfn - 1;
     /* What pvisor runs: PV guests with grant tables v1. No HVM, HAP,
      * shadow paging, IOMMU, vmtrace, vPMU or grant v2. */

@@ -208,10 +208,12 @@ static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *s
     return copy_to_guest(gva, src, len);
 }
 
-/* The module holds what it looks up until the hypercall is done with it. */
+/* The module holds what it looks up until the hypercall is done with it.
+ * Dying domains too, as Xen's get_pg_owner: their frames map until freed,
+ * and pins for them are undone at once (mm.dying). */
 static struct mm_domain *op_lookup_domain(void *ctx, u16 domid)
 {
-    struct domain *d = get_domain_by_id(domid);
+    struct domain *d = get_domain_by_id_any(domid);
 
     (void)ctx;
     return d ? &d->mm : NULL;

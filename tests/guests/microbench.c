@@ -14,6 +14,8 @@
  *                 its PTE updates this way)
  *   multicall16_nop  the same with xen_version(0): the batching itself
  *   evtchn_ipi    send to an IPI port bound to ourselves, upcall taken
+ *   evtchn_loop   send on one end of an interdomain channel bound to
+ *                 ourselves (dom0 loopback), upcall taken on the other
  */
 #include "guest.h"
 
@@ -73,4 +75,13 @@ void test_main(void)
 	BENCH("evtchn_ipi", 5000, evtchn_send((evtchn_port_t)port));
 	events_disable();
 	CHECK("ipi.delivered", port_events[port] > 0);
+
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au);
+	struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF, .remote_port = au.port };
+	HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bi);
+	events_enable();
+	BENCH("evtchn_loop", 5000, evtchn_send(au.port));
+	events_disable();
+	CHECK("loop.delivered", bi.local_port < 1024 && port_events[bi.local_port] > 0);
 }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# dom0 /init of tests/system/linux/xl-toolstack.sh: brings up Debian's Xen
+# 4.17 toolstack (C xenstored, xen-init-dom0, xenconsoled) in the
+# reference stack's initramfs and runs the xl commands the test compares
+# between Xen and pvisor. Each command's output is framed by
+#   XL-BEGIN <name>            and          XL-END <name> rc=<status>
+# and the run ends with XL-DONE, then powers off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+export HOME=/root TERM=dumb
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+# devtmpfs has no /dev/std* links (udev adds them elsewhere)
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
+         /var/log/xen/console /var/lib/xen /var/lib/xenstored
+
+note() { echo "XL-NOTE $*"; }
+section() {   # section NAME SECONDS COMMAND...
+    local name=$1 secs=$2 rc
+    shift 2
+    echo "XL-BEGIN $name"
+    timeout "$secs" "$@" </dev/null 2>&1
+    rc=$?
+    echo "XL-END $name rc=$rc"
+}
+finish() {
+    echo "XL-DONE"
+    sync
+    echo o > /proc/sysrq-trigger
+    sleep 5
+    poweroff -f
+}
+
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
+done
+mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+note "capabilities=$(cat /proc/xen/capabilities)"
+
+XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
+for i in $(seq 1 300); do
+    xenstore-read -s / >/dev/null 2>&1 && break
+    sleep 0.1
+done
+xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+section init-dom0 60 xen-init-dom0
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
+    || note "xenconsoled failed"
+
+section info 60 xl info
+section list 60 xl list
+section list-long 60 xl list -l
+section dmesg 60 xl dmesg
+section dmesg-clear 60 xl dmesg -c
+section dmesg-after-clear 60 xl dmesg
+# How far a minimal domU gets (no devices; its kernel powers it off).
+section create 120 xl create /etc/xen/anchor-min.cfg 'extra="console=hvc0 xa.mode=poweroff"'
+section list-after-create 60 xl list
+section destroy 60 xl destroy anchor-min
+section dmesg-end 60 xl dmesg
+finish

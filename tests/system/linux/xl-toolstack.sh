@@ -1,0 +1,161 @@
+#!/bin/bash
+# timeout: 900
+# A real client the project did not write: Debian's xl/libxl with C
+# xenstored and xenconsoled (the reference dom0 of
+# ../shared/reference/xen-stack, Debian's 6.1 kernel) boots on Xen 4.17 and
+# on pvisor under the same QEMU command line, and runs `xl info`, `xl list`,
+# `xl dmesg` (and -c), then `xl create` of the minimal domU
+# (tests/linux/xl-dom0-init.sh). Passes when pvisor's answers match Xen's:
+# the same `xl info` keys with the same values except the ones listed in
+# INFO_MAY_DIFFER (each with its reason), the same `xl list` line for
+# Domain-0 (time aside), a hypervisor log for `xl dmesg` that `-c` empties.
+# How far `xl create` gets on each is printed, not judged (the grant-table
+# work finishes it).
+#   PVISOR_XL_WORK=DIR   where the reference images are built (kept between runs)
+set -u
+ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
+BUILD=${PVISOR_BUILD:-$ROOT/build}
+T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-xl.XXXXXX)}
+REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
+[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
+export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+SKIP=77
+
+[ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
+[ -f "$BUILD/pvisor.elf" ] || { echo "FAIL: $BUILD/pvisor.elf not built (make)"; exit 1; }
+command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
+
+# ---- images: the reference build, with this test's dom0 /init
+cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
+if ! "$T/ref/build.sh" >"$T/build.log" 2>&1; then
+	tail -20 "$T/build.log"
+	echo "FAIL: building the reference stack images"
+	exit 1
+fi
+OUT=$XA_WORK/out D=$XA_WORK/x/ird-dom0
+install -m 755 "$ROOT/tests/linux/xl-dom0-init.sh" "$D/init"
+(cd "$D" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/dom0-xl.cpio.gz"
+
+HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
+boot() {   # boot NAME IMAGE: the serial log in $T/NAME.log
+	local t0=$SECONDS
+	timeout 600 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
+		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$2" -append "$HV_ARGS" \
+		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-xl.cpio.gz" </dev/null >/dev/null 2>&1
+	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
+	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
+}
+raw_section() {   # raw_section HV NAME: the lines between XL-BEGIN and XL-END
+	awk -v n="$2" '$0 == "XL-BEGIN " n {on = 1; next} on && index($0, "XL-END " n " ") == 1 {exit} on' "$T/$1.txt"
+}
+section() {   # section HV NAME: the same without the hypervisor's and the kernel's own lines
+	raw_section "$1" "$2" | grep -av '^(XEN)\|^(PV)\|^\[ *[0-9]*\.[0-9]*\]'
+}
+section_rc() { grep -a "^XL-END $2 " "$T/$1.txt" | sed 's/.*rc=//'; }
+
+boot xen "$OUT/xen.elf"
+boot pvisor "$BUILD/pvisor.elf"
+
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+ok() { echo "ok   $*"; }
+for hv in xen pvisor; do
+	grep -aq '^XL-DONE' "$T/$hv.txt" || bad "$hv: the dom0 script did not finish"
+	for s in info list dmesg dmesg-clear dmesg-after-clear; do
+		rc=$(section_rc $hv $s)
+		[ "$rc" = 0 ] || bad "$hv: xl $s exit status '${rc:-none}'"
+	done
+done
+
+# ---- xl info: the same keys, the same values but for these
+declare -A INFO_MAY_DIFFER=(
+	[virt_caps]="pvisor runs PV guests with grant tables v1 only (Xen: pv hvm gnttab-v1 gnttab-v2)"
+	[xen_scheduler]="pvisor reports the null scheduler: no per-domain parameters, as its own scheduler"
+	[xen_caps]="no HVM guest types on pvisor (Xen adds hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64)"
+	[hw_caps]="words of CPUID as each hypervisor leaves them"
+	[cpu_mhz]="each hypervisor's own TSC calibration (checked within 2%)"
+	[free_memory]="each hypervisor's own footprint (checked within 10%)"
+	[total_memory]="RAM each counts (checked within 1%)"
+	[xen_changeset]="build identity"
+	[cc_compiler]="build identity"
+	[cc_compile_by]="build identity"
+	[cc_compile_domain]="build identity"
+	[cc_compile_date]="build identity"
+	[build_id]="build identity"
+	[xen_extra]="pvisor's version suffix"
+	[xen_version]="pvisor's version suffix"
+)
+kv() { section "$1" info | sed -n 's/^\([a-z_0-9]*\) *: \(.*\)$/\1=\2/p'; }
+declare -A X P
+while IFS='=' read -r k v; do X[$k]=$v; done < <(kv xen)
+while IFS='=' read -r k v; do P[$k]=$v; done < <(kv pvisor)
+[ ${#X[@]} -gt 20 ] || bad "xen: xl info printed ${#X[@]} fields"
+near() {   # near A B PERCENT
+	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d * 100 <= b * p) }'
+}
+for k in "${!X[@]}"; do
+	if [ -z "${P[$k]+set}" ]; then bad "xl info: pvisor has no '$k' (xen: ${X[$k]})"; continue; fi
+	[ "${P[$k]}" = "${X[$k]}" ] && continue
+	case $k in
+	cpu_mhz) near "${P[$k]}" "${X[$k]}" 2 || bad "xl info cpu_mhz: pvisor ${P[$k]} xen ${X[$k]}" ;;
+	free_memory) near "${P[$k]}" "${X[$k]}" 10 || bad "xl info free_memory: pvisor ${P[$k]} xen ${X[$k]}" ;;
+	total_memory) near "${P[$k]}" "${X[$k]}" 1 || bad "xl info total_memory: pvisor ${P[$k]} xen ${X[$k]}" ;;
+	esac
+	if [ -n "${INFO_MAY_DIFFER[$k]+set}" ]; then
+		echo "diff xl info $k: pvisor '${P[$k]}' xen '${X[$k]}' (${INFO_MAY_DIFFER[$k]})"
+	else
+		bad "xl info $k: pvisor '${P[$k]}' xen '${X[$k]}'"
+	fi
+done
+for k in "${!P[@]}"; do
+	[ -n "${X[$k]+set}" ] || bad "xl info: pvisor prints '$k' that xen does not"
+done
+[ $fail = 0 ] && ok "xl info: ${#X[@]} fields as on Xen (differences above are the listed ones)"
+
+# ---- xl list: header and Domain-0 line (CPU time aside)
+lx=$(section xen list); lp=$(section pvisor list)
+[ "$(head -1 <<<"$lx")" = "$(head -1 <<<"$lp")" ] || bad "xl list header: '$(head -1 <<<"$lp")'"
+d0() { awk '$1 == "Domain-0" {print $1, $2, $3, $4, $5}' <<<"$1"; }
+if [ -n "$(d0 "$lx")" ] && [ "$(d0 "$lx")" = "$(d0 "$lp")" ]; then
+	ok "xl list: $(d0 "$lp")"
+else
+	bad "xl list Domain-0: pvisor '$(d0 "$lp")' xen '$(d0 "$lx")'"
+fi
+[ "$(wc -l <<<"$lp")" = "$(wc -l <<<"$lx")" ] || bad "xl list: pvisor lists $(wc -l <<<"$lp") lines, xen $(wc -l <<<"$lx")"
+
+# ---- xl list -l: dom0's configuration as libxl rebuilds it, the same but
+# for the scheduler parameters (credit2's weight and cap on Xen)
+nosched() { section "$1" list-long | grep -v '"sched": \|"weight": \|"cap": '; }
+if [ "$(nosched xen)" = "$(nosched pvisor)" ] && [ "$(nosched xen | wc -l)" -gt 10 ]; then
+	ok "xl list -l: $(nosched pvisor | wc -l) lines as on Xen (scheduler parameters aside)"
+else
+	bad "xl list -l differs:"; diff <(nosched xen) <(nosched pvisor) | head -20
+fi
+
+# ---- xl dmesg: the hypervisor's log, prefixed as it prints it; -c empties it
+for hv in xen pvisor; do
+	case $hv in xen) pre='^(XEN) ' ;; pvisor) pre='^(PV) ' ;; esac
+	np=$(raw_section $hv dmesg | grep -ac "$pre")
+	nc=$(raw_section $hv dmesg-clear | grep -ac "$pre")
+	na=$(raw_section $hv dmesg-after-clear | grep -ac "$pre")
+	echo "$hv: xl dmesg $np lines, xl dmesg -c $nc, then xl dmesg $na"
+	[ "$np" -gt 10 ] || bad "$hv: xl dmesg shows $np hypervisor lines"
+	[ "$nc" -ge "$np" ] || bad "$hv: xl dmesg -c showed $nc lines, fewer than xl dmesg ($np)"
+	[ "$na" -le 2 ] || bad "$hv: xl dmesg after -c still shows $na lines"
+done
+
+# ---- xl create: how far it gets (reported)
+for hv in xen pvisor; do
+	echo "---- $hv: xl create (exit status $(section_rc $hv create))"
+	section $hv create | tail -8
+	echo "---- $hv: xl list after create"
+	section $hv list-after-create
+done
+if [ $fail = 0 ]; then
+	echo "xl-toolstack: 1 passed, 0 failed"
+else
+	echo "xl-toolstack: 0 passed, 1 failed (logs: $T/xen.txt, $T/pvisor.txt)"
+fi
+exit $fail

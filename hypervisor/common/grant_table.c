@@ -8,7 +8,6 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
 #include <pvisor/page_alloc.h>
-#include <pvisor/pv.h>
 #include <pvisor/uaccess.h>
 #include <xen/grant_table.h>
 
@@ -48,7 +47,7 @@ static int grow(struct domain *d, unsigned int nr)
             rc = -1;
             break;
         }
-        pv_share_xen_page(d, virt_to_mfn(p));
+        arch_share_xen_page(d, virt_to_mfn(p));
         gt->frames[gt->nr_frames] = p;
         __atomic_store_n(&gt->nr_frames, gt->nr_frames + 1, __ATOMIC_RELEASE);
     }

@@ -7,8 +7,6 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
 #include <pvisor/page_alloc.h>
-#include <pvisor/pv.h>
-#include <pvisor/pv_mm.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/printk.h>
 #include <pvisor/mm.h>
@@ -51,7 +49,7 @@ static void reservation_refuse(const struct domain *caller, unsigned int op, dom
  * its last user lets go. */
 static bool decrease_extent(struct domain *d, xen_pfn_t gmfn, unsigned int order)
 {
-    struct mm_env *env = pv_mm_env();
+    struct mm_env *env = arch_mm_env();
 
     for (unsigned long k = 0; k < (1ul << order); k++) {
         unsigned long mfn = gmfn + k;
@@ -97,7 +95,7 @@ static long grow_extent(struct domain *d, const struct xen_memory_reservation *r
         return -1;
     }
     for (unsigned long k = 0; k < n; k++)
-        pv_mm_assign_reserved_page(d, mfn + k);
+        arch_assign_reserved_page(d, mfn + k);
     return mfn;
 }
 
@@ -266,7 +264,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
                            unsigned int in_chunk_order, unsigned int out_chunk_order,
                            unsigned long *scratch)
 {
-    struct mm_env *env = pv_mm_env();
+    struct mm_env *env = arch_mm_env();
     unsigned long *claimed = scratch, *out = scratch + EXCH_MAX_FRAMES;
     unsigned long *gpfns = scratch + 2 * EXCH_MAX_FRAMES;
     unsigned long in_n = 1ul << in_chunk_order, out_n = 1ul << out_chunk_order;
@@ -319,7 +317,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     for (j = 0; j < out_n; j++) {
         xen_pfn_t gpfn = gpfns[j], mfn = out[j];
         for (k = 0; k < out_pages; k++) {
-            pv_mm_assign_page(d, mfn + k);
+            arch_assign_page(d, mfn + k);
             m2p_set(mfn + k, gpfn + k);
         }
     }

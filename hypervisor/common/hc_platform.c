@@ -7,7 +7,6 @@
  */
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
-#include <pvisor/pv.h>
 #include <pvisor/smp.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/page_alloc.h>
@@ -37,7 +36,7 @@ long do_platform_op(unsigned long arg)
             u64 boot_ns = wall_ns > at ? wall_ns - at : 0;
             wallclock_boot_sec = boot_ns / 1000000000ull;
             wallclock_boot_nsec = boot_ns % 1000000000ull;
-            pv_set_wallclock(d, wallclock_boot_sec, wallclock_boot_nsec);
+            arch_set_wallclock(d, wallclock_boot_sec, wallclock_boot_nsec);
         }
         return 0;
     case XENPF_settime32: {
@@ -46,7 +45,7 @@ long do_platform_op(unsigned long arg)
         u64 boot_ns = wall_ns > at ? wall_ns - at : 0;
         wallclock_boot_sec = boot_ns / 1000000000ull;
         wallclock_boot_nsec = boot_ns % 1000000000ull;
-        pv_set_wallclock(d, wallclock_boot_sec, wallclock_boot_nsec);
+        arch_set_wallclock(d, wallclock_boot_sec, wallclock_boot_nsec);
         return 0;
     }
     case XENPF_firmware_info:

@@ -7,7 +7,6 @@
 #include <pvisor/smp.h>
 #include <pvisor/printk.h>
 #include <pvisor/event.h>
-#include <pvisor/pv.h>
 #include <asm/processor.h>
 #include <asm/atomic.h>
 

@@ -3,7 +3,7 @@
 #include <pvisor/time.h>
 #include <pvisor/smp.h>
 #include <pvisor/sched.h>
-#include <pvisor/pv_mm.h>
+#include <asm/domain.h>
 #include <asm/atomic.h>
 #include <asm/traps.h>
 

@@ -1,7 +1,9 @@
 /*
- * The x86/PV part of a domain, and the hooks common/domain.c calls to set
- * up and tear down the architecture's share of domains and vCPUs
- * (arch/x86/pv/pv_domain.c). common/ reaches x86/PV state only this way.
+ * The x86/PV part of a domain, and every hook common/ calls into x86/PV:
+ * setting up and tearing down the architecture's share of domains and
+ * vCPUs (arch/x86/pv/pv_domain.c), frames and the machine-to-phys table,
+ * time, and the context switch. common/ reaches x86/PV only this way (it
+ * includes no pvisor/pv*.h).
  */
 #ifndef ASM_DOMAIN_H
 #define ASM_DOMAIN_H
@@ -40,5 +42,30 @@ void arch_vcpu_destroy(struct vcpu *v);
 /* The guest state of v for a crash report (v's registers in regs). */
 struct cpu_regs;
 void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
+
+/* Switch this pCPU from prev to next (context.c); does not return. */
+void __attribute__((noreturn)) context_switch(struct vcpu *prev, struct vcpu *next);
+
+/* Frames (mm_glue.c): the memory-safety module's environment, and a frame
+ * given to d with its bookkeeping (the second form when
+ * domain_reserve_pages already took its room in max_pages). */
+struct mm_env;
+struct mm_env *arch_mm_env(void);
+void arch_assign_page(struct domain *d, unsigned long mfn);
+void arch_assign_reserved_page(struct domain *d, unsigned long mfn);
+/* Let d map hypervisor frame mfn (shared_info, grant frames). */
+void arch_share_xen_page(struct domain *d, unsigned long mfn);
+
+/* The machine-to-phys table (pv_domain.c): an entry, its size, and the
+ * frame holding entry `index` (XENMEM_machphys_mfn_list). */
+void m2p_set(unsigned long mfn, unsigned long pfn);
+extern unsigned long m2p_max_mfn;
+unsigned long m2p_backing_mfn(unsigned long index);
+
+/* Write the wallclock base into d's shared_info (pv_time.c). */
+void arch_set_wallclock(struct domain *d, u64 sec, u32 nsec);
+
+/* The TLB flush clock wrapped on this CPU: flush all (TLB_CLOCK_SOFTIRQ). */
+void tlb_clock_new_period(void);
 
 #endif

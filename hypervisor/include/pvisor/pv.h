@@ -3,10 +3,7 @@
 #define PVISOR_PV_H
 #include <pvisor/domain.h>
 
-/* Let domain d map hypervisor frame mfn (shared_info, grant frames). */
-void pv_share_xen_page(struct domain *d, unsigned long mfn);
 
-void __attribute__((noreturn)) context_switch(struct vcpu *prev, struct vcpu *next);
 void __attribute__((noreturn)) reset_stack_and_jump(void (*fn)(void));
 void show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
 /* d is being freed: forget it as a CPU's last-run domain (IBPB on switch). */
@@ -34,17 +31,13 @@ void vcpu_periodic_work(struct vcpu *v);
 void vcpu_timers_kill(struct vcpu *v);
 void vcpu_periodic_switch_in(struct vcpu *v);
 void vcpu_periodic_switch_out(struct vcpu *v);
-void pv_set_wallclock(struct domain *d, u64 sec, u32 nsec);
 long pv_vcpu_initialise(struct vcpu *v, unsigned long arg);
 
 /* The machine-to-phys table and its read-only guest mapping. */
 void m2p_init(void);
-void m2p_set(unsigned long mfn, unsigned long pfn);
 unsigned long m2p_get(unsigned long mfn);
-unsigned long m2p_backing_mfn(unsigned long index);
 /* The 16 hypervisor L4 entries (slots 256-271) for a guest L4 of d. */
 void pv_l4_hv_slots(const struct domain *d, u64 slots[16]);
 void pv_l4_fill_m2p(unsigned long l4mfn);
 
-extern unsigned long m2p_max_mfn;
 #endif

@@ -21,12 +21,9 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries);
 long do_update_descriptor(unsigned long maddr, unsigned long desc);
 long do_multicall(unsigned long call_list, unsigned long nr_calls);
 
-/* Frames: give to / take from a domain with the module's bookkeeping. */
-void pv_mm_assign_page(struct domain *d, unsigned long mfn);
 /* MM_IO_NONE/RO/RW: how md may map machine frame mfn as I/O (iomem.c). */
 struct mm_domain;
 unsigned int pv_iomem_access(const struct mm_domain *md, unsigned long mfn);
-void pv_mm_assign_reserved_page(struct domain *d, unsigned long mfn);
 /* Validate and pin the builder's initial tables (dom0 / domU build). */
 int pv_mm_adopt_initial_tables(struct vcpu *v, unsigned long l4_mfn);
 /* A writable reference for a page the hypervisor writes (vcpu_info...). */
@@ -42,8 +39,6 @@ bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 
 bool pv_ldt_fault_hypervisor(unsigned long cr2, u32 err);
 void vcpu_poll_timer_init(struct vcpu *v);
 void tlb_note_flush(void);
-void tlb_clock_new_period(void);
 /* This CPU is about to hold translations of d (NULL: none, idle tables). */
 void tlb_note_owner(struct domain *d);
-struct mm_env *pv_mm_env(void);
 #endif

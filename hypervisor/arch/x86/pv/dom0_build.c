@@ -136,7 +136,7 @@ static bool allocate_memory(struct domain *d, u64 nr_pages)
         else
             chunks[nr_chunks++] = (struct chunk){ pfn, (unsigned long)mfn, 1ul << order };
         for (unsigned long i = 0; i < (1ul << order); i++) {
-            pv_mm_assign_page(d, mfn + i);
+            arch_assign_page(d, mfn + i);
             m2p_set(mfn + i, pfn + i);
         }
         pfn += 1ul << order;

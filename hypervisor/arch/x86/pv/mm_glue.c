@@ -350,7 +350,7 @@ void pv_mm_init(void)
     spec_l1tf_limits(&env.l1tf_addr_mask, &env.l1tf_safe_maddr);
 }
 
-struct mm_env *pv_mm_env(void)
+struct mm_env *arch_mm_env(void)
 {
     return &env;
 }
@@ -366,14 +366,14 @@ static void assign_frame(struct domain *d, unsigned long mfn)
     mm_frame_init_allocated(f);
 }
 
-void pv_mm_assign_page(struct domain *d, unsigned long mfn)
+void arch_assign_page(struct domain *d, unsigned long mfn)
 {
     assign_frame(d, mfn);
     domain_add_page(d, mfn);
 }
 
 /* A frame whose room in max_pages domain_reserve_pages() already took. */
-void pv_mm_assign_reserved_page(struct domain *d, unsigned long mfn)
+void arch_assign_reserved_page(struct domain *d, unsigned long mfn)
 {
     assign_frame(d, mfn);
     domain_add_reserved_page(d, mfn);

@@ -28,7 +28,7 @@
 
 u64 *percpu_gdt_page(unsigned int cpu);
 void tlb_note_flush(void);
-struct mm_env *pv_mm_env(void);
+struct mm_env *arch_mm_env(void);
 
 static void *zero_page;
 unsigned long m2p_max_mfn;
@@ -130,7 +130,7 @@ int arch_domain_init(struct domain *d)
     d->mm.domid = d->domain_id;
     d->mm.max_vcpus = d->max_vcpus;
     d->mm.check_l1tf = spec_pv_l1tf(d->domain_id == 0);    /* dom0 is the hardware domain */
-    pv_share_xen_page(d, d->shared_info_mfn);
+    arch_share_xen_page(d, d->shared_info_mfn);
     return 0;
 }
 
@@ -157,7 +157,7 @@ void arch_domain_destroy(struct domain *d)
     }
 }
 
-void pv_share_xen_page(struct domain *d, unsigned long mfn)
+void arch_share_xen_page(struct domain *d, unsigned long mfn)
 {
     struct frame *f = mfn_to_frame(mfn);
 
@@ -230,7 +230,7 @@ static struct vcpu *any_vcpu(struct domain *d)
 /* One pass over the frame table from d->arch.relmem_cursor. */
 static int relmem_pass(struct domain *d, bool unpin)
 {
-    struct mm_env *env = pv_mm_env();
+    struct mm_env *env = arch_mm_env();
     struct vcpu *v = any_vcpu(d);
     unsigned long *mfn = &d->arch.relmem_cursor;
     int rc = 0;
@@ -255,7 +255,7 @@ static int relmem_pass(struct domain *d, bool unpin)
 int arch_domain_relinquish_resources(struct domain *d)
 {
     struct arch_domain *a = &d->arch;
-    struct mm_env *env = pv_mm_env();
+    struct mm_env *env = arch_mm_env();
     int rc;
 
     switch (a->relmem_step) {
@@ -359,7 +359,7 @@ static enum ldt_demand ldt_map_on_demand(struct vcpu *v, unsigned long cr2, u32 
     if ((err & (PFEC_user | PFEC_reserved)) || cr2 < base ||
         cr2 >= base + MM_LDT_FRAMES * PAGE_SIZE || !v->mm.ldt_ents)
         return LDT_NOT_OURS;
-    if (mm_ldt_map_page(pv_mm_env(), &v->mm, (unsigned int)(cr2 - base), mfn))
+    if (mm_ldt_map_page(arch_mm_env(), &v->mm, (unsigned int)(cr2 - base), mfn))
         return LDT_REFUSED;
     e = perdomain_l1e(v->domain, cr2 & PAGE_MASK);
     if (!e)

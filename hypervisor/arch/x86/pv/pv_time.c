@@ -47,7 +47,7 @@ void pv_update_vcpu_time(struct vcpu *v)
     }
 }
 
-void pv_set_wallclock(struct domain *d, u64 sec, u32 nsec)
+void arch_set_wallclock(struct domain *d, u64 sec, u32 nsec)
 {
     shared_info_t *s = d->shared_info;
 
@@ -95,7 +95,7 @@ void vcpu_timers_init(struct vcpu *v)
     init_timer(&v->singleshot_timer, singleshot_fired, v, v->processor);
     init_timer(&v->periodic_timer, periodic_fired, v, v->processor);
     v->periodic_period = MILLISECS(10);           /* Xen's default: 100 Hz */
-    pv_set_wallclock(v->domain, wallclock_boot_sec, wallclock_boot_nsec);
+    arch_set_wallclock(v->domain, wallclock_boot_sec, wallclock_boot_nsec);
 }
 
 void vcpu_timers_kill(struct vcpu *v)

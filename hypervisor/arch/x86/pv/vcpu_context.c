@@ -23,7 +23,7 @@ static bool canonical(unsigned long va)
 long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
 {
     struct vcpu_guest_context *c;
-    struct mm_env *env = pv_mm_env();
+    struct mm_env *env = arch_mm_env();
     long rc;
     unsigned long l4;
 

@@ -105,6 +105,28 @@ static long l1e_io_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_
     return (long)io_flip(l1e, access);
 }
 
+/* Xen's get_page_from_l1e: a page owner named for another domain's table
+ * passes on its right to map the frames of a domain it controls (a
+ * device model its target's, XSM_TARGET): the frame's real owner is taken
+ * when pg_owner controls it. A reference on the real owner's frame, or
+ * false. */
+static bool mm_get_page_passed_on(struct mm_env *env, mfn_t mfn,
+                                  const struct mm_domain *l1_owner,
+                                  const struct mm_domain *pg_owner)
+{
+    struct mm_domain *real;
+    bool ok;
+
+    if (pg_owner == l1_owner || pg_owner == &mm_dom_io || pg_owner == &mm_dom_xen ||
+        !mm_mfn_valid(env, mfn))
+        return false;
+    real = mm_frame_owner(env, mfn);
+    ok = real && real != pg_owner && env->ops->controls(env->ctx, pg_owner, real) &&
+         mm_get_page(env, mfn, real);
+    mm_put_owner(env, NULL, real);
+    return ok;
+}
+
 /* Rules 1, 6, 8 for one present L1 entry. caller is used when pg_owner is
  * DOMID_IO ("the caller's own I/O permission"). */
 static long l1e_get_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_owner,
@@ -121,7 +143,8 @@ static long l1e_get_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1
     if (mm_is_io(env, mfn))
         return l1e_io_refs(env, l1e, l1_owner, pg_owner == &mm_dom_io ? caller : pg_owner);
 
-    if (!mm_get_page(env, mfn, pg_owner)) {
+    if (!mm_get_page(env, mfn, pg_owner) &&
+        !mm_get_page_passed_on(env, mfn, l1_owner, pg_owner)) {
         mm_log(env, l1_owner, "l1e", "frame not the page owner's (or count overflow)",
                -XEN_EBUSY, mfn, l1e);
         return -XEN_EBUSY;

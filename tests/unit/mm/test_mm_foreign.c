@@ -75,6 +75,31 @@ static void test_foreign_target_domain(void **state)
     assert_int_equal(mmu1(v1, L1A, 100, pte(50, 0), 0, 2), -XEN_EPERM);
 }
 
+/* Xen's get_page_from_l1e: a page owner named for another domain's table
+ * passes on its right to its target's frames (a device model's), and
+ * only that. */
+static void test_foreign_right_passed_on(void **state)
+{
+    (void)state;
+    boot_dom1();
+    boot_dom0();
+    assert_int_equal(mmu1(v0, 67, 300, pte(50, 0), 0, 1), -XEN_EBUSY);
+    fe->target_of[1] = 2;
+    assert_int_equal(mmu1(v0, 67, 300, pte(50, _PAGE_RW), 0, 1), 0);
+    assert_int_equal(gcount(50), 2);
+    assert_int_equal(tcount(50), 1);
+    /* not a frame of a domain dom1 does not control (dom0's own) */
+    assert_int_equal(mmu1(v0, 67, 301, pte(70, 0), 0, 1), -XEN_EBUSY);
+    /* not in dom1's own tables: naming yourself passes nothing on */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(50, 0), 0, SELF), -XEN_EBUSY);
+    /* nor a free or hypervisor frame */
+    assert_int_equal(mmu1(v0, 67, 301, pte(80, 0), 0, 1), -XEN_EBUSY);
+    assert_int_equal(mmu1(v0, 67, 301, pte(88, 0), 0, 1), -XEN_EBUSY);
+    assert_int_equal(mmu1(v0, 67, 300, 0, 0, SELF), 0);
+    assert_int_equal(gcount(50), 1);
+    fe->target_of[1] = -1;
+}
+
 /* Frames the target does not own are refused, whoever owns them. */
 static void test_foreign_frames_must_be_the_targets(void **state)
 {
@@ -227,6 +252,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         T(test_foreign_needs_control),
         T(test_foreign_target_domain),
+        T(test_foreign_right_passed_on),
         T(test_foreign_frames_must_be_the_targets),
         T(test_foreign_tables_never_writable),
         T(test_foreign_mapping_holds_the_frame),

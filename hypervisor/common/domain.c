@@ -149,7 +149,7 @@ static void domain_free_parts(struct domain *d)
     arch_domain_destroy(d);
     evtchn_domain_destroy(d);
     if (d->shared_info)
-        free_xenheap_page(d->shared_info);
+        arch_unshare_xen_page(d->shared_info);
     free_xenheap_pages(d, 0);
 }
 

@@ -73,13 +73,9 @@ void gnttab_domain_destroy(struct domain *d)
 
     if (!gt)
         return;
-    for (unsigned i = 0; i < gt->nr_frames; i++) {
-        struct frame *f = mfn_to_frame(virt_to_mfn(gt->frames[i]));
-        f->owner = DOMID_XEN;
-        f->flags &= ~FRAMEF_SHARED_XEN;
-        f->count_info = f->type_info = 0;
-        free_xenheap_page(gt->frames[i]);
-    }
+    /* A frame another domain still maps is freed when that mapping goes. */
+    for (unsigned i = 0; i < gt->nr_frames; i++)
+        arch_unshare_xen_page(gt->frames[i]);
     free_xenheap_page(gt);
     d->grant_table = NULL;
 }

@@ -160,6 +160,7 @@ void arch_vcpu_destroy(struct vcpu *v)
     free_xenheap_pages(v->pv.fpu_area, 0);
     v->pv.fpu_area = NULL;
 }
+void arch_unshare_xen_page(void *va) { free_xenheap_pages(va, 0); }
 void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs) { (void)v; (void)regs; }
 
 /* Frames a domain owns in the test, and which of them another domain maps

@@ -55,6 +55,11 @@ void arch_assign_page(struct domain *d, unsigned long mfn);
 void arch_assign_reserved_page(struct domain *d, unsigned long mfn);
 /* Let d map hypervisor frame mfn (shared_info, grant frames). */
 void arch_share_xen_page(struct domain *d, unsigned long mfn);
+/* The end of such a page (or of one never shared): it is the hypervisor's
+ * again at once, so nothing new maps it, and goes back to the heap when
+ * the last mapping another domain still holds (dom0's foreign mapping of
+ * a dead domU's shared_info) goes; at once if there is none. */
+void arch_unshare_xen_page(void *va);
 
 /* The machine-to-phys table (pv_domain.c): an entry, its size, and the
  * frame holding entry `index` (XENMEM_machphys_mfn_list). */

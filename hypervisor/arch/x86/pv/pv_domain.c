@@ -148,13 +148,6 @@ void arch_domain_destroy(struct domain *d)
     if (d->arch.perdomain_l3)
         free_perdomain(d->arch.perdomain_l3, 3);
     d->arch.perdomain_l3 = NULL;
-    if (d->shared_info_mfn) {
-        struct frame *f = mfn_to_frame(d->shared_info_mfn);
-        f->owner = DOMID_XEN;
-        f->flags &= ~FRAMEF_SHARED_XEN;
-        f->count_info = 0;
-        f->type_info = 0;
-    }
 }
 
 void arch_share_xen_page(struct domain *d, unsigned long mfn)
@@ -165,6 +158,23 @@ void arch_share_xen_page(struct domain *d, unsigned long mfn)
     f->owner = d->domain_id;
     f->flags |= FRAMEF_SHARED_XEN;
     mm_frame_init_shared(f, true);
+}
+
+void arch_unshare_xen_page(void *va)
+{
+    unsigned long mfn = virt_to_mfn(va);
+    struct frame *f = mfn_to_frame(mfn);
+    struct mm_env *env = arch_mm_env();
+
+    if (!(f->flags & FRAMEF_SHARED_XEN)) {
+        free_xenheap_page(va);
+        return;
+    }
+    /* No new mapping can take it from here on (rule 1 looks at the owner). */
+    __atomic_store_n(&f->owner, DOMID_XEN, __ATOMIC_SEQ_CST);
+    __atomic_and_fetch(&f->flags, (u16)~FRAMEF_SHARED_XEN, __ATOMIC_SEQ_CST);
+    mm_put_type(env, NULL, mfn, 0);     /* the type it held for good */
+    mm_frame_release(env, mfn);         /* the last reference frees it */
 }
 
 int arch_vcpu_init(struct vcpu *v)

@@ -175,6 +175,11 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     d->is_privileged = privileged;
     d->max_vcpus = max_vcpus;
     d->refcnt = 1;                     /* alive: dropped by domain_kill */
+    /* Xen's grant limits for a domain created without a domctl config
+     * (dom0): 64 grant frames, 1024 maptrack frames, grant v2. */
+    d->max_grant_frames = 64;
+    d->max_maptrack_frames = 1024;
+    d->max_grant_version = 2;
     d->page_list_head = FRAME_NIL;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->vcpu_ctx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
@@ -221,6 +226,9 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->domain = d;
     v->processor = id % nr_cpus_online;
     v->pause_flags = VPF_down;
+    if (d->pause_count)                /* created in a paused domain (domctl max_vcpus) */
+        v->pause_flags |= VPF_paused;
+    v->cpu_hard_affinity = v->cpu_soft_affinity = ~0ull;
     v->vcpu_info = &d->shared_info->vcpu_info[id < XEN_LEGACY_MAX_VCPUS ? id : 0];
     v->runstate.state = RUNSTATE_offline;
     v->runstate.state_entry_time = NOW();
@@ -404,9 +412,23 @@ void domain_unpause(struct domain *d)
                 vcpu_unpause_flags(d->vcpu[i], VPF_paused);
 }
 
+void domain_resume(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    d->is_shutting_down = d->is_shut_down = false;
+    d->has_shutdown_code = false;
+    d->shutdown_code = 0;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (!d->pause_count)
+        for (unsigned i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i])
+                vcpu_unpause_flags(d->vcpu[i], VPF_paused);
+}
+
 /* Pause d and wait until none of its vCPUs is on a pCPU any more (Xen's
  * domain_pause, which syncs): after this nothing runs on its state. */
-static void domain_pause_sync(struct domain *d)
+void domain_pause_sync(struct domain *d)
 {
     domain_pause(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {

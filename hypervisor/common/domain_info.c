@@ -7,7 +7,8 @@
  * - bits 16-31 hold the shutdown code shifted left by 16, and the code is
  *   ~0 until a shutdown or SCHEDOP_shutdown_code sets it, so a live domain
  *   reads 0xffff0000 there (libxl masks with XEN_DOMINF_shutdownmask);
- * - paused means paused by the controller (pausedomain), not by a shutdown;
+ * - paused means paused by the controller (pausedomain: its count, which
+ *   createdomain starts at 1), not by a shutdown or a pause inside Xen;
  * - cpu_time is the time the vCPUs spent running, the current stint included.
  */
 #include <pvisor/domain_info.h>
@@ -18,7 +19,7 @@
 /* Xen's SHUTDOWN_CODE_INVALID: no code recorded yet. */
 #define NO_SHUTDOWN_CODE (~0u)
 
-static u64 vcpu_running_time(const struct vcpu *v)
+u64 vcpu_running_time(const struct vcpu *v)
 {
     struct vcpu_runstate_info rs = v->runstate;
     u64 t = rs.time[RUNSTATE_running];
@@ -69,7 +70,9 @@ static u32 flags_and_vcpus(struct domain *d, struct xen_domctl_getdomaininfo *in
     return (online ? run : 0) |
            (d->is_dying ? XEN_DOMINF_dying : 0) |
            (d->is_shut_down ? XEN_DOMINF_shutdown : 0) |
-           (d->pause_count ? XEN_DOMINF_paused : 0) |
+           (d->controller_pause_count ? XEN_DOMINF_paused : 0) |
+           (d->debugger_attached ? XEN_DOMINF_debugged : 0) |
+           ((d->options & XEN_DOMCTL_CDF_xs_domain) ? XEN_DOMINF_xs_domain : 0) |
            (u32)(shutdown_code_of(d) << XEN_DOMINF_shutdownshift);
 }
 
@@ -90,10 +93,10 @@ void domain_get_info(struct domain *d, struct xen_domctl_getdomaininfo *info)
     /* PV: the guest frame of shared_info is its machine frame. */
     info->shared_info_frame = d->shared_info_mfn;
     info->cpupool = 0;                       /* Pool-0, the only pool */
+    memcpy(info->handle, d->handle, sizeof(info->handle));
     /* dom0 has PIT channel 2 emulated (arch/x86/pv/vpit.c), as Xen's PV
-     * hardware domain has XEN_X86_EMU_PIT. */
-    if (d->is_initial)
-        info->arch_config.emulation_flags = XEN_X86_EMU_PIT;
+     * hardware domain has XEN_X86_EMU_PIT; a domU what createdomain asked. */
+    info->arch_config.emulation_flags = d->emulation_flags | (d->is_initial ? XEN_X86_EMU_PIT : 0);
     /* Xen reports its HAP address width, the CPU's, for PV guests too. */
     info->gpaddr_bits = (u8)cpu_paddr_bits;
 }

@@ -26,16 +26,7 @@
 #include <pvisor/uaccess.h>
 #include <string.h>
 
-/*
- * The scheduler id pvisor reports (sched_id and cpupool info). libxl reads
- * it to pick the per-domain parameters it sets at `xl create`: for credit
- * and credit2 it first reads them back with XEN_DOMCTL_scheduler_op, which
- * pvisor has no weights or caps to answer; for "null" it sets and reads
- * nothing (sched_null_domain_set/get return 0). pvisor's scheduler has no
- * per-domain parameters either, so "null" is the id whose contract libxl
- * and pvisor share. (Xen itself runs credit2 by default.)
- */
-#define PVISOR_SCHEDULER_ID XEN_SCHEDULER_NULL
+/* The scheduler id pvisor reports: PVISOR_SCHEDULER_ID (pvisor/sched.h). */
 
 /* The only CPU pool: Pool-0, holding every CPU and every domain. */
 #define POOL0 0u

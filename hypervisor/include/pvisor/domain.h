@@ -76,6 +76,7 @@ struct pv_vcpu {
     u64 xcr0_accum;                    /* every XCR0 bit it ever set: what save/restore cover */
     bool cr4_osxsave;                  /* guest view of CR4.OSXSAVE */
     bool initialised;                  /* has a context (builder / VCPUOP_initialise) */
+    unsigned long vgc_flags;           /* VGCF_* of the last context set (getvcpucontext) */
 };
 
 struct vcpu {
@@ -115,6 +116,10 @@ struct vcpu {
      * and LDT: the memory-safety module's per-vCPU state. */
     struct mm_vcpu mm;
     unsigned int gdt_mapped_cpu;       /* pCPU whose GDT page is in our window */
+
+    /* domctl setvcpuaffinity: pCPUs this vCPU may run on (hard) and
+     * prefers (soft); stored for the scheduler. */
+    u64 cpu_hard_affinity, cpu_soft_affinity;
 };
 
 struct domain {
@@ -153,6 +158,20 @@ struct domain {
     unsigned int pause_count;
     struct timer watchdog_timer[2];    /* SCHEDOP_watchdog */
     bool watchdog_inuse[2];
+
+    /* What the toolstack gave through domctl (common/domctl.c); the grant
+     * table code reads its limits from here (the event-channel limit is
+     * the module's: evtchn_set_max_evtchn). */
+    xen_domain_handle_t handle;
+    u32 options;                       /* createdomain XEN_DOMCTL_CDF_* */
+    unsigned int controller_pause_count;  /* pausedomain: 1 from createdomain, <= 255 */
+    bool creation_finished;            /* that count first dropped to 0 */
+    unsigned int max_grant_frames, max_maptrack_frames;
+    unsigned int max_grant_version;    /* createdomain grant_opts: 1 or 2 */
+    s64 time_offset_seconds;           /* settimeoffset: wallclock offset */
+    u32 emulation_flags;               /* createdomain arch.emulation_flags */
+    bool debugger_attached;            /* setdebugging */
+    evtchn_port_t suspend_evtchn;      /* subscribe: port the toolstack watches */
 
     /* Event channels: the module's view (common/evtchn) and its lock. */
     struct evtchn_domain evtchn;
@@ -214,7 +233,12 @@ void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(
  * domid only when the last reference does.
  */
 int domain_kill(struct domain *d);
+/* Undo a shutdown (domctl resumedomain): the domain runs on. */
+void domain_resume(struct domain *d);
 void domain_pause(struct domain *d);
+/* domain_pause, then wait until none of its vCPUs is (or has its context)
+ * on a pCPU: its state may then be read and changed. */
+void domain_pause_sync(struct domain *d);
 void domain_unpause(struct domain *d);
 
 /* Frames owned by a domain (pages list). */

@@ -11,6 +11,9 @@
 /* Fill *info for d (the caller holds a reference). */
 void domain_get_info(struct domain *d, struct xen_domctl_getdomaininfo *info);
 
+/* Time v spent running, the current stint included (ns): getvcpuinfo. */
+u64 vcpu_running_time(const struct vcpu *v);
+
 /* XEN_DOMINF_* flags alone (shutdown code included), as Xen computes them. */
 u32 domain_info_flags(struct domain *d);
 #endif

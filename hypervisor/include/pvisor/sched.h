@@ -6,6 +6,18 @@
 #ifndef PVISOR_SCHED_H
 #define PVISOR_SCHED_H
 #include <pvisor/types.h>
+#include <xen/domctl.h>
+
+/*
+ * The scheduler id pvisor reports (sysctl sched_id and cpupool info, domctl scheduler_op). libxl reads
+ * it to pick the per-domain parameters it sets at `xl create`: for credit
+ * and credit2 it first reads them back with XEN_DOMCTL_scheduler_op, which
+ * pvisor has no weights or caps to answer; for "null" it sets and reads
+ * nothing (sched_null_domain_set/get return 0). pvisor's scheduler has no
+ * per-domain parameters either, so "null" is the id whose contract libxl
+ * and pvisor share. (Xen itself runs credit2 by default.)
+ */
+#define PVISOR_SCHEDULER_ID XEN_SCHEDULER_NULL
 
 struct vcpu;
 void sched_init_cpu(unsigned int cpu);

@@ -31,8 +31,10 @@ trap 'rm -rf "$tmp"' EXIT
 for i in $(seq "$runs"); do
 	for hv in pvisor xen; do
 		"$ROOT/tests/guests/run-guest.sh" --hv "$hv" --timeout 900 --log "$tmp/$hv.log" ${qargs:+--qemu-args "$qargs"} \
-			--domus "$domus" "$k" churn="$cycles" >"$tmp/$hv.out" 2>&1 ||
-			echo "domu-lifecycle: $hv run $i: $(tail -n1 "$tmp/$hv.out")" >&2
+			--domus "$domus" "$k" churn="$cycles" >"$tmp/$hv.out" 2>&1 || {
+			cp "$tmp/$hv.log" "$PVISOR_BUILD/domu-lifecycle.$hv.$i.log"
+			echo "domu-lifecycle: $hv run $i: $(tail -n1 "$tmp/$hv.out") (log: $PVISOR_BUILD/domu-lifecycle.$hv.$i.log)" >&2
+		}
 		tr -d '\r' <"$tmp/$hv.log" | awk '/^TIME / {print $2, $3}' >>"$tmp/$hv.all"
 	done
 done

@@ -20,7 +20,8 @@
  *   maps a domU frame (the domain lingers, dying, until the unmap),
  *   bogus vCPU contexts, domctl edge cases.
  * Arguments: churn=N (N create/run/destroy cycles of the "shutdown"
- * kernel: no frame leaked, time per cycle steady), domus=a,b (only these).
+ * kernel: no frame leaked, time per cycle steady), churn-only (nothing
+ * else), domus=a,b (only these domU kernels).
  * Lines "TIME <what> <ns>" carry the figures bench/domu-lifecycle.sh reads.
  */
 #include "builder/toolstack.h"
@@ -514,30 +515,32 @@ void test_main(void)
 	CHECK(checkname("physinfo.free_pages"), base > 0);
 	printf("builder: %u domU images, %lu free pages\n", n_images, base);
 
-	domctl_probes();
-	for (unsigned int i = 0; i < n_images; i++) {
-		const char *k = images[i].name;
-		if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !strcmp(k, "interdomain") ||
-		    !wanted(k))
-			continue;
-		run_domu(&images[i], 2048, "", k, SHUTDOWN_poweroff);
+	if (!cmdline_has("churn-only")) {
+		domctl_probes();
+		for (unsigned int i = 0; i < n_images; i++) {
+			const char *k = images[i].name;
+			if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !strcmp(k, "interdomain") ||
+			    !wanted(k))
+				continue;
+			run_domu(&images[i], 2048, "", k, SHUTDOWN_poweroff);
+		}
+		/* A domU that crashes (a fault it has no handler for, a bounce frame
+		 * onto the hypervisor's stack, a bad iret) dies alone: we go on. */
+		static const char *const crashes[] = { "no_handler", "bounce_hv_stack", "iret_bad_stack" };
+		const struct image *crash = image_named("crash");
+		for (unsigned int i = 0; crash && wanted("crash") && i < ARRAY_SIZE(crashes); i++) {
+			char args[64], name[48];   /* checkname()'s buffers rotate: own copies */
+			snprintf(args, sizeof(args), "action=%s", crashes[i]);
+			snprintf(name, sizeof(name), "crash.%s", crashes[i]);
+			run_domu(crash, 1024, args, name, SHUTDOWN_crash);
+		}
+		if (wanted("sched") && wanted("usermode"))
+			run_pair("sched", "usermode");
+		foreign_probes();
+		cross_domain_probes(image_named("shutdown"));
+		if (wanted("interdomain"))
+			interdomain_pingpong(image_named("interdomain"));
 	}
-	/* A domU that crashes (a fault it has no handler for, a bounce frame
-	 * onto the hypervisor's stack, a bad iret) dies alone: we go on. */
-	static const char *const crashes[] = { "no_handler", "bounce_hv_stack", "iret_bad_stack" };
-	const struct image *crash = image_named("crash");
-	for (unsigned int i = 0; crash && wanted("crash") && i < ARRAY_SIZE(crashes); i++) {
-		char args[64], name[48];   /* checkname()'s buffers rotate: own copies */
-		snprintf(args, sizeof(args), "action=%s", crashes[i]);
-		snprintf(name, sizeof(name), "crash.%s", crashes[i]);
-		run_domu(crash, 1024, args, name, SHUTDOWN_crash);
-	}
-	if (wanted("sched") && wanted("usermode"))
-		run_pair("sched", "usermode");
-	foreign_probes();
-	cross_domain_probes(image_named("shutdown"));
-	if (wanted("interdomain"))
-		interdomain_pingpong(image_named("interdomain"));
 	const char *n = cmdline_value("churn");
 	if (n) {
 		unsigned long cycles = 0;

@@ -20,7 +20,7 @@ k=$build/tests/guests/builder.elf
 [ -f "$k" ] || { echo "FAIL: $k not built (make guests)"; exit 1; }
 log=$tmp/builder-churn.log
 "$root/tests/guests/run-guest.sh" --hv pvisor --quiet --timeout 600 --qemu-args "-icount shift=0" --log "$log" \
-	--domus shutdown "$k" churn=1000 domus=none >"$tmp/builder-churn.out" 2>&1
+	--domus shutdown "$k" churn=1000 churn-only >"$tmp/builder-churn.out" 2>&1
 status=$?
 tr -d '\r' <"$log" | grep -a '^TIME churn\.'
 tr -d '\r' <"$log" | grep -a -E '^CHECK builder\.churn|FAIL expected|^PANIC|^\(PV\) Panic|^RESULT builder' | grep -av ' PASS '

@@ -282,6 +282,7 @@ bool domain_reserve_pages(struct domain *d, unsigned long n)
     if (ok && n) {
         pages_ref_on_first(d, d->tot_pages);
         d->tot_pages += n;
+        d->pages_pending += n;
     }
     spin_unlock_irqrestore(&d->page_lock, flags);
     return ok;
@@ -303,15 +304,32 @@ static void pages_drop(struct domain *d, unsigned long n, unsigned long flags)
 
 void domain_unreserve_pages(struct domain *d, unsigned long n)
 {
-    pages_drop(d, n, spin_lock_irqsave(&d->page_lock));
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    BUG_ON(d->pages_pending < n);
+    d->pages_pending -= n;
+    pages_drop(d, n, flags);
 }
 
 void domain_add_reserved_page(struct domain *d, unsigned long mfn)
 {
     unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
+    BUG_ON(!d->pages_pending);
+    d->pages_pending--;
     page_list_link(d, mfn);
     spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+/* Frames reserved before d began dying are still joining it: its frames
+ * are given back only once they have (none can be reserved any more). */
+static bool pages_still_joining(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+    bool pending = d->pages_pending != 0;
+
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return pending;
 }
 
 void domain_remove_page(struct domain *d, unsigned long mfn)
@@ -475,6 +493,10 @@ int domain_kill(struct domain *d)
         d->kill_step = KILL_RELINQUISH;
         /* fall through */
     case KILL_RELINQUISH:
+        if (pages_still_joining(d)) {
+            rc = -XEN_ERESTART;
+            break;
+        }
         rc = arch_domain_relinquish_resources(d);
         if (rc)
             break;

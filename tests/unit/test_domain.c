@@ -438,6 +438,33 @@ static void test_frame_mapped_elsewhere_keeps_owner(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* Frames reserved before the kill began are waited for, then given back;
+ * an abandoned reservation is as good. */
+static void test_kill_waits_for_reserved_frames(void **state)
+{
+    struct domain *d = make_domain(12, 1);
+
+    (void)state;
+    assert_non_null(d);
+    d->max_pages = 100;
+    assert_true(domain_reserve_pages(d, 3));
+    assert_int_equal(domain_kill(d), -XEN_ERESTART);
+    assert_int_equal(domain_kill(d), -XEN_ERESTART);
+    assert_int_equal(relinquish_calls, 0);
+    for (unsigned long mfn = 50; mfn < 52; mfn++) {
+        test_frames[mfn].state = FRAME_DOMAIN;
+        test_frames[mfn].owner = d->domain_id;
+        domain_add_reserved_page(d, mfn);
+    }
+    assert_int_equal(domain_kill(d), -XEN_ERESTART);
+    domain_unreserve_pages(d, 1);                  /* the third never came */
+    relinquish_batch = 100;
+    assert_int_equal(kill_fully(d), 0);
+    assert_int_equal(test_frames[50].state, FRAME_FREE);
+    assert_int_equal(test_frames[51].state, FRAME_FREE);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* Two callers at once: the second is told to come back, not blocked. */
 static void test_concurrent_kill_restarts(void **state)
 {
@@ -504,6 +531,7 @@ static void run_all(void)
         cmocka_unit_test_setup(test_destroy_preempted_and_resumed, reset),
         cmocka_unit_test_setup(test_frame_mapped_elsewhere_keeps_owner, reset),
         cmocka_unit_test_setup(test_concurrent_kill_restarts, reset),
+        cmocka_unit_test_setup(test_kill_waits_for_reserved_frames, reset),
         cmocka_unit_test_setup(test_shutdown_events, reset),
     };
     result = cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,6 +142,7 @@ struct domain {
     spinlock_t page_lock;
     u32 page_list_head;                /* first MFN of the domain's pages */
     u64 tot_pages, max_pages;
+    u64 pages_pending;                 /* reserved, not yet on the list (page_lock) */
     u64 outstanding_pages;             /* XENMEM_claim_pages: claimed, not yet taken (heap lock) */
     shared_info_t *shared_info;        /* hypervisor VA of the shared_info page */
     unsigned long shared_info_mfn;

@@ -2,7 +2,9 @@
  * domctl: the control-plane operations a toolstack issues, run as dom0
  * (issue 12 §2.1), with hostile input. Boots with 2 vCPUs (kernels.list).
  * The domains made here never run: the builder test kernel fills and
- * starts domUs; this one checks the operations themselves.
+ * starts domUs; this one checks the operations themselves. As one of the
+ * builder's domUs it checks what an unprivileged domain gets (-EPERM
+ * after the copy, version and lookup, a few argument checks first).
  *
  * Xen 4.17 (common/domctl.c, common/domain.c, arch/x86/domctl.c):
  *  - refusals come in this order: the copy (-EFAULT), the interface
@@ -129,7 +131,7 @@ static void dom0_info_checks(void)
 	CHECK_EQ("info.dom0.shutdown_code", (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask, 255);
 	CHECK_EQ("info.dom0.max_vcpu_id", info.max_vcpu_id, 1);
 	CHECK_EQ("info.dom0.online", info.nr_online_vcpus, 1);
-	CHECK_EQ("info.dom0.shared_info", info.shared_info_frame, start_info->shared_info >> 12);
+	CHECK("info.dom0.shared_info", info.shared_info_frame == start_info->shared_info >> 12);
 	CHECK("info.dom0.pages", info.tot_pages >= start_info->nr_pages - 64 && info.tot_pages <= info.max_pages);
 	CHECK_EQ("info.dom0.cpupool", info.cpupool, 0);
 	CHECK_EQ("info.dom0.emulation", info.arch_config.emulation_flags, XEN_X86_EMU_PIT);
@@ -441,12 +443,12 @@ static void context_checks(void)
 	struct vcpu_guest_context *given = smp_context(1);
 	memset(&out, 0xcc, sizeof(out));
 	CHECK_EQ("getctx.dom0_vcpu1", getctx(0, 1, &out), 0);
-	CHECK_EQ("getctx.dom0_vcpu1.cr3", out.ctrlreg[3], given->ctrlreg[3]);
+	CHECK("getctx.dom0_vcpu1.cr3", out.ctrlreg[3] == given->ctrlreg[3]);
 	CHECK_EQ("getctx.dom0_vcpu1.kernel_ss", out.kernel_ss, given->kernel_ss);
 	CHECK_EQ("getctx.dom0_vcpu1.event_cb", out.event_callback_eip, given->event_callback_eip);
 	CHECK_EQ("getctx.dom0_vcpu1.failsafe_cb", out.failsafe_callback_eip, given->failsafe_callback_eip);
 	CHECK_EQ("getctx.dom0_vcpu1.gdt_ents", out.gdt_ents, given->gdt_ents);
-	CHECK_EQ("getctx.dom0_vcpu1.gdt_frame0", out.gdt_frames[0], given->gdt_frames[0]);
+	CHECK("getctx.dom0_vcpu1.gdt_frame0", out.gdt_frames[0] == given->gdt_frames[0]);
 	CHECK_EQ("getctx.dom0_vcpu1.trap14", out.trap_ctxt[14].address, given->trap_ctxt[14].address);
 	CHECK_EQ("getctx.dom0_vcpu1.flags", out.flags & (VGCF_online | VGCF_in_kernel | VGCF_failsafe_disables_events),
 		 VGCF_online | VGCF_in_kernel | VGCF_failsafe_disables_events);
@@ -765,8 +767,63 @@ static void race_checks(void)
 	CHECK_EQ("race.create.all_gone", found, DOMID_INVALID);
 }
 
+/* As a domU (a module of the builder kernel): Xen's default policy lets
+ * an unprivileged domain through the copy, version and lookup, then
+ * refuses (-EPERM); a few operations check their arguments first. */
+static void domu_checks(void)
+{
+	op(XEN_DOMCTL_getdomaininfo, 0);
+	dc.interface_version = 0;
+	CHECK_EQ("domu.version", domctl(&dc), -XEN_EACCES);
+	CHECK_EQ("domu.badptr", HC1(__HYPERVISOR_domctl, 0x1000), -XEN_EFAULT);
+	CHECK_EQ("domu.info.dom0", getinfo(0, NULL), -XEN_EPERM);
+	CHECK_EQ("domu.info.domid_self", getinfo(DOMID_SELF, NULL), -XEN_EINVAL);
+	CHECK_EQ("domu.info.past_last", getinfo(0x7fef, NULL), -XEN_ESRCH);
+	CHECK_EQ("domu.pause.dom0", simple(XEN_DOMCTL_pausedomain, 0), -XEN_EPERM);
+	CHECK_EQ("domu.pause.absent", simple(XEN_DOMCTL_pausedomain, 40), -XEN_ESRCH);
+	CHECK_EQ("domu.unpause.dom0", simple(XEN_DOMCTL_unpausedomain, 0), -XEN_EPERM);
+	CHECK_EQ("domu.destroy.dom0", destroy(0), -XEN_EPERM);
+	CHECK_EQ("domu.unknown.dom0", simple(9999, 0), -XEN_EPERM);
+	struct xen_domctl_createdomain c = good_config(1);
+	CHECK_EQ("domu.create", create(0, &c, NULL), -XEN_EPERM);
+	op(XEN_DOMCTL_max_mem, 0);
+	dc.u.max_mem.max_memkb = ~0ULL;
+	CHECK_EQ("domu.max_mem.dom0", domctl(&dc), -XEN_EPERM);
+	op(XEN_DOMCTL_getvcpucontext, 0);
+	CHECK_EQ("domu.getctx.dom0", domctl(&dc), -XEN_EPERM);
+	op(XEN_DOMCTL_iomem_permission, 0);
+	dc.u.iomem_permission.first_mfn = ~0ULL;
+	dc.u.iomem_permission.nr_mfns = 2;
+	CHECK_EQ("domu.iomem.wrap", domctl(&dc), -XEN_EINVAL);
+	dc.u.iomem_permission.first_mfn = 0xfe000;
+	dc.u.iomem_permission.nr_mfns = 1;
+	dc.u.iomem_permission.allow_access = 1;
+	CHECK_EQ("domu.iomem.grant", domctl(&dc), -XEN_EPERM);
+	op(XEN_DOMCTL_ioport_permission, 0);
+	dc.u.ioport_permission.first_port = 0x300;
+	dc.u.ioport_permission.nr_ports = 8;
+	dc.u.ioport_permission.allow_access = 1;
+	CHECK_EQ("domu.ioport.grant", domctl(&dc), -XEN_EPERM);
+	op(XEN_DOMCTL_memory_mapping, 0);
+	dc.u.memory_mapping.first_mfn = 0xfe000;
+	dc.u.memory_mapping.nr_mfns = 1;
+	CHECK_EQ("domu.memory_mapping", domctl(&dc), -XEN_EPERM);
+	op(XEN_DOMCTL_irq_permission, 0);
+	dc.u.irq_permission.pirq = 1;
+	CHECK_EQ("domu.irq_permission", domctl(&dc), -XEN_EPERM);
+	/* set_target looks at the target's type before the caller's rights. */
+	op(XEN_DOMCTL_set_target, 0);
+	dc.u.set_target.target = 0;
+	CHECK_EQ("domu.set_target.same", domctl(&dc), -XEN_EINVAL);
+	CHECK_EQ("domu.bind_pt_irq.pv", simple(XEN_DOMCTL_bind_pt_irq, 0), -XEN_EINVAL);
+}
+
 void test_main(void)
 {
+	if (!(start_info->flags & SIF_INITDOMAIN)) {
+		domu_checks();
+		finish();
+	}
 	header_checks();
 	dom0_info_checks();
 	config_checks();

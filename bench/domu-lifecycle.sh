@@ -23,7 +23,8 @@ k=$PVISOR_BUILD/tests/guests/builder.elf
 [ -f "$k" ] || make -C "$ROOT" --no-print-directory guests >/dev/null
 runs=${PVISOR_BENCH_RUNS:-3}
 cycles=${PVISOR_BENCH_CHURN:-200}
-domus=builder,shutdown,exceptions,usermode,descriptors,sched,cpu,vmassist
+# the domUs of the builder line of kernels.list
+domus=$(awk -F"|" "/^builder / {print \$4}" "$ROOT/tests/guests/kernels.list" | sed -E "s/.*--domus ([^ ]+).*/\\1/")
 qargs=
 [ "${PVISOR_BENCH_ICOUNT:-0}" = 1 ] && qargs="-icount shift=0"
 tmp=$(mktemp -d)

@@ -142,6 +142,7 @@ static void domain_free_parts(struct domain *d)
         if (!v)
             continue;
         d->vcpu[i] = NULL;
+        sched_vcpu_destroy(v);
         arch_vcpu_destroy(v);
         free_xenheap_pages(v, vcpu_order());
     }
@@ -224,11 +225,11 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     memset(v, 0, sizeof(*v));
     v->vcpu_id = id;
     v->domain = d;
-    v->processor = id % nr_cpus_online;
     v->pause_flags = VPF_down;
     if (d->pause_count)                /* created in a paused domain (domctl max_vcpus) */
         v->pause_flags |= VPF_paused;
     v->cpu_hard_affinity = v->cpu_soft_affinity = ~0ull;
+    sched_vcpu_init(v);
     v->vcpu_info = &d->shared_info->vcpu_info[id < XEN_LEGACY_MAX_VCPUS ? id : 0];
     v->runstate.state = RUNSTATE_offline;
     v->runstate.state_entry_time = NOW();

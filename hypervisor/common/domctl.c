@@ -327,7 +327,7 @@ static long vcpuaffinity(struct domain *d, u32 cmd, struct xen_domctl_vcpuaffini
             rc = -XEN_EINVAL;
         if (rc)
             return rc;
-        v->cpu_hard_affinity = map & online;
+        vcpu_set_affinity(v, map & online);     /* the scheduler moves it if need be */
         rc = bitmap_to_guest(&op->cpumap_hard, map & online);
     }
     if (op->flags & XEN_VCPUAFFINITY_SOFT) {

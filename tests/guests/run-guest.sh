@@ -11,7 +11,9 @@
 #                    under plain -cpu max on QEMU 7.2)
 #   --smp N          host CPUs (default 1)
 #   --vcpus N        dom0's vCPUs (dom0_max_vcpus=N on both hypervisors,
-#                    default 1); more vCPUs than --smp host CPUs is fine
+#                    default 1; any of Xen's forms, N-M, N-, -M; "default"
+#                    gives none: one vCPU per host CPU); more vCPUs than
+#                    --smp host CPUs is fine
 #   --mem MB         machine memory (default 512); dom0 gets --dom0-mem
 #   --dom0-mem MB    dom0 memory (default 64)
 #   --initrd FILE    second module (the guest's initrd)
@@ -74,16 +76,16 @@ name=$(basename "$guest" .elf)
 case $hv in
 xen)
 	kernel=$("$root/tests/guests/xen-image.sh") || exit 77
-	append="console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$vcpus noreboot loglvl=all guest_loglvl=all $hv_args"
+	append="console=com1 com1=115200 dom0_mem=${dom0_mem}M,max:${dom0_mem}M noreboot loglvl=all guest_loglvl=all $hv_args"
 	;;
 pvisor)
 	kernel=$build/pvisor.elf
 	[ -f "$kernel" ] || die "$kernel not found (build it: make)"
 	append="console=com1 com1=115200 loglvl=all dom0_mem=${dom0_mem}M $hv_args"
-	[ "$vcpus" = 1 ] || append="$append dom0_max_vcpus=$vcpus"
 	;;
 *) die "--hv must be xen or pvisor" ;;
 esac
+[ "$vcpus" = default ] || append="$append dom0_max_vcpus=$vcpus"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -8,7 +8,7 @@
 #   --hv xen|pvisor     which hypervisor (required)
 #   --cpu MODEL         QEMU -cpu (default qemu64,+smep,+rdrand: RDRAND so
 #                       dom0's crng starts at once, see the xen-stack README)
-#   --smp N             QEMU -smp (default 1; dom0 gets one vCPU anyway)
+#   --smp N             QEMU -smp (default 1; dom0 gets one vCPU unless --vcpus)
 #   --vcpus N           dom0 with N vCPUs: -smp N and dom0_max_vcpus=N
 #   --mem MIB           QEMU -m (default 2048)
 #   --dom0-mem MIB      dom0_mem= given to the hypervisor (default 512)
@@ -114,7 +114,7 @@ if [ "$hv" = xen ]; then
   banner_re='\(XEN\) Xen version'
 else
   hv_image=${hv_image:-$BUILD/pvisor.elf}
-  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M${vcpus:+ dom0_max_vcpus=$vcpus}"}
+  hv_args=${hv_args:-"console=com1 com1=115200 dom0_mem=${dom0_mem}M dom0_max_vcpus=${vcpus:-1}"}
   expect_status=${expect_status:-1}
   banner_re='\(PV\) '
 fi

@@ -91,6 +91,8 @@ void panic(const char *fmt, ...)
 
 void vcpu_pause_flags(struct vcpu *v, unsigned int f) { v->pause_flags |= f; }
 void vcpu_unpause_flags(struct vcpu *v, unsigned int f) { v->pause_flags &= ~f; }
+void sched_vcpu_init(struct vcpu *v) { v->processor = 0; }
+void sched_vcpu_destroy(struct vcpu *v) { (void)v; }
 
 void watchdog_domain_init(struct domain *d) { (void)d; }
 void watchdog_domain_destroy(struct domain *d) { (void)d; }

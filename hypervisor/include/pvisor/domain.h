@@ -82,16 +82,21 @@ struct pv_vcpu {
 struct vcpu {
     unsigned int vcpu_id;
     struct domain *domain;
-    unsigned int processor;            /* pCPU this vCPU runs on */
+    unsigned int processor;            /* pCPU it runs or last ran on */
     struct cpu_regs regs;              /* guest registers while not running */
-    bool is_running;
+    bool is_running;                   /* on a pCPU, or its state not saved yet */
     /* Its state is in a pCPU (from being picked until the switch away has
      * saved it and loaded other page tables): what domain_kill waits out. */
     bool ctx_loaded;
     unsigned int pause_flags;          /* VPF_*; runnable when 0 */
+    /* Scheduler (sched.c), under the lock of v->processor's run queue. */
     struct vcpu *rq_next;              /* run queue link */
     bool on_runq;
-    s_time_t slice_end;
+    bool delayed_runq_add;             /* queue it once its state is saved */
+    bool yielding;                     /* SCHEDOP_yield, until the next pick */
+    s64 credit;                        /* ns it may still run before others */
+    s_time_t start_time;               /* credit accounted up to here */
+    u32 resets;                        /* its run queue's credit resets seen */
 
     /* vcpu_info: in shared_info until the guest registers its own. */
     vcpu_info_t *vcpu_info;
@@ -117,8 +122,9 @@ struct vcpu {
     struct mm_vcpu mm;
     unsigned int gdt_mapped_cpu;       /* pCPU whose GDT page is in our window */
 
-    /* domctl setvcpuaffinity: pCPUs this vCPU may run on (hard) and
-     * prefers (soft); stored for the scheduler. */
+    /* domctl setvcpuaffinity: pCPUs this vCPU may run on (hard: the
+     * scheduler's, changed only through vcpu_set_affinity) and prefers
+     * (soft: stored, not used). */
     u64 cpu_hard_affinity, cpu_soft_affinity;
 };
 

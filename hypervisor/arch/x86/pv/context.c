@@ -186,11 +186,14 @@ void pv_forget_domain(const struct domain *d)
 }
 
 /* prev's state is saved and its page tables are no longer loaded here:
- * domain_kill may take them apart now. */
+ * domain_kill may take them apart now, and (registers, segments, FPU in
+ * memory, its GDT/LDT window left) another pCPU may load it. */
 static void ctx_unloaded(struct vcpu *prev)
 {
-    if (!is_idle_vcpu(prev))
+    if (!is_idle_vcpu(prev)) {
         __atomic_store_n(&prev->ctx_loaded, false, __ATOMIC_RELEASE);
+        sched_context_saved(prev);
+    }
 }
 
 void context_switch(struct vcpu *prev, struct vcpu *next)

@@ -21,6 +21,7 @@
 #include <pvisor/buddy.h>
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
+#include <pvisor/smp.h>
 #include <pvisor/selftest.h>
 #include <pvisor/time.h>
 #include <asm/regs.h>
@@ -30,8 +31,41 @@
 
 static char opt_dom0_mem[64];
 string_param("dom0_mem", opt_dom0_mem);
-static unsigned int opt_dom0_max_vcpus = 1;
-integer_param("dom0_max_vcpus", opt_dom0_max_vcpus);
+/* dom0_max_vcpus=N, N-M, N- or -M (Xen's forms): dom0 gets one vCPU per
+ * pCPU, raised to the minimum and cut to the maximum given. */
+static unsigned int opt_dom0_max_vcpus_min = 1, opt_dom0_max_vcpus_max = ~0u;
+
+static int parse_dom0_max_vcpus(const char *s)
+{
+    char *end;
+
+    if (!s)
+        return -1;
+    if (*s == '-') {                                  /* -M */
+        opt_dom0_max_vcpus_max = (unsigned int)strtoul(s + 1, &end, 0);
+    } else {                                          /* N, N- or N-M */
+        opt_dom0_max_vcpus_min = (unsigned int)strtoul(s, &end, 0);
+        if (!opt_dom0_max_vcpus_min)
+            opt_dom0_max_vcpus_min = 1;
+        if (!*end)
+            opt_dom0_max_vcpus_max = opt_dom0_max_vcpus_min;
+        else if (*end++ == '-' && *end)
+            opt_dom0_max_vcpus_max = (unsigned int)strtoul(end, &end, 0);
+    }
+    return *end ? -1 : 0;
+}
+custom_param("dom0_max_vcpus", parse_dom0_max_vcpus);
+
+static unsigned int dom0_max_vcpus(void)
+{
+    unsigned int n = nr_cpus_online;
+
+    if (n < opt_dom0_max_vcpus_min)
+        n = opt_dom0_max_vcpus_min;
+    if (n > opt_dom0_max_vcpus_max)
+        n = opt_dom0_max_vcpus_max;
+    return n > MAX_VCPUS ? MAX_VCPUS : n ? n : 1;
+}
 
 #define MAX_CHUNKS 256
 
@@ -206,7 +240,7 @@ void start_dom0(const struct boot_info *bi)
     if (pv_elf_parse(kimg, klen, &elf, &err) || pv_elf_check(&elf, true, &err))
         panic("dom0 kernel refused: %s", err);
 
-    struct domain *d = domain_create(0, true, opt_dom0_max_vcpus ? opt_dom0_max_vcpus : 1);
+    struct domain *d = domain_create(0, true, dom0_max_vcpus());
     if (!d)
         fail("cannot create domain 0");
     d->is_initial = true;

@@ -79,10 +79,8 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         return 0;
     }
     case VCPUOP_get_runstate_info: {
-        struct vcpu_runstate_info rs = v->runstate;
-        s_time_t now = NOW();
-        if (now > (s_time_t)rs.state_entry_time)      /* account the current state so far */
-            rs.time[rs.state] += now - rs.state_entry_time;
+        struct vcpu_runstate_info rs;
+        vcpu_runstate_get(v, &rs);
         return copy_to_guest(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_set_singleshot_timer: {

@@ -1,0 +1,370 @@
+/*
+ * schedsmp: more vCPUs than pCPUs (boot with --smp 2 --vcpus 6, cpus=6),
+ * CPU-bound vCPUs beside vCPUs that block and wake all the time.
+ *
+ * What a guest may rely on, from Xen 4.17's credit2 (common/sched/):
+ *  - fair shares: CPU-bound vCPUs of equal weight get the same running
+ *    time within a tolerance, and one that wakes often does not starve
+ *    them (nor they it);
+ *  - work conservation: a runnable vCPU never waits while a pCPU it may
+ *    run on idles, whichever pCPU it ran on before (two spinning vCPUs
+ *    are both running all the time on two pCPUs);
+ *  - runstate accounting (VCPUOP_get_runstate_info): running time moves
+ *    only while the vCPU runs, runnable time shows the waiting;
+ *  - SCHEDOP_poll wakes on a port set by another vCPU, SCHEDOP_block on an
+ *    event to this vCPU, SCHEDOP_yield lets a waiting vCPU run: no wake-up
+ *    is lost, racing many times.
+ * The measured figures are printed (INFO lines); the checks are the
+ * tolerances, so both hypervisors print the same CHECK values.
+ */
+#include "guest.h"
+
+static unsigned int ms_arg(const char *key, unsigned int dflt)
+{
+	const char *v = cmdline_value(key);
+	unsigned int n = 0;
+
+	if (!v)
+		return dflt;
+	while (*v >= '0' && *v <= '9')
+		n = n * 10 + (unsigned int)(*v++ - '0');
+	return n ? n : dflt;
+}
+
+static uint64_t now(void)
+{
+	return xen_system_time();
+}
+
+static void runstate(unsigned int id, struct vcpu_runstate_info *rs)
+{
+	if (HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, id, rs))
+		memset(rs, 0, sizeof(*rs));
+}
+
+static void relax(void)
+{
+	asm volatile("pause" ::: "memory");
+}
+
+/* Sleep in SCHEDOP_poll (no ports) until `until`; returns the wake-ups. */
+static long nap_until(uint64_t until, uint64_t step)
+{
+	long naps = 0;
+
+	for (uint64_t t = now(); t < until; t = now()) {
+		struct sched_poll sp = { .nr_ports = 0, .timeout = t + step < until ? t + step : until };
+		HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+		naps++;
+	}
+	return naps;
+}
+
+/* ---- fair shares ----------------------------------------------------- */
+
+static volatile uint64_t phase_end;
+static uint64_t phase_len;
+
+/* The phase lasts phase_len from when the first vCPU is past the start
+ * barrier (which takes long when vCPUs wait for pCPUs). */
+static void phase_start(void)
+{
+	uint64_t zero = 0;
+
+	__atomic_compare_exchange_n(&phase_end, &zero, now() + phase_len, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+/* Per vCPU: running and runnable time over its own window (from the start
+ * barrier to the end of the phase, which the barrier shortens). */
+static volatile uint64_t ran[SMP_MAX_VCPUS], waited[SMP_MAX_VCPUS], window[SMP_MAX_VCPUS];
+static unsigned int napper;            /* the vCPU that blocks often */
+
+/* Every vCPU but one spins; `napper` sleeps 1 ms at a time. */
+static long fair_fn(unsigned int id, void *arg)
+{
+	struct vcpu_runstate_info a, b;
+	long r = 0;
+	uint64_t t0, t1;
+
+	(void)arg;
+	phase_start();
+	t0 = now();
+	runstate(id, &a);
+	if (id == napper)
+		r = nap_until(phase_end, 1000000);
+	else
+		while (now() < phase_end)
+			relax();
+	runstate(id, &b);
+	t1 = now();
+	ran[id] = b.time[RUNSTATE_running] - a.time[RUNSTATE_running];
+	waited[id] = b.time[RUNSTATE_runnable] - a.time[RUNSTATE_runnable];
+	window[id] = t1 - t0;
+	return r;
+}
+
+static void fairness(unsigned int ms)
+{
+	uint64_t min = ~0ull, max = 0, total = 0, win = 0;
+
+	napper = smp_cpus - 1;
+	phase_len = (uint64_t)ms * 1000000;
+	phase_end = 0;
+	smp_run(fair_fn, NULL);
+	for (unsigned int i = 0; i < smp_cpus; i++) {
+		total += ran[i];
+		if (i == napper)
+			continue;
+		win += window[i];
+		/* Its share of its own window, in 1/1000 (the barrier lets
+		 * each vCPU start at a slightly different time). */
+		uint64_t share = window[i] ? ran[i] * 1000 / window[i] : 0;
+		min = share < min ? share : min;
+		max = share > max ? share : max;
+	}
+	win /= smp_cpus - 1;
+	printf("INFO fair: %u ms (%lu after the barrier), hogs ran %lu..%lu/1000 of it, all vCPUs %lu ms, "
+	       "napper %lu ms in %ld naps\n", ms, (unsigned long)(win / 1000000),
+	       (unsigned long)min, (unsigned long)max,
+	       (unsigned long)(total / 1000000), (unsigned long)(ran[napper] / 1000000),
+	       smp_results[napper]);
+	/* Each CPU-bound vCPU within 40% of the best served one. Xen 4.17
+	 * under QEMU -smp 2 (two sockets: a run queue each, 3 hogs on one, 2
+	 * on the other) gives 0.64 to 0.71; pvisor's shared queue 0.71 to
+	 * 0.9; a scheduler that never moves vCPUs about 0.55. */
+	CHECK("fair.hogs_within_40pct", max && min * 10 >= max * 6);
+	/* Both pCPUs busy all along (85%: the napper's wake-ups cost). */
+	CHECK("fair.both_pcpus_busy", total * 100 >= win * 2 * 85);
+	/* The napper was not starved: a nap every 200 ms at least (Xen 4.17
+	 * under a loaded QEMU: one every 20 to 100 ms). */
+	CHECK("fair.napper_ran", (uint64_t)smp_results[napper] * 200 >= ms);
+	CHECK("fair.hogs_waited", waited[0] > 0);
+}
+
+/* ---- an idle pCPU takes work ----------------------------------------- */
+
+/* vCPUs 0 and 2 spin (placed together on pCPU 0 at creation by a
+ * scheduler that never moves vCPUs); the others sleep. */
+static long pull_fn(unsigned int id, void *arg)
+{
+	struct vcpu_runstate_info a, b;
+	uint64_t t0;
+
+	(void)arg;
+	phase_start();
+	t0 = now();
+	runstate(id, &a);
+	if (id == 0 || id == 2)
+		while (now() < phase_end)
+			relax();
+	else
+		nap_until(phase_end, phase_len);
+	runstate(id, &b);
+	ran[id] = b.time[RUNSTATE_running] - a.time[RUNSTATE_running];
+	window[id] = now() - t0;
+	return 0;
+}
+
+static void idle_pcpu_pulls(unsigned int ms)
+{
+	phase_len = (uint64_t)ms * 1000000;
+	phase_end = 0;
+	smp_run(pull_fn, NULL);
+	printf("INFO pull: %u ms, vCPU 0 ran %lu of %lu ms, vCPU 2 ran %lu of %lu ms\n", ms,
+	       (unsigned long)(ran[0] / 1000000), (unsigned long)(window[0] / 1000000),
+	       (unsigned long)(ran[2] / 1000000), (unsigned long)(window[2] / 1000000));
+	/* Sharing one pCPU gives each half its window; 80% means both ran. */
+	CHECK("pull.both_spinners_run", (ran[0] + ran[2]) * 10 >= (window[0] + window[2]) * 8);
+}
+
+/* ---- poll wake-ups across vCPUs -------------------------------------- */
+
+static evtchn_port_t ipi[SMP_MAX_VCPUS];
+#define PING_ROUNDS 300
+
+/* Wait in SCHEDOP_poll until our port is pending (other ports' events
+ * may wake us early); false on a lost wake-up (2 s). */
+static bool poll_port(evtchn_port_t p)
+{
+	uint64_t deadline = now() + 2000000000ull;
+
+	while (!evtchn_is_pending(p)) {
+		if (now() >= deadline)
+			return false;
+		struct sched_poll sp = { .nr_ports = 1, .timeout = deadline };
+		set_xen_guest_handle(sp.ports, &p);
+		if (HYPERVISOR_sched_op(SCHEDOP_poll, &sp))
+			return false;
+	}
+	evtchn_clear(p);
+	return true;
+}
+
+/* Pairs (0,1), (2,3), (4,5) bounce an event PING_ROUNDS times. */
+static long ping_fn(unsigned int id, void *arg)
+{
+	unsigned int peer = id ^ 1;
+	long lost = 0;
+
+	(void)arg;
+	if (peer >= smp_cpus)
+		return 0;
+	for (int r = 0; r < PING_ROUNDS; r++) {
+		if (id & 1) {
+			lost += !poll_port(ipi[id]);
+			evtchn_send(ipi[peer]);
+		} else {
+			evtchn_send(ipi[peer]);
+			lost += !poll_port(ipi[id]);
+		}
+	}
+	return lost;
+}
+
+static void poll_pingpong(void)
+{
+	for (unsigned int i = 0; i < smp_cpus; i++) {
+		long p = evtchn_bind_ipi(i);
+		if (p <= 0)
+			panic("bind_ipi(%u): %ld", i, p);
+		ipi[i] = (evtchn_port_t)p;
+		evtchn_mask(ipi[i]);            /* polled, never delivered */
+	}
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0 = now();
+		smp_run(ping_fn, NULL);
+		printf("INFO ping round %d: %d bounces per pair in %lu ms\n", round, PING_ROUNDS,
+		       (unsigned long)((now() - t0) / 1000000));
+		for (unsigned int i = 0; i < smp_cpus; i++)
+			CHECK_EQ(checkname("ping.%d.lost.%u", round, i), smp_results[i], 0);
+	}
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		evtchn_close(ipi[i]);
+}
+
+/* ---- SCHEDOP_block woken from another vCPU --------------------------- */
+
+#define BLOCK_ROUNDS 100
+static volatile unsigned int block_asked, block_done;
+static evtchn_port_t block_port;
+
+/* vCPU 0 blocks for each event vCPU 1 sends; the others spin, so vCPU 1
+ * must get a pCPU each time too. VIRQ_TIMER (a single-shot timer 100 ms
+ * ahead) bounds each block, so a lost wake-up shows as a count, not a
+ * hang. */
+static long block_fn(unsigned int id, void *arg)
+{
+	uint64_t deadline = now() + 60000000000ull;
+	long done = 0;
+
+	(void)arg;
+	if (id == 0) {
+		for (unsigned int r = 0; r < BLOCK_ROUNDS && now() < deadline; r++) {
+			unsigned int before = port_events[block_port];
+			__atomic_store_n(&block_asked, r + 1, __ATOMIC_SEQ_CST);
+			while (port_events[block_port] == before && now() < deadline) {
+				events_disable();
+				HYPERVISOR_set_timer_op(now() + 100000000);     /* 100 ms */
+				if (port_events[block_port] == before)
+					HYPERVISOR_sched_op(SCHEDOP_block, NULL);   /* unmasks */
+				events_enable();
+			}
+			HYPERVISOR_set_timer_op(0);
+			done += port_events[block_port] != before;
+			__atomic_store_n(&block_done, r + 1, __ATOMIC_SEQ_CST);
+		}
+		events_disable();
+		return done;
+	}
+	if (id == 1) {
+		for (unsigned int r = 1; r <= BLOCK_ROUNDS && now() < deadline; r++) {
+			while (__atomic_load_n(&block_asked, __ATOMIC_SEQ_CST) < r && now() < deadline)
+				relax();
+			evtchn_send(block_port);
+			while (__atomic_load_n(&block_done, __ATOMIC_SEQ_CST) < r && now() < deadline)
+				relax();
+		}
+		return 0;
+	}
+	while (__atomic_load_n(&block_done, __ATOMIC_SEQ_CST) < BLOCK_ROUNDS && now() < deadline)
+		relax();
+	return 0;
+}
+
+static void block_wakeups(void)
+{
+	long p = evtchn_bind_ipi(0);
+	long timer = evtchn_bind_virq(VIRQ_TIMER, 0);
+
+	if (p <= 0 || timer <= 0)
+		panic("bind_ipi(0): %ld, bind_virq(TIMER): %ld", p, timer);
+	block_port = (evtchn_port_t)p;
+	/* The ports may be the ping's, left masked by their close. */
+	evtchn_unmask(block_port);
+	evtchn_unmask((evtchn_port_t)timer);
+	block_asked = block_done = 0;
+	uint64_t t0 = now();
+	smp_run(block_fn, NULL);
+	printf("INFO block: %ld of %d wake-ups in %lu ms\n", smp_results[0], BLOCK_ROUNDS,
+	       (unsigned long)((now() - t0) / 1000000));
+	CHECK_EQ("block.woken", smp_results[0], BLOCK_ROUNDS);
+	evtchn_close(block_port);
+	evtchn_close((evtchn_port_t)timer);
+}
+
+/* ---- SCHEDOP_yield hands the pCPU over ------------------------------- */
+
+#define YIELD_ROUNDS 20
+static volatile unsigned int token;
+
+/* A token goes round every vCPU YIELD_ROUNDS times; whoever waits for it
+ * yields, so the holder (runnable, maybe waiting for a pCPU) gets one. */
+static long yield_fn(unsigned int id, void *arg)
+{
+	uint64_t deadline = now() + 60000000000ull;
+	long passes = 0;
+
+	(void)arg;
+	for (unsigned int r = 0; r < YIELD_ROUNDS; r++) {
+		unsigned int mine = r * smp_cpus + id;
+		while (__atomic_load_n(&token, __ATOMIC_SEQ_CST) != mine) {
+			if (now() >= deadline)
+				return passes;
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		}
+		__atomic_store_n(&token, mine + 1, __ATOMIC_SEQ_CST);
+		passes++;
+	}
+	return passes;
+}
+
+static void yield_handoff(void)
+{
+	uint64_t t0;
+
+	token = 0;
+	t0 = now();
+	smp_run(yield_fn, NULL);
+	printf("INFO yield: %u handoffs in %lu ms\n", YIELD_ROUNDS * smp_cpus,
+	       (unsigned long)((now() - t0) / 1000000));
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		CHECK_EQ(checkname("yield.passes.%u", i), smp_results[i], YIELD_ROUNDS);
+}
+
+void test_main(void)
+{
+	const char *want = cmdline_value("cpus");
+	unsigned int n = want ? (unsigned int)(want[0] - '0') : 6;
+
+	CHECK_EQ("started", smp_start(n), n);
+	fairness(ms_arg("fair_ms", 3000));
+	idle_pcpu_pulls(ms_arg("pull_ms", 1000));
+	poll_pingpong();
+	block_wakeups();
+	yield_handoff();
+	/* Runstate of a running vCPU read by itself: running, with time. */
+	struct vcpu_runstate_info rs;
+	runstate(0, &rs);
+	CHECK_EQ("runstate.self.running", rs.state, RUNSTATE_running);
+	CHECK("runstate.self.time", rs.time[RUNSTATE_running] > 0);
+}

@@ -58,9 +58,11 @@ static void hv_unlock(void *ctx, struct evtchn_domain *e)
     spin_unlock_irqrestore(&d->evtchn_lock, d->evtchn_lock_flags);
 }
 
+/* Dying domains too, as Xen's rcu_lock_domain_by_any_id: their table
+ * stays (closed, no new ports) until the last reference goes. */
 static struct evtchn_domain *hv_get_domain(void *ctx, domid_t id)
 {
-    struct domain *d = get_domain_by_id(id);
+    struct domain *d = get_domain_by_id_any(id);
 
     (void)ctx;
     return d && d->evtchn.port ? &d->evtchn : (d ? (put_domain(d), NULL) : NULL);

@@ -86,7 +86,7 @@ struct evtchn_env_ops {
     void (*lock)(void *ctx, struct evtchn_domain *d);
     bool (*trylock)(void *ctx, struct evtchn_domain *d);
     void (*unlock)(void *ctx, struct evtchn_domain *d);
-    /* A live domain by id with a reference, or NULL. */
+    /* A domain by id (dying ones too) with a reference, or NULL. */
     struct evtchn_domain *(*get_domain)(void *ctx, domid_t id);
     void (*put_domain)(void *ctx, struct evtchn_domain *d);
     /* Guest memory: the domain's shared_info, a vCPU's vcpu_info (NULL

@@ -18,6 +18,7 @@
 #include <pvisor/sched.h>
 #include <pvisor/smp.h>
 #include <pvisor/uaccess.h>
+#include <pvisor/printk.h>
 #include <pvisor/page_alloc.h>
 #include <asm/domctl.h>
 #include <asm/vcpu_context.h>
@@ -40,38 +41,60 @@ static DEFINE_SPINLOCK(domctl_lock);
 /* Xen's sanitise_domain_config, arch_sanitise_domain_config and the
  * checks of arch_domain_create and grant_table_init, in that order, for a
  * machine with neither HVM, an IOMMU, vPMU nor processor trace. */
+/* One line per refused request (rate limited: the caller may be hostile). */
+static long refuse(const char *what, const char *why, u64 val, long rc)
+{
+    gprintk(LOG_INFO "d%u: %s refused (%ld): %s [%#llx]\n", current->domain->domain_id,
+            what, rc, why, (unsigned long long)val);
+    return rc;
+}
+
+#define CONFIG_REFUSED(why, val, rc) refuse("createdomain", why, val, rc)
+
 static long createdomain_check(const struct xen_domctl_createdomain *c)
 {
     u32 f = c->flags;
     unsigned int gver = c->grant_opts & XEN_DOMCTL_GRANT_version_mask;
     int gframes = c->max_grant_frames, mframes = c->max_maptrack_frames;
 
-    if ((f & ~CDF_KNOWN) || (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) ||
-        c->max_vcpus < 1 || ((f & XEN_DOMCTL_CDF_hap) && !(f & XEN_DOMCTL_CDF_hvm)))
-        return -XEN_EINVAL;
-    if ((f & XEN_DOMCTL_CDF_iommu) || c->iommu_opts)   /* no IOMMU */
-        return -XEN_EINVAL;
-    if (c->vmtrace_size || (f & XEN_DOMCTL_CDF_vpmu))  /* neither available */
-        return -XEN_EINVAL;
-    if (c->max_vcpus > XEN_MAX_VIRT_CPUS || (f & XEN_DOMCTL_CDF_s3_integrity) ||
-        (f & XEN_DOMCTL_CDF_nested_virt) || (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED))
-        return -XEN_EINVAL;
+    if (f & ~CDF_KNOWN)
+        return CONFIG_REFUSED("unknown flags", f, -XEN_EINVAL);
+    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask)
+        return CONFIG_REFUSED("unknown grant options", c->grant_opts, -XEN_EINVAL);
+    if (c->max_vcpus < 1)
+        return CONFIG_REFUSED("no vCPUs", 0, -XEN_EINVAL);
+    if ((f & XEN_DOMCTL_CDF_hap) && !(f & XEN_DOMCTL_CDF_hvm))
+        return CONFIG_REFUSED("HAP for a PV domain", f, -XEN_EINVAL);
+    if ((f & XEN_DOMCTL_CDF_iommu) || c->iommu_opts)
+        return CONFIG_REFUSED("no IOMMU", c->iommu_opts, -XEN_EINVAL);
+    if (c->vmtrace_size || (f & XEN_DOMCTL_CDF_vpmu))
+        return CONFIG_REFUSED("no vmtrace or vPMU", c->vmtrace_size, -XEN_EINVAL);
+    if (c->max_vcpus > XEN_MAX_VIRT_CPUS)
+        return CONFIG_REFUSED("too many vCPUs", c->max_vcpus, -XEN_EINVAL);
+    if (f & (XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_nested_virt))
+        return CONFIG_REFUSED("no tboot or nested virtualisation", f, -XEN_EINVAL);
+    if (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED)
+        return CONFIG_REFUSED("unknown arch flags", c->arch.misc_flags, -XEN_EINVAL);
     if (c->arch.emulation_flags & ~XEN_X86_EMU_ALL)
-        return -XEN_EINVAL;
+        return CONFIG_REFUSED("unknown emulation flags", c->arch.emulation_flags, -XEN_EINVAL);
     /* PV only: Xen refuses HVM at its paging set-up (no shadow paging). */
     if (f & XEN_DOMCTL_CDF_hvm)
-        return -XEN_EOPNOTSUPP;
+        return CONFIG_REFUSED("PV domains only", f, -XEN_EOPNOTSUPP);
     if (c->arch.emulation_flags && c->arch.emulation_flags != XEN_X86_EMU_PIT)
-        return -XEN_EOPNOTSUPP;
+        return CONFIG_REFUSED("emulation a PV domain cannot have", c->arch.emulation_flags,
+                              -XEN_EOPNOTSUPP);
     if (gframes < 0)
         gframes = GNTTAB_MAX_FRAMES;
     if (mframes < 0)
         mframes = GNTTAB_MAX_MAPTRACK;
-    if (!gver || gver > GNTTAB_MAX_VERSION || gframes < 1 || gframes > GNTTAB_MAX_FRAMES ||
-        mframes > GNTTAB_MAX_MAPTRACK)
-        return -XEN_EINVAL;
+    if (!gver || gver > GNTTAB_MAX_VERSION)
+        return CONFIG_REFUSED("grant table version", gver, -XEN_EINVAL);
+    if (gframes < 1 || gframes > GNTTAB_MAX_FRAMES)
+        return CONFIG_REFUSED("grant frames", (u32)gframes, -XEN_EINVAL);
+    if (mframes > GNTTAB_MAX_MAPTRACK)
+        return CONFIG_REFUSED("maptrack frames", (u32)mframes, -XEN_EINVAL);
     if (c->cpupool_id != 0)                            /* only pool 0 exists */
-        return -XEN_ESRCH;
+        return CONFIG_REFUSED("no such cpupool", c->cpupool_id, -XEN_ESRCH);
     return 0;
 }
 
@@ -100,9 +123,9 @@ static long createdomain(struct xen_domctl *op)
 
     if (id > 0 && id < DOMID_FIRST_RESERVED) {
         if (id >= MAX_DOMAINS)
-            return -XEN_EINVAL;            /* beyond pvisor's domain table */
+            return CONFIG_REFUSED("domid beyond pvisor's table", id, -XEN_EINVAL);
         if (!domid_free(id))
-            return -XEN_EEXIST;
+            return CONFIG_REFUSED("domid taken", id, -XEN_EEXIST);
     } else {
         for (id = rover + 1; id != rover; id++) {
             if (id >= MAX_DOMAINS)
@@ -120,7 +143,7 @@ static long createdomain(struct xen_domctl *op)
         return rc;
     /* pvisor keeps at most MAX_VCPUS per domain (Xen 8192). */
     if (c->max_vcpus > MAX_VCPUS)
-        return -XEN_EINVAL;
+        return CONFIG_REFUSED("more vCPUs than pvisor keeps", c->max_vcpus, -XEN_EINVAL);
     d = domain_create(id, false, c->max_vcpus);
     if (!d)
         return -XEN_ENOMEM;

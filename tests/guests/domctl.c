@@ -427,7 +427,8 @@ static void context_checks(void)
 	BOGUS("user_mode_no_user_l4", gctx.flags = VGCF_online);
 	BOGUS("cr3_not_owned", (void)0);
 	BOGUS("cr3_huge", gctx.ctrlreg[3] = 0xfffffffffUL << 12);
-	BOGUS("kernel_cs_rpl0_cr3_not_owned", (gctx.user_regs.cs = FLAT_KERNEL_CS & ~3, gctx.kernel_ss = FLAT_KERNEL_SS & ~3));
+	BOGUS("kernel_cs_rpl0_cr3_not_owned", (gctx.user_regs.cs = FLAT_KERNEL_CS & ~3, gctx.kernel_ss = FLAT_KERNEL_SS & ~3,
+					       gctx.ctrlreg[3] = va_to_mfn(alloc_page()) << 12));
 	/* GDT frames the domain does not own (ours), page tables aside. */
 	BOGUS("gdt_not_owned", (gctx.gdt_ents = 512, gctx.gdt_frames[0] = va_to_mfn(alloc_page())));
 #undef BOGUS

@@ -14,6 +14,7 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/uaccess.h>
 #include <pvisor/sched.h>
+#include <pvisor/printk.h>
 #include <asm/vcpu_context.h>
 #include <asm/regs.h>
 #include <asm/desc.h>
@@ -39,33 +40,53 @@ static void fixup_selector(u16 *sel)
         *sel |= 3;
 }
 
+/* One line per refused context (rate limited: the caller may be hostile). */
+static long refuse(const struct vcpu *v, const char *why, unsigned long val)
+{
+    gprintk(LOG_INFO "d%u: context for d%uv%u refused (%d): %s [%#lx]\n",
+            current->domain->domain_id, v->domain->domain_id, v->vcpu_id, -XEN_EINVAL, why, val);
+    return -XEN_EINVAL;
+}
+
 /* Xen's checks of a 64-bit PV context; selectors are fixed up in place.
  * 0 or -EINVAL. */
 static long context_check(const struct vcpu *v, struct vcpu_guest_context *c)
 {
-    if (!canonical(c->user_regs.rip) || !canonical(c->user_regs.rsp) ||
-        !canonical(c->kernel_sp) || (c->ldt_ents && !canonical(c->ldt_base)) ||
-        !canonical(c->fs_base) || !canonical(c->gs_base_kernel) ||
-        !canonical(c->gs_base_user) || !canonical(c->event_callback_eip) ||
-        !canonical(c->syscall_callback_eip) || !canonical(c->failsafe_callback_eip))
-        return -XEN_EINVAL;
+    static const struct { const char *name; size_t off; } addrs[] = {
+#define A(f) { #f, __builtin_offsetof(struct vcpu_guest_context, f) }
+        A(user_regs.rip), A(user_regs.rsp), A(kernel_sp), A(fs_base), A(gs_base_kernel),
+        A(gs_base_user), A(event_callback_eip), A(syscall_callback_eip),
+        A(failsafe_callback_eip),
+#undef A
+    };
+
+    for (unsigned int i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        unsigned long va = *(const unsigned long *)((const char *)c + addrs[i].off);
+
+        if (!canonical(va))
+            return refuse(v, addrs[i].name, va);
+    }
+    if (c->ldt_ents && !canonical(c->ldt_base))
+        return refuse(v, "ldt_base", c->ldt_base);
     fixup_selector(&c->user_regs.ss);
     fixup_selector((u16 *)&c->kernel_ss);
     fixup_selector(&c->user_regs.cs);
     for (unsigned int i = 0; i < 256; i++) {
         if (!canonical(c->trap_ctxt[i].address))
-            return -XEN_EINVAL;
+            return refuse(v, "trap handler", c->trap_ctxt[i].address);
         fixup_selector(&c->trap_ctxt[i].cs);
     }
-    if (!guest_addr_ok(c->ldt_base) || (c->ldt_base & (PAGE_SIZE - 1)) || c->ldt_ents > 8192)
-        return -XEN_EINVAL;
+    if (!guest_addr_ok(c->ldt_base) || (c->ldt_base & (PAGE_SIZE - 1)))
+        return refuse(v, "LDT base", c->ldt_base);
+    if (c->ldt_ents > 8192)
+        return refuse(v, "LDT size", c->ldt_ents);
     if (v->vcpu_id == 0 && (c->vm_assist & ~PV_VM_ASSIST_VALID))
-        return -XEN_EINVAL;
+        return refuse(v, "vm_assist", c->vm_assist);
     if ((c->gdt_ents + 511) / 512 > 16)
-        return -XEN_EINVAL;
+        return refuse(v, "GDT size", c->gdt_ents);
     /* A vCPU starting in user mode needs user page tables. */
     if (!v->pv.initialised && !(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
-        return -XEN_EINVAL;
+        return refuse(v, "user mode without user page tables", c->flags);
     return 0;
 }
 
@@ -114,7 +135,7 @@ static long get_root_table(struct vcpu *v, unsigned long l4)
     long rc;
 
     if (!mfn_valid(l4) || !mm_get_page(env, l4, &v->domain->mm))
-        return -XEN_EINVAL;
+        return refuse(v, "page tables not the domain's", l4);
     rc = mm_get_type(env, &current->mm, l4, PGT_L4, 0);
     if (rc) {
         mm_put_page(env, l4);
@@ -154,25 +175,23 @@ long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c, unsigned 
         goto online;
     }
 
-    rc = get_root_table(v, l4);
-    if (rc)
-        return rc;
-    if (ul4) {
-        rc = get_root_table(v, ul4);
-        if (rc) {
-            put_root_table(v, l4);
-            return rc;
-        }
-    }
+    /* Xen's order: the GDT frames, then the page tables. */
     if (c->gdt_ents) {
         rc = mm_do_set_gdt(env, &v->mm, uctx + __builtin_offsetof(struct vcpu_guest_context, gdt_frames),
                            (unsigned int)c->gdt_ents);
-        if (rc) {
-            if (ul4)
-                put_root_table(v, ul4);
-            put_root_table(v, l4);
+        if (rc)
             return rc;
-        }
+    }
+    rc = get_root_table(v, l4);
+    if (!rc && ul4) {
+        rc = get_root_table(v, ul4);
+        if (rc)
+            put_root_table(v, l4);
+    }
+    if (rc) {
+        if (c->gdt_ents)
+            mm_do_set_gdt(env, &v->mm, 0, 0);       /* give the frames back */
+        return rc;
     }
     if (v->vcpu_id == 0)
         v->domain->vm_assist = c->vm_assist;

@@ -460,6 +460,87 @@ static void context_checks(void)
 	CHECK_EQ("setctx.dom0_vcpu1.self", setctx(0, 1, &gctx), -XEN_EINVAL);
 }
 
+/* A context the domain's own (empty) L4 backs: set and read back as Xen
+ * does (RPL 0 selectors fixed up, IOPL kept virtual, VGCF_online brings
+ * the vCPU up), then only registers may change. */
+static void roundtrip_checks(void)
+{
+	struct xen_domctl_createdomain c = good_config(1);
+	static struct vcpu_guest_context out;
+	domid_t t;
+	xen_pfn_t frame = 0;
+
+	if (create(0, &c, &t))
+		return;
+	op(XEN_DOMCTL_max_vcpus, t);
+	dc.u.max_vcpus.max = 1;
+	CHECK_EQ("rt.max_vcpus", domctl(&dc), 0);
+	op(XEN_DOMCTL_max_mem, t);
+	dc.u.max_mem.max_memkb = 64;
+	CHECK_EQ("rt.max_mem", domctl(&dc), 0);
+	struct xen_memory_reservation r = { .nr_extents = 1, .extent_order = 0, .domid = t };
+	set_xen_guest_handle(r.extent_start, &frame);
+	CHECK_EQ("rt.populate", HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), 1);
+
+	base_context();
+	gctx.user_regs.cs = FLAT_KERNEL_CS & ~3;
+	gctx.user_regs.ss = FLAT_KERNEL_SS & ~3;
+	gctx.kernel_ss = FLAT_KERNEL_SS & ~3;
+	gctx.user_regs.rflags = 0x1002;             /* IOPL 1, IF clear */
+	gctx.user_regs.rsi = 0x5151;
+	gctx.event_callback_eip = GUEST_VIRT_BASE + 0x2000;
+	gctx.trap_ctxt[14].vector = 14;
+	gctx.trap_ctxt[14].cs = FLAT_KERNEL_CS & ~3;
+	gctx.trap_ctxt[14].address = GUEST_VIRT_BASE + 0x3000;
+	gctx.ctrlreg[3] = frame << 12;
+	CHECK_EQ("rt.set", setctx(t, 0, &gctx), 0);
+	memset(&out, 0xcc, sizeof(out));
+	CHECK_EQ("rt.get", getctx(t, 0, &out), 0);
+	CHECK("rt.cr3", out.ctrlreg[3] == frame << 12);
+	CHECK_EQ("rt.rip", out.user_regs.rip, gctx.user_regs.rip);
+	CHECK_EQ("rt.rsp", out.user_regs.rsp, gctx.user_regs.rsp);
+	CHECK_EQ("rt.rsi", out.user_regs.rsi, 0x5151);
+	CHECK_EQ("rt.cs_fixed", out.user_regs.cs, FLAT_KERNEL_CS);
+	CHECK_EQ("rt.ss_fixed", out.user_regs.ss, FLAT_KERNEL_SS);
+	CHECK_EQ("rt.kernel_ss_fixed", out.kernel_ss, FLAT_KERNEL_SS);
+	CHECK_EQ("rt.kernel_sp", out.kernel_sp, gctx.kernel_sp);
+	CHECK_EQ("rt.rflags", out.user_regs.rflags, 0x1202);
+	CHECK_EQ("rt.event_cb", out.event_callback_eip, GUEST_VIRT_BASE + 0x2000);
+	CHECK_EQ("rt.trap14", out.trap_ctxt[14].address, GUEST_VIRT_BASE + 0x3000);
+	CHECK_EQ("rt.trap14_cs_fixed", out.trap_ctxt[14].cs, FLAT_KERNEL_CS);
+	CHECK_EQ("rt.flags", out.flags & (VGCF_online | VGCF_in_kernel), VGCF_online | VGCF_in_kernel);
+	CHECK_EQ("rt.gdt_ents", out.gdt_ents, 0);
+	op(XEN_DOMCTL_getvcpuinfo, t);
+	CHECK_EQ("rt.vcpuinfo", domctl(&dc), 0);
+	CHECK_EQ("rt.vcpuinfo.online", dc.u.getvcpuinfo.online, 1);
+	CHECK_EQ("rt.vcpuinfo.running", dc.u.getvcpuinfo.running, 0);
+	getinfo(t, NULL);
+	CHECK_EQ("rt.info.online", info.nr_online_vcpus, 1);
+	CHECK_EQ("rt.info.paused", info.flags & XEN_DOMINF_paused, XEN_DOMINF_paused);
+	static uint64_t pf[1];
+	pf[0] = frame;
+	op(XEN_DOMCTL_getpageframeinfo3, t);
+	dc.u.getpageframeinfo3.num = 1;
+	set_xen_guest_handle(dc.u.getpageframeinfo3.array, (xen_pfn_t *)pf);
+	CHECK_EQ("rt.pfinfo", domctl(&dc), 0);
+	CHECK_EQ("rt.pfinfo.l4", pf[0], XEN_DOMCTL_PFINFO_L4TAB);
+
+	/* An initialised vCPU: new page tables refused, registers taken. */
+	gctx.ctrlreg[3] = cur_l4_mfn << 12;
+	CHECK_EQ("rt.set_other_tables", setctx(t, 0, &gctx), -XEN_EOPNOTSUPP);
+	gctx.ctrlreg[3] = frame << 12;
+	gctx.user_regs.rip = GUEST_VIRT_BASE + 0x4000;
+	gctx.flags = VGCF_in_kernel;                /* not online: down again */
+	CHECK_EQ("rt.set_regs", setctx(t, 0, &gctx), 0);
+	CHECK_EQ("rt.get2", getctx(t, 0, &out), 0);
+	CHECK_EQ("rt.rip2", out.user_regs.rip, GUEST_VIRT_BASE + 0x4000);
+	op(XEN_DOMCTL_getvcpuinfo, t);
+	domctl(&dc);
+	CHECK_EQ("rt.down_again", dc.u.getvcpuinfo.online, 0);
+	CHECK_EQ("rt.destroy", destroy(t), 0);
+	CHECK_EQ("rt.gone", getinfo(t, NULL) == 0 && info.domain == t, 0);
+}
+
 static void affinity_checks(void)
 {
 	domid_t a = dom_a;
@@ -832,6 +913,7 @@ void test_main(void)
 	pause_checks();
 	vcpu_checks();
 	context_checks();
+	roundtrip_checks();
 	affinity_checks();
 	misc_checks();
 	pageframe_checks();

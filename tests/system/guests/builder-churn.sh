@@ -22,6 +22,12 @@ log=$tmp/builder-churn.log
 "$root/tests/guests/run-guest.sh" --hv pvisor --quiet --timeout 600 --qemu-args "-icount shift=0" --log "$log" \
 	--domus shutdown "$k" churn=1000 churn-only >"$tmp/builder-churn.out" 2>&1
 status=$?
+repeated=$(tr -d '\r' <"$log" | grep -a '^(PV) ' | sed 's/[0-9]\+/N/g' | sort | uniq -c | awk '$1 > 3')
+if [ -n "$repeated" ]; then
+	echo "repeated hypervisor log lines (count, line with digits as N):"
+	echo "$repeated" | head -n 10
+	status=1
+fi
 tr -d '\r' <"$log" | grep -a '^TIME churn\.'
 tr -d '\r' <"$log" | grep -a -E '^CHECK builder\.churn|FAIL expected|^PANIC|^\(PV\) Panic|^RESULT builder' | grep -av ' PASS '
 tail -n1 "$tmp/builder-churn.out"

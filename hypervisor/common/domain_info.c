@@ -68,7 +68,7 @@ static u32 flags_and_vcpus(struct domain *d, struct xen_domctl_getdomaininfo *in
         info->cpu_time = cpu_time;
     }
     return (online ? run : 0) |
-           (d->is_dying ? XEN_DOMINF_dying : 0) |
+           (d->is_dying == DOMDYING_dead ? XEN_DOMINF_dying : 0) |   /* Xen: the zombie only */
            (d->is_shut_down ? XEN_DOMINF_shutdown : 0) |
            (d->controller_pause_count ? XEN_DOMINF_paused : 0) |
            (d->debugger_attached ? XEN_DOMINF_debugged : 0) |

@@ -24,6 +24,35 @@ static long status_of(evtchn_port_t port, struct evtchn_status *st)
 	return eop(EVTCHNOP_status, st);
 }
 
+/* createdomain's max_evtchn_port (Xen 4.17 has no set_max_evtchn any
+ * more): a domain made with a limit of 2 gets ports 1 and 2, then none. */
+static void port_limit(void)
+{
+	static struct xen_domctl c;
+	long rc;
+
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_createdomain;
+	c.u.createdomain.max_vcpus = 1;
+	c.u.createdomain.max_evtchn_port = 2;
+	c.u.createdomain.max_grant_frames = -1;
+	c.u.createdomain.max_maptrack_frames = -1;
+	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	CHECK_EQ("interdomain.limit.create", rc = domctl(&c), 0);
+	if (rc)
+		return;
+	domid_t id = c.domain;
+	for (unsigned int i = 1; i <= 3; i++) {
+		struct evtchn_alloc_unbound a = { .dom = id, .remote_dom = 0 };
+		rc = eop(EVTCHNOP_alloc_unbound, &a);
+		CHECK_EQ(checkname("interdomain.limit.port%u", i), rc ? rc : (long)a.port,
+			 i <= 2 ? (long)i : -XEN_ENOSPC);
+	}
+	CHECK_EQ("interdomain.limit.destroy", domu_destroy(id), 0);
+	CHECK_EQ("interdomain.limit.gone", domain_wait_gone(id, 2000000000UL), 1);
+	evtchn_clear(dom_exc_port);
+}
+
 static void poll3(evtchn_port_t a, evtchn_port_t b, evtchn_port_t c)
 {
 	evtchn_port_t ports[3] = { a, b, c };
@@ -45,6 +74,7 @@ void interdomain_pingpong(const struct image *img)
 		CHECK("interdomain.have_image", 0);
 		return;
 	}
+	port_limit();
 	rc = domu_create(d, img, 2048, "");
 	CHECK_EQ("interdomain.create", rc, 0);
 	if (rc)

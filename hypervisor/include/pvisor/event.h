@@ -13,8 +13,8 @@ void evtchn_domain_destroy(struct domain *d);
 /* domain_kill: no new ports, every port closed; the table stays until
  * evtchn_domain_destroy. */
 void evtchn_domain_kill(struct domain *d);
-/* XEN_DOMCTL_set_max_evtchn and createdomain's max_evtchn_port (ports in
- * use above it stay). Always 0. */
+/* createdomain's max_evtchn_port (Xen 4.17 has no set_max_evtchn domctl
+ * any more; ports in use above it would stay). Always 0. */
 int evtchn_set_max_evtchn(struct domain *d, unsigned int max_port);
 /* EVTCHNOP_close of port in d (an interdomain peer's end becomes unbound). */
 long evtchn_close_port(struct domain *d, evtchn_port_t port);

@@ -112,7 +112,7 @@ struct evtchn_env {
 /* ports: EVTCHN_NR_PORTS zeroed entries, owned by the caller. */
 void evtchn_setup(struct evtchn_domain *d, struct evtchn_port *ports, domid_t id,
                   unsigned int max_vcpus, bool privileged, unsigned int max_port);
-/* XEN_DOMCTL_set_max_evtchn: ports in use above it stay. */
+/* The domain's max_evtchn_port (createdomain): ports in use above it stay. */
 void evtchn_set_max_port(struct evtchn_env *env, struct evtchn_domain *d,
                          unsigned int max_port);
 /* The domain is dying: no new ports, every port closed (peers' ends go

@@ -22,6 +22,8 @@
  *    a buffer -ENOBUFS;
  *  - cpupool_op: Pool-0 holds every CPU (no free CPUs), the next pool id
  *    is -ENOENT, an unknown op -ENOSYS.
+ * As a domU (run by the builder kernel) every sysctl is -EPERM once the
+ * request is read and its version matches.
  * Where pvisor answers otherwise by design (scheduler id, capabilities,
  * HVM policies, hardware words) the check prints the value and the
  * difference is listed in pvisor-deviations.list.
@@ -802,8 +804,38 @@ static void race_checks(void)
 	CHECK_EQ("race.after.nr_online_vcpus", d.nr_online_vcpus, 2);
 }
 
+/* As a domU (under the builder): no sysctl at all, in Xen's order. */
+static void domu_checks(void)
+{
+	static uint32_t fake[4];
+
+	CHECK_EQ("domu.badptr", HC1(__HYPERVISOR_sysctl, 0), -XEN_EFAULT);
+	clear_op();
+	op.cmd = XEN_SYSCTL_physinfo;
+	op.interface_version = XEN_SYSCTL_INTERFACE_VERSION + 1;
+	CHECK_EQ("domu.bad_version", sysctl_at(&op), -XEN_EACCES);
+	static const struct { const char *name; uint32_t cmd; } cmds[] = {
+		{ "physinfo", XEN_SYSCTL_physinfo }, { "readconsole", XEN_SYSCTL_readconsole },
+		{ "getdomaininfolist", XEN_SYSCTL_getdomaininfolist }, { "sched_id", XEN_SYSCTL_sched_id },
+		{ "cputopoinfo", XEN_SYSCTL_cputopoinfo }, { "get_cpu_policy", XEN_SYSCTL_get_cpu_policy },
+		{ "unknown", 0xffff },
+	};
+	for (unsigned int i = 0; i < ARRAY_SIZE(cmds); i++) {
+		clear_op();
+		op.u.readconsole.buffer.p = (char *)fake;
+		op.u.readconsole.count = sizeof(fake);
+		op.u.readconsole.clear = 1;
+		CHECK_EQ(checkname("domu.%s", cmds[i].name), sysctl(cmds[i].cmd), -XEN_EPERM);
+	}
+	CHECK_EQ("domu.nothing_written", fake[0] | fake[1] | fake[2] | fake[3], 0);
+}
+
 void test_main(void)
 {
+	if (!(start_info->flags & SIF_INITDOMAIN)) {
+		domu_checks();
+		return;
+	}
 	request_checks();
 	readconsole_checks();
 	physinfo_checks();

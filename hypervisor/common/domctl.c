@@ -122,8 +122,6 @@ static long createdomain(struct xen_domctl *op)
     long rc;
 
     if (id > 0 && id < DOMID_FIRST_RESERVED) {
-        if (id >= MAX_DOMAINS)
-            return CONFIG_REFUSED("domid beyond pvisor's table", id, -XEN_EINVAL);
         if (!domid_free(id))
             return CONFIG_REFUSED("domid taken", id, -XEN_EEXIST);
     } else {

@@ -22,7 +22,7 @@
 #include <pvisor/evtchn.h>
 
 #define MAX_VCPUS       XEN_LEGACY_MAX_VCPUS
-#define MAX_DOMAINS     64
+#define MAX_DOMAINS     DOMID_FIRST_RESERVED   /* every id Xen gives a domain (0..0x7fef) */
 #define NR_EVTCHN       EVTCHN_NR_PORTS    /* 4096 (2-level) */
 #define NR_VIRQS        24
 

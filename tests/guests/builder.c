@@ -27,6 +27,7 @@
 #include "builder/toolstack.h"
 #include "builder/interdomain.h"
 #include "builder/cross_domain.h"
+#include "builder/destroy_mapped.h"
 
 #define MAX_IMAGES 16
 static struct image images[MAX_IMAGES];
@@ -551,6 +552,7 @@ void test_main(void)
 			run_pair("sched", "usermode");
 		foreign_probes();
 		cross_domain_probes(image_named("shutdown"));
+		destroy_while_mapped();
 		if (wanted("interdomain"))
 			interdomain_pingpong(image_named("interdomain"));
 	}

@@ -536,7 +536,10 @@ void test_main(void)
 			if (!strcmp(k, "shutdown") || !strcmp(k, "crash") || !strcmp(k, "interdomain") ||
 			    !wanted(k))
 				continue;
-			run_domu(&images[i], 2048, "", k, SHUTDOWN_poweroff);
+			/* The multi-vCPU kernels as domUs of several vCPUs. */
+			const char *args = !strcmp(k, "smp") ? "cpus=4" :
+					   !strcmp(k, "schedsmp") ? "cpus=6" : "";
+			run_domu(&images[i], 2048, args, k, SHUTDOWN_poweroff);
 		}
 		/* A domU that crashes (a fault it has no handler for, a bounce frame
 		 * onto the hypervisor's stack, a bad iret) dies alone: we go on. */

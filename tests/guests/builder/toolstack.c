@@ -286,11 +286,25 @@ static long write_phys(struct domu *d, uint64_t pa, const void *src, size_t len)
 
 /* ---- create ---- */
 
+/* A domU's vCPUs: its command line's cpus=N (1 to 8, as the smp test
+ * kernels read it), else one. */
+static unsigned int domu_vcpus(const char *cmdline)
+{
+	const char *p = cmdline ? cmdline : "";
+
+	for (; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, "cpus=", 5) &&
+		    p[5] >= '1' && p[5] <= '8')
+			return (unsigned int)(p[5] - '0');
+	return 1;
+}
+
 long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages,
 		 const char *cmdline)
 {
 	static struct xen_domctl c;
 	long rc = 0;
+	unsigned int vcpus = domu_vcpus(cmdline);
 
 	memset(d, 0, sizeof(*d));
 	d->img = img;
@@ -307,7 +321,7 @@ long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages
 	memset(&c, 0, sizeof(c));
 	c.cmd = XEN_DOMCTL_createdomain;
 	c.domain = 0;
-	c.u.createdomain.max_vcpus = 1;
+	c.u.createdomain.max_vcpus = vcpus;
 	c.u.createdomain.max_evtchn_port = 1023;
 	c.u.createdomain.max_grant_frames = -1;
 	c.u.createdomain.max_maptrack_frames = -1;
@@ -319,7 +333,7 @@ long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages
 	memset(&c, 0, sizeof(c));
 	c.cmd = XEN_DOMCTL_max_vcpus;
 	c.domain = d->id;
-	c.u.max_vcpus.max = 1;
+	c.u.max_vcpus.max = vcpus;
 	if ((rc = domctl(&c)))
 		return rc;
 

@@ -10,9 +10,9 @@
 #include <pvisor/uaccess.h>
 #include <pvisor/printk.h>
 #include <pvisor/mm.h>
+#include <pvisor/memop_args.h>
 #include <xen/memory.h>
 
-#define MEMOP_SHIFT 6
 #define MEMOP_MASK  ((1u << MEMOP_SHIFT) - 1)
 
 /* domid_t argument: DOMID_SELF or a live domain the caller may inspect. */
@@ -25,15 +25,6 @@ static struct domain *domain_arg(unsigned long arg, long *rc)
         return NULL;
     }
     return domain_lookup_controlled(id, rc);
-}
-
-/* Xen's memop-max-order defaults: the control domain 18, a domain with
- * I/O capabilities 12, any other 9. */
-static unsigned int max_extent_order(const struct domain *caller)
-{
-    if (caller->is_privileged)
-        return 18;
-    return caller->mm.io_caps ? 12 : 9;
 }
 
 static void reservation_refuse(const struct domain *caller, unsigned int op, domid_t domid,
@@ -109,10 +100,6 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
     unsigned long base = (unsigned long)r->extent_start.p, i;
     bool pod = op == XENMEM_populate_physmap && (r->mem_flags & XENMEMF_populate_on_demand);
 
-    if (r->extent_order > max_extent_order(caller)) {
-        reservation_refuse(caller, op, d->domain_id, "extent order too large");
-        return start;
-    }
     /* As Xen: the whole list must be guest memory before anything is done. */
     if ((base || op != XENMEM_increase_reservation) &&
         (r->nr_extents > ~0ul / sizeof(xen_pfn_t) ||
@@ -165,14 +152,14 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
 {
     struct xen_memory_reservation r;
     struct domain *caller = current->domain, *d;
-    unsigned int bits, node;
+    const char *why;
     bool preempted = false;
     unsigned long done;
     long rc;
 
     if (copy_from_guest(&r, arg, sizeof(r)))
         return start;
-    if (r.nr_extents > (~0u >> MEMOP_SHIFT) || start >= r.nr_extents)
+    if (memop_nothing_to_do(&r, start))
         return start;
     d = domain_lookup_controlled(r.domid, &rc);
     if (!d) {
@@ -180,18 +167,11 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
                            rc == -XEN_EPERM ? "not a domain it controls" : "no such domain");
         return start;
     }
-    bits = XENMEMF_get_address_bits(r.mem_flags);
-    node = XENMEMF_get_node(r.mem_flags);
-    if (bits && bits <= PAGE_SHIFT && bits < 64) {
-        reservation_refuse(caller, op, r.domid, "address bits too few");
-        put_domain(d);
-        return start;
-    }
-    /* One node here; naming one is the control domain's right (Xen). */
-    if (!(r.mem_flags & XENMEMF_vnode) && node != 0xff &&
-        (caller->is_privileged || caller->is_initial ? node >= 64
-                                                     : !!(r.mem_flags & XENMEMF_exact_node_request))) {
-        reservation_refuse(caller, op, r.domid, "bad NUMA node");
+    why = memop_refusal(&r, memop_max_order(caller->is_privileged, caller->is_initial,
+                                            caller->mm.io_caps),
+                        caller->is_privileged || caller->is_initial);
+    if (why) {
+        reservation_refuse(caller, op, r.domid, why);
         put_domain(d);
         return start;
     }

@@ -10,10 +10,21 @@
 #include <signal.h>
 #include "test_helpers.h"
 
-#define ROUNDS 60000
+#define RACE_MS 600
 #define PORTS  8
 
 static unsigned long sends_ok, binds_ok, closes_ok, allocs_ok;
+static pthread_barrier_t start;
+static bool stop;               /* set by the test after RACE_MS */
+
+/* Every thread runs until told to stop, giving up its CPU now and then:
+ * on a loaded host a thread could otherwise finish before the others run. */
+static bool keep_going(unsigned int i)
+{
+    if (!(i % 256))
+        sched_yield();
+    return !__atomic_load_n(&stop, __ATOMIC_ACQUIRE);
+}
 
 static unsigned int rnd(unsigned int *s)
 {
@@ -21,18 +32,35 @@ static unsigned int rnd(unsigned int *s)
     return *s >> 8;
 }
 
+static void send_some(struct evtchn_domain *d, unsigned int *s)
+{
+    long rc = evtchn_send(env, d, 1 + rnd(s) % PORTS);
+
+    if (rc && rc != -XEN_EINVAL)
+        fail_msg("send: %ld", rc);
+    if (!rc)
+        __atomic_add_fetch(&sends_ok, 1, __ATOMIC_RELAXED);
+}
+
 static void *sender(void *arg)
 {
     struct evtchn_domain *d = arg;
     unsigned int s = d->domid * 77 + 1;
 
-    for (unsigned int i = 0; i < ROUNDS; i++) {
-        long rc = evtchn_send(env, d, 1 + rnd(&s) % PORTS);
-        if (rc && rc != -XEN_EINVAL)
-            fail_msg("send: %ld", rc);
-        if (!rc)
-            __atomic_add_fetch(&sends_ok, 1, __ATOMIC_RELAXED);
-    }
+    pthread_barrier_wait(&start);
+    for (unsigned int i = 0; keep_going(i); i++)
+        send_some(d, &s);
+    return NULL;
+}
+
+/* Sends a fixed number of times (against a dying peer). */
+static void *sender_n(void *arg)
+{
+    struct evtchn_domain *d = arg;
+    unsigned int s = 5;
+
+    for (unsigned int i = 0; i < 20000; i++)
+        send_some(d, &s);
     return NULL;
 }
 
@@ -42,7 +70,8 @@ static void *binder(void *arg)
     struct evtchn_domain *d = arg, *peer = d == d1 ? d2 : d1;
     unsigned int s = d->domid * 31 + 7;
 
-    for (unsigned int i = 0; i < ROUNDS; i++) {
+    pthread_barrier_wait(&start);
+    for (unsigned int i = 0; keep_going(i); i++) {
         evtchn_port_t p = 1 + rnd(&s) % PORTS;
         if (rnd(&s) % 2) {
             if (!evtchn_close(env, d, p))
@@ -70,7 +99,8 @@ static void *watcher(void *arg)
     unsigned int s = 99;
 
     (void)arg;
-    for (unsigned int i = 0; i < ROUNDS; i++) {
+    pthread_barrier_wait(&start);
+    for (unsigned int i = 0; keep_going(i); i++) {
         struct evtchn_status st = { .dom = 1 + rnd(&s) % 2, .port = 1 + rnd(&s) % PORTS };
         if (evtchn_status(env, d0, &st))
             fail_msg("status refused");
@@ -100,18 +130,24 @@ static void test_send_close_bind_race(void **state)
     alarm(60);
     evtchn_set_max_port(env, d1, PORTS);
     evtchn_set_max_port(env, d2, PORTS);
+    stop = false;
+    pthread_barrier_init(&start, NULL, 6);
     pthread_create(&t[0], NULL, sender, d1);
     pthread_create(&t[1], NULL, sender, d2);
     pthread_create(&t[2], NULL, binder, d1);
     pthread_create(&t[3], NULL, binder, d2);
     pthread_create(&t[4], NULL, watcher, NULL);
+    pthread_barrier_wait(&start);
+    usleep(RACE_MS * 1000);
+    __atomic_store_n(&stop, true, __ATOMIC_RELEASE);
     for (unsigned int i = 0; i < 5; i++)
         pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
     alarm(0);
     CHECK();
     print_message("sends %lu binds %lu closes %lu allocs %lu\n", sends_ok, binds_ok,
                   closes_ok, allocs_ok);
-    assert_true(binds_ok > 100 && closes_ok > 100 && sends_ok > 100);
+    assert_true(binds_ok > 10 && closes_ok > 10 && sends_ok > 10);
 }
 
 /* Both ends of the same channels closed at once: every close takes both
@@ -181,7 +217,7 @@ static void test_close_all_races_peer(void **state)
     go = 0;
     pthread_create(&t[0], NULL, closer, d1);
     pthread_create(&t[1], NULL, killer, NULL);
-    pthread_create(&t[2], NULL, sender, d1);
+    pthread_create(&t[2], NULL, sender_n, d1);
     __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
     for (unsigned int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);

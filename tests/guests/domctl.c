@@ -741,6 +741,56 @@ static void misc_checks(void)
 	CHECK_EQ("scheduler_op.credit2_get.weight", dc.u.scheduler_op.u.credit2.weight, 256);
 }
 
+/* The domain's CPU policy, read and (before it first runs) set back, as
+ * libxl's xc_cpuid_apply_policy does. */
+static void cpu_policy_checks(void)
+{
+	static xen_cpuid_leaf_t leaves[256];
+	static xen_msr_entry_t msrs[16];
+	uint32_t max_leaves, max_msrs;
+
+	op(XEN_DOMCTL_get_cpu_policy, dom_b);
+	CHECK_EQ("cpu_policy.get_counts", domctl(&dc), 0);
+	max_leaves = dc.u.cpu_policy.nr_leaves;
+	max_msrs = dc.u.cpu_policy.nr_msrs;
+	CHECK("cpu_policy.get_counts.room", max_leaves > 16 && max_leaves <= 256 && max_msrs <= 16);
+	op(XEN_DOMCTL_get_cpu_policy, dom_b);
+	dc.u.cpu_policy.nr_leaves = 1;
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, leaves);
+	CHECK_EQ("cpu_policy.get_short", domctl(&dc), -XEN_ENOBUFS);
+	op(XEN_DOMCTL_get_cpu_policy, dom_b);
+	dc.u.cpu_policy.nr_leaves = 256;
+	dc.u.cpu_policy.nr_msrs = 16;
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, leaves);
+	set_xen_guest_handle(dc.u.cpu_policy.msrs, msrs);
+	CHECK_EQ("cpu_policy.get", domctl(&dc), 0);
+	uint32_t nl = dc.u.cpu_policy.nr_leaves, nm = dc.u.cpu_policy.nr_msrs;
+	CHECK("cpu_policy.get.some", nl > 8 && nl <= max_leaves && nm <= max_msrs);
+	CHECK_EQ("cpu_policy.get.leaf0", leaves[0].leaf, 0);
+	op(XEN_DOMCTL_get_cpu_policy, dom_b);
+	dc.u.cpu_policy.nr_leaves = 256;
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, (xen_cpuid_leaf_t *)0x1000);
+	CHECK_EQ("cpu_policy.get_badptr", domctl(&dc), -XEN_EFAULT);
+
+	/* Set back what was read, on a domain that has not run yet. */
+	op(XEN_DOMCTL_set_cpu_policy, dom_b);
+	dc.u.cpu_policy.nr_leaves = nl;
+	dc.u.cpu_policy.nr_msrs = nm;
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, leaves);
+	set_xen_guest_handle(dc.u.cpu_policy.msrs, msrs);
+	CHECK_EQ("cpu_policy.set_same", domctl(&dc), 0);
+	dc.u.cpu_policy.nr_leaves = max_leaves + 1;
+	CHECK_EQ("cpu_policy.set_too_many", domctl(&dc), -XEN_E2BIG);
+	dc.u.cpu_policy.nr_leaves = nl;
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, (xen_cpuid_leaf_t *)0x1000);
+	CHECK_EQ("cpu_policy.set_badptr", domctl(&dc), -XEN_EFAULT);
+	set_xen_guest_handle(dc.u.cpu_policy.leaves, leaves);
+	dc.domain = 0;
+	CHECK_EQ("cpu_policy.set_self", domctl(&dc), -XEN_EINVAL);
+	dc.domain = dom_a;              /* unpaused once: it has started */
+	CHECK_EQ("cpu_policy.set_started", domctl(&dc), -XEN_EEXIST);
+}
+
 static void pageframe_checks(void)
 {
 	static uint64_t arr[8];
@@ -917,6 +967,7 @@ void test_main(void)
 	affinity_checks();
 	misc_checks();
 	pageframe_checks();
+	cpu_policy_checks();
 	race_checks();
 	CHECK_EQ("destroy.a", destroy(dom_a), 0);
 	CHECK_EQ("destroy.b", destroy(dom_b), 0);

@@ -11,20 +11,9 @@
 #include <pvisor/uaccess.h>
 #include <pvisor/cpu.h>
 #include <asm/processor.h>
+#include <asm/cpu_policy.h>
 #include <string.h>
 
-/* Xen 4.17's serialised policy bounds (lib/x86 cpu-policy.h): basic leaves
- * 0-0xd, leaf 7 subleaves 0-2, cache 0-5, topology 0-1, xstate 0-62,
- * extended 0x80000000-0x80000021, plus the two hypervisor limits. */
-#define NR_BASIC   (0xdu + 1)
-#define NR_CACHE   (5u + 1)
-#define NR_FEAT    (2u + 1)
-#define NR_TOPO    (1u + 1)
-#define NR_XSTATE  (62u + 1)
-#define NR_EXTD    (0x21u + 1)
-#define CPUID_MAX_SERIALISED_LEAVES \
-    (NR_BASIC + NR_FEAT - 1 + NR_CACHE - 1 + NR_TOPO - 1 + NR_XSTATE - 1 + NR_EXTD + 2)
-#define MSR_MAX_SERIALISED_ENTRIES 2
 /* The 0x80000001 EDX bits that repeat leaf 1's (FPU-PGE, CMOV-PSE36, MMX, FXSR). */
 #define E1D_COMMON_WITH_LEAF1   0x0183f3ffu
 #define MSR_INTEL_PLATFORM_INFO 0x000000ce
@@ -129,19 +118,21 @@ void arch_sysctl_physinfo(struct xen_sysctl_physinfo *pi)
 
 /* ---- CPUID/MSR policies ---- */
 
-typedef void (*cpuid_fn)(u32 leaf, u32 sub, u32 out[4]);
+/* A CPUID view: the hardware's (v NULL) or what PV vCPU v is shown. */
+typedef void (*cpuid_fn)(struct vcpu *v, u32 leaf, u32 sub, u32 out[4]);
 
-static void raw_leaf(u32 leaf, u32 sub, u32 out[4])
+static void raw_leaf(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
     struct cpuid_regs r;
 
+    (void)v;
     cpuid_count(leaf, sub, &r);
     out[0] = r.eax; out[1] = r.ebx; out[2] = r.ecx; out[3] = r.edx;
 }
 
-static void pv_leaf(u32 leaf, u32 sub, u32 out[4])
+static void pv_leaf(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 {
-    pv_cpuid(current, leaf, sub, out);
+    pv_cpuid(v, leaf, sub, out);
 }
 
 struct leaf_writer {
@@ -163,19 +154,19 @@ static long put_leaf(struct leaf_writer *w, u32 leaf, u32 sub, const u32 v[4])
 
 /* Xen's x86_cpuid_copy_to_buffer order: basic leaves with their subleaves,
  * the two hypervisor-leaf limits, the extended leaves. */
-static long serialise_cpuid(cpuid_fn fn, struct leaf_writer *w)
+static long serialise_cpuid(cpuid_fn fn, struct vcpu *pv, struct leaf_writer *w)
 {
     u32 v[4], max_basic, max_extd;
     long rc;
 
 #define PUT(l, s, val) do { if ((rc = put_leaf(w, (l), (s), (val)))) return rc; } while (0)
-    fn(0, 0, v);
+    fn(pv, 0, 0, v);
     max_basic = v[0] < NR_BASIC - 1 ? v[0] : NR_BASIC - 1;
     for (u32 leaf = 0; leaf <= max_basic; leaf++) {
         switch (leaf) {
         case 0x4:
             for (u32 s = 0; s < NR_CACHE; s++) {
-                fn(leaf, s, v);
+                fn(pv, leaf, s, v);
                 PUT(leaf, s, v);
                 if (!(v[0] & 0x1f))
                     break;
@@ -183,17 +174,17 @@ static long serialise_cpuid(cpuid_fn fn, struct leaf_writer *w)
             break;
         case 0x7: {
             u32 max_sub;
-            fn(leaf, 0, v);
+            fn(pv, leaf, 0, v);
             max_sub = v[0] < NR_FEAT - 1 ? v[0] : NR_FEAT - 1;
             for (u32 s = 0; s <= max_sub; s++) {
-                fn(leaf, s, v);
+                fn(pv, leaf, s, v);
                 PUT(leaf, s, v);
             }
             break;
         }
         case 0xb:
             for (u32 s = 0; s < NR_TOPO; s++) {
-                fn(leaf, s, v);
+                fn(pv, leaf, s, v);
                 PUT(leaf, s, v);
                 if (!((v[2] >> 8) & 0xff))
                     break;
@@ -201,21 +192,21 @@ static long serialise_cpuid(cpuid_fn fn, struct leaf_writer *w)
             break;
         case 0xd: {
             u64 xstates;
-            fn(leaf, 0, v);
+            fn(pv, leaf, 0, v);
             xstates = v[0] | ((u64)v[3] << 32);
             PUT(leaf, 0, v);
-            fn(leaf, 1, v);
+            fn(pv, leaf, 1, v);
             xstates |= v[2] | ((u64)v[3] << 32);
             PUT(leaf, 1, v);
             xstates >>= 2;
             for (u32 s = 2; xstates && s < NR_XSTATE; xstates >>= 1, s++) {
-                fn(leaf, s, v);
+                fn(pv, leaf, s, v);
                 PUT(leaf, s, v);
             }
             break;
         }
         default:
-            fn(leaf, 0, v);
+            fn(pv, leaf, 0, v);
             PUT(leaf, XEN_CPUID_NO_SUBLEAF, v);
             break;
         }
@@ -223,12 +214,12 @@ static long serialise_cpuid(cpuid_fn fn, struct leaf_writer *w)
     memset(v, 0, sizeof(v));
     PUT(0x40000000, XEN_CPUID_NO_SUBLEAF, v);    /* hv_limit */
     PUT(0x40000100, XEN_CPUID_NO_SUBLEAF, v);    /* hv2_limit */
-    fn(0x80000000, 0, v);
+    fn(pv, 0x80000000, 0, v);
     max_extd = (v[0] & 0xffff) < NR_EXTD - 1 ? (v[0] & 0xffff) : NR_EXTD - 1;
     if ((v[0] & 0xffff0000) != 0x80000000)
         max_extd = 0;
     for (u32 leaf = 0; leaf <= max_extd; leaf++) {
-        fn(0x80000000 | leaf, 0, v);
+        fn(pv, 0x80000000 | leaf, 0, v);
         PUT(0x80000000 | leaf, XEN_CPUID_NO_SUBLEAF, v);
     }
 #undef PUT
@@ -255,12 +246,35 @@ static long serialise_msrs(bool pv, unsigned long buf, u32 *nr)
     return 0;
 }
 
+long arch_cpuid_policy_to_guest(struct vcpu *pv, unsigned long leaves, u32 *nr_leaves)
+{
+    struct leaf_writer w = { leaves, 0, *nr_leaves };
+    long rc;
+
+    if (!leaves) {
+        *nr_leaves = CPUID_MAX_SERIALISED_LEAVES;
+        return 0;
+    }
+    if ((rc = serialise_cpuid(pv ? pv_leaf : raw_leaf, pv, &w)))
+        return rc;
+    *nr_leaves = w.n;
+    return 0;
+}
+
+long arch_msr_policy_to_guest(struct vcpu *pv, unsigned long msrs, u32 *nr_msrs)
+{
+    if (!msrs) {
+        *nr_msrs = MSR_MAX_SERIALISED_ENTRIES;
+        return 0;
+    }
+    return serialise_msrs(pv != NULL, msrs, nr_msrs);
+}
+
 static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
 {
     struct xen_sysctl_cpu_policy *cp = &op->u.cpu_policy;
     unsigned long leaves = (unsigned long)cp->leaves.p, msrs = (unsigned long)cp->msrs.p;
-    cpuid_fn fn;
-    bool pv;
+    struct vcpu *pv;
     long rc;
 
     if (cp->_rsvd || cp->index > XEN_SYSCTL_cpu_policy_hvm_default)
@@ -268,31 +282,21 @@ static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
     switch (cp->index) {
     case XEN_SYSCTL_cpu_policy_raw:
     case XEN_SYSCTL_cpu_policy_host:
-        fn = raw_leaf;
-        pv = false;
+        pv = NULL;
         break;
     case XEN_SYSCTL_cpu_policy_pv_max:
     case XEN_SYSCTL_cpu_policy_pv_default:
-        fn = pv_leaf;
-        pv = true;
+        pv = current;
         break;
     default:
         return -XEN_EOPNOTSUPP;          /* no HVM */
     }
-    if (!leaves) {
-        cp->nr_leaves = CPUID_MAX_SERIALISED_LEAVES;
-    } else {
-        struct leaf_writer w = { leaves, 0, cp->nr_leaves };
-        if ((rc = serialise_cpuid(fn, &w)))
-            return rc;
-        cp->nr_leaves = w.n;
-    }
+    if ((rc = arch_cpuid_policy_to_guest(pv, leaves, &cp->nr_leaves)))
+        return rc;
     if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_leaves),
                       &cp->nr_leaves, sizeof(cp->nr_leaves)))
         return -XEN_EFAULT;
-    if (!msrs)
-        cp->nr_msrs = MSR_MAX_SERIALISED_ENTRIES;
-    else if ((rc = serialise_msrs(pv, msrs, &cp->nr_msrs)))
+    if ((rc = arch_msr_policy_to_guest(pv, msrs, &cp->nr_msrs)))
         return rc;
     if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_msrs),
                       &cp->nr_msrs, sizeof(cp->nr_msrs)))
@@ -303,7 +307,7 @@ static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
 /* Xen 4.17's featureset: 19 words, in the order of its cpufeatureset.h. */
 #define FSCAPINTS 19
 
-static void featureset_of(cpuid_fn fn, bool guard, u32 fs[FSCAPINTS])
+static void featureset_of(cpuid_fn fn, struct vcpu *pv, bool guard, u32 fs[FSCAPINTS])
 {
     static const struct { u32 leaf, sub; u8 reg; } words[FSCAPINTS] = {
         { 1, 0, 3 }, { 1, 0, 2 }, { 0x80000001, 0, 3 }, { 0x80000001, 0, 2 },
@@ -324,7 +328,7 @@ static void featureset_of(cpuid_fn fn, bool guard, u32 fs[FSCAPINTS])
          * values: ask only within range. */
         if (guard && (leaf & 0x80000000 ? leaf > cpu_max_ext_leaf : leaf > cpu_max_leaf))
             continue;
-        fn(leaf, words[i].sub, v);
+        fn(pv, leaf, words[i].sub, v);
         fs[i] = v[words[i].reg];
     }
     fs[2] &= ~E1D_COMMON_WITH_LEAF1;
@@ -346,11 +350,11 @@ static long get_cpu_featureset(struct xen_sysctl *op, unsigned long u_sysctl)
     switch (f->index) {
     case XEN_SYSCTL_cpu_featureset_raw:
     case XEN_SYSCTL_cpu_featureset_host:
-        featureset_of(raw_leaf, true, fs);
+        featureset_of(raw_leaf, NULL, true, fs);
         break;
     case XEN_SYSCTL_cpu_featureset_pv:
     case XEN_SYSCTL_cpu_featureset_pv_max:
-        featureset_of(pv_leaf, false, fs);
+        featureset_of(pv_leaf, current, false, fs);
         break;
     case XEN_SYSCTL_cpu_featureset_hvm:
     case XEN_SYSCTL_cpu_featureset_hvm_max:

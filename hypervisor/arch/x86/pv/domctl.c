@@ -14,6 +14,7 @@
 #include <pvisor/mm_frame.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/pv_emul.h>
+#include <asm/cpu_policy.h>
 #include <string.h>
 
 /* XEN_DOMCTL_PFINFO_* for one frame the caller names in d. */
@@ -105,6 +106,44 @@ static long shadow_op(struct domain *d, struct xen_domctl_shadow_op *sc, bool *c
     return -XEN_EINVAL;
 }
 
+/* The policy the domain's vCPUs see (pvisor shows every PV domU one PV
+ * policy; before its first vCPU exists, the caller's view of it). */
+static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *cp, bool *copyback)
+{
+    struct vcpu *v = d->vcpu[0] ? d->vcpu[0] : current;
+    long rc;
+
+    if ((rc = arch_cpuid_policy_to_guest(v, (unsigned long)cp->leaves.p, &cp->nr_leaves)) ||
+        (rc = arch_msr_policy_to_guest(v, (unsigned long)cp->msrs.p, &cp->nr_msrs)))
+        return rc;
+    *copyback = true;
+    return 0;
+}
+
+/* Xen's checks (not the caller's own domain, not once it has run, the
+ * counts, readable arrays); the policy is accepted but not applied:
+ * pvisor shows every PV domain its own PV policy, the one get_cpu_policy
+ * reported, which is what a toolstack sets back unless told to mask. */
+static long set_cpu_policy(struct domain *d, const struct xen_domctl_cpu_policy *cp)
+{
+    xen_cpuid_leaf_t leaf;
+    xen_msr_entry_t msr;
+
+    if (d == current->domain)
+        return -XEN_EINVAL;
+    if (d->creation_finished)
+        return -XEN_EEXIST;
+    if (cp->nr_leaves > CPUID_MAX_SERIALISED_LEAVES || cp->nr_msrs > MSR_MAX_SERIALISED_ENTRIES)
+        return -XEN_E2BIG;
+    for (u32 i = 0; i < cp->nr_leaves; i++)
+        if (copy_from_guest(&leaf, (unsigned long)cp->leaves.p + i * sizeof(leaf), sizeof(leaf)))
+            return -XEN_EFAULT;
+    for (u32 i = 0; i < cp->nr_msrs; i++)
+        if (copy_from_guest(&msr, (unsigned long)cp->msrs.p + i * sizeof(msr), sizeof(msr)))
+            return -XEN_EFAULT;
+    return 0;
+}
+
 long arch_do_domctl(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
     switch (op->cmd) {
@@ -177,10 +216,14 @@ long arch_do_domctl(struct xen_domctl *op, struct domain *d, bool *copyback)
     case XEN_DOMCTL_getvcpuextstate:
     case XEN_DOMCTL_get_vcpu_msrs:
     case XEN_DOMCTL_set_vcpu_msrs:
-    case XEN_DOMCTL_get_cpu_policy:
-    case XEN_DOMCTL_set_cpu_policy:
-        /* Save/restore and CPU policy state: not implemented yet. */
+        /* Save/restore state: not implemented yet. */
         return -XEN_EOPNOTSUPP;
+
+    case XEN_DOMCTL_get_cpu_policy:
+        return get_cpu_policy(d, &op->u.cpu_policy, copyback);
+
+    case XEN_DOMCTL_set_cpu_policy:
+        return set_cpu_policy(d, &op->u.cpu_policy);
     }
     return -XEN_ENOSYS;
 }

@@ -24,6 +24,9 @@ struct arch_domain {
     /* Where a preempted arch_domain_relinquish_resources resumes. */
     unsigned int relmem_step;
     unsigned long relmem_cursor;
+    /* Every frame ever given to the domain lies in [mfn_lo, mfn_hi): the
+     * part of the frame table relinquishing scans. */
+    unsigned long mfn_lo, mfn_hi;
 };
 
 /* 0 or -errno; a failure leaves nothing for arch_domain_destroy to undo
@@ -53,6 +56,8 @@ struct mm_env;
 struct mm_env *arch_mm_env(void);
 void arch_assign_page(struct domain *d, unsigned long mfn);
 void arch_assign_reserved_page(struct domain *d, unsigned long mfn);
+/* Record that mfn was given to d (pv_domain.c: what relinquishing scans). */
+void arch_note_frame(struct domain *d, unsigned long mfn);
 /* Let d map hypervisor frame mfn (shared_info, grant frames). */
 void arch_share_xen_page(struct domain *d, unsigned long mfn);
 /* The end of such a page (or of one never shared): it is the hypervisor's

@@ -364,6 +364,7 @@ static void assign_frame(struct domain *d, unsigned long mfn)
     f->state = FRAME_DOMAIN;
     f->owner = d->domain_id;
     mm_frame_init_allocated(f);
+    arch_note_frame(d, mfn);
 }
 
 void arch_assign_page(struct domain *d, unsigned long mfn)

@@ -122,6 +122,8 @@ static u64 *perdomain_l1e(struct domain *d, unsigned long va)
 
 int arch_domain_init(struct domain *d)
 {
+    d->arch.mfn_lo = ~0ul;
+    d->arch.mfn_hi = 0;
     vpit2_init(&d->arch.vpit);
     d->arch.vpit_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->arch.perdomain_l3 = alloc_xenheap_page();
@@ -229,6 +231,20 @@ static bool relmem_get(struct mm_env *env, struct domain *d, unsigned long mfn)
     return false;
 }
 
+/* Widen [mfn_lo, mfn_hi) to cover mfn (vCPUs may add frames at once). */
+void arch_note_frame(struct domain *d, unsigned long mfn)
+{
+    unsigned long lo = __atomic_load_n(&d->arch.mfn_lo, __ATOMIC_RELAXED);
+    unsigned long hi = __atomic_load_n(&d->arch.mfn_hi, __ATOMIC_RELAXED);
+
+    while (mfn < lo && !__atomic_compare_exchange_n(&d->arch.mfn_lo, &lo, mfn, false,
+                                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+    while (mfn + 1 > hi && !__atomic_compare_exchange_n(&d->arch.mfn_hi, &hi, mfn + 1, false,
+                                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+}
+
 static struct vcpu *any_vcpu(struct domain *d)
 {
     for (unsigned int i = 0; i < d->max_vcpus; i++)
@@ -237,15 +253,19 @@ static struct vcpu *any_vcpu(struct domain *d)
     return NULL;
 }
 
-/* One pass over the frame table from d->arch.relmem_cursor. */
+/* One pass over the domain's part of the frame table from
+ * d->arch.relmem_cursor. */
 static int relmem_pass(struct domain *d, bool unpin)
 {
     struct mm_env *env = arch_mm_env();
     struct vcpu *v = any_vcpu(d);
     unsigned long *mfn = &d->arch.relmem_cursor;
+    unsigned long end = d->arch.mfn_hi < max_mfn ? d->arch.mfn_hi : max_mfn;
     int rc = 0;
 
-    while (*mfn < max_mfn) {
+    if (*mfn < d->arch.mfn_lo)
+        *mfn = d->arch.mfn_lo;
+    while (*mfn < end) {
         if (relmem_get(env, d, *mfn)) {
             if (!unpin)
                 mm_frame_release(env, *mfn);

@@ -21,12 +21,16 @@
  *   bogus vCPU contexts, domctl edge cases.
  * Arguments: churn=N (N create/run/destroy cycles of the "shutdown"
  * kernel: no frame leaked, time per cycle steady), churn-only (nothing
- * else), domus=a,b (only these domU kernels).
+ * else), race-only (dom0's vCPUs racing on domctl, builder/race.c: boot
+ * with --vcpus 2; a domU of usermode prints other iret.kernel.in_syscall
+ * values on Xen 4.17 when dom0 has 2 vCPUs, so the main run keeps 1),
+ * domus=a,b (only these domU kernels).
  * Lines "TIME <what> <ns>" carry the figures bench/domu-lifecycle.sh reads.
  */
 #include "builder/toolstack.h"
 #include "builder/interdomain.h"
 #include "builder/cross_domain.h"
+#include "builder/race.h"
 #include "builder/destroy_mapped.h"
 
 #define MAX_IMAGES 16
@@ -525,11 +529,36 @@ void test_main(void)
 	toolstack_init();
 	n_images = pack_images(images, MAX_IMAGES);
 	CHECK(checkname("pack.images"), n_images > 0);
+	/* A first small domU, unchecked: Xen 4.17 allocates a page of per-CPU
+	 * state for good the first time a PV domU runs on a second CPU, which
+	 * is not a leak of the domains measured below. */
+	const struct image *warm = image_named("shutdown");
+	if (warm && !domu_create(&dom_a, warm, 1024, "reason=poweroff")) {
+		bool q = quiet_domus;
+		quiet_domus = true;
+		if (!domu_build(&dom_a) && !domu_unpause(&dom_a))
+			domu_wait_shutdown(&dom_a, 30000000000UL);
+		quiet_domus = q;
+		domu_console_close(&dom_a);
+		domu_destroy(dom_a.id);
+		domain_wait_gone(dom_a.id, 2000000000UL);
+		evtchn_clear(dom_exc_port);
+		/* its last frames come back after the hypervisor's grace period */
+		uint64_t prev = 0, deadline = xen_system_time() + 1000000000UL;
+		for (unsigned int same = 0; same < 3 && xen_system_time() < deadline; ) {
+			uint64_t now = free_pages();
+			same = now == prev ? same + 1 : 0;
+			prev = now;
+			poll_sleep(10000000);
+		}
+	}
 	uint64_t base = free_pages();
 	CHECK(checkname("physinfo.free_pages"), base > 0);
 	printf("builder: %u domU images, %lu free pages\n", n_images, base);
 
-	if (!cmdline_has("churn-only")) {
+	if (cmdline_has("race-only")) {
+		domctl_races(image_named("shutdown"));
+	} else if (!cmdline_has("churn-only")) {
 		domctl_probes();
 		for (unsigned int i = 0; i < n_images; i++) {
 			const char *k = images[i].name;
@@ -551,8 +580,8 @@ void test_main(void)
 			snprintf(name, sizeof(name), "crash.%s", crashes[i]);
 			run_domu(crash, 1024, args, name, SHUTDOWN_crash);
 		}
-		if (wanted("sched") && wanted("usermode"))
-			run_pair("sched", "usermode");
+		if (wanted("sched") && wanted("vmassist"))
+			run_pair("sched", "vmassist");
 		foreign_probes();
 		cross_domain_probes(image_named("shutdown"));
 		destroy_while_mapped();
@@ -566,5 +595,6 @@ void test_main(void)
 			cycles = cycles * 10 + (unsigned long)(*n - '0');
 		churn(cycles);
 	}
-	CHECK_EQ("free_delta.total", free_delta(base), 0);
+	if (!cmdline_has("race-only"))
+		CHECK_EQ("free_delta.total", free_delta(base), 0);
 }

@@ -741,6 +741,11 @@ static void poll_ports(evtchn_port_t *ports, unsigned int n, uint64_t ns)
 	HYPERVISOR_sched_op(SCHEDOP_poll, &p);
 }
 
+void poll_sleep(uint64_t ns)
+{
+	poll_ports(&dom_exc_port, 1, ns);
+}
+
 bool domus_wait_shutdown(struct domu **ds, unsigned int n, uint64_t timeout_ns)
 {
 	uint64_t deadline = xen_system_time() + timeout_ns;

@@ -82,7 +82,8 @@ bool domu_wait_shutdown(struct domu *d, uint64_t timeout_ns);
 bool domus_wait_shutdown(struct domu **ds, unsigned int n, uint64_t timeout_ns);
 /* Wait until getdomaininfo no longer finds `id`. */
 bool domain_wait_gone(domid_t id, uint64_t timeout_ns);
-void toolstack_init(void);               /* bind VIRQ_DOM_EXC */
+void toolstack_init(void);
+void poll_sleep(uint64_t ns);            /* SCHEDOP_poll on VIRQ_DOM_EXC, ns at most */               /* bind VIRQ_DOM_EXC */
 extern evtchn_port_t dom_exc_port;
 extern bool quiet_domus;                 /* churn: no ring copies */
 

@@ -125,16 +125,19 @@ static void hv_kick(void *ctx, struct evtchn_domain *e, unsigned int vcpu)
         kick_vcpu(v);
 }
 
-/* SCHEDOP_poll: every polling vCPU looks at its ports again. */
+/* SCHEDOP_poll: the vCPUs polling this port look at their ports again;
+ * one polling a single other port sleeps on (Xen's evtchn_check_pollers:
+ * a domU's poll must not end at its console's event). do_poll writes the
+ * ports before it sets VPF_polling. */
 static void hv_raised(void *ctx, struct evtchn_domain *e, unsigned int port)
 {
     struct domain *d = dom_of(e);
 
     (void)ctx;
-    (void)port;
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
-        if (v && (v->pause_flags & VPF_polling)) {
+        if (v && (__atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST) & VPF_polling) &&
+            (v->nr_poll_ports != 1 || v->poll_port_copy[0] == port)) {
             __atomic_and_fetch(&v->pause_flags, ~VPF_polling, __ATOMIC_SEQ_CST);
             stop_timer(&v->poll_timer);
             vcpu_unpause_flags(v, VPF_blocked);

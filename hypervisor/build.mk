@@ -20,7 +20,8 @@ HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
 # Sources: one concept per file; the README's layout table names the directories.
 HV_SRCS := $(filter-out %.lds.S,$(wildcard hypervisor/arch/x86/boot/*.S hypervisor/arch/x86/*.S hypervisor/arch/x86/pv/*.c \
                       hypervisor/arch/x86/*.c hypervisor/common/*.c hypervisor/lib/*.c \
-                      hypervisor/common/mm/*.c hypervisor/common/evtchn/*.c hypervisor/common/decompress/*.c))
+                      hypervisor/common/mm/*.c hypervisor/common/evtchn/*.c hypervisor/common/gnttab/*.c \
+                      hypervisor/common/decompress/*.c))
 HV_OBJS := $(patsubst hypervisor/%,$(HV_O)/%.o,$(HV_SRCS))
 
 # The Xen public headers appear as <xen/...> through a private include dir

@@ -196,7 +196,7 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     d->shared_info_mfn = virt_to_mfn(d->shared_info);
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;   /* as Xen: events start masked */
-    if (evtchn_domain_init(d) || gnttab_domain_init(d) || arch_domain_init(d))
+    if (evtchn_domain_init(d) || gnttab_domain_init(d, 0, 0) || arch_domain_init(d))
         goto fail;
 
     flags = spin_lock_irqsave(&domain_table_lock);

@@ -1,165 +1,199 @@
 /*
- * Grant tables, version 1: each domain's table of grant entries lives in
- * hypervisor frames shared read/write with it (setup_table hands out their
- * MFNs). Per-op errors are GNTST_* status codes inside a successful
- * hypercall, as in Xen.
+ * GNTTABOP_* for PV guests: the environment the grant-table module
+ * (common/gnttab/, rules in pvisor/gnttab.h) runs in here, and the
+ * hypercall entry. Hypervisor pages come from the xenheap, the shared
+ * frames are shared with their domain like shared_info, guest memory and
+ * TLB flushes go through the memory-safety module's environment.
  */
 #include <pvisor/compiler.h>
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
+#include <pvisor/gnttab.h>
 #include <pvisor/page_alloc.h>
-#include <pvisor/uaccess.h>
-#include <xen/grant_table.h>
+#include <pvisor/printk.h>
+#include <asm/processor.h>
+#include <string.h>
 
-#define GNTTAB_MAX_FRAMES 64
+static struct domain *md_to_domain(const struct mm_domain *md)
+{
+    return container_of(md, struct domain, mm);
+}
 
-struct grant_table {
-    spinlock_t lock;                   /* growth: vCPUs may ask at once */
-    unsigned int nr_frames;
-    void *frames[GNTTAB_MAX_FRAMES];
+static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len)
+{
+    struct mm_env *mm = arch_mm_env();
+
+    (void)ctx;
+    return mm->ops->copy_from_guest(mm->ctx, v, dst, gva, len);
+}
+
+static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len)
+{
+    struct mm_env *mm = arch_mm_env();
+
+    (void)ctx;
+    return mm->ops->copy_to_guest(mm->ctx, v, gva, src, len);
+}
+
+static struct gnt_table *op_get_table(void *ctx, struct gnt_table *caller, u16 domid,
+                                      bool controlled, int *err)
+{
+    struct gnt_table *t = NULL;
+    struct domain *d;
+    long rc = -XEN_ESRCH;
+
+    (void)ctx;
+    (void)caller;
+    d = controlled ? domain_lookup_controlled(domid, &rc) : get_domain_by_id(domid);
+    if (d) {
+        t = d->grant_table;
+        if (t)
+            gnt_table_get(t);
+        put_domain(d);
+    }
+    if (!t)
+        *err = (int)rc;
+    return t;
+}
+
+static void *op_alloc_page(void *ctx)
+{
+    void *p = alloc_xenheap_page();
+
+    (void)ctx;
+    if (p)
+        memset(p, 0, PAGE_SIZE);
+    return p;
+}
+
+static void op_free_page(void *ctx, void *p)
+{
+    (void)ctx;
+    free_xenheap_page(p);
+}
+
+static void *op_alloc_shared(void *ctx, const struct mm_domain *owner, mfn_t *mfn)
+{
+    void *p = op_alloc_page(ctx);
+
+    if (p) {
+        *mfn = virt_to_mfn(p);
+        arch_share_xen_page(md_to_domain(owner), *mfn);
+    }
+    return p;
+}
+
+/* A frame another domain still maps goes back to the heap when that
+ * mapping goes. */
+static void op_free_shared(void *ctx, void *p, mfn_t mfn)
+{
+    (void)ctx;
+    (void)mfn;
+    arch_unshare_xen_page(p);
+}
+
+static void *op_map_data(void *ctx, mfn_t mfn)
+{
+    (void)ctx;
+    return mfn_to_virt(mfn);
+}
+
+static void op_flush_domain(void *ctx, struct mm_vcpu *v)
+{
+    struct mm_env *mm = arch_mm_env();
+
+    (void)ctx;
+    mm->ops->flush_guest(mm->ctx, v, MM_FLUSH_TLB | MM_FLUSH_ALL, NULL, 0);
+}
+
+static void op_flush_cache_range(void *ctx, mfn_t mfn, unsigned int off, unsigned int len)
+{
+    char *p = (char *)mfn_to_virt(mfn) + (off & ~63u);
+
+    (void)ctx;
+    for (char *end = (char *)mfn_to_virt(mfn) + off + len; p < end; p += 64)
+        __asm__ volatile("clflush %0" : "+m"(*p));
+    __asm__ volatile("mfence" ::: "memory");
+}
+
+static bool op_preempt_check(void *ctx)
+{
+    (void)ctx;
+    return hypercall_preempt_check();
+}
+
+static void op_relax(void *ctx)
+{
+    (void)ctx;
+    cpu_relax();
+}
+
+static void op_log(void *ctx, u16 domid, const char *what, const char *why, int rc, u64 a,
+                   u64 b)
+{
+    (void)ctx;
+    gprintk(LOG_INFO "d%u: grant %s refused (%d): %s [%#llx %#llx]\n", domid, what, rc, why,
+            (unsigned long long)a, (unsigned long long)b);
+}
+
+static const struct gnt_env_ops gnt_ops = {
+    .copy_from_guest = op_copy_from_guest,
+    .copy_to_guest = op_copy_to_guest,
+    .get_table = op_get_table,
+    .alloc_page = op_alloc_page,
+    .free_page = op_free_page,
+    .alloc_shared = op_alloc_shared,
+    .free_shared = op_free_shared,
+    .map_data = op_map_data,
+    .flush_domain = op_flush_domain,
+    .flush_cache_range = op_flush_cache_range,
+    .preempt_check = op_preempt_check,
+    .relax = op_relax,
+    .log = op_log,
 };
 
-
-/* The named domain, or NULL with the GNTST_ status Xen reports. */
-static struct domain *gnt_domain(domid_t id, s16 *status)
+static struct gnt_env *env(void)
 {
-    long rc;
-    struct domain *d = domain_lookup_controlled(id, &rc);
+    static struct gnt_env e;
 
-    if (!d)
-        *status = rc == -XEN_EPERM ? GNTST_permission_denied : GNTST_bad_domain;
-    return d;
+    e.ops = &gnt_ops;
+    e.mm = arch_mm_env();
+    return &e;
 }
 
-/* Frames once added stay until the domain dies, so readers of frames[i]
- * for i below a size they saw need no lock. */
-static int grow(struct domain *d, unsigned int nr)
+int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack)
 {
-    struct grant_table *gt = d->grant_table;
-    int rc = 0;
-
-    if (nr > GNTTAB_MAX_FRAMES)
-        return -1;
-    spin_lock(&gt->lock);
-    while (gt->nr_frames < nr) {
-        void *p = alloc_xenheap_page();
-        if (!p) {
-            rc = -1;
-            break;
-        }
-        arch_share_xen_page(d, virt_to_mfn(p));
-        gt->frames[gt->nr_frames] = p;
-        __atomic_store_n(&gt->nr_frames, gt->nr_frames + 1, __ATOMIC_RELEASE);
-    }
-    spin_unlock(&gt->lock);
-    return rc;
+    d->grant_table = gnt_table_create(env(), &d->mm, d->domain_id, max_frames, max_maptrack);
+    return d->grant_table ? 0 : -XEN_ENOMEM;
 }
 
-/* The table lives in the domain and dies with it: a reused domid starts
- * with none of its predecessor's frames. */
-int gnttab_domain_init(struct domain *d)
+int gnttab_domain_relinquish(struct domain *d)
 {
-    BUILD_BUG_ON(sizeof(struct grant_table) > PAGE_SIZE);
-    d->grant_table = alloc_xenheap_page();
-    if (!d->grant_table)
-        return -XEN_ENOMEM;
-    d->grant_table->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
-    return 0;
+    return d->grant_table ? gnt_table_teardown(env(), d->grant_table) : 0;
 }
 
 void gnttab_domain_destroy(struct domain *d)
 {
-    struct grant_table *gt = d->grant_table;
-
-    if (!gt)
+    if (!d->grant_table)
         return;
-    /* A frame another domain still maps is freed when that mapping goes. */
-    for (unsigned i = 0; i < gt->nr_frames; i++)
-        arch_unshare_xen_page(gt->frames[i]);
-    free_xenheap_page(gt);
+    while (gnttab_domain_relinquish(d) == -XEN_ERESTART)
+        ;
+    gnt_table_release(env(), d->grant_table);
     d->grant_table = NULL;
-}
-
-static long setup_table(unsigned long arg)
-{
-    struct gnttab_setup_table op;
-    struct domain *d;
-
-    if (copy_from_guest(&op, arg, sizeof(op)))
-        return -XEN_EFAULT;
-    op.status = GNTST_okay;
-    d = gnt_domain(op.dom, &op.status);
-    if (d) {
-        if (op.nr_frames > GNTTAB_MAX_FRAMES || grow(d, op.nr_frames)) {
-            op.status = GNTST_general_error;
-        } else {
-            for (unsigned i = 0; i < op.nr_frames; i++) {
-                xen_pfn_t mfn = virt_to_mfn(d->grant_table->frames[i]);
-                if (copy_to_guest((unsigned long)op.frame_list.p + i * sizeof(mfn), &mfn, sizeof(mfn))) {
-                    op.status = GNTST_bad_virt_addr;
-                    break;
-                }
-            }
-        }
-        put_domain(d);
-    }
-    return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
-}
-
-static long query_size(unsigned long arg)
-{
-    struct gnttab_query_size op;
-    struct domain *d;
-
-    if (copy_from_guest(&op, arg, sizeof(op)))
-        return -XEN_EFAULT;
-    op.status = GNTST_okay;
-    d = gnt_domain(op.dom, &op.status);
-    if (d) {
-        grow(d, 1);
-        op.nr_frames = __atomic_load_n(&d->grant_table->nr_frames, __ATOMIC_ACQUIRE);
-        op.max_nr_frames = GNTTAB_MAX_FRAMES;
-        put_domain(d);
-    }
-    return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
 
 long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count)
 {
-    switch ((unsigned int)cmd) {
-    case GNTTABOP_setup_table:
-        if (count != 1)
-            return -XEN_EINVAL;
-        return setup_table(uop);
-    case GNTTABOP_query_size:
-        if (count != 1)
-            return -XEN_EINVAL;
-        return query_size(uop);
-    case GNTTABOP_set_version: {
-        struct gnttab_set_version sv;
-        if (count != 1)
-            return -XEN_EINVAL;
-        if (copy_from_guest(&sv, uop, sizeof(sv)))
-            return -XEN_EFAULT;
-        if (sv.version != 1)
-            return -XEN_EINVAL;
-        return copy_to_guest(uop, &sv, sizeof(sv)) ? -XEN_EFAULT : 0;
+    struct vcpu *v = current;
+    struct gnt_cont cont;
+    long rc;
+
+    rc = gnt_do_op(env(), &v->mm, v->domain->grant_table, (unsigned int)cmd, uop,
+                   (unsigned int)count, &cont);
+    if (rc == -XEN_ERESTART) {
+        unsigned long args[3] = { cont.cmd, cont.uop, cont.count };
+
+        return hypercall_continue_with(__HYPERVISOR_grant_table_op, 3, args);
     }
-    case GNTTABOP_get_version: {
-        struct gnttab_get_version gv;
-        s16 st;
-        struct domain *d;
-        if (count != 1)
-            return -XEN_EINVAL;
-        if (copy_from_guest(&gv, uop, sizeof(gv)))
-            return -XEN_EFAULT;
-        d = gnt_domain(gv.dom, &st);
-        if (!d)
-            return st == GNTST_bad_domain ? -XEN_ESRCH : -XEN_EPERM;
-        put_domain(d);
-        gv.version = 1;
-        return copy_to_guest(uop, &gv, sizeof(gv)) ? -XEN_EFAULT : 0;
-    }
-    }
-    return -XEN_ENOSYS;
+    return rc;
 }

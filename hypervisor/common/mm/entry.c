@@ -17,6 +17,11 @@ int mm_mod_l1(struct mm_env *env, const struct mm_domain *caller,
 {
     u64 ol = mm_read_entry(env, table, idx);
 
+    if (mm_is_grant_pte(ol)) {
+        mm_log(env, caller, "mod_l1", "grant PTE: unmap it with GNTTABOP_unmap_grant_ref",
+               -XEN_EPERM, table, ol);
+        return -XEN_EPERM;
+    }
     if (nl & _PAGE_PRESENT) {
         u64 bad = pte_flags(nl) & mm_disallowed(1, pt_owner);
         long rc;

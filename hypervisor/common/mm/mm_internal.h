@@ -77,6 +77,12 @@ static inline bool mm_canonical(u64 va)
     return va < (1ULL << 47) || va >= 0xffff800000000000ULL;
 }
 
+/* A live PTE the grant table owns (rule 19). */
+static inline bool mm_is_grant_pte(u64 e)
+{
+    return (e & (_PAGE_PRESENT | _PAGE_GNTTAB)) == (_PAGE_PRESENT | _PAGE_GNTTAB);
+}
+
 /* Is mfn I/O space (no reference counting, never a table)? */
 static inline bool mm_is_io(const struct mm_env *env, mfn_t mfn)
 {

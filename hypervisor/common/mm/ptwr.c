@@ -274,6 +274,10 @@ enum mm_ptwr_result mm_ptwr_fault(struct mm_env *env, struct mm_vcpu *v,
         struct effect fx;
 
         compute(&in, regs, old, off, bit, &fx);
+        if (fx.write && fx.new_entry != old && mm_is_grant_pte(old)) {
+            mm_log(env, d, "ptwr", "write over a grant PTE", -XEN_EPERM, table, old);
+            goto out;
+        }
         if (fx.write && fx.new_entry != old) {
             nl = fx.new_entry;
             if (nl & _PAGE_PRESENT) {

@@ -11,6 +11,7 @@ u64 mm_disallowed(unsigned int level, const struct mm_domain *d)
     u64 allowed = MM_BASE_ALLOWED;
 
     if (level == 1) {
+        allowed &= ~_PAGE_GNTTAB;
         allowed |= _PAGE_GLOBAL;
         if (d && d->io_caps)
             allowed |= PAGE_CACHE_ATTRS;

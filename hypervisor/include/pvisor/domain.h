@@ -184,7 +184,7 @@ struct domain {
     struct evtchn_domain evtchn;
     spinlock_t evtchn_lock;
     unsigned long evtchn_lock_flags;   /* interrupt state saved by its holder */
-    struct grant_table *grant_table;   /* grant_table.c */
+    struct gnt_table *grant_table;     /* common/gnttab (pvisor/gnttab.h) */
 
     struct arch_domain arch;           /* x86/PV (asm/domain.h) */
 };
@@ -198,8 +198,16 @@ static inline struct cpu_regs *guest_regs(void) { return &get_cpu_info()->guest_
 /* The idle vCPUs belong to no domain (sched.c). Inline: every trap asks. */
 static inline bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
 
-struct grant_table;
-int gnttab_domain_init(struct domain *d);
+struct gnt_table;
+/* Limits are createdomain's max_grant_frames / max_maptrack_frames (0 =
+ * Xen's defaults). */
+int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack);
+/* The dying domain gives back every grant it maps: 0, or -ERESTART (call
+ * again later; preemptible). Before its page tables are torn down. */
+int gnttab_domain_relinquish(struct domain *d);
+/* Frees the table (after relinquish; finishes it if needed). Other
+ * domains' mappings of its grants stay safe: the table lives on until
+ * they are unmapped. */
 void gnttab_domain_destroy(struct domain *d);
 
 #define DOMDYING_alive 0

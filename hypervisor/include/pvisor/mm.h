@@ -61,6 +61,12 @@
  *     L1 tables, only the decoded instruction forms, aligned and in-page;
  *     the new entry is validated like mmu_update and written once with
  *     cmpxchg; anything else bounces the #PF to the guest.
+ * 19. Grant PTEs (_PAGE_GNTTAB) are made and removed only by the grant
+ *     table (mm_grant_create/replace); the references they hold are the
+ *     grant's. Guests may not set the bit (L1), nor write over such an
+ *     entry by mmu_update, update_va_mapping or ptwr (-EPERM / bounce).
+ *     Devalidating a table drops them like any entry (the domain gave up
+ *     its mapping; its later unmap fails, as on Xen).
  *
  * INTEGRATION (for the hypervisor)
  *  - Fill one struct mm_env at boot: frame table and size, and the ops
@@ -263,6 +269,21 @@ long mm_l1e_get_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_own
                      const struct mm_domain *pg_owner);
 void mm_l1e_put_refs(struct mm_env *env, u64 l1e);
 u64 mm_adjust_l1e(u64 l1e);
+
+/* ---- Grant PTEs (rule 19, for the grant-table module) ----------------- */
+/* Install pte (present, _PAGE_GNTTAB, references already held by the
+ * caller) in v's domain: at machine address addr of an L1 entry when
+ * contains_pte, else for linear address addr in v's kernel tables. The old
+ * entry's references are dropped; an old grant PTE is refused. 0 or
+ * -EINVAL. */
+int mm_grant_create(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contains_pte,
+                    u64 pte);
+/* Clear the grant PTE at addr, which must still map mfn with the grant's RW
+ * bit and _PAGE_GNTTAB; with new_addr (linear, !contains_pte) the entry
+ * mapping new_addr moves there instead (unmap_and_replace). The grant's
+ * references are the caller's to drop. 0 or -EINVAL. */
+int mm_grant_replace(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contains_pte,
+                     mfn_t mfn, bool rw, u64 new_addr);
 
 /* ---- Hypercalls ------------------------------------------------------ */
 long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,

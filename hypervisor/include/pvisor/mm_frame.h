@@ -80,6 +80,9 @@ static inline u32 pgc_stamp(u64 c) { return (u32)(c >> PGC_STAMP_SHIFT); }
 #define _PAGE_AVAIL         0xe00ULL    /* bits 9-11 */
 #define _PAGE_AVAIL_HIGH    (0x7ffULL << 52)
 #define _PAGE_NX            (1ULL << 63)
+/* A PTE the grant table made (Xen's bit 62): only the grant-table
+ * interface may create, rewrite or drop it (rule 19). */
+#define _PAGE_GNTTAB        (1ULL << 62)
 #define PTE_ADDR_MASK       0x000ffffffffff000ULL   /* bits 12-51 */
 #define PTE_FLAGS_MASK      (~PTE_ADDR_MASK)
 #define PAGE_CACHE_ATTRS    (_PAGE_PAT | _PAGE_PCD | _PAGE_PWT)

@@ -97,6 +97,11 @@ struct fake_env {
     mfn_t race_mfn;
     unsigned int race_idx, race_count;
     u64 race_bits;
+
+    /* Holders outside the module (the grant table's device mappings and
+     * in-flight copies): added to the recount when set. */
+    void (*extra_refs)(struct fake_env *fe, u64 *gen, u64 *typ);
+    void *extra_arg;
 };
 
 void fake_init(struct fake_env *fe);

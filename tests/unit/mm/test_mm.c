@@ -515,11 +515,15 @@ static void test_flags_per_level(void **state)
     assert_int_equal(mmu1(v1, L3A, 3, pte(31, _PAGE_PSE), 0, SELF), -XEN_EINVAL);
     assert_int_equal(mmu1(v1, L3A, 3, pte(31, _PAGE_PCD), 0, SELF), -XEN_EINVAL);
     assert_int_equal(mmu1(v1, L4A, 3, pte(L3A, _PAGE_PSE), 0, SELF), -XEN_EINVAL);
+    /* rule 19: the grant-PTE bit is the grant table's, in L1 */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, _PAGE_GNTTAB), 0, SELF), -XEN_EINVAL);
     snap_same(s);
-    /* allowed: NX, AVL, AVAIL_HIGH, A/D; G in L1 (stripped) */
-    assert_int_equal(mmu1(v1, L1A, 100, pte(20, _PAGE_NX | _PAGE_AVAIL | _PAGE_AVAIL_HIGH |
+    /* allowed: NX, AVL, AVAIL_HIGH (but the grant bit), A/D; G in L1 (stripped) */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, _PAGE_NX | _PAGE_AVAIL |
+                                            (_PAGE_AVAIL_HIGH & ~_PAGE_GNTTAB) |
                                             _PAGE_GLOBAL | _PAGE_DIRTY), 0, SELF), 0);
-    assert_int_equal(fe->mem[L1A][100], pte(20, _PAGE_NX | _PAGE_AVAIL | _PAGE_AVAIL_HIGH |
+    assert_int_equal(fe->mem[L1A][100], pte(20, _PAGE_NX | _PAGE_AVAIL |
+                                            (_PAGE_AVAIL_HIGH & ~_PAGE_GNTTAB) |
                                             _PAGE_DIRTY | _PAGE_USER));
     /* an I/O-capable domain may set cache attributes on RAM */
     boot_dom0();

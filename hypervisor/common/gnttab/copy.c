@@ -1,0 +1,159 @@
+/*
+ * GNTTABOP_copy (rule G6): copy bytes between two frames named by grant
+ * ref or, for the caller's own memory only, by frame number. Each side is
+ * pinned (GTF_reading, and GTF_writing for the destination) and referenced
+ * for exactly the duration of the copy, so a granter that revokes meanwhile
+ * (clearing GTF_permit_access) changes nothing until the copy is done, and
+ * the frame cannot be freed or retyped under it.
+ */
+#include "gnttab_internal.h"
+
+struct side {
+    struct gnt_table *t;
+    u32 ref;
+    bool by_gref, ro, pinned, have_ref, have_type;
+    mfn_t mfn;
+};
+
+static s16 lock_side(struct gnt_env *env, struct gnt_table *lt, u16 domid, bool by_gref,
+                     struct side *s)
+{
+    int err = 0;
+
+    if (domid != DOMID_SELF && !by_gref)
+        return GNTST_permission_denied;
+    if (domid == DOMID_SELF || domid == lt->domid) {
+        gnt_table_get(lt);
+        s->t = lt;
+    } else {
+        s->t = env->ops->get_table(env->ctx, lt, domid, false, &err);
+    }
+    return s->t ? GNTST_okay : GNTST_bad_domain;
+}
+
+/* Xen's acquire_grant_for_copy for a v1 entry. */
+static s16 acquire(struct gnt_env *env, struct gnt_table *lt, struct side *s)
+{
+    unsigned int incr = s->ro ? GNTPIN_HSTR_INC : GNTPIN_HSTW_INC;
+    struct gnt_table *t = s->t;
+    struct gnt_active *act;
+    s16 st;
+
+    gnt_lock(env, t);
+    if (s->ref >= gnt_nr_entries(t) || t->dying) {
+        gnt_unlock(t);
+        gnt_log(env, t, "copy", "bad ref", GNTST_bad_gntref, s->ref, lt->domid);
+        return GNTST_bad_gntref;
+    }
+    act = gnt_act(t, s->ref);
+    if (act->pin && (act->domid != lt->domid || gnt_pin_would_overflow(act->pin, incr))) {
+        gnt_unlock(t);
+        gnt_log(env, t, "copy", "pinned by another domain or pin count full",
+                GNTST_general_error, s->ref, act->pin);
+        return GNTST_general_error;
+    }
+    if (!act->pin || (!s->ro && !(act->pin & (GNTPIN_HSTW_MASK | GNTPIN_DEVW_MASK)))) {
+        st = gnt_set_status(env, t, s->ref, act, s->ro, false, lt->domid);
+        if (st) {
+            gnt_unlock(t);
+            return st;
+        }
+        if (!act->pin) {
+            act->domid = lt->domid;
+            act->mfn = __atomic_load_n(&gnt_shared(t, s->ref)->frame, __ATOMIC_ACQUIRE);
+        }
+    }
+    if (!t->md || !mm_get_page(env->mm, act->mfn, t->md)) {
+        gnt_reduce_status(t, s->ref, act, s->ro);
+        gnt_unlock(t);
+        gnt_log(env, t, "copy", "frame not the granter's", GNTST_general_error, s->ref, act->mfn);
+        return GNTST_general_error;
+    }
+    act->pin += incr;
+    s->mfn = act->mfn;
+    s->pinned = s->have_ref = true;
+    gnt_unlock(t);
+    return GNTST_okay;
+}
+
+static void release(struct gnt_env *env, struct side *s)
+{
+    if (s->have_type)
+        mm_put_type(env->mm, NULL, s->mfn, 0);
+    if (s->have_ref)
+        mm_put_page(env->mm, s->mfn);
+    if (s->pinned) {
+        struct gnt_active *act;
+
+        gnt_lock(env, s->t);
+        act = gnt_act(s->t, s->ref);
+        act->pin -= s->ro ? GNTPIN_HSTR_INC : GNTPIN_HSTW_INC;
+        gnt_reduce_status(s->t, s->ref, act, s->ro);
+        gnt_unlock(s->t);
+    }
+    if (s->t)
+        gnt_table_put(env, s->t);
+}
+
+static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_copy_ptr *p,
+                 struct side *s)
+{
+    s16 st;
+
+    if (s->by_gref) {
+        s->ref = p->u.ref;
+        st = acquire(env, lt, s);
+        if (st)
+            return st;
+    } else {
+        /* By frame: the caller's own (PV: frame numbers are machine frames). */
+        if (p->u.gmfn >= (1ULL << 40) || !lt->md ||
+            !mm_get_page(env->mm, (mfn_t)p->u.gmfn, lt->md)) {
+            gnt_log(env, lt, "copy", "frame not the caller's", GNTST_bad_page, p->u.gmfn, 0);
+            return GNTST_bad_page;
+        }
+        s->mfn = (mfn_t)p->u.gmfn;
+        s->have_ref = true;
+    }
+    if (!s->ro) {
+        if (mm_get_type(env->mm, NULL, s->mfn, PGT_WRITABLE, 0)) {
+            gnt_log(env, s->t, "copy", "destination not writable", GNTST_general_error,
+                    s->mfn, 0);
+            return GNTST_general_error;
+        }
+        s->have_type = true;
+    }
+    return GNTST_okay;
+}
+
+s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
+             const struct gnttab_copy *op)
+{
+    struct side src = { .by_gref = op->flags & GNTCOPY_source_gref, .ro = true };
+    struct side dst = { .by_gref = op->flags & GNTCOPY_dest_gref, .ro = false };
+    s16 st;
+
+    (void)v;
+    st = lock_side(env, lt, op->source.domid, src.by_gref, &src);
+    if (!st)
+        st = lock_side(env, lt, op->dest.domid, dst.by_gref, &dst);
+    if (!st)
+        st = claim(env, lt, &op->source, &src);
+    if (!st)
+        st = claim(env, lt, &op->dest, &dst);
+    if (!st && ((unsigned int)op->source.offset + op->len > 4096 ||
+                (unsigned int)op->dest.offset + op->len > 4096)) {
+        gnt_log(env, lt, "copy", "beyond the page", GNTST_bad_copy_arg, op->source.offset,
+                op->dest.offset);
+        st = GNTST_bad_copy_arg;
+    }
+    if (!st && op->len) {
+        u8 *d = env->ops->map_data(env->ctx, dst.mfn);
+        const u8 *s = env->ops->map_data(env->ctx, src.mfn);
+
+        __builtin_memmove(d + op->dest.offset, s + op->source.offset, op->len);
+    }
+    release(env, &dst);
+    release(env, &src);
+    return st;
+}

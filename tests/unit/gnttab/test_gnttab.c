@@ -1,0 +1,872 @@
+/*
+ * The grant-table rules (pvisor/gnttab.h G1-G9, mm rule 19), each attacked:
+ * every refusal must leave the whole machine state identical.
+ */
+#include "gnt_test.h"
+
+#define RW  (GNTMAP_host_map)
+#define RO  (GNTMAP_host_map | GNTMAP_readonly)
+
+/* ---- happy paths ---------------------------------------------------------- */
+
+static void test_map_unmap_rw(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    u64 before = gcount(GF);
+
+    (void)state;
+    gnt_fake_grant(g, D2, 5, D1, GF, GTF_permit_access);
+    fe->mem[GF][3] = 0x1234;
+    op = map1(v1, D2, 5, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(op.dev_bus_addr, (u64)GF << 12);
+    assert_int_equal(gnt_fake_flags(g, D2, 5), GTF_permit_access | GTF_reading | GTF_writing);
+    assert_true(l1e(100) & _PAGE_GNTTAB);
+    assert_int_equal(pte_mfn(l1e(100)), GF);
+    assert_true(l1e(100) & _PAGE_RW);
+    assert_int_equal(gcount(GF), before + 1);
+    assert_int_equal(ttype(GF), PGT_WRITABLE);
+    GCHECK();
+    /* the mapper sees the granter's bytes through its tables */
+    assert_true(fake_tlb_fill(fe, 0, VAG));
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    assert_int_equal(l1e(100), 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 5), GTF_permit_access);
+    assert_int_equal(gcount(GF), before);
+    assert_true(gnt_fake_end_access(g, D2, 5));
+    GCHECK();
+}
+
+static void test_map_ro_and_device(void **state)
+{
+    struct gnttab_map_grant_ref a, b;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 7, D1, GF, GTF_permit_access | GTF_readonly);
+    a = map1(v1, D2, 7, RO, VAG);
+    assert_int_equal(a.status, GNTST_okay);
+    assert_false(l1e(100) & _PAGE_RW);
+    assert_int_equal(gnt_fake_flags(g, D2, 7), GTF_permit_access | GTF_readonly | GTF_reading);
+    b = map1(v1, D2, 7, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(b.status, GNTST_okay);
+    assert_int_equal(b.dev_bus_addr, (u64)GF << 12);
+    assert_int_equal(gnt_act(T(D2), 7)->pin, GNTPIN_HSTR_INC | GNTPIN_DEVR_INC);
+    GCHECK();
+    /* a wrong bus address is refused, the right one unmaps */
+    assert_int_equal(gunmap1(v1, b.handle, 0, (u64)(GF + 1) << 12), GNTST_bad_dev_addr);
+    GCHECK();
+    assert_int_equal(gunmap1(v1, b.handle, 0, (u64)GF << 12), GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 7), GTF_permit_access | GTF_readonly | GTF_reading);
+    assert_int_equal(gunmap1(v1, a.handle, VAG, 0), GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 7), GTF_permit_access | GTF_readonly);
+    GCHECK();
+}
+
+static void test_contains_pte(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    u64 ptea = ((u64)L1A << 12) | (100 * 8);
+
+    (void)state;
+    gnt_fake_grant(g, D2, 1, D1, GF, GTF_permit_access);
+    /* misaligned PTE address, and a frame that is not an L1 table */
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ptea + 4);
+    assert_int_equal(op.status, GNTST_general_error);
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ((u64)20 << 12));
+    assert_int_equal(op.status, GNTST_general_error);
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ((u64)GF << 12));
+    assert_int_equal(op.status, GNTST_general_error);
+    assert_int_equal(gnt_fake_flags(g, D2, 1), GTF_permit_access);
+    GCHECK();
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ptea);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(pte_mfn(l1e(100)), GF);
+    /* unmap by VA of a contains_pte mapping reads the VA as a PTE address: refused */
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_general_error);
+    assert_int_equal(gunmap1(v1, op.handle, ptea, 0), GNTST_okay);
+    assert_int_equal(l1e(100), 0);
+    GCHECK();
+}
+
+static void test_unmap_and_replace(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    struct gnttab_unmap_and_replace ur;
+    u64 moved = l1e(101 - 100 + 30);    /* entry 31 maps frame 39 */
+
+    (void)state;
+    gnt_fake_grant(g, D2, 2, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 2, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    memset(&ur, 0, sizeof(ur));
+    ur.host_addr = VAG;
+    ur.new_addr = va1(39);
+    ur.handle = op.handle;
+    assert_int_equal(gop(v1, GNTTABOP_unmap_and_replace, &ur, sizeof(ur), 1), 0);
+    assert_int_equal(ur.status, GNTST_okay);
+    assert_int_equal(l1e(100), moved);
+    assert_int_equal(l1e(31), 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 2), GTF_permit_access);
+    GCHECK();
+}
+
+/* ---- G1: refs and handles -------------------------------------------------- */
+
+static void test_ref_beyond_table(void **state)
+{
+    struct gsnap *s;
+    struct gnttab_map_grant_ref op;
+
+    (void)state;
+    s = gsnap_take();
+    op = map1(v1, D2, 512, RW, VAG);        /* one frame: refs 0..511 */
+    assert_int_equal(op.status, GNTST_bad_gntref);
+    op = map1(v1, D2, 0xffffffff, RW, VAG);
+    assert_int_equal(op.status, GNTST_bad_gntref);
+    op = map1(v1, 77, 0, RW, VAG);
+    assert_int_equal(op.status, GNTST_bad_domain);
+    op = map1(v1, DOMID_SELF, 0, RW, VAG);
+    assert_int_equal(op.status, GNTST_bad_domain);
+    op = map1(v1, D2, 0, GNTMAP_readonly, VAG);     /* neither host nor device */
+    assert_int_equal(op.status, GNTST_bad_gntref);
+    gsnap_same(s);
+}
+
+static void test_bad_handles(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 3, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 3, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    s = gsnap_take();
+    assert_int_equal(gunmap1(v1, op.handle + 1, VAG, 0), GNTST_bad_handle);  /* free */
+    assert_int_equal(gunmap1(v1, 0x7fffffff, VAG, 0), GNTST_bad_handle);     /* beyond */
+    /* another domain's handle number is not ours */
+    assert_int_equal(gunmap1(v2, op.handle, VAG, 0), GNTST_bad_handle);
+    /* wrong address: the PTE there is not the grant's */
+    assert_int_equal(gunmap1(v1, op.handle, VAG2, 0), GNTST_general_error);
+    assert_int_equal(gunmap1(v1, op.handle, va1(20), 0), GNTST_general_error);
+    gsnap_same(s);
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    s = gsnap_take();
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_bad_handle);      /* double */
+    gsnap_same(s);
+}
+
+/* ---- G2: the entry's flags ------------------------------------------------- */
+
+static void test_not_permitted(void **state)
+{
+    struct gsnap *s;
+    static const u16 bad_flags[] = { 0, GTF_accept_transfer, GTF_transitive,
+                                     GTF_permit_access | GTF_sub_page };
+
+    (void)state;
+    for (unsigned int i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
+        gnt_fake_grant(g, D2, 4, D1, GF, bad_flags[i]);
+        s = gsnap_take();
+        assert_int_equal(map1(v1, D2, 4, RW, VAG).status, GNTST_general_error);
+        gsnap_same(s);
+    }
+    /* permitted, but to d0 */
+    gnt_fake_grant(g, D2, 4, D0, GF, GTF_permit_access);
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 4, RO, VAG).status, GNTST_general_error);
+    gsnap_same(s);
+}
+
+static void test_readonly_grant_mapped_writable(void **state)
+{
+    struct gsnap *s;
+    struct gnttab_map_grant_ref ro;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 6, D1, GF, GTF_permit_access | GTF_readonly);
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 6, RW, VAG).status, GNTST_general_error);
+    assert_int_equal(map1(v1, D2, 6, GNTMAP_device_map, 0).status, GNTST_general_error);
+    gsnap_same(s);
+    /* pinned read-only first: the writable upgrade is still refused */
+    ro = map1(v1, D2, 6, RO, VAG);
+    assert_int_equal(ro.status, GNTST_okay);
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 6, RW, VAG2).status, GNTST_general_error);
+    gsnap_same(s);
+}
+
+/* Once pinned, a granter rewriting the entry (revoking, regranting to
+ * someone else, pointing it at another frame) changes nothing for the
+ * mapping; end_foreign_access fails while in use and works after. */
+static void test_revoke_while_mapped(void **state)
+{
+    struct gnttab_map_grant_ref op, op2;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 8, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 8, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    assert_false(gnt_fake_end_access(g, D2, 8));
+    /* hostile granter: clears everything and points elsewhere */
+    gnt_fake_grant(g, D2, 8, D0, GF2, 0);
+    /* a second map by d1 of the pinned entry still gets the pinned frame */
+    op2 = map1(v1, D2, 8, RW, VAG2);
+    assert_int_equal(op2.status, GNTST_okay);
+    assert_int_equal(op2.dev_bus_addr, (u64)GF << 12);
+    /* d0 may not share the pin */
+    assert_int_equal(map1(v0, D2, 8, GNTMAP_device_map, 0).status, GNTST_general_error);
+    GCHECK();
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    assert_int_equal(gunmap1(v1, op2.handle, VAG2, 0), GNTST_okay);
+    assert_int_equal(gnt_act(T(D2), 8)->pin, 0);
+    GCHECK();
+}
+
+/* The compare-exchange gives up on an entry that changes under it. */
+static u16 *flip_word;
+static void flip_on_data(struct gnt_fake *gf, mfn_t mfn)
+{
+    (void)gf;
+    (void)mfn;
+}
+
+static void test_status_bits_each_state(void **state)
+{
+    struct gnttab_map_grant_ref r, w, d;
+
+    (void)state;
+    (void)flip_word;
+    (void)flip_on_data;
+    gnt_fake_grant(g, D2, 9, D1, GF, GTF_permit_access);
+    r = map1(v1, D2, 9, RO, VAG);
+    assert_int_equal(gnt_fake_flags(g, D2, 9), GTF_permit_access | GTF_reading);
+    w = map1(v1, D2, 9, RW, VAG2);
+    assert_int_equal(gnt_fake_flags(g, D2, 9), GTF_permit_access | GTF_reading | GTF_writing);
+    d = map1(v1, D2, 9, GNTMAP_device_map, 0);
+    assert_int_equal(d.status, GNTST_okay);
+    assert_int_equal(gunmap1(v1, w.handle, VAG2, 0), GNTST_okay);
+    /* a writable device mapping remains */
+    assert_int_equal(gnt_fake_flags(g, D2, 9), GTF_permit_access | GTF_reading | GTF_writing);
+    assert_int_equal(gunmap1(v1, d.handle, 0, (u64)GF << 12), GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 9), GTF_permit_access | GTF_reading);
+    assert_int_equal(gunmap1(v1, r.handle, VAG, 0), GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 9), GTF_permit_access);
+    GCHECK();
+}
+
+/* ---- G3: pin counters ---------------------------------------------------------- */
+
+static void test_pin_overflow(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    u32 handles[128];
+    /* 8-bit counters: refused once the top bit is set (the 129th) */
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 10, D1, GF, GTF_permit_access);
+    for (unsigned int i = 0; i < 128; i++) {
+        op = map1(v1, D2, 10, GNTMAP_device_map | GNTMAP_readonly, 0);
+        assert_int_equal(op.status, GNTST_okay);
+        handles[i] = op.handle;
+    }
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 10, GNTMAP_device_map | GNTMAP_readonly, 0).status,
+                     GNTST_general_error);
+    gsnap_same(s);
+    GCHECK();
+    for (unsigned int i = 0; i < 128; i++)
+        assert_int_equal(gunmap1(v1, handles[i], 0, (u64)GF << 12), GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 10), GTF_permit_access);
+}
+
+/* ---- maptrack limit --------------------------------------------------------- */
+
+static void test_maptrack_exhaustion(void **state)
+{
+    struct gnttab_map_grant_ref *ops = calloc(257, sizeof(*ops));
+    struct gsnap *s;
+
+    (void)state;
+    /* 256 handles (one maptrack page); 2 refs so no pin counter overflows */
+    for (u32 r = 0; r < 3; r++)
+        gnt_fake_grant(g, D2, r, D1, GF, GTF_permit_access | GTF_readonly);
+    for (unsigned int i = 0; i < 256; i++)
+        ops[i] = map_op(D2, i % 3, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(gop(v1, GNTTABOP_map_grant_ref, ops, sizeof(*ops), 256), 0);
+    for (unsigned int i = 0; i < 256; i++)
+        assert_int_equal(ops[i].status, GNTST_okay);
+    GCHECK();
+    s = gsnap_take();
+    ops[256] = map_op(D2, 0, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(gop(v1, GNTTABOP_map_grant_ref, &ops[256], sizeof(*ops), 1), 0);
+    assert_int_equal(ops[256].status, GNTST_no_space);
+    gsnap_same(s);
+    /* one back, one more fits */
+    assert_int_equal(gunmap1(v1, ops[17].handle, 0, (u64)GF << 12), GNTST_okay);
+    ops[256] = map_op(D2, 0, GNTMAP_device_map | GNTMAP_readonly, 0);
+    assert_int_equal(gop(v1, GNTTABOP_map_grant_ref, &ops[256], sizeof(*ops), 1), 0);
+    assert_int_equal(ops[256].status, GNTST_okay);
+    assert_int_equal(ops[256].handle, ops[17].handle);
+    GCHECK();
+    free(ops);
+}
+
+/* ---- G4 / mm rule 19: the frame and the PTE while mapped ------------------------ */
+
+static void test_grant_pte_untouchable(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 11, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 11, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    s = gsnap_take();
+    /* mmu_update: drop it, rewrite it, or point it at an own frame */
+    assert_int_equal(mmu1(v1, L1A, 100, 0, MMU_NORMAL_PT_UPDATE, SELF), -XEN_EPERM);
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, _PAGE_RW), MMU_NORMAL_PT_UPDATE, SELF),
+                     -XEN_EPERM);
+    assert_int_equal(mmu1(v1, L1A, 100, l1e(100) & ~_PAGE_GNTTAB, MMU_NORMAL_PT_UPDATE, SELF),
+                     -XEN_EPERM);
+    assert_int_equal(mmu1(v1, L1A, 100, l1e(100) & ~_PAGE_RW, MMU_NORMAL_PT_UPDATE, SELF),
+                     -XEN_EPERM);
+    assert_int_equal(mmu1(v1, L1A, 100, l1e(100) | _PAGE_DIRTY, MMU_NORMAL_PT_UPDATE, SELF),
+                     -XEN_EPERM);
+    /* update_va_mapping */
+    assert_int_equal(mm_do_update_va_mapping(env, v1, VAG, 0, UVMF_INVLPG | UVMF_LOCAL, NULL),
+                     -XEN_EPERM);
+    gsnap_same(s);
+    /* nor may a guest forge the bit on an own frame */
+    s = gsnap_take();
+    assert_int_equal(mmu1(v1, L1A, 102, pte(20, _PAGE_RW) | _PAGE_GNTTAB, MMU_NORMAL_PT_UPDATE,
+                          SELF), -XEN_EINVAL);
+    gsnap_same(s);
+    /* and a second grant cannot be mapped over the first */
+    gnt_fake_grant(g, D2, 12, D1, GF2, GTF_permit_access);
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 12, RW, VAG).status, GNTST_general_error);
+    gsnap_same(s);
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+}
+
+static void test_ptwr_over_grant_pte(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    struct mm_regs regs;
+    struct gsnap *s;
+    /* mov %rax,(%rdi) */
+    static const u8 insn[] = { 0x48, 0x89, 0x07 };
+    u64 l1va = va1(L1A);
+
+    (void)state;
+    gnt_fake_grant(g, D2, 11, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 11, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    memset(&regs, 0, sizeof(regs));
+    regs.rip = fake_gput(fe, 0x4000, insn, sizeof(insn));
+    regs.gpr[7] = l1va + 100 * 8;
+    regs.gpr[0] = 0;
+    s = gsnap_take();
+    assert_int_equal(mm_ptwr_fault(env, v1, &regs, regs.gpr[7], PFEC_PRESENT | PFEC_WRITE),
+                     MM_PTWR_BOUNCE);
+    gsnap_same(s);
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+}
+
+static void test_frame_kept_while_mapped(void **state)
+{
+    struct gnttab_map_grant_ref op;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 13, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 13, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    /* the granter cannot make it a page table: the writable type is held */
+    assert_int_equal(PIN(v2, 1, GF), -XEN_EINVAL);
+    /* nor exchange it away */
+    assert_false(mm_steal_page(env, GF, fake_dom(fe, D2)));
+    /* given back (decrease_reservation): not freed while mapped */
+    mm_frame_release(env, GF);
+    assert_false(fe->freed[GF]);
+    GCHECK();
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    assert_true(fe->freed[GF]);
+    GCHECK();
+}
+
+/* A frame the granter does not own (d1's own, or another's) is refused. */
+static void test_grant_of_foreign_frame(void **state)
+{
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 14, D1, 20, GTF_permit_access);       /* d1's frame */
+    gnt_fake_grant(g, D2, 15, D1, 2, GTF_permit_access);        /* hypervisor */
+    gnt_fake_grant(g, D2, 16, D1, 0xfffff, GTF_permit_access);  /* nothing */
+    s = gsnap_take();
+    assert_int_equal(map1(v1, D2, 14, RW, VAG).status, GNTST_general_error);
+    assert_int_equal(map1(v1, D2, 15, RO, VAG).status, GNTST_general_error);
+    assert_int_equal(map1(v1, D2, 16, GNTMAP_device_map, 0).status, GNTST_general_error);
+    gsnap_same(s);
+}
+
+/* The mapper dropping its L1 table with the grant PTE in it: the PTE's
+ * references go with the table (as Xen); the later unmap fails and the pin
+ * stays until teardown. */
+static void test_table_dropped_under_mapping(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    u64 base = gcount(GF);
+
+    (void)state;
+    gnt_fake_grant(g, D2, 17, D1, GF, GTF_permit_access | GTF_readonly);
+    op = map1(v1, D2, 17, RO, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    /* unhook the L1 from the L2: the L1 devalidates */
+    assert_int_equal(mmu1(v1, L2A, (VA1 >> 21) & 511, 0, MMU_NORMAL_PT_UPDATE, SELF), 0);
+    assert_int_equal(gcount(GF), base);
+    GCHECK();
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_general_error);
+    GCHECK();
+    assert_int_equal(gnt_table_teardown(genv, T(D1)), 0);
+    assert_int_equal(gnt_act(T(D2), 17)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 17), GTF_permit_access | GTF_readonly);
+    GCHECK();
+}
+
+/* ---- G5: flush before release ------------------------------------------------------ */
+
+static u16 flags_at_flush;
+static u64 count_at_flush;
+static void watch_flush(struct gnt_fake *gf)
+{
+    (void)gf;
+    flags_at_flush = gnt_fake_flags(g, D2, 18);
+    count_at_flush = gcount(GF);
+}
+
+static void test_unmap_flushes_first(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    u64 mapped;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 18, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 18, RW, VAG);
+    mapped = gcount(GF);
+    g->on_flush = watch_flush;
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    g->on_flush = NULL;
+    assert_int_equal(g->nr_flush, 1);
+    assert_int_equal(flags_at_flush, GTF_permit_access | GTF_reading | GTF_writing);
+    assert_int_equal(count_at_flush, mapped);
+    assert_int_equal(gnt_fake_flags(g, D2, 18), GTF_permit_access);
+}
+
+/* ---- G6: copy ------------------------------------------------------------------- */
+
+static struct gnttab_copy cp(u16 sdom, u64 s, u16 soff, u16 ddom, u64 d, u16 doff, u16 len,
+                             u16 flags)
+{
+    struct gnttab_copy op;
+
+    memset(&op, 0, sizeof(op));
+    op.source.domid = sdom;
+    op.source.offset = soff;
+    op.dest.domid = ddom;
+    op.dest.offset = doff;
+    op.len = len;
+    op.flags = flags;
+    if (flags & GNTCOPY_source_gref)
+        op.source.u.ref = (u32)s;
+    else
+        op.source.u.gmfn = s;
+    if (flags & GNTCOPY_dest_gref)
+        op.dest.u.ref = (u32)d;
+    else
+        op.dest.u.gmfn = d;
+    return op;
+}
+
+static void test_copy_both_directions(void **state)
+{
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    memset(fe->mem[GF], 0xab, 4096);
+    memset(fe->mem[30], 0, 4096);
+    /* from d2's grant into d1's own frame 30 */
+    assert_int_equal(copy1(v1, cp(D2, 20, 8, DOMID_SELF, 30, 16, 4000, GNTCOPY_source_gref)),
+                     GNTST_okay);
+    assert_int_equal(((u8 *)fe->mem[30])[16], 0xab);
+    assert_int_equal(((u8 *)fe->mem[30])[15], 0);
+    /* from d1's frame into d2's grant */
+    memset(fe->mem[30], 0x5c, 4096);
+    assert_int_equal(copy1(v1, cp(DOMID_SELF, 30, 0, D2, 20, 0, 4096, GNTCOPY_dest_gref)),
+                     GNTST_okay);
+    assert_int_equal(((u8 *)fe->mem[GF])[4095], 0x5c);
+    /* pins and status bits last only as long as the copy */
+    assert_int_equal(gnt_act(T(D2), 20)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), GTF_permit_access);
+    GCHECK();
+}
+
+static void test_copy_refusals(void **state)
+{
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 21, D1, GF, GTF_permit_access | GTF_readonly);
+    s = gsnap_take();
+    /* beyond the page, per segment */
+    assert_int_equal(copy1(v1, cp(D2, 21, 4000, DOMID_SELF, 30, 0, 200, GNTCOPY_source_gref)),
+                     GNTST_bad_copy_arg);
+    assert_int_equal(copy1(v1, cp(D2, 21, 0, DOMID_SELF, 30, 3000, 2000, GNTCOPY_source_gref)),
+                     GNTST_bad_copy_arg);
+    /* a read-only grant as destination */
+    assert_int_equal(copy1(v1, cp(DOMID_SELF, 30, 0, D2, 21, 0, 8, GNTCOPY_dest_gref)),
+                     GNTST_general_error);
+    /* by frame for another domain */
+    assert_int_equal(copy1(v1, cp(D2, GF, 0, DOMID_SELF, 30, 0, 8, 0)),
+                     GNTST_permission_denied);
+    /* by frame, a frame that is not ours */
+    assert_int_equal(copy1(v1, cp(DOMID_SELF, GF, 0, DOMID_SELF, 30, 0, 8, 0)), GNTST_bad_page);
+    assert_int_equal(copy1(v1, cp(DOMID_SELF, 30, 0, DOMID_SELF, 1ULL << 50, 0, 8, 0)),
+                     GNTST_bad_page);
+    /* bad ref, bad domain, not granted to us */
+    assert_int_equal(copy1(v1, cp(D2, 600, 0, DOMID_SELF, 30, 0, 8, GNTCOPY_source_gref)),
+                     GNTST_bad_gntref);
+    assert_int_equal(copy1(v1, cp(9, 1, 0, DOMID_SELF, 30, 0, 8, GNTCOPY_source_gref)),
+                     GNTST_bad_domain);
+    assert_int_equal(copy1(v0, cp(D2, 21, 0, DOMID_SELF, 70, 0, 8, GNTCOPY_source_gref)),
+                     GNTST_general_error);
+    /* a destination frame that is a page table */
+    assert_int_equal(copy1(v1, cp(D2, 21, 0, DOMID_SELF, L1A, 0, 8, GNTCOPY_source_gref)),
+                     GNTST_general_error);
+    gsnap_same(s);
+}
+
+/* The granter revokes while the copy runs: the copy holds the pin, so
+ * end_foreign_access fails until it is done. */
+static bool revoke_result;
+static void revoke_during_copy(struct gnt_fake *gf, mfn_t mfn)
+{
+    (void)gf;
+    if (mfn == GF) {
+        revoke_result = gnt_fake_end_access(g, D2, 22);
+        /* and a hostile granter clearing everything by force */
+        gnt_fake_grant(g, D2, 22, D0, GF2, 0);
+    }
+}
+
+static void test_revoke_during_copy(void **state)
+{
+    (void)state;
+    gnt_fake_grant(g, D2, 22, D1, GF, GTF_permit_access);
+    memset(fe->mem[GF], 0x77, 4096);
+    g->on_map_data = revoke_during_copy;
+    revoke_result = true;
+    assert_int_equal(copy1(v1, cp(D2, 22, 0, DOMID_SELF, 30, 0, 64, GNTCOPY_source_gref)),
+                     GNTST_okay);
+    g->on_map_data = NULL;
+    assert_false(revoke_result);
+    assert_int_equal(((u8 *)fe->mem[30])[63], 0x77);
+    assert_int_equal(gnt_act(T(D2), 22)->pin, 0);
+    GCHECK();
+}
+
+/* ---- swap, cache_flush, transfer, versions, setup, query ----------------------------- */
+
+static void test_swap(void **state)
+{
+    struct gnttab_swap_grant_ref sw[3];
+    struct gnttab_map_grant_ref op;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 30, D1, GF, GTF_permit_access);
+    gnt_fake_grant(g, D2, 31, D0, GF2, GTF_permit_access | GTF_readonly);
+    sw[0] = (struct gnttab_swap_grant_ref){ .ref_a = 30, .ref_b = 31 };
+    sw[1] = (struct gnttab_swap_grant_ref){ .ref_a = 30, .ref_b = 512 };
+    sw[2] = (struct gnttab_swap_grant_ref){ .ref_a = 30, .ref_b = 30 };
+    assert_int_equal(gop(v2, GNTTABOP_swap_grant_ref, sw, sizeof(sw[0]), 3), 0);
+    assert_int_equal(sw[0].status, GNTST_okay);
+    assert_int_equal(sw[1].status, GNTST_bad_gntref);
+    assert_int_equal(sw[2].status, GNTST_okay);
+    assert_int_equal(gnt_shared(T(D2), 30)->domid, D0);
+    assert_int_equal(gnt_shared(T(D2), 31)->frame, GF);
+    op = map1(v1, D2, 31, RW, VAG);
+    assert_int_equal(op.status, GNTST_okay);
+    sw[0] = (struct gnttab_swap_grant_ref){ .ref_a = 30, .ref_b = 31 };
+    assert_int_equal(gop(v2, GNTTABOP_swap_grant_ref, sw, sizeof(sw[0]), 1), 0);
+    assert_int_equal(sw[0].status, GNTST_eagain);
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+}
+
+static long cflush(struct mm_vcpu *v, u64 bus, u16 off, u16 len, u32 opc)
+{
+    struct gnttab_cache_flush op;
+
+    memset(&op, 0, sizeof(op));
+    op.a.dev_bus_addr = bus;
+    op.offset = off;
+    op.length = len;
+    op.op = opc;
+    return gop(v, GNTTABOP_cache_flush, &op, sizeof(op), 1);
+}
+
+static void test_cache_flush(void **state)
+{
+    struct gnttab_map_grant_ref op;
+
+    (void)state;
+    assert_int_equal(cflush(v1, 20ULL << 12, 4095, 2, GNTTAB_CACHE_CLEAN), -XEN_EINVAL);
+    assert_int_equal(cflush(v1, 20ULL << 12, 0, 8, GNTTAB_CACHE_SOURCE_GREF), -XEN_EINVAL);
+    assert_int_equal(cflush(v1, 20ULL << 12, 0, 0, GNTTAB_CACHE_CLEAN), 0);
+    assert_int_equal(cflush(v1, 20ULL << 12, 0, 64, GNTTAB_CACHE_CLEAN), 0);
+    assert_int_equal(cflush(v1, 20ULL << 12, 0, 64, GNTTAB_CACHE_INVAL), -XEN_EOPNOTSUPP);
+    assert_int_equal(cflush(v1, (u64)FAKE_FRAMES << 12, 0, 64, GNTTAB_CACHE_CLEAN), -XEN_EINVAL);
+    assert_int_equal(cflush(v1, 82ULL << 12, 0, 64, GNTTAB_CACHE_CLEAN), -XEN_EPERM);
+    /* d2's frame: only once granted to and mapped by us */
+    assert_int_equal(cflush(v1, (u64)GF << 12, 0, 64, GNTTAB_CACHE_CLEAN), -XEN_EINVAL);
+    gnt_fake_grant(g, D2, 40, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 40, GNTMAP_device_map, 0);
+    assert_int_equal(cflush(v1, (u64)GF << 12, 0, 64, GNTTAB_CACHE_CLEAN), 0);
+    assert_int_equal(gunmap1(v1, op.handle, 0, (u64)GF << 12), GNTST_okay);
+    assert_int_equal(g->nr_cache_flush, 2);
+}
+
+static void test_transfer_and_versions(void **state)
+{
+    struct gnttab_transfer tr;
+    struct gnttab_set_version sv = { .version = 2 };
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };
+    struct gsnap *s = gsnap_take();
+
+    (void)state;
+    memset(&tr, 0, sizeof(tr));
+    assert_int_equal(gop(v1, GNTTABOP_transfer, &tr, sizeof(tr), 1), -XEN_EOPNOTSUPP);
+    assert_int_equal(gop(v1, GNTTABOP_set_version, &sv, sizeof(sv), 1), -XEN_ENOSYS);
+    assert_int_equal(sv.version, 1);
+    sv.version = 3;
+    assert_int_equal(gop(v1, GNTTABOP_set_version, &sv, sizeof(sv), 1), -XEN_EINVAL);
+    sv.version = 1;
+    assert_int_equal(gop(v1, GNTTABOP_set_version, &sv, sizeof(sv), 1), 0);
+    assert_int_equal(gop(v1, GNTTABOP_get_version, &gv, sizeof(gv), 1), 0);
+    assert_int_equal(gv.version, 1);
+    gv.dom = D2;
+    assert_int_equal(gop(v1, GNTTABOP_get_version, &gv, sizeof(gv), 1), -XEN_EPERM);
+    gv.dom = 9;
+    assert_int_equal(gop(v0, GNTTABOP_get_version, &gv, sizeof(gv), 1), -XEN_ESRCH);
+    assert_int_equal(gop(v1, GNTTABOP_get_status_frames, &gs, sizeof(gs), 1), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+    assert_int_equal(gop(v1, 13, &gs, sizeof(gs), 1), -XEN_ENOSYS);
+    assert_int_equal(gop(v1, GNTTABOP_map_grant_ref | (1 << 12), &gs, sizeof(gs), 1),
+                     -XEN_EINVAL);
+    gsnap_same(s);
+}
+
+static void test_setup_and_query(void **state)
+{
+    struct gnttab_setup_table st;
+    struct gnttab_query_size qs = { .dom = DOMID_SELF };
+    xen_pfn_t frames[5];
+
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    st.dom = DOMID_SELF;
+    st.nr_frames = 3;
+    set_xen_guest_handle(st.frame_list, (xen_pfn_t *)(uintptr_t)FAKE_GVA(0x5000));
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    fake_gget(fe, 0x5000, frames, 3 * sizeof(frames[0]));
+    assert_int_equal(frames[0], T(D1)->shared_mfn[0]);
+    assert_int_equal(frames[2], T(D1)->shared_mfn[2]);
+    assert_int_equal(gop(v1, GNTTABOP_query_size, &qs, sizeof(qs), 1), 0);
+    assert_int_equal(qs.nr_frames, 3);
+    assert_int_equal(qs.max_nr_frames, 4);
+    st.nr_frames = 5;                      /* over the limit */
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_general_error);
+    st.dom = D2;                            /* not ours to control */
+    st.nr_frames = 1;
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_permission_denied);
+    st.dom = D2;                            /* d0 may */
+    assert_int_equal(gop(v0, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    st.dom = DOMID_SELF;                    /* a frame list in hypervisor space */
+    set_xen_guest_handle(st.frame_list, (xen_pfn_t *)(uintptr_t)0xffff830000000000ULL);
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), -XEN_EFAULT);
+    {
+        struct gnttab_setup_table two[2] = { st, st };
+
+        assert_int_equal(gop(v1, GNTTABOP_setup_table, two, sizeof(st), 2), -XEN_EINVAL);
+    }
+    /* more entries are usable now */
+    gnt_fake_grant(g, D1, 1500, D2, 20, GTF_permit_access);
+    GCHECK();
+}
+
+/* ---- G7: batches ------------------------------------------------------------------------ */
+
+static void test_batch_statuses_and_preemption(void **state)
+{
+    struct gnttab_map_grant_ref ops[6];
+    struct gnttab_unmap_grant_ref un[40];
+    unsigned int n = 0;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 50, D1, GF, GTF_permit_access);
+    gnt_fake_grant(g, D2, 51, D1, GF2, GTF_permit_access | GTF_readonly);
+    ops[0] = map_op(D2, 50, RW, VAG);
+    ops[1] = map_op(D2, 51, RW, VAG2);        /* read-only grant: refused */
+    ops[2] = map_op(D2, 51, RO, VAG2);
+    ops[3] = map_op(D2, 999, RO, VAG2);
+    ops[4] = map_op(D2, 50, GNTMAP_device_map, 0);
+    ops[5] = map_op(D2, 51, GNTMAP_device_map | GNTMAP_readonly, 0);
+    g->preempt_countdown = 2;                  /* stop after a few entries */
+    assert_int_equal(gop(v1, GNTTABOP_map_grant_ref, ops, sizeof(ops[0]), 6), 0);
+    g->preempt_countdown = -1;
+    assert_int_equal(ops[0].status, GNTST_okay);
+    assert_int_equal(ops[1].status, GNTST_general_error);
+    assert_int_equal(ops[2].status, GNTST_okay);
+    assert_int_equal(ops[3].status, GNTST_bad_gntref);
+    assert_int_equal(ops[4].status, GNTST_okay);
+    assert_int_equal(ops[5].status, GNTST_okay);
+    GCHECK();
+    memset(un, 0, sizeof(un));
+    un[n++] = (struct gnttab_unmap_grant_ref){ .host_addr = VAG, .handle = ops[0].handle };
+    un[n++] = (struct gnttab_unmap_grant_ref){ .host_addr = VAG2, .handle = ops[2].handle };
+    un[n++] = (struct gnttab_unmap_grant_ref){ .host_addr = VAG2, .handle = ops[2].handle };
+    un[n++] = (struct gnttab_unmap_grant_ref){ .dev_bus_addr = (u64)GF << 12,
+                                               .handle = ops[4].handle };
+    for (; n < 38; n++)
+        un[n] = (struct gnttab_unmap_grant_ref){ .handle = 200 + n };
+    un[n++] = (struct gnttab_unmap_grant_ref){ .dev_bus_addr = (u64)GF2 << 12,
+                                               .handle = ops[5].handle };
+    g->preempt_countdown = 0;
+    g->nr_flush = 0;
+    assert_int_equal(gop(v1, GNTTABOP_unmap_grant_ref, un, sizeof(un[0]), n), 0);
+    g->preempt_countdown = -1;
+    assert_int_equal(g->nr_flush, 3);          /* one per batch of 16 */
+    assert_int_equal(un[0].status, GNTST_okay);
+    assert_int_equal(un[1].status, GNTST_okay);
+    assert_int_equal(un[2].status, GNTST_bad_handle);
+    assert_int_equal(un[3].status, GNTST_okay);
+    assert_int_equal(un[20].status, GNTST_bad_handle);
+    assert_int_equal(un[38].status, GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 50), GTF_permit_access);
+    assert_int_equal(gnt_fake_flags(g, D2, 51), GTF_permit_access | GTF_readonly);
+    GCHECK();
+}
+
+static void test_batch_fault(void **state)
+{
+    struct gnt_cont c;
+    struct gsnap *s = gsnap_take();
+
+    (void)state;
+    /* the array outside guest memory (fake: -EFAULT), or in hypervisor space */
+    assert_int_equal(gnt_do_op(genv, v1, T(D1), GNTTABOP_map_grant_ref, 0x1000, 1, &c),
+                     -XEN_EFAULT);
+    assert_int_equal(gnt_do_op(genv, v1, T(D1), GNTTABOP_unmap_grant_ref,
+                               0xffff830000000000ULL, 1, &c), -XEN_EFAULT);
+    assert_int_equal(gnt_do_op(genv, v1, T(D1), GNTTABOP_copy, FAKE_GVA(0), 0x80000000u, &c),
+                     -XEN_EINVAL);
+    assert_int_equal(gnt_do_op(genv, v1, T(D1), GNTTABOP_copy, ~0ULL - 8, 2, &c),
+                     -XEN_EFAULT);
+    gsnap_same(s);
+}
+
+/* ---- G8: death on either side ------------------------------------------------------------ */
+
+static void test_mapper_dies(void **state)
+{
+    struct gnttab_map_grant_ref a, b;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 60, D1, GF, GTF_permit_access);
+    a = map1(v1, D2, 60, RW, VAG);
+    b = map1(v1, D2, 60, GNTMAP_device_map, 0);
+    assert_int_equal(a.status | b.status, 0);
+    /* preemptible: stop at the first check, then finish */
+    g->preempt_countdown = 0;
+    while (gnt_table_teardown(genv, T(D1)) == -XEN_ERESTART)
+        g->preempt_countdown = -1;
+    g->preempt_countdown = -1;
+    assert_int_equal(gnt_act(T(D2), 60)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 60), GTF_permit_access);
+    assert_int_equal(T(D2)->refcnt, 1);
+    /* a dying mapper maps nothing more */
+    assert_int_equal(map1(v1, D2, 60, GNTMAP_device_map, 0).status, GNTST_no_space);
+    /* its PTE still holds the frame until its tables go (mm teardown) */
+    assert_int_equal(mmu1(v1, L2A, (VA1 >> 21) & 511, 0, MMU_NORMAL_PT_UPDATE, SELF), 0);
+    GCHECK();
+}
+
+static void test_granter_dies(void **state)
+{
+    struct gnttab_map_grant_ref a;
+    struct gnt_table *t2 = T(D2);
+    long pages;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 61, D1, GF, GTF_permit_access);
+    a = map1(v1, D2, 61, RW, VAG);
+    assert_int_equal(a.status, GNTST_okay);
+    /* d2 dies: its table goes away from the domain, but lives for our maptrack */
+    g->dead[D2] = true;
+    assert_int_equal(gnt_table_teardown(genv, t2), 0);
+    gnt_table_release(genv, t2);
+    g->tables[D2] = NULL;
+    pages = g->pages;
+    assert_int_equal(t2->refcnt, 1);
+    /* a new map of it finds no domain; the old mapping unmaps cleanly */
+    assert_int_equal(map1(v1, D2, 61, RW, VAG2).status, GNTST_bad_domain);
+    assert_int_equal(gunmap1(v1, a.handle, VAG, 0), GNTST_okay);
+    assert_int_equal(l1e(100), 0);
+    assert_true(g->pages < pages);              /* the table went with the last ref */
+    CHECK();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T_(f) cmocka_unit_test_setup_teardown(f, gsetup, gteardown)
+        T_(test_map_unmap_rw),
+        T_(test_map_ro_and_device),
+        T_(test_contains_pte),
+        T_(test_unmap_and_replace),
+        T_(test_ref_beyond_table),
+        T_(test_bad_handles),
+        T_(test_not_permitted),
+        T_(test_readonly_grant_mapped_writable),
+        T_(test_revoke_while_mapped),
+        T_(test_status_bits_each_state),
+        T_(test_pin_overflow),
+        T_(test_maptrack_exhaustion),
+        T_(test_grant_pte_untouchable),
+        T_(test_ptwr_over_grant_pte),
+        T_(test_frame_kept_while_mapped),
+        T_(test_grant_of_foreign_frame),
+        T_(test_table_dropped_under_mapping),
+        T_(test_unmap_flushes_first),
+        T_(test_copy_both_directions),
+        T_(test_copy_refusals),
+        T_(test_revoke_during_copy),
+        T_(test_swap),
+        T_(test_cache_flush),
+        T_(test_transfer_and_versions),
+        T_(test_setup_and_query),
+        T_(test_batch_statuses_and_preemption),
+        T_(test_batch_fault),
+        T_(test_mapper_dies),
+        T_(test_granter_dies),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -498,7 +498,11 @@ int domain_kill(struct domain *d)
             rc = -XEN_ERESTART;
             break;
         }
-        rc = arch_domain_relinquish_resources(d);
+        /* Grant mappings first (as Xen): pins and status bits go back to
+         * the granters; the PTEs' references go with the page tables. */
+        rc = gnttab_domain_relinquish(d);
+        if (!rc)
+            rc = arch_domain_relinquish_resources(d);
         if (rc)
             break;
         flags = spin_lock_irqsave(&domain_table_lock);

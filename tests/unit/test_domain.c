@@ -129,10 +129,17 @@ int claim_pages_set(u64 *claim, u64 pages, u64 tot_pages, u64 max_pages)
     return 0;
 }
 
-int gnttab_domain_init(struct domain *d)
+int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack)
 {
+    (void)max_frames;
+    (void)max_maptrack;
     d->grant_table = alloc_xenheap_pages(0);
     return d->grant_table ? 0 : -XEN_ENOMEM;
+}
+int gnttab_domain_relinquish(struct domain *d)
+{
+    (void)d;
+    return 0;
 }
 void gnttab_domain_destroy(struct domain *d)
 {

@@ -14,10 +14,13 @@
  *  - SCHEDOP_poll wakes on a port set by another vCPU, SCHEDOP_block on an
  *    event to this vCPU, SCHEDOP_yield lets a waiting vCPU run: no wake-up
  *    is lost, racing many times.
+ * Hard affinity (XEN_DOMCTL_setvcpuaffinity on our own vCPUs): two
+ * spinners pinned to pCPU 0 share it, unpinned both run again.
  * The measured figures are printed (INFO lines); the checks are the
  * tolerances, so both hypervisors print the same CHECK values.
  */
 #include "guest.h"
+#include <xen/domctl.h>
 
 static unsigned int ms_arg(const char *key, unsigned int dflt)
 {
@@ -136,9 +139,10 @@ static void fairness(unsigned int ms)
 	       (unsigned long)min, (unsigned long)max,
 	       (unsigned long)(total / 1000000), (unsigned long)(ran[napper] / 1000000),
 	       smp_results[napper]);
-	/* Each CPU-bound vCPU within 40% of the best served one (a
+	/* Each CPU-bound vCPU gets at least half the share of the best served
+	 * one (pvisor 0.73..0.98, Xen 4.17 0.63..0.72 under a loaded QEMU; a
 	 * scheduler that never moves vCPUs: 1/3 against 1). */
-	CHECK("fair.hogs_within_40pct", max && min * 10 >= max * 6);
+	CHECK("fair.hogs_within_half", max && min * 2 >= max);
 	/* Both pCPUs busy all along (85%: the nappers' wake-ups cost). */
 	CHECK("fair.both_pcpus_busy", total * 100 >= win * 2 * 85);
 	/* A napper was not starved: a nap every 200 ms at least (Xen 4.17
@@ -171,6 +175,27 @@ static long pull_fn(unsigned int id, void *arg)
 	return 0;
 }
 
+/* vCPUs 0 and 1 spin, the others sleep through the phase. */
+static long pinned_fn(unsigned int id, void *arg)
+{
+	struct vcpu_runstate_info a, b;
+	uint64_t t0;
+
+	(void)arg;
+	phase_start();
+	t0 = now();
+	runstate(id, &a);
+	if (id <= 1)
+		while (now() < phase_end)
+			relax();
+	else
+		nap_until(phase_end, phase_len);
+	runstate(id, &b);
+	ran[id] = b.time[RUNSTATE_running] - a.time[RUNSTATE_running];
+	window[id] = now() - t0;
+	return 0;
+}
+
 static void idle_pcpu_pulls(unsigned int ms)
 {
 	phase_len = (uint64_t)ms * 1000000;
@@ -181,6 +206,49 @@ static void idle_pcpu_pulls(unsigned int ms)
 	       (unsigned long)(ran[2] / 1000000), (unsigned long)(window[2] / 1000000));
 	/* Sharing one pCPU gives each half its window; 80% means both ran. */
 	CHECK("pull.both_spinners_run", (ran[0] + ran[2]) * 10 >= (window[0] + window[2]) * 8);
+}
+
+/* ---- hard affinity ---------------------------------------------------- */
+
+/* XEN_DOMCTL_setvcpuaffinity on our own vCPU (dom0 controls itself). */
+static long pin(unsigned int vcpu_id, uint8_t cpus)
+{
+	static struct xen_domctl c;
+	static uint8_t map[8];
+
+	memset(&c, 0, sizeof(c));
+	memset(map, 0, sizeof(map));
+	map[0] = cpus;
+	c.cmd = XEN_DOMCTL_setvcpuaffinity;
+	c.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	c.domain = 0;
+	c.u.vcpuaffinity.vcpu = vcpu_id;
+	c.u.vcpuaffinity.flags = XEN_VCPUAFFINITY_HARD;
+	set_xen_guest_handle(c.u.vcpuaffinity.cpumap_hard.bitmap, map);
+	c.u.vcpuaffinity.cpumap_hard.nr_bits = 8;
+	return HC1(__HYPERVISOR_domctl, &c);
+}
+
+/* vCPUs 0 and 1 pinned to pCPU 0 share it (half their window each),
+ * whatever pCPU they ran on; unpinned, both run all along again. */
+static void hard_affinity(unsigned int ms)
+{
+	CHECK_EQ("affinity.pin0", pin(0, 1), 0);
+	CHECK_EQ("affinity.pin1", pin(1, 1), 0);
+	CHECK_EQ("affinity.no_online_cpu", pin(1, 0x80), -XEN_EINVAL);
+	phase_len = (uint64_t)ms * 1000000;
+	phase_end = 0;
+	smp_run(pinned_fn, NULL);
+	uint64_t pinned = (ran[0] + ran[1]) * 100 / (window[0] + window[1] + 1);
+	CHECK_EQ("affinity.unpin0", pin(0, 3), 0);
+	CHECK_EQ("affinity.unpin1", pin(1, 3), 0);
+	phase_end = 0;
+	smp_run(pinned_fn, NULL);
+	uint64_t free = (ran[0] + ran[1]) * 100 / (window[0] + window[1] + 1);
+	printf("INFO affinity: pinned to one pCPU %lu%% of their windows, unpinned %lu%%\n",
+	       (unsigned long)pinned, (unsigned long)free);
+	CHECK("affinity.pinned_share_one_pcpu", pinned <= 65);
+	CHECK("affinity.unpinned_both_run", free >= 80);
 }
 
 /* ---- poll wake-ups across vCPUs -------------------------------------- */
@@ -365,6 +433,7 @@ void test_main(void)
 	CHECK_EQ("started", smp_start(n), n);
 	fairness(ms_arg("fair_ms", 3000));
 	idle_pcpu_pulls(ms_arg("pull_ms", 1000));
+	hard_affinity(ms_arg("pin_ms", 1000));
 	poll_pingpong();
 	block_wakeups();
 	yield_handoff();

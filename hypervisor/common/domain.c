@@ -392,8 +392,12 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     else
         d->shutdown_code = reason;
     spin_unlock_irqrestore(&d->lock, flags);
-    printk("Domain %u shutdown: reason %u (%s), code %u\n", d->domain_id, reason,
-           shutdown_reason_name(reason), d->shutdown_code);
+    /* Only dom0's end is the machine's news; a domU's shutdown is dom0's
+     * (VIRQ_DOM_EXC, getdomaininfo), and Xen logs none either: a toolstack
+     * cycling domUs must not fill the log. */
+    if (d->is_initial)
+        printk("Domain %u shutdown: reason %u (%s), code %u\n", d->domain_id, reason,
+               shutdown_reason_name(reason), d->shutdown_code);
     for (unsigned i = 0; i < d->max_vcpus; i++)
         if (d->vcpu[i])
             vcpu_pause_flags(d->vcpu[i], VPF_paused);

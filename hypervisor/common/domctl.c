@@ -153,6 +153,7 @@ static long createdomain(struct xen_domctl *op)
     d->max_maptrack_frames = c->max_maptrack_frames < 0 ? GNTTAB_MAX_MAPTRACK
                                                         : (unsigned int)c->max_maptrack_frames;
     d->max_grant_version = c->grant_opts & XEN_DOMCTL_GRANT_version_mask;
+    gnttab_domain_set_limits(d);
     memcpy(d->handle, c->handle, sizeof(d->handle));
     /* Created paused: the toolstack's first unpause starts it. */
     d->controller_pause_count = 1;

@@ -167,6 +167,13 @@ int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int m
     return d->grant_table ? 0 : -XEN_ENOMEM;
 }
 
+void gnttab_domain_set_limits(struct domain *d)
+{
+    if (d->grant_table)
+        gnt_table_set_limits(env(), d->grant_table, d->max_grant_frames,
+                             d->max_maptrack_frames);
+}
+
 int gnttab_domain_relinquish(struct domain *d)
 {
     return d->grant_table ? gnt_table_teardown(env(), d->grant_table) : 0;

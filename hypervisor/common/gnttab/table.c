@@ -122,6 +122,21 @@ struct gnt_table *gnt_table_create(struct gnt_env *env, struct mm_domain *md, u1
     return t;
 }
 
+void gnt_table_set_limits(struct gnt_env *env, struct gnt_table *t, unsigned int max_frames,
+                          unsigned int max_maptrack)
+{
+    gnt_lock(env, t);
+    max_frames = max_frames ? max_frames : GNT_DEFAULT_MAX_FRAMES;
+    max_maptrack = max_maptrack ? max_maptrack : GNT_DEFAULT_MAX_MAPTRACK;
+    /* Never below what the table already holds. */
+    t->max_frames = max_frames > GNT_HARD_MAX_FRAMES ? GNT_HARD_MAX_FRAMES
+                  : max_frames < t->nr_frames ? t->nr_frames : max_frames;
+    t->max_maptrack = max_maptrack > GNT_HARD_MAX_MAPTRACK ? GNT_HARD_MAX_MAPTRACK
+                    : max_maptrack < t->mt_limit / GNT_MAPTRACK_PER_PAGE
+                      ? t->mt_limit / GNT_MAPTRACK_PER_PAGE : max_maptrack;
+    gnt_unlock(t);
+}
+
 /* Rule G8: give back every pin the dying domain holds on others' grants.
  * Host mappings' references belong to its PTEs, which its page-table
  * teardown drops (as on Xen for PV); device mappings' are dropped here. */

@@ -202,6 +202,9 @@ struct gnt_table;
 /* Limits are createdomain's max_grant_frames / max_maptrack_frames (0 =
  * Xen's defaults). */
 int gnttab_domain_init(struct domain *d, unsigned int max_frames, unsigned int max_maptrack);
+/* Apply d->max_grant_frames / max_maptrack_frames (createdomain's) to its
+ * table, made with the defaults by domain_create. */
+void gnttab_domain_set_limits(struct domain *d);
 /* The dying domain gives back every grant it maps: 0, or -ERESTART (call
  * again later; preemptible). Before its page tables are torn down. */
 int gnttab_domain_relinquish(struct domain *d);

@@ -150,6 +150,10 @@ struct gnt_cont {
  * max_grant_frames / max_maptrack_frames (0 = Xen's defaults). */
 struct gnt_table *gnt_table_create(struct gnt_env *env, struct mm_domain *md, u16 domid,
                                    unsigned int max_frames, unsigned int max_maptrack);
+/* createdomain's limits for a table made with the defaults (0 = default;
+ * never below what it already holds). */
+void gnt_table_set_limits(struct gnt_env *env, struct gnt_table *t, unsigned int max_frames,
+                          unsigned int max_maptrack);
 /* The domain is dying: release every mapping it holds (maptrack),
  * preemptibly: 0 when done or -ERESTART (call again). Afterwards no map
  * can be made by or of it. */

@@ -711,6 +711,31 @@ static void test_setup_and_query(void **state)
     GCHECK();
 }
 
+/* createdomain's limits: applied after creation, never below what is held */
+static void test_limits(void **state)
+{
+    struct gnttab_query_size qs = { .dom = DOMID_SELF };
+    struct gnttab_setup_table st;
+
+    (void)state;
+    gnt_table_set_limits(genv, T(D1), 2, 1);
+    memset(&st, 0, sizeof(st));
+    st.dom = DOMID_SELF;
+    st.nr_frames = 3;
+    set_xen_guest_handle(st.frame_list, (xen_pfn_t *)(uintptr_t)FAKE_GVA(0x5000));
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_general_error);
+    st.nr_frames = 2;
+    assert_int_equal(gop(v1, GNTTABOP_setup_table, &st, sizeof(st), 1), 0);
+    assert_int_equal(st.status, GNTST_okay);
+    gnt_table_set_limits(genv, T(D1), 1, 1);      /* cannot shrink under it */
+    assert_int_equal(gop(v1, GNTTABOP_query_size, &qs, sizeof(qs), 1), 0);
+    assert_int_equal(qs.max_nr_frames, 2);
+    gnt_table_set_limits(genv, T(D1), 100000, 100000);
+    assert_int_equal(T(D1)->max_frames, GNT_HARD_MAX_FRAMES);
+    assert_int_equal(T(D1)->max_maptrack, GNT_HARD_MAX_MAPTRACK);
+}
+
 /* ---- G7: batches ------------------------------------------------------------------------ */
 
 static void test_batch_statuses_and_preemption(void **state)
@@ -862,6 +887,7 @@ int main(void)
         T_(test_cache_flush),
         T_(test_transfer_and_versions),
         T_(test_setup_and_query),
+        T_(test_limits),
         T_(test_batch_statuses_and_preemption),
         T_(test_batch_fault),
         T_(test_mapper_dies),

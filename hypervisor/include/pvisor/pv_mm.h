@@ -39,6 +39,11 @@ bool pv_ldt_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 
 bool pv_ldt_fault_hypervisor(unsigned long cr2, u32 err);
 void vcpu_poll_timer_init(struct vcpu *v);
 void tlb_note_flush(void);
+/* Frames freed between these wait for one TLB flush instead of one each
+ * (rule 14 still holds: none reaches the heap before it). Same CPU, no
+ * return to the guest in between. */
+void pv_mm_free_batch_begin(void);
+void pv_mm_free_batch_end(void);
 /* This CPU is about to hold translations of d (NULL: none, idle tables). */
 void tlb_note_owner(struct domain *d);
 #endif

@@ -177,12 +177,12 @@ static void op_frame_copy(void *ctx, mfn_t dst, mfn_t src)
     memcpy(mfn_to_virt(dst), mfn_to_virt(src), PAGE_SIZE);
 }
 
-static void op_free_frame(void *ctx, mfn_t mfn)
+static void free_frame_now(mfn_t mfn)
 {
     struct frame *f = mfn_to_frame(mfn);
     struct domain *d;
 
-    (void)ctx;
+    /* Rule 14: no CPU may still translate to it once the heap has it. */
     op_flush_all_since(NULL, mm_frame_stamp(f));
     /* The owner may be dying: it lives until its last frame is gone. */
     if (f->state == FRAME_DOMAIN && (d = get_domain_by_id_any((domid_t)f->owner))) {
@@ -190,6 +190,63 @@ static void op_free_frame(void *ctx, mfn_t mfn)
         put_domain(d);
     }
     free_domheap_pages(mfn, 0);
+}
+
+/* A frame is stamped when its last reference goes, so freeing frames one
+ * by one flushes (reloads CR3) once per frame: a domain's relinquish would
+ * load CR3 once per page, which is what made destroy slow under TCG. In a
+ * batch the freed frames wait (count 0, still on their owner's list, so
+ * nothing can take them) and one flush then covers every stamp before any
+ * of them reaches the heap. Per CPU: a hypercall does not change CPU. */
+#define FREE_BATCH_MAX 256
+
+struct free_batch {
+    bool open;
+    unsigned int n;
+    mfn_t mfn[FREE_BATCH_MAX];
+};
+
+static struct free_batch free_batches[CONFIG_NR_CPUS];
+
+static void free_batch_drain(struct free_batch *b)
+{
+    unsigned int n = b->n;
+    bool open = b->open;
+
+    /* Frees that the drain causes (a domain's last frame) go straight on. */
+    b->open = false;
+    b->n = 0;
+    /* The first frame's flush covers the others: each is checked anyway. */
+    for (unsigned int i = 0; i < n; i++)
+        free_frame_now(b->mfn[i]);
+    b->open = open;
+}
+
+void pv_mm_free_batch_begin(void)
+{
+    free_batches[smp_processor_id()].open = true;
+}
+
+void pv_mm_free_batch_end(void)
+{
+    struct free_batch *b = &free_batches[smp_processor_id()];
+
+    b->open = false;
+    free_batch_drain(b);
+}
+
+static void op_free_frame(void *ctx, mfn_t mfn)
+{
+    struct free_batch *b = &free_batches[smp_processor_id()];
+
+    (void)ctx;
+    if (!b->open) {
+        free_frame_now(mfn);
+        return;
+    }
+    if (b->n == FREE_BATCH_MAX)
+        free_batch_drain(b);
+    b->mfn[b->n++] = mfn;
 }
 
 /* ---- guests and domains -------------------------------------------- */

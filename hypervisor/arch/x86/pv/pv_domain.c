@@ -255,7 +255,7 @@ static struct vcpu *any_vcpu(struct domain *d)
 
 /* One pass over the domain's part of the frame table from
  * d->arch.relmem_cursor. */
-static int relmem_pass(struct domain *d, bool unpin)
+static int relmem_frames(struct domain *d, bool unpin)
 {
     struct mm_env *env = arch_mm_env();
     struct vcpu *v = any_vcpu(d);
@@ -280,6 +280,17 @@ static int relmem_pass(struct domain *d, bool unpin)
             return -XEN_ERESTART;
     }
     return 0;
+}
+
+/* One flush per batch of freed frames, not one per frame. */
+static int relmem_pass(struct domain *d, bool unpin)
+{
+    int rc;
+
+    pv_mm_free_batch_begin();
+    rc = relmem_frames(d, unpin);
+    pv_mm_free_batch_end();
+    return rc;
 }
 
 int arch_domain_relinquish_resources(struct domain *d)

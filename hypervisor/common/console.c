@@ -252,7 +252,7 @@ long console_readconsole(struct xen_sysctl_readconsole *op)
             len = conring_size - idx;
         if (sofar + len > max)
             len = max - sofar;
-        if (copy_to_guest(buf + sofar, &conring[idx], len))
+        if (copy_to_guest_va(buf + sofar, &conring[idx], len))
             return -XEN_EFAULT;
         sofar += len;
         c += len;

@@ -231,7 +231,7 @@ static long setvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op,
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    if (copy_from_guest(c, uctx, sizeof(*c))) {
+    if (copy_from_guest_va(c, uctx, sizeof(*c))) {
         rc = -XEN_EFAULT;
     } else {
         unsigned long flags;
@@ -262,7 +262,7 @@ static long getvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op)
     if (!c)
         return -XEN_ENOMEM;
     arch_get_info_guest(v, c);
-    if (copy_to_guest((unsigned long)op->ctxt.p, c, sizeof(*c)))
+    if (copy_to_guest_va((unsigned long)op->ctxt.p, c, sizeof(*c)))
         rc = -XEN_EFAULT;
     free_xenheap_pages(c, 1);
     return rc;
@@ -293,7 +293,7 @@ static long bitmap_from_guest(u64 *map, const struct xenctl_bitmap *b)
     u8 bytes[8] = { 0 };
 
     if (n) {
-        if (copy_from_guest(bytes, (unsigned long)b->bitmap.p, n))
+        if (copy_from_guest_va(bytes, (unsigned long)b->bitmap.p, n))
             return -XEN_EFAULT;
         if ((b->nr_bits & 7) && guest_bytes == n)
             bytes[n - 1] &= (u8)~(0xff << (b->nr_bits & 7));
@@ -313,7 +313,7 @@ static long bitmap_to_guest(const struct xenctl_bitmap *b, u64 map)
     for (unsigned int i = 0; i < guest_bytes; i++) {
         u8 byte = i < hv_bytes ? bytes[i] : 0;
 
-        if (copy_to_guest((unsigned long)b->bitmap.p + i, &byte, 1))
+        if (copy_to_guest_va((unsigned long)b->bitmap.p + i, &byte, 1))
             return -XEN_EFAULT;
     }
     return 0;
@@ -496,7 +496,7 @@ long do_domctl(unsigned long arg)
     long rc;
 
     BUILD_BUG_ON(sizeof(op) != 16 + 128);
-    if (copy_from_guest(&op, arg, sizeof(op)))
+    if (copy_from_guest_va(&op, arg, sizeof(op)))
         return -XEN_EFAULT;
     if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -XEN_EACCES;
@@ -614,7 +614,7 @@ long do_domctl(unsigned long arg)
 out:
     if (d)
         put_domain(d);
-    if (copyback && copy_to_guest(arg, &op, sizeof(op)))
+    if (copyback && copy_to_guest_va(arg, &op, sizeof(op)))
         rc = -XEN_EFAULT;
     return rc;
 }

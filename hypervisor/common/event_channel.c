@@ -245,10 +245,10 @@ void vcpu_mark_events_pending(struct vcpu *v)
 /* Ops whose argument is copied in, handled, and copied back on success. */
 #define EVTCHN_OP(type, call) do { \
         type op; \
-        if (copy_from_guest(&op, arg, sizeof(op))) \
+        if (copy_from_guest_va(&op, arg, sizeof(op))) \
             return -XEN_EFAULT; \
         rc = call; \
-        if (!rc && copy_to_guest(arg, &op, sizeof(op))) \
+        if (!rc && copy_to_guest_va(arg, &op, sizeof(op))) \
             return -XEN_EFAULT; \
         return rc; \
     } while (0)
@@ -256,7 +256,7 @@ void vcpu_mark_events_pending(struct vcpu *v)
 /* Ops whose argument is only read. */
 #define EVTCHN_IN(type, call) do { \
         type op; \
-        if (copy_from_guest(&op, arg, sizeof(op))) \
+        if (copy_from_guest_va(&op, arg, sizeof(op))) \
             return -XEN_EFAULT; \
         return call; \
     } while (0)
@@ -290,7 +290,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
     case EVTCHNOP_reset:
     case EVTCHNOP_reset_cont: {
         struct evtchn_reset r;
-        if (copy_from_guest(&r, arg, sizeof(r)))
+        if (copy_from_guest_va(&r, arg, sizeof(r)))
             return -XEN_EFAULT;
         rc = evtchn_reset(&hv_env, me, r.dom, (int)cmd == EVTCHNOP_reset_cont);
         if (rc == -XEN_ERESTART)
@@ -307,7 +307,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
         return -XEN_EOPNOTSUPP;     /* no FIFO control block */
     case EVTCHNOP_set_priority: {
         struct evtchn_set_priority p;
-        if (copy_from_guest(&p, arg, sizeof(p)))
+        if (copy_from_guest_va(&p, arg, sizeof(p)))
             return -XEN_EFAULT;
         return p.port < __atomic_load_n(&me->valid, __ATOMIC_ACQUIRE) ? -XEN_ENOSYS
                                                                       : -XEN_EINVAL;

@@ -9,12 +9,12 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/console.h>
 #include <pvisor/domain.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <stdio.h>
 
 #define CHUNK 127
 
-long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffer)
+long do_console_io(unsigned long cmd, unsigned long count64, XEN_GUEST_HANDLE_PARAM(char) buffer)
 {
     struct domain *d = current->domain;
     unsigned int count = (unsigned int)count64;     /* unsigned int in the ABI */
@@ -37,12 +37,13 @@ long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffe
                     line[m++] = kbuf[i];
                 console_write_guest(line, m);
             }
-            buffer += n;
+            guest_handle_add_offset(buffer, n);
             count -= n;
             if (count && hypercall_preempt_check())
                 return hypercall_create_continuation(__HYPERVISOR_console_io, 3,
                                                      (unsigned long)CONSOLEIO_write,
-                                                     (unsigned long)count, buffer);
+                                                     (unsigned long)count,
+                                                     guest_handle_va(buffer));
         }
         return 0;
     case CONSOLEIO_read: {
@@ -54,7 +55,7 @@ long do_console_io(unsigned long cmd, unsigned long count64, unsigned long buffe
             size_t n = console_read(kbuf, want);
             if (!n)
                 break;
-            if (copy_to_guest(buffer + done, kbuf, n))
+            if (copy_to_guest_offset(buffer, done, kbuf, n))
                 return -XEN_EFAULT;
             done += n;
         }

@@ -20,7 +20,7 @@ static struct domain *domain_arg(unsigned long arg, long *rc)
 {
     domid_t id;
 
-    if (copy_from_guest(&id, arg, sizeof(id))) {
+    if (copy_from_guest_va(&id, arg, sizeof(id))) {
         *rc = -XEN_EFAULT;
         return NULL;
     }
@@ -116,7 +116,7 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
             *preempted = true;
             break;
         }
-        if (op != XENMEM_increase_reservation && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
+        if (op != XENMEM_increase_reservation && copy_from_guest_va(&gpfn, slot, sizeof(gpfn)))
             break;
         if (op == XENMEM_decrease_reservation) {
             if (!decrease_extent(d, gpfn, r->extent_order))
@@ -136,7 +136,7 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
         for (unsigned long k = 0; k < (1ul << r->extent_order); k++)
             m2p_set(mfn + k, op == XENMEM_populate_physmap ? gpfn + k : ~0ul);
         out = mfn;
-        if (base && copy_to_guest(slot, &out, sizeof(out)))
+        if (base && copy_to_guest_va(slot, &out, sizeof(out)))
             break;
     }
     return i;
@@ -157,7 +157,7 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
     unsigned long done;
     long rc;
 
-    if (copy_from_guest(&r, arg, sizeof(r)))
+    if (copy_from_guest_va(&r, arg, sizeof(r)))
         return start;
     if (memop_nothing_to_do(&r, start))
         return start;
@@ -195,7 +195,7 @@ static long claim_pages(unsigned long arg)
     unsigned long flags;
     long rc;
 
-    if (copy_from_guest(&r, arg, sizeof(r)))
+    if (copy_from_guest_va(&r, arg, sizeof(r)))
         return -XEN_EFAULT;
     if (r.extent_start.p || r.extent_order || r.mem_flags)
         return -XEN_EINVAL;
@@ -256,7 +256,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
 
     for (j = 0; j < in_n && !rc; j++) {
         xen_pfn_t gmfn;
-        if (copy_from_guest(&gmfn, in_base + ((i << in_chunk_order) + j) * sizeof(gmfn), sizeof(gmfn))) {
+        if (copy_from_guest_va(&gmfn, in_base + ((i << in_chunk_order) + j) * sizeof(gmfn), sizeof(gmfn))) {
             rc = -XEN_EFAULT;
             break;
         }
@@ -280,7 +280,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     /* The PFNs the new frames get, read before anything is committed. */
     for (j = 0; j < out_n && !rc; j++) {
         xen_pfn_t gpfn;
-        if (copy_from_guest(&gpfn, out_base + ((i << out_chunk_order) + j) * sizeof(gpfn), sizeof(gpfn)))
+        if (copy_from_guest_va(&gpfn, out_base + ((i << out_chunk_order) + j) * sizeof(gpfn), sizeof(gpfn)))
             rc = -XEN_EFAULT;
         else
             gpfns[j] = gpfn;
@@ -307,7 +307,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     }
     for (j = 0; j < out_n; j++) {
         xen_pfn_t mfn = out[j];
-        if (copy_to_guest(out_base + ((i << out_chunk_order) + j) * sizeof(mfn), &mfn, sizeof(mfn)))
+        if (copy_to_guest_va(out_base + ((i << out_chunk_order) + j) * sizeof(mfn), &mfn, sizeof(mfn)))
             rc = 1;                /* exchanged all the same; the guest lost the answer */
     }
     return rc;
@@ -321,7 +321,7 @@ static long memory_exchange(unsigned long arg)
     unsigned long i, start, nr_chunks, *scratch = NULL;
     long rc = 0;
 
-    if (copy_from_guest(&exch, arg, sizeof(exch)))
+    if (copy_from_guest_va(&exch, arg, sizeof(exch)))
         return -XEN_EFAULT;
     if (exch.in.extent_order > EXCH_MAX_ORDER || exch.out.extent_order > EXCH_MAX_ORDER) {
         unsigned int order = exch.in.extent_order > exch.out.extent_order ?
@@ -369,7 +369,7 @@ static long memory_exchange(unsigned long arg)
     if (start < nr_chunks)
         free_xenheap_pages(scratch, 2);
     exch.nr_exchanged = i << in_chunk_order;
-    if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+    if (copy_to_guest_va(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
                       &exch.nr_exchanged, sizeof(exch.nr_exchanged)))
         return -XEN_EFAULT;
     if (rc)
@@ -422,7 +422,7 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
             .v_end = MACH2PHYS_VIRT_END,
             .max_mfn = max_mfn - 1,
         };
-        return copy_to_guest(arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
     }
     case XENMEM_memory_map:
         /* A PV dom0 has no pseudo-physical map; domUs get one RAM range. */
@@ -434,7 +434,7 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
         struct { u64 addr, size; u32 type; } __attribute__((packed)) e820 = { 0, 0, 1 };
         if (op == XENMEM_machine_memory_map && !current->domain->is_privileged)
             return -XEN_EPERM;
-        if (copy_from_guest(&map, arg, sizeof(map)))
+        if (copy_from_guest_va(&map, arg, sizeof(map)))
             return -XEN_EFAULT;
         /* One RAM range the size of the caller: no machine holes are
          * passed through, so Linux has nothing to remap (see docs). */
@@ -442,25 +442,25 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
         if (map.buffer.p) {
             if (map.nr_entries < 1)
                 return -XEN_EINVAL;
-            if (copy_to_guest((unsigned long)map.buffer.p, &e820, sizeof(e820)))
+            if (copy_to_guest_va((unsigned long)map.buffer.p, &e820, sizeof(e820)))
                 return -XEN_EFAULT;
         }
         map.nr_entries = 1;
-        return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
     }
     case XENMEM_machphys_mfn_list: {
         struct xen_machphys_mfn_list l;
         unsigned long nr = 0, chunk = 1ul << (L2_SHIFT - PAGE_SHIFT);
-        if (copy_from_guest(&l, arg, sizeof(l)))
+        if (copy_from_guest_va(&l, arg, sizeof(l)))
             return -XEN_EFAULT;
         for (unsigned long m = 0; m * sizeof(unsigned long) < m2p_max_mfn * sizeof(unsigned long) &&
                                   nr < l.max_extents; m += chunk * PAGE_SIZE / sizeof(unsigned long), nr++) {
             xen_pfn_t mfn = m2p_backing_mfn(m);
-            if (copy_to_guest((unsigned long)l.extent_start.p + nr * sizeof(mfn), &mfn, sizeof(mfn)))
+            if (copy_to_guest_va((unsigned long)l.extent_start.p + nr * sizeof(mfn), &mfn, sizeof(mfn)))
                 return -XEN_EFAULT;
         }
         l.nr_extents = nr;
-        return copy_to_guest(arg, &l, sizeof(l)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &l, sizeof(l)) ? -XEN_EFAULT : 0;
     }
     }
     return -XEN_ENOSYS;

@@ -24,11 +24,11 @@ static long do_poll(struct vcpu *v, unsigned long arg)
     struct sched_poll sp;
     evtchn_port_t *ports = v->poll_port_copy;
 
-    if (copy_from_guest(&sp, arg, sizeof(sp)))
+    if (copy_from_guest_va(&sp, arg, sizeof(sp)))
         return -XEN_EFAULT;
     if (sp.nr_ports > MAX_POLL_PORTS)
         return -XEN_EINVAL;
-    if (copy_from_guest(ports, (unsigned long)sp.ports.p, sp.nr_ports * sizeof(*ports)))
+    if (copy_from_guest_va(ports, (unsigned long)sp.ports.p, sp.nr_ports * sizeof(*ports)))
         return -XEN_EFAULT;
     for (unsigned i = 0; i < sp.nr_ports; i++)
         if (ports[i] >= NR_EVTCHN)
@@ -129,14 +129,14 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
         return 0;
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
-        if (copy_from_guest(&s, arg, sizeof(s)))
+        if (copy_from_guest_va(&s, arg, sizeof(s)))
             return -XEN_EFAULT;
         domain_shutdown(d, (u8)s.reason);
         return 0;
     }
     case SCHEDOP_shutdown_code: {
         struct sched_shutdown s;
-        if (copy_from_guest(&s, arg, sizeof(s)))
+        if (copy_from_guest_va(&s, arg, sizeof(s)))
             return -XEN_EFAULT;
         /* the first code set wins */
         if (!d->has_shutdown_code) {
@@ -150,7 +150,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
     case SCHEDOP_remote_shutdown: {
         struct sched_remote_shutdown rs;
         struct domain *t;
-        if (copy_from_guest(&rs, arg, sizeof(rs)))
+        if (copy_from_guest_va(&rs, arg, sizeof(rs)))
             return -XEN_EFAULT;
         t = get_domain_by_id(rs.domain_id);
         if (!t)
@@ -165,7 +165,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
     }
     case SCHEDOP_watchdog: {
         struct sched_watchdog w;
-        if (copy_from_guest(&w, arg, sizeof(w)))
+        if (copy_from_guest_va(&w, arg, sizeof(w)))
             return -XEN_EFAULT;
         return do_watchdog(d, w.id, w.timeout);
     }
@@ -173,7 +173,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
         struct sched_pin_override p;
         if (!d->is_privileged)
             return -XEN_EPERM;
-        if (copy_from_guest(&p, arg, sizeof(p)))
+        if (copy_from_guest_va(&p, arg, sizeof(p)))
             return -XEN_EFAULT;
         return 0;
     }

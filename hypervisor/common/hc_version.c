@@ -43,7 +43,7 @@ static long copy_string(unsigned long arg, const char *s, size_t size, bool allo
 
     memset(buf, 0, size);
     strlcpy(buf, allowed ? s : "<denied>", size);
-    return copy_to_guest(arg, buf, size) ? -XEN_EFAULT : 0;
+    return copy_to_guest_va(arg, buf, size) ? -XEN_EFAULT : 0;
 }
 
 long do_xen_version(unsigned long cmd64, unsigned long arg)
@@ -65,7 +65,7 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
         strlcpy(ci.compile_by, priv ? "pvisor" : "<denied>", sizeof(ci.compile_by));
         strlcpy(ci.compile_domain, priv ? "local" : "<denied>", sizeof(ci.compile_domain));
         strlcpy(ci.compile_date, priv ? __DATE__ " " __TIME__ : "<denied>", sizeof(ci.compile_date));
-        return copy_to_guest(arg, &ci, sizeof(ci)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &ci, sizeof(ci)) ? -XEN_EFAULT : 0;
     }
     case XENVER_capabilities:
         return copy_string(arg, "xen-3.0-x86_64 ", sizeof(xen_capabilities_info_t), true);
@@ -75,23 +75,23 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
         return copy_string(arg, hv_cmdline(), sizeof(xen_commandline_t), priv);
     case XENVER_platform_parameters: {
         xen_platform_parameters_t pp = { .virt_start = HYPERVISOR_VIRT_START };
-        return copy_to_guest(arg, &pp, sizeof(pp)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &pp, sizeof(pp)) ? -XEN_EFAULT : 0;
     }
     case XENVER_get_features: {
         xen_feature_info_t fi;
-        if (copy_from_guest(&fi, arg, sizeof(fi)))
+        if (copy_from_guest_va(&fi, arg, sizeof(fi)))
             return -XEN_EFAULT;
         if (fi.submap_idx != 0)
             return -XEN_EINVAL;
         fi.submap = features_submap0(d);
-        return copy_to_guest(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
     }
     case XENVER_pagesize:
         return arg ? -XEN_EINVAL : (long)PAGE_SIZE;
     case XENVER_guest_handle: {
         xen_domain_handle_t h;
         memset(h, 0, sizeof(h));
-        return copy_to_guest(arg, h, sizeof(h)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, h, sizeof(h)) ? -XEN_EFAULT : 0;
     }
     case XENVER_build_id: {
         struct xen_build_id hdr;
@@ -101,13 +101,13 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
         build_id(id);
         if (!arg)
             return sizeof(id);
-        if (copy_from_guest(&hdr, arg, sizeof(hdr)))
+        if (copy_from_guest_va(&hdr, arg, sizeof(hdr)))
             return -XEN_EFAULT;
         if (hdr.len == 0)
             return -XEN_EINVAL;
         if (hdr.len < sizeof(id))
             return -XEN_ENOBUFS;
-        if (copy_to_guest(arg + sizeof(hdr), id, sizeof(id)))
+        if (copy_to_guest_va(arg + sizeof(hdr), id, sizeof(id)))
             return -XEN_EFAULT;
         return sizeof(id);
     }

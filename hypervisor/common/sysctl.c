@@ -83,7 +83,7 @@ static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 
         domain_get_info(d, &info);
         put_domain(d);
-        if (copy_to_guest(buf + (unsigned long)num * sizeof(info), &info, sizeof(info)))
+        if (copy_to_guest_va(buf + (unsigned long)num * sizeof(info), &info, sizeof(info)))
             return -XEN_EFAULT;
         num++;
         d = next ? get_domain_from(next) : NULL;
@@ -112,7 +112,7 @@ static long getcpuinfo(struct xen_sysctl_getcpuinfo *ci)
 
     for (i = 0; i < n; i++) {
         struct xen_sysctl_cpuinfo info = { .idletime = cpu_idle_time(i) };
-        if (copy_to_guest(buf + (unsigned long)i * sizeof(info), &info, sizeof(info)))
+        if (copy_to_guest_va(buf + (unsigned long)i * sizeof(info), &info, sizeof(info)))
             return -XEN_EFAULT;
     }
     ci->nr_cpus = i;
@@ -135,12 +135,12 @@ static long numainfo(struct xen_sysctl_numainfo *ni, unsigned long u_sysctl)
                     .memsize = (u64)max_mfn << PAGE_SHIFT,
                     .memfree = free_pages_count() << PAGE_SHIFT,
                 };
-                if (copy_to_guest(meminfo + i * sizeof(mi), &mi, sizeof(mi)))
+                if (copy_to_guest_va(meminfo + i * sizeof(mi), &mi, sizeof(mi)))
                     return -XEN_EFAULT;
             }
             if (distance) {
                 u32 dist = SYSCTL_LOCAL_DISTANCE;   /* row i, one column */
-                if (copy_to_guest(distance + (unsigned long)i * nodes * sizeof(dist), &dist,
+                if (copy_to_guest_va(distance + (unsigned long)i * nodes * sizeof(dist), &dist,
                                   sizeof(dist)))
                     return -XEN_EFAULT;
             }
@@ -150,7 +150,7 @@ static long numainfo(struct xen_sysctl_numainfo *ni, unsigned long u_sysctl)
     }
     if (ni->num_nodes != i) {
         ni->num_nodes = i;
-        if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.numainfo.num_nodes),
+        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.numainfo.num_nodes),
                           &ni->num_nodes, sizeof(ni->num_nodes)))
             return -XEN_EFAULT;
     }
@@ -169,7 +169,7 @@ static long cputopoinfo(struct xen_sysctl_cputopoinfo *ti, unsigned long u_sysct
             struct xen_sysctl_cputopo t;
             arch_sysctl_cpu_topo(i, &t.core, &t.socket);
             t.node = 0;
-            if (copy_to_guest(buf + (unsigned long)i * sizeof(t), &t, sizeof(t)))
+            if (copy_to_guest_va(buf + (unsigned long)i * sizeof(t), &t, sizeof(t)))
                 return -XEN_EFAULT;
         }
     } else {
@@ -177,7 +177,7 @@ static long cputopoinfo(struct xen_sysctl_cputopoinfo *ti, unsigned long u_sysct
     }
     if (ti->num_cpus != i) {
         ti->num_cpus = i;
-        if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cputopoinfo.num_cpus),
+        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cputopoinfo.num_cpus),
                           &ti->num_cpus, sizeof(ti->num_cpus)))
             return -XEN_EFAULT;
     }
@@ -200,11 +200,11 @@ static long cpumap_to_guest(struct xenctl_bitmap *bm, u64 map)
     done = ours < guest_bytes ? ours : guest_bytes;
     if (done > sizeof(bytes))
         done = sizeof(bytes);
-    if (done && copy_to_guest(buf, bytes, done))
+    if (done && copy_to_guest_va(buf, bytes, done))
         return -XEN_EFAULT;
     while (done < guest_bytes) {
         u64 n = guest_bytes - done < PAGE_SIZE ? guest_bytes - done : PAGE_SIZE;
-        if (copy_to_guest(buf + done, zeros, n))
+        if (copy_to_guest_va(buf + done, zeros, n))
             return -XEN_EFAULT;
         done += n;
     }
@@ -252,7 +252,7 @@ static long debug_keys(const struct xen_sysctl_debug_keys *k)
      * -EFAULT, as on Xen) and ignored. */
     for (u32 i = 0; i < k->nr_keys; i++) {
         char c;
-        if (copy_from_guest(&c, handle_va(k->keys.p) + i, 1))
+        if (copy_from_guest_va(&c, handle_va(k->keys.p) + i, 1))
             return -XEN_EFAULT;
         if ((i & 0xfff) == 0xfff && hypercall_preempt_check())
             break;
@@ -271,15 +271,15 @@ static long pcitopoinfo(struct xen_sysctl_pcitopoinfo *ti, unsigned long u_sysct
         physdev_pci_device_t dev;
         u32 node = XEN_INVALID_DEV;         /* pvisor tracks no PCI devices */
 
-        if (copy_from_guest(&dev, devs + (unsigned long)i * sizeof(dev), sizeof(dev)) ||
-            copy_to_guest(nodes + (unsigned long)i * sizeof(node), &node, sizeof(node)))
+        if (copy_from_guest_va(&dev, devs + (unsigned long)i * sizeof(dev), sizeof(dev)) ||
+            copy_to_guest_va(nodes + (unsigned long)i * sizeof(node), &node, sizeof(node)))
             return -XEN_EFAULT;
         if (++i > 0x3f && hypercall_preempt_check())
             break;
     }
     if (ti->num_devs != i) {
         ti->num_devs = i;
-        if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.pcitopoinfo.num_devs),
+        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.pcitopoinfo.num_devs),
                           &ti->num_devs, sizeof(ti->num_devs)))
             return -XEN_EFAULT;
     }
@@ -304,7 +304,7 @@ static long tbuf_op(struct xen_sysctl_tbuf_op *t)
         u8 b;
         /* Read as Xen does (a bad map is -EFAULT); nothing to apply it to. */
         for (u32 i = 0; i < bytes && i < 64; i++)
-            if (copy_from_guest(&b, handle_va(t->cpu_mask.bitmap.p) + i, 1))
+            if (copy_from_guest_va(&b, handle_va(t->cpu_mask.bitmap.p) + i, 1))
                 return -XEN_EFAULT;
         return 0;
     }
@@ -376,7 +376,7 @@ static long page_offline_op(const struct xen_sysctl_page_offline_op *po)
                 break;
             }
         }
-        if (copy_to_guest(buf + i * sizeof(status), &status, sizeof(status)))
+        if (copy_to_guest_va(buf + i * sizeof(status), &status, sizeof(status)))
             return -XEN_EFAULT;
     }
     return ret;
@@ -388,7 +388,7 @@ long do_sysctl(unsigned long u_sysctl)
     long ret = 0;
     int copyback = -1;    /* as Xen: -1 copy back on success, 1 always, 0 never */
 
-    if (copy_from_guest(&op, u_sysctl, sizeof(op)))
+    if (copy_from_guest_va(&op, u_sysctl, sizeof(op)))
         return -XEN_EFAULT;
     if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
         return -XEN_EACCES;
@@ -461,7 +461,7 @@ long do_sysctl(unsigned long u_sysctl)
     }
     spin_unlock(&sysctl_lock);
 
-    if (copyback && (!ret || copyback > 0) && copy_to_guest(u_sysctl, &op, sizeof(op)))
+    if (copyback && (!ret || copyback > 0) && copy_to_guest_va(u_sysctl, &op, sizeof(op)))
         ret = -XEN_EFAULT;
     return ret;
 }

@@ -146,7 +146,7 @@ static long put_leaf(struct leaf_writer *w, u32 leaf, u32 sub, const u32 v[4])
 
     if (w->n == w->max)
         return -XEN_ENOBUFS;
-    if (copy_to_guest(w->buf + (unsigned long)w->n * sizeof(e), &e, sizeof(e)))
+    if (copy_to_guest_va(w->buf + (unsigned long)w->n * sizeof(e), &e, sizeof(e)))
         return -XEN_EFAULT;
     w->n++;
     return 0;
@@ -239,7 +239,7 @@ static long serialise_msrs(bool pv, unsigned long buf, u32 *nr)
     for (u32 i = 0; i < MSR_MAX_SERIALISED_ENTRIES; i++) {
         if (i == *nr)
             return -XEN_ENOBUFS;
-        if (copy_to_guest(buf + i * sizeof(e[i]), &e[i], sizeof(e[i])))
+        if (copy_to_guest_va(buf + i * sizeof(e[i]), &e[i], sizeof(e[i])))
             return -XEN_EFAULT;
     }
     *nr = MSR_MAX_SERIALISED_ENTRIES;
@@ -293,12 +293,12 @@ static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
     }
     if ((rc = arch_cpuid_policy_to_guest(pv, leaves, &cp->nr_leaves)))
         return rc;
-    if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_leaves),
+    if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_leaves),
                       &cp->nr_leaves, sizeof(cp->nr_leaves)))
         return -XEN_EFAULT;
     if ((rc = arch_msr_policy_to_guest(pv, msrs, &cp->nr_msrs)))
         return rc;
-    if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_msrs),
+    if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_msrs),
                       &cp->nr_msrs, sizeof(cp->nr_msrs)))
         return -XEN_EFAULT;
     return 0;
@@ -343,7 +343,7 @@ static long get_cpu_featureset(struct xen_sysctl *op, unsigned long u_sysctl)
 
     if (!buf) {
         f->nr_features = FSCAPINTS;
-        return copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
+        return copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
                              &f->nr_features, sizeof(f->nr_features));
     }
     nr = f->nr_features < FSCAPINTS ? f->nr_features : FSCAPINTS;
@@ -364,10 +364,10 @@ static long get_cpu_featureset(struct xen_sysctl *op, unsigned long u_sysctl)
         ret = -XEN_EINVAL;
         break;
     }
-    if (!ret && copy_to_guest(buf, fs, nr * sizeof(u32)))
+    if (!ret && copy_to_guest_va(buf, fs, nr * sizeof(u32)))
         ret = -XEN_EFAULT;
     f->nr_features = nr;
-    if (!ret && copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
+    if (!ret && copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
                               &f->nr_features, sizeof(f->nr_features)))
         ret = -XEN_EFAULT;
     if (!ret && nr < FSCAPINTS)
@@ -410,7 +410,7 @@ long arch_do_sysctl(struct xen_sysctl *op, unsigned long u_sysctl)
         return -XEN_EOPNOTSUPP;
     case XEN_SYSCTL_get_cpu_levelling_caps:
         op->u.cpu_levelling_caps.caps = 0;
-        if (copy_to_guest(u_sysctl + offsetof(struct xen_sysctl, u.cpu_levelling_caps.caps),
+        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_levelling_caps.caps),
                           &op->u.cpu_levelling_caps.caps, sizeof(op->u.cpu_levelling_caps.caps)))
             return -XEN_EFAULT;
         return 0;

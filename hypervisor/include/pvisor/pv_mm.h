@@ -5,21 +5,13 @@
 #ifndef PVISOR_PV_MM_H
 #define PVISOR_PV_MM_H
 #include <pvisor/domain.h>
+#include <pvisor/hypercall.h>
 
 /* #PF from the guest: true if handled here (writable page-table emulation,
  * LDT shadow), false to bounce it. */
 bool pv_mm_page_fault(struct vcpu *v, struct cpu_regs *regs, unsigned long cr2, u32 err);
 
-long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
-                   unsigned long foreigndom);
-long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
-                  unsigned long foreigndom);
-long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags);
-long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val,
-                                      unsigned long flags, unsigned long domid);
-long do_set_gdt(unsigned long frame_list, unsigned long entries);
-long do_update_descriptor(unsigned long maddr, unsigned long desc);
-long do_multicall(unsigned long call_list, unsigned long nr_calls);
+/* The hypercall handlers (do_mmu_update, ...) are declared in hypercall.h. */
 
 /* MM_IO_NONE/RO/RW: how md may map machine frame mfn as I/O (iomem.c). */
 struct mm_domain;

@@ -29,14 +29,14 @@ static inline bool guest_range_ok(unsigned long va, size_t len)
 size_t raw_copy_from_guest(void *dst, unsigned long src, size_t len);
 size_t raw_copy_to_guest(unsigned long dst, const void *src, size_t len);
 
-static inline int copy_from_guest(void *dst, unsigned long src, size_t len)
+static inline int copy_from_guest_va(void *dst, unsigned long src, size_t len)
 {
     return (guest_range_ok(src, len) && !raw_copy_from_guest(dst, src, len)) ? 0 : -XEN_EFAULT;
 }
-static inline int copy_to_guest(unsigned long dst, const void *src, size_t len)
+static inline int copy_to_guest_va(unsigned long dst, const void *src, size_t len)
 {
     return (guest_range_ok(dst, len) && !raw_copy_to_guest(dst, src, len)) ? 0 : -XEN_EFAULT;
 }
-#define get_guest(var, ptr) copy_from_guest(&(var), (unsigned long)(ptr), sizeof(var))
-#define put_guest(var, ptr) copy_to_guest((unsigned long)(ptr), &(var), sizeof(var))
+#define get_guest(var, ptr) copy_from_guest_va(&(var), (unsigned long)(ptr), sizeof(var))
+#define put_guest(var, ptr) copy_to_guest_va((unsigned long)(ptr), &(var), sizeof(var))
 #endif

@@ -8,7 +8,7 @@
 #include <pvisor/pv.h>
 #include <pvisor/pv_emul.h>
 #include <pvisor/printk.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/traps.h>
@@ -20,27 +20,28 @@ static bool canonical(unsigned long va)
     return (long)(va << 16) >> 16 == (long)va;
 }
 
-long do_set_trap_table(unsigned long traps)
+long do_set_trap_table(XEN_GUEST_HANDLE_PARAM(const_trap_info_t) traps)
 {
     struct vcpu *v = current;
     struct trap_info cur;
 
     /* No table: clear the whole virtual IDT. */
-    if (!traps) {
+    if (guest_handle_is_null(traps)) {
         memset(v->pv.trap_ctxt, 0, sizeof(v->pv.trap_ctxt));
         return 0;
     }
     for (;;) {
-        if (copy_from_guest(&cur, traps, sizeof(cur)))
+        if (copy_from_guest(&cur, traps, 1))
             return -XEN_EFAULT;
         if (!cur.address)
             return 0;
         if (!canonical(cur.address))
             return -XEN_EINVAL;
         v->pv.trap_ctxt[cur.vector] = cur;
-        traps += sizeof(cur);
+        guest_handle_add_offset(traps, 1);
         if (hypercall_preempt_check())
-            return hypercall_create_continuation(__HYPERVISOR_set_trap_table, 1, traps);
+            return hypercall_create_continuation(__HYPERVISOR_set_trap_table, 1,
+                                                 guest_handle_va(traps));
     }
 }
 
@@ -107,13 +108,13 @@ long do_callback_op(unsigned long cmd, unsigned long arg)
     switch (cmd) {
     case CALLBACKOP_register: {
         struct callback_register reg;
-        if (copy_from_guest(&reg, arg, sizeof(reg)))
+        if (copy_from_guest_va(&reg, arg, sizeof(reg)))
             return -XEN_EFAULT;
         return register_callback(&reg);
     }
     case CALLBACKOP_unregister: {
         struct callback_unregister unreg;
-        if (copy_from_guest(&unreg, arg, sizeof(unreg)))
+        if (copy_from_guest_va(&unreg, arg, sizeof(unreg)))
             return -XEN_EFAULT;
         return unregister_callback(&unreg);
     }
@@ -200,7 +201,7 @@ long do_iret(void)
     struct cpu_regs *regs = guest_regs();
     struct iret_context ic;
 
-    if (copy_from_guest(&ic, regs->rsp, sizeof(ic))) {
+    if (copy_from_guest_va(&ic, regs->rsp, sizeof(ic))) {
         domain_crash(v->domain, "iret frame at %#lx is not readable", (unsigned long)regs->rsp);
         return 0;
     }

@@ -122,7 +122,7 @@ static void failsafe_bounce(struct vcpu *v, struct cpu_regs *regs)
         frame[8] |= (u64)v->pv.iopl << 12;      /* as every bounce frame */
     frame[9] = rsp;
     frame[10] = ss;
-    if (copy_to_guest(sp, frame, sizeof(frame))) {
+    if (copy_to_guest_va(sp, frame, sizeof(frame))) {
         domain_crash(v->domain, "failsafe frame at %#lx not writable", sp);
         return;
     }

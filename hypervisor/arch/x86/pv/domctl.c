@@ -55,10 +55,10 @@ static long getpageframeinfo3(struct domain *d, struct xen_domctl_getpageframein
     for (u64 i = 0; i < op->num; i++) {
         u64 gfn, type;
 
-        if (copy_from_guest(&gfn, array + i * 8, 8))
+        if (copy_from_guest_va(&gfn, array + i * 8, 8))
             return -XEN_EFAULT;
         type = pageframe_type(d, gfn);
-        if (copy_to_guest(array + i * 8, &type, 8))
+        if (copy_to_guest_va(array + i * 8, &type, 8))
             return -XEN_EFAULT;
     }
     return 0;
@@ -136,10 +136,10 @@ static long set_cpu_policy(struct domain *d, const struct xen_domctl_cpu_policy 
     if (cp->nr_leaves > CPUID_MAX_SERIALISED_LEAVES || cp->nr_msrs > MSR_MAX_SERIALISED_ENTRIES)
         return -XEN_E2BIG;
     for (u32 i = 0; i < cp->nr_leaves; i++)
-        if (copy_from_guest(&leaf, (unsigned long)cp->leaves.p + i * sizeof(leaf), sizeof(leaf)))
+        if (copy_from_guest_va(&leaf, (unsigned long)cp->leaves.p + i * sizeof(leaf), sizeof(leaf)))
             return -XEN_EFAULT;
     for (u32 i = 0; i < cp->nr_msrs; i++)
-        if (copy_from_guest(&msr, (unsigned long)cp->msrs.p + i * sizeof(msr), sizeof(msr)))
+        if (copy_from_guest_va(&msr, (unsigned long)cp->msrs.p + i * sizeof(msr), sizeof(msr)))
             return -XEN_EFAULT;
     return 0;
 }

@@ -52,7 +52,7 @@ static bool fetch(struct cpu_regs *regs, struct insn *in)
     /* The instruction may end near a page boundary: fetch what we can. */
     in->len = 0;
     for (unsigned n = 15; n >= 1; n--) {
-        if (!copy_from_guest(in->bytes, regs->rip, n)) {
+        if (!copy_from_guest_va(in->bytes, regs->rip, n)) {
             in->len = n;
             break;
         }
@@ -86,7 +86,7 @@ static bool io_bitmap_ok(struct vcpu *v, unsigned int port, unsigned int bytes)
 
     if (!v->pv.iobmp || port + bytes > v->pv.iobmp_limit)
         return false;
-    if (copy_from_guest(&bits, v->pv.iobmp + (port >> 3), 2))
+    if (copy_from_guest_va(&bits, v->pv.iobmp + (port >> 3), 2))
         return false;
     return !((bits >> (port & 7)) & ((1u << bytes) - 1));
 }
@@ -300,7 +300,7 @@ bool pv_emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *regs)
     u8 bytes[sizeof(sig)];
     u32 out[4];
 
-    if (copy_from_guest(bytes, regs->rip, sizeof(bytes)))
+    if (copy_from_guest_va(bytes, regs->rip, sizeof(bytes)))
         return false;
     for (unsigned i = 0; i < sizeof(sig); i++)
         if (bytes[i] != sig[i])

@@ -14,55 +14,16 @@
 #include <pvisor/perfc.h>
 #include <stdarg.h>
 
-/* The hypercalls with their argument counts. Handlers take fewer than six
- * arguments and the SysV ABI ignores the rest, so the table calls all of
- * them with six; what keeps that honest is the check below: each handler's
- * prototype must be exactly the one its count says (a wrong one does not
- * build). */
-#define HYPERCALLS(X) \
-    X(set_trap_table, 1, do_set_trap_table) \
-    X(mmu_update, 4, do_mmu_update) \
-    X(set_gdt, 2, do_set_gdt) \
-    X(stack_switch, 2, do_stack_switch) \
-    X(set_callbacks, 3, do_set_callbacks) \
-    X(fpu_taskswitch, 1, do_fpu_taskswitch) \
-    X(platform_op, 1, do_platform_op) \
-    X(set_debugreg, 2, do_set_debugreg) \
-    X(get_debugreg, 1, do_get_debugreg) \
-    X(update_descriptor, 2, do_update_descriptor) \
-    X(memory_op, 2, do_memory_op) \
-    X(multicall, 2, do_multicall) \
-    X(update_va_mapping, 3, do_update_va_mapping) \
-    X(set_timer_op, 1, do_set_timer_op) \
-    X(xen_version, 2, do_xen_version) \
-    X(console_io, 3, do_console_io) \
-    X(grant_table_op, 3, do_grant_table_op) \
-    X(vm_assist, 2, do_vm_assist) \
-    X(update_va_mapping_otherdomain, 4, do_update_va_mapping_otherdomain) \
-    X(iret, 0, do_iret) \
-    X(vcpu_op, 3, do_vcpu_op) \
-    X(set_segment_base, 2, do_set_segment_base) \
-    X(mmuext_op, 4, do_mmuext_op) \
-    X(xsm_op, 1, do_xsm_op) \
-    X(sched_op, 2, do_sched_op) \
-    X(callback_op, 2, do_callback_op) \
-    X(event_channel_op, 2, do_event_channel_op) \
-    X(physdev_op, 2, do_physdev_op) \
-    X(sysctl, 1, do_sysctl) \
-    X(domctl, 1, do_domctl)
-
-typedef long (*hc0_t)(void);
-typedef long (*hc1_t)(unsigned long);
-typedef long (*hc2_t)(unsigned long, unsigned long);
-typedef long (*hc3_t)(unsigned long, unsigned long, unsigned long);
-typedef long (*hc4_t)(unsigned long, unsigned long, unsigned long, unsigned long);
-
-#define HC_CHECK(name, nargs, fn) \
-    _Static_assert(__builtin_types_compatible_p(__typeof__(&fn), hc##nargs##_t), \
-                   #fn ": not the prototype of a " #nargs "-argument hypercall");
+/* The table (pvisor/hypercall.h) declares each handler's prototype. The
+ * dispatcher calls every handler with six unsigned longs: the SysV ABI
+ * ignores the extra ones, and a guest handle is a one-pointer struct passed
+ * in the same integer register (guest_access.h asserts its size). */
+#define HC_CHECK(name, fn, params) \
+    _Static_assert(__builtin_types_compatible_p(__typeof__(&fn), long (*)params), \
+                   #fn ": not the prototype the hypercall table declares");
 HYPERCALLS(HC_CHECK)
 
-#define HC_ENTRY(name, nargs, fn) [__HYPERVISOR_##name] = (hypercall_fn_t)(void (*)(void))(fn),
+#define HC_ENTRY(name, fn, params) [__HYPERVISOR_##name] = (hypercall_fn_t)(void (*)(void))(fn),
 static const hypercall_fn_t hypercall_table[64] = {
     HYPERCALLS(HC_ENTRY)
 };

@@ -13,7 +13,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/spec_ctrl.h>
 #include <pvisor/softirq.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/perfc.h>
 #include <pvisor/tlb_clock.h>
 #include <pvisor/cpu.h>
@@ -255,14 +255,14 @@ static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, 
 {
     (void)ctx;
     (void)v;
-    return copy_from_guest(dst, gva, len);
+    return copy_from_guest_va(dst, gva, len);
 }
 
 static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len)
 {
     (void)ctx;
     (void)v;
-    return copy_to_guest(gva, src, len);
+    return copy_to_guest_va(gva, src, len);
 }
 
 /* The module holds what it looks up until the hypercall is done with it.
@@ -496,8 +496,8 @@ static long finish(unsigned int op, long rc, const struct mm_cont *cont)
     return hypercall_continue_with(op, cont->nargs, cont->args);
 }
 
-long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
-                   unsigned long foreigndom)
+long do_mmu_update(XEN_GUEST_HANDLE_PARAM(mmu_update_t) ureqs, unsigned long count,
+                   XEN_GUEST_HANDLE_PARAM(uint) pdone, unsigned long foreigndom)
 {
     struct mm_cont cont;                    /* args are set with -ERESTART */
 
@@ -505,12 +505,13 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 
     perfc_add(PERFC_mmu_update_reqs, count & 0xffff);
     return finish(__HYPERVISOR_mmu_update,
-                  mm_do_mmu_update(&env, &current->mm, ureqs, (unsigned int)count, pdone,
+                  mm_do_mmu_update(&env, &current->mm, guest_handle_va(ureqs), (unsigned int)count,
+                                   guest_handle_va(pdone),
                                    (unsigned int)foreigndom, &cont), &cont);
 }
 
-long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
-                  unsigned long foreigndom)
+long do_mmuext_op(XEN_GUEST_HANDLE_PARAM(mmuext_op_t) uops, unsigned long count,
+                  XEN_GUEST_HANDLE_PARAM(uint) pdone, unsigned long foreigndom)
 {
     struct mm_cont cont;                    /* args are set with -ERESTART */
 
@@ -518,7 +519,8 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 
     perfc_add(PERFC_mmuext_ops, count & 0xffff);
     return finish(__HYPERVISOR_mmuext_op,
-                  mm_do_mmuext_op(&env, &current->mm, uops, (unsigned int)count, pdone,
+                  mm_do_mmuext_op(&env, &current->mm, guest_handle_va(uops), (unsigned int)count,
+                                  guest_handle_va(pdone),
                                   (unsigned int)foreigndom, &cont), &cont);
 }
 
@@ -544,9 +546,9 @@ long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val,
                                                       (u16)domid, &cont), &cont);
 }
 
-long do_set_gdt(unsigned long frame_list, unsigned long entries)
+long do_set_gdt(XEN_GUEST_HANDLE_PARAM(xen_ulong_t) frame_list, unsigned long entries)
 {
-    return mm_do_set_gdt(&env, &current->mm, frame_list, (unsigned int)entries);
+    return mm_do_set_gdt(&env, &current->mm, guest_handle_va(frame_list), (unsigned int)entries);
 }
 
 long do_update_descriptor(unsigned long maddr, unsigned long desc)
@@ -568,7 +570,7 @@ static long mc_dispatch(void *ctx, struct mm_vcpu *v, unsigned long op,
     return rc;
 }
 
-long do_multicall(unsigned long call_list, unsigned long nr_calls)
+long do_multicall(XEN_GUEST_HANDLE_PARAM(multicall_entry_t) call_list, unsigned long nr_calls)
 {
     struct mm_cont cont;                    /* args are set with -ERESTART */
 
@@ -577,7 +579,7 @@ long do_multicall(unsigned long call_list, unsigned long nr_calls)
 
     cpu_in_multicall[smp_processor_id()]++;
     perfc_add(PERFC_multicall_entries, nr_calls & 0xffff);
-    rc = mm_do_multicall(&env, &current->mm, call_list, (unsigned int)nr_calls, mc_dispatch, &cont);
+    rc = mm_do_multicall(&env, &current->mm, guest_handle_va(call_list), (unsigned int)nr_calls, mc_dispatch, &cont);
     cpu_in_multicall[smp_processor_id()]--;
     return finish(__HYPERVISOR_multicall, rc, &cont);
 }

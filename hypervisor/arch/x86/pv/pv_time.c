@@ -40,10 +40,10 @@ void pv_update_vcpu_time(struct vcpu *v)
 
     fill_time(t);
     if (area)
-        copy_to_guest(area, t, sizeof(*t));     /* best effort, as Xen */
+        copy_to_guest_va(area, t, sizeof(*t));     /* best effort, as Xen */
     if (v->runstate_guest) {
         struct vcpu_runstate_info rs = v->runstate;
-        copy_to_guest(v->runstate_guest, &rs, sizeof(rs));
+        copy_to_guest_va(v->runstate_guest, &rs, sizeof(rs));
     }
 }
 

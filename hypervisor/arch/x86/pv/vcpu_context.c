@@ -227,7 +227,7 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    rc = copy_from_guest(c, arg, sizeof(*c)) ? -XEN_EFAULT : arch_set_info_guest(v, c, arg);
+    rc = copy_from_guest_va(c, arg, sizeof(*c)) ? -XEN_EFAULT : arch_set_info_guest(v, c, arg);
     free_xenheap_pages(c, 1);
     return rc;
 }

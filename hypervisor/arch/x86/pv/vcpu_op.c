@@ -19,7 +19,7 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
     struct vcpu_register_vcpu_info info;
     vcpu_info_t *new;
 
-    if (copy_from_guest(&info, arg, sizeof(info)))
+    if (copy_from_guest_va(&info, arg, sizeof(info)))
         return -XEN_EFAULT;
     if (info.offset > PAGE_SIZE - sizeof(vcpu_info_t) || (info.offset & 7))
         return -XEN_ENXIO;
@@ -56,20 +56,20 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     }
     case VCPUOP_register_runstate_memory_area: {
         struct vcpu_register_runstate_memory_area area;
-        if (copy_from_guest(&area, arg, sizeof(area)))
+        if (copy_from_guest_va(&area, arg, sizeof(area)))
             return -XEN_EFAULT;
         if (area.addr.v && !guest_range_ok((unsigned long)area.addr.v, sizeof(struct vcpu_runstate_info)))
             return -XEN_EFAULT;
         v->runstate_guest = (unsigned long)area.addr.v;
         if (v->runstate_guest) {
             struct vcpu_runstate_info rs = v->runstate;
-            copy_to_guest(v->runstate_guest, &rs, sizeof(rs));
+            copy_to_guest_va(v->runstate_guest, &rs, sizeof(rs));
         }
         return 0;
     }
     case VCPUOP_register_vcpu_time_memory_area: {
         struct vcpu_register_time_memory_area area;
-        if (copy_from_guest(&area, arg, sizeof(area)))
+        if (copy_from_guest_va(&area, arg, sizeof(area)))
             return -XEN_EFAULT;
         if (area.addr.v && !guest_range_ok((unsigned long)area.addr.v, sizeof(struct vcpu_time_info)))
             return -XEN_EFAULT;
@@ -81,13 +81,13 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info rs;
         vcpu_runstate_get(v, &rs);
-        return copy_to_guest(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_set_singleshot_timer: {
         struct vcpu_set_singleshot_timer t;
         if (v != current)
             return -XEN_EINVAL;
-        if (copy_from_guest(&t, arg, sizeof(t)))
+        if (copy_from_guest_va(&t, arg, sizeof(t)))
             return -XEN_EFAULT;
         /* VCPU_SSHOTTMR_future is not honoured by Xen 4.17 either. A
          * deadline of 2^63 or more is negative: in the past. */
@@ -101,7 +101,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         return 0;
     case VCPUOP_set_periodic_timer: {
         struct vcpu_set_periodic_timer t;
-        if (copy_from_guest(&t, arg, sizeof(t)))
+        if (copy_from_guest_va(&t, arg, sizeof(t)))
             return -XEN_EFAULT;
         if (t.period_ns < MILLISECS(1))
             return -XEN_EINVAL;
@@ -145,7 +145,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         if (!d->is_privileged || vcpuid >= nr_cpus_online)
             return -XEN_EINVAL;
         id.phys_id = cpu_apic_id(vcpuid) | ((u64)vcpuid << 32);
-        return copy_to_guest(arg, &id, sizeof(id)) ? -XEN_EFAULT : 0;
+        return copy_to_guest_va(arg, &id, sizeof(id)) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_send_nmi:
         if (arg)

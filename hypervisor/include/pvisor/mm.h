@@ -23,7 +23,8 @@
  *     references before VALIDATED is set; a bad entry undoes everything.
  *     Devalidation on 1->0 drops every entry's references.
  *  5. Pinning holds one type + one general ref; once per frame (-EINVAL).
- *  6. Allowed flags: P RW US A D AVL NX AVAIL_HIGH everywhere; G and (for
+ *  6. Allowed flags: P RW US A D AVL NX AVAIL_HIGH everywhere (L1: bit 62
+ *     only in grant PTEs, made by the grant code); G and (for
  *     I/O-capable domains) PWT/PCD/PAT in L1 only; no PSE (L2/L3), no G,
  *     PWT, PCD in L2-L4; anything else -EINVAL.
  *  7. Adjustment: USER forced on every present entry, ACCESSED on L4 entries,

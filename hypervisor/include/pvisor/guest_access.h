@@ -30,8 +30,10 @@ _Static_assert(sizeof(XEN_GUEST_HANDLE(void)) == sizeof(unsigned long),
 
 /* Build-time: the host buffer's element type is the handle's (qualifiers
  * aside). A void handle must be cast to its real type first. */
+#define guest_handle_matches(h, ptr) \
+    __builtin_types_compatible_p(__typeof__(*(h).p), __typeof__(*(ptr)))
 #define guest_handle_type_check(h, ptr) \
-    _Static_assert(__builtin_types_compatible_p(__typeof__(*(h).p), __typeof__(*(ptr))), \
+    _Static_assert(guest_handle_matches(h, ptr), \
                    "host buffer type differs from the guest handle's type")
 
 /* Address of element off, and a length that is a fault when nr is so large

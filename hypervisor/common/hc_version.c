@@ -1,13 +1,19 @@
 /* xen_version and vm_assist: what the guest learns about its hypervisor. */
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/version.h>
 #include <string.h>
 #include <xen/version.h>
 #include <xen/features.h>
 
 extern const char *hv_cmdline(void);
+
+/* The public headers define no handles for these; the subop names the type. */
+DEFINE_XEN_GUEST_HANDLE(xen_compile_info_t);
+DEFINE_XEN_GUEST_HANDLE(xen_platform_parameters_t);
+DEFINE_XEN_GUEST_HANDLE(xen_feature_info_t);
+DEFINE_XEN_GUEST_HANDLE(xen_build_id_t);
 
 /* A stable 20-byte id for this build (FNV-1a over the build info). */
 static void build_id(u8 out[20])
@@ -37,16 +43,16 @@ static u32 features_submap0(const struct domain *d)
 }
 
 /* String subops copy a whole fixed-size, NUL-padded array. */
-static long copy_string(unsigned long arg, const char *s, size_t size, bool allowed)
+static long copy_string(XEN_GUEST_HANDLE_PARAM(char) arg, const char *s, size_t size, bool allowed)
 {
     char buf[1024];
 
     memset(buf, 0, size);
     strlcpy(buf, allowed ? s : "<denied>", size);
-    return copy_to_guest_va(arg, buf, size) ? -XEN_EFAULT : 0;
+    return copy_to_guest(arg, buf, size) ? -XEN_EFAULT : 0;
 }
 
-long do_xen_version(unsigned long cmd64, unsigned long arg)
+long do_xen_version(unsigned long cmd64, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct domain *d = current->domain;
     unsigned int cmd = (unsigned int)cmd64;    /* an int in the ABI */
@@ -57,7 +63,7 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
         return (XEN_ABI_MAJOR << 16) | XEN_ABI_MINOR;
     case XENVER_extraversion:
         /* "4.17.0-pvisor": tools parse major.minor.patch as with Xen's ".7" */
-        return copy_string(arg, ".0-pvisor", sizeof(xen_extraversion_t), true);
+        return copy_string(guest_handle_cast(arg, char), ".0-pvisor", sizeof(xen_extraversion_t), true);
     case XENVER_compile_info: {
         xen_compile_info_t ci;
         memset(&ci, 0, sizeof(ci));
@@ -65,49 +71,52 @@ long do_xen_version(unsigned long cmd64, unsigned long arg)
         strlcpy(ci.compile_by, priv ? "pvisor" : "<denied>", sizeof(ci.compile_by));
         strlcpy(ci.compile_domain, priv ? "local" : "<denied>", sizeof(ci.compile_domain));
         strlcpy(ci.compile_date, priv ? __DATE__ " " __TIME__ : "<denied>", sizeof(ci.compile_date));
-        return copy_to_guest_va(arg, &ci, sizeof(ci)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, xen_compile_info_t), &ci, 1) ? -XEN_EFAULT : 0;
     }
     case XENVER_capabilities:
-        return copy_string(arg, "xen-3.0-x86_64 ", sizeof(xen_capabilities_info_t), true);
+        return copy_string(guest_handle_cast(arg, char), "xen-3.0-x86_64 ", sizeof(xen_capabilities_info_t), true);
     case XENVER_changeset:
-        return copy_string(arg, "pvisor " PVISOR_VERSION, sizeof(xen_changeset_info_t), priv);
+        return copy_string(guest_handle_cast(arg, char), "pvisor " PVISOR_VERSION, sizeof(xen_changeset_info_t), priv);
     case XENVER_commandline:
-        return copy_string(arg, hv_cmdline(), sizeof(xen_commandline_t), priv);
+        return copy_string(guest_handle_cast(arg, char), hv_cmdline(), sizeof(xen_commandline_t), priv);
     case XENVER_platform_parameters: {
         xen_platform_parameters_t pp = { .virt_start = HYPERVISOR_VIRT_START };
-        return copy_to_guest_va(arg, &pp, sizeof(pp)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, xen_platform_parameters_t), &pp, 1) ? -XEN_EFAULT : 0;
     }
     case XENVER_get_features: {
         xen_feature_info_t fi;
-        if (copy_from_guest_va(&fi, arg, sizeof(fi)))
+        XEN_GUEST_HANDLE(xen_feature_info_t) ufi = guest_handle_cast(arg, xen_feature_info_t);
+        if (copy_from_guest(&fi, ufi, 1))
             return -XEN_EFAULT;
         if (fi.submap_idx != 0)
             return -XEN_EINVAL;
         fi.submap = features_submap0(d);
-        return copy_to_guest_va(arg, &fi, sizeof(fi)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(ufi, &fi, 1) ? -XEN_EFAULT : 0;
     }
     case XENVER_pagesize:
-        return arg ? -XEN_EINVAL : (long)PAGE_SIZE;
+        return !guest_handle_is_null(arg) ? -XEN_EINVAL : (long)PAGE_SIZE;
     case XENVER_guest_handle: {
         xen_domain_handle_t h;
         memset(h, 0, sizeof(h));
-        return copy_to_guest_va(arg, h, sizeof(h)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, uchar), h, sizeof(h)) ? -XEN_EFAULT : 0;
     }
     case XENVER_build_id: {
         struct xen_build_id hdr;
+        XEN_GUEST_HANDLE(xen_build_id_t) ubid = guest_handle_cast(arg, xen_build_id_t);
         u8 id[20];
         if (!priv)
             return -XEN_EPERM;
         build_id(id);
-        if (!arg)
+        if (guest_handle_is_null(arg))
             return sizeof(id);
-        if (copy_from_guest_va(&hdr, arg, sizeof(hdr)))
+        if (copy_from_guest(&hdr, ubid, 1))
             return -XEN_EFAULT;
         if (hdr.len == 0)
             return -XEN_EINVAL;
         if (hdr.len < sizeof(id))
             return -XEN_ENOBUFS;
-        if (copy_to_guest_va(arg + sizeof(hdr), id, sizeof(id)))
+        /* the id follows the header (its flexible buf[]) */
+        if (copy_to_guest_offset(guest_handle_cast(arg, uchar), sizeof(hdr), id, sizeof(id)))
             return -XEN_EFAULT;
         return sizeof(id);
     }

@@ -21,10 +21,11 @@ _Static_assert(sizeof(XEN_GUEST_HANDLE(void)) == sizeof(unsigned long),
 #define guest_handle_va(h)        ((unsigned long)(h).p)
 #define guest_handle_is_null(h)   ((h).p == NULL)
 /* Reinterpret (e.g. the void argument of a multiplexed hypercall, per cmd). */
-#define guest_handle_cast(h, type) ((XEN_GUEST_HANDLE(type)){ (type *)(h).p })
+#define guest_handle_ptr_t(type) __typeof__(((XEN_GUEST_HANDLE(type) *)0)->p)
+#define guest_handle_cast(h, type) ((XEN_GUEST_HANDLE(type)){ (guest_handle_ptr_t(type))(h).p })
 /* A handle from a raw address: for continuations and for fields the ABI
  * declares as integers (uint64_aligned_t addresses inside structures). */
-#define guest_handle_from_va(type, va) ((XEN_GUEST_HANDLE(type)){ (type *)(unsigned long)(va) })
+#define guest_handle_from_va(type, va) ((XEN_GUEST_HANDLE(type)){ (guest_handle_ptr_t(type))(unsigned long)(va) })
 #define guest_handle_add_offset(h, nr) \
     ((h).p = (__typeof__((h).p))(guest_handle_va(h) + (unsigned long)(nr) * sizeof(*(h).p)))
 

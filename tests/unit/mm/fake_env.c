@@ -1,4 +1,6 @@
 /* The fake machine of fake_env.h. */
+#include <sched.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,10 +277,35 @@ static bool op_preempt_check(void *ctx)
     return true;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A deadlock is one thread spinning without a break for 20 s (relax calls
+ * less than 10 ms apart), not a total: on a loaded host a waiter can spin
+ * for a whole time slice while the holder is descheduled, and a count over
+ * the test's life (it was 10^8) tripped on such runs. Yielding now and
+ * then lets a descheduled holder run. */
 static void op_relax(void *ctx)
 {
-    if (__atomic_add_fetch(&FE(ctx)->relax_spins, 1, __ATOMIC_RELAXED) > 100000000) {
-        fprintf(stderr, "fake_env: spinning forever (deadlock in the module)\n");
+    static __thread double streak_start, last;
+    static __thread unsigned int spins;
+    double t;
+
+    __atomic_add_fetch(&FE(ctx)->relax_spins, 1, __ATOMIC_RELAXED);
+    if (++spins % 64)
+        return;
+    sched_yield();
+    t = now_s();
+    if (t - last > 0.01)
+        streak_start = t;
+    last = t;
+    if (t - streak_start > 20.0) {
+        fprintf(stderr, "fake_env: spinning for 20 s (deadlock in the module)\n");
         abort();
     }
 }

@@ -12,30 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_env.h"
+#include "../fuzz_input.h"
 
 #define MAX_OPS 64
-
-struct in {
-    const uint8_t *p;
-    size_t n;
-};
-
-static u8 byte(struct in *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static u32 u32_of(struct in *in)
-{
-    u32 v = 0;
-
-    for (unsigned int i = 0; i < 4; i++)
-        v |= (u32)byte(in) << (8 * i);
-    return v;
-}
 
 static struct fake_env *fe;
 static struct fake_snapshot *snap;

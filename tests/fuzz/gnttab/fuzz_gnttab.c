@@ -14,27 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gnt_fake.h"
+#include "../fuzz_input.h"
 
 #define VA1 0x400000ULL
 #define MAX_OPS 150
-
-struct in {
-    const uint8_t *p;
-    size_t n;
-};
-
-static u8 byte(struct in *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static u32 u32_of(struct in *in)
-{
-    return byte(in) | (u32)byte(in) << 8 | (u32)byte(in) << 16 | (u32)byte(in) << 24;
-}
 
 static struct fake_env *fe;
 static struct gnt_fake *g;
@@ -109,7 +92,6 @@ static void stats(void)
     fprintf(stderr, "fuzz_gnttab: %lu maps, %lu unmaps, %lu copies succeeded\n", nr_maps_ok,
             nr_unmaps_ok, nr_copies_ok);
 }
-
 
 static u32 pick_handle(struct in *in)
 {

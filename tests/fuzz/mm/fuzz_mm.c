@@ -14,32 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_env.h"
+#include "../fuzz_input.h"
 
 #define VA1 0x400000ULL
 #define MAX_OPS 200
-
-struct in {
-    const uint8_t *p;
-    size_t n;
-};
-
-static u8 byte(struct in *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static u64 u64_of(struct in *in)
-{
-    u64 v = 0;
-    unsigned int i;
-
-    for (i = 0; i < 8; i++)
-        v |= (u64)byte(in) << (8 * i);
-    return v;
-}
 
 static struct fake_env *fe;
 

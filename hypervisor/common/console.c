@@ -12,7 +12,7 @@
 #include <pvisor/time.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <xen/sysctl.h>
 #include <string.h>
 
@@ -240,7 +240,6 @@ long console_readconsole(struct xen_sysctl_readconsole *op)
     u32 c = __atomic_load_n(&conring_cons, __ATOMIC_ACQUIRE);
     u32 p = __atomic_load_n(&conring_prod, __ATOMIC_ACQUIRE);
     u32 max = op->count, sofar = 0;
-    unsigned long buf = (unsigned long)op->buffer.p;
 
     if (op->incremental &&
         (c <= p ? (c < op->index && op->index <= p) : (c < op->index || op->index <= p)))
@@ -252,7 +251,7 @@ long console_readconsole(struct xen_sysctl_readconsole *op)
             len = conring_size - idx;
         if (sofar + len > max)
             len = max - sofar;
-        if (copy_to_guest_va(buf + sofar, &conring[idx], len))
+        if (copy_to_guest_offset(op->buffer, sofar, &conring[idx], len))
             return -XEN_EFAULT;
         sofar += len;
         c += len;

@@ -23,7 +23,7 @@
 #include <pvisor/smp.h>
 #include <pvisor/spinlock.h>
 #include <pvisor/time.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <string.h>
 
 /* The scheduler id pvisor reports: PVISOR_SCHEDULER_ID (pvisor/sched.h). */
@@ -32,8 +32,6 @@
 #define POOL0 0u
 
 static DEFINE_SPINLOCK(sysctl_lock);
-
-static unsigned long handle_va(const void *p) { return (unsigned long)p; }
 
 static unsigned int count_domains(void)
 {
@@ -73,7 +71,6 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
  * max_domains records, in domid order. */
 static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 {
-    unsigned long buf = handle_va(l->buffer.p);
     u32 num = 0;
     struct domain *d = get_domain_from(l->first_domain);
 
@@ -83,7 +80,7 @@ static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 
         domain_get_info(d, &info);
         put_domain(d);
-        if (copy_to_guest_va(buf + (unsigned long)num * sizeof(info), &info, sizeof(info)))
+        if (copy_to_guest_offset(l->buffer, num, &info, 1))
             return -XEN_EFAULT;
         num++;
         d = next ? get_domain_from(next) : NULL;
@@ -107,12 +104,11 @@ static u64 cpu_idle_time(unsigned int cpu)
 
 static long getcpuinfo(struct xen_sysctl_getcpuinfo *ci)
 {
-    unsigned long buf = handle_va(ci->info.p);
     u32 n = ci->max_cpus < nr_cpus_possible ? ci->max_cpus : nr_cpus_possible, i;
 
     for (i = 0; i < n; i++) {
         struct xen_sysctl_cpuinfo info = { .idletime = cpu_idle_time(i) };
-        if (copy_to_guest_va(buf + (unsigned long)i * sizeof(info), &info, sizeof(info)))
+        if (copy_to_guest_offset(ci->info, i, &info, 1))
             return -XEN_EFAULT;
     }
     ci->nr_cpus = i;
@@ -121,9 +117,10 @@ static long getcpuinfo(struct xen_sysctl_getcpuinfo *ci)
 
 /* One node holding all memory and CPUs (no SRAT is read), as Xen reports a
  * machine without NUMA information: it spans frames [0, max_mfn). */
-static long numainfo(struct xen_sysctl_numainfo *ni, unsigned long u_sysctl)
+static long numainfo(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
-    unsigned long meminfo = handle_va(ni->meminfo.p), distance = handle_va(ni->distance.p);
+    struct xen_sysctl_numainfo *ni = &op->u.numainfo;
+    bool meminfo = !guest_handle_is_null(ni->meminfo), distance = !guest_handle_is_null(ni->distance);
     u32 nodes = 1, i;
 
     if (meminfo || distance) {
@@ -135,13 +132,12 @@ static long numainfo(struct xen_sysctl_numainfo *ni, unsigned long u_sysctl)
                     .memsize = (u64)max_mfn << PAGE_SHIFT,
                     .memfree = free_pages_count() << PAGE_SHIFT,
                 };
-                if (copy_to_guest_va(meminfo + i * sizeof(mi), &mi, sizeof(mi)))
+                if (copy_to_guest_offset(ni->meminfo, i, &mi, 1))
                     return -XEN_EFAULT;
             }
             if (distance) {
                 u32 dist = SYSCTL_LOCAL_DISTANCE;   /* row i, one column */
-                if (copy_to_guest_va(distance + (unsigned long)i * nodes * sizeof(dist), &dist,
-                                  sizeof(dist)))
+                if (copy_to_guest_offset(ni->distance, (unsigned long)i * nodes, &dist, 1))
                     return -XEN_EFAULT;
             }
         }
@@ -150,26 +146,25 @@ static long numainfo(struct xen_sysctl_numainfo *ni, unsigned long u_sysctl)
     }
     if (ni->num_nodes != i) {
         ni->num_nodes = i;
-        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.numainfo.num_nodes),
-                          &ni->num_nodes, sizeof(ni->num_nodes)))
+        if (copy_field_to_guest(u_sysctl, op, u.numainfo.num_nodes))
             return -XEN_EFAULT;
     }
     return 0;
 }
 
-static long cputopoinfo(struct xen_sysctl_cputopoinfo *ti, unsigned long u_sysctl)
+static long cputopoinfo(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
-    unsigned long buf = handle_va(ti->cputopo.p);
+    struct xen_sysctl_cputopoinfo *ti = &op->u.cputopoinfo;
     u32 cpus = nr_cpus_possible, i;
 
-    if (buf) {
+    if (!guest_handle_is_null(ti->cputopo)) {
         if (cpus > ti->num_cpus)
             cpus = ti->num_cpus;
         for (i = 0; i < cpus; i++) {
             struct xen_sysctl_cputopo t;
             arch_sysctl_cpu_topo(i, &t.core, &t.socket);
             t.node = 0;
-            if (copy_to_guest_va(buf + (unsigned long)i * sizeof(t), &t, sizeof(t)))
+            if (copy_to_guest_offset(ti->cputopo, i, &t, 1))
                 return -XEN_EFAULT;
         }
     } else {
@@ -177,8 +172,7 @@ static long cputopoinfo(struct xen_sysctl_cputopoinfo *ti, unsigned long u_sysct
     }
     if (ti->num_cpus != i) {
         ti->num_cpus = i;
-        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cputopoinfo.num_cpus),
-                          &ti->num_cpus, sizeof(ti->num_cpus)))
+        if (copy_field_to_guest(u_sysctl, op, u.cputopoinfo.num_cpus))
             return -XEN_EFAULT;
     }
     return 0;
@@ -190,7 +184,6 @@ static long cputopoinfo(struct xen_sysctl_cputopoinfo *ti, unsigned long u_sysct
 static long cpumap_to_guest(struct xenctl_bitmap *bm, u64 map)
 {
     static const u8 zeros[PAGE_SIZE];
-    unsigned long buf = handle_va(bm->bitmap.p);
     u32 guest_bytes = (bm->nr_bits + 7) / 8;   /* in 32 bits, wrapping, as Xen */
     u64 ours = (nr_cpus_possible + 7) / 8, done;
     u8 bytes[8];
@@ -200,11 +193,11 @@ static long cpumap_to_guest(struct xenctl_bitmap *bm, u64 map)
     done = ours < guest_bytes ? ours : guest_bytes;
     if (done > sizeof(bytes))
         done = sizeof(bytes);
-    if (done && copy_to_guest_va(buf, bytes, done))
+    if (done && copy_to_guest(bm->bitmap, bytes, done))
         return -XEN_EFAULT;
     while (done < guest_bytes) {
         u64 n = guest_bytes - done < PAGE_SIZE ? guest_bytes - done : PAGE_SIZE;
-        if (copy_to_guest_va(buf + done, zeros, n))
+        if (copy_to_guest_offset(bm->bitmap, done, zeros, n))
             return -XEN_EFAULT;
         done += n;
     }
@@ -252,7 +245,7 @@ static long debug_keys(const struct xen_sysctl_debug_keys *k)
      * -EFAULT, as on Xen) and ignored. */
     for (u32 i = 0; i < k->nr_keys; i++) {
         char c;
-        if (copy_from_guest_va(&c, handle_va(k->keys.p) + i, 1))
+        if (copy_from_guest_offset(&c, k->keys, i, 1))
             return -XEN_EFAULT;
         if ((i & 0xfff) == 0xfff && hypercall_preempt_check())
             break;
@@ -260,27 +253,26 @@ static long debug_keys(const struct xen_sysctl_debug_keys *k)
     return 0;
 }
 
-static long pcitopoinfo(struct xen_sysctl_pcitopoinfo *ti, unsigned long u_sysctl)
+static long pcitopoinfo(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
-    unsigned long devs = handle_va(ti->devs.p), nodes = handle_va(ti->nodes.p);
+    struct xen_sysctl_pcitopoinfo *ti = &op->u.pcitopoinfo;
     u32 i = 0;
 
-    if (!devs || !nodes)
+    if (guest_handle_is_null(ti->devs) || guest_handle_is_null(ti->nodes))
         return -XEN_EINVAL;
     while (i < ti->num_devs) {
         physdev_pci_device_t dev;
         u32 node = XEN_INVALID_DEV;         /* pvisor tracks no PCI devices */
 
-        if (copy_from_guest_va(&dev, devs + (unsigned long)i * sizeof(dev), sizeof(dev)) ||
-            copy_to_guest_va(nodes + (unsigned long)i * sizeof(node), &node, sizeof(node)))
+        if (copy_from_guest_offset(&dev, ti->devs, i, 1) ||
+            copy_to_guest_offset(ti->nodes, i, &node, 1))
             return -XEN_EFAULT;
         if (++i > 0x3f && hypercall_preempt_check())
             break;
     }
     if (ti->num_devs != i) {
         ti->num_devs = i;
-        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.pcitopoinfo.num_devs),
-                          &ti->num_devs, sizeof(ti->num_devs)))
+        if (copy_field_to_guest(u_sysctl, op, u.pcitopoinfo.num_devs))
             return -XEN_EFAULT;
     }
     return 0;
@@ -304,7 +296,7 @@ static long tbuf_op(struct xen_sysctl_tbuf_op *t)
         u8 b;
         /* Read as Xen does (a bad map is -EFAULT); nothing to apply it to. */
         for (u32 i = 0; i < bytes && i < 64; i++)
-            if (copy_from_guest_va(&b, handle_va(t->cpu_mask.bitmap.p) + i, 1))
+            if (copy_from_guest_offset(&b, t->cpu_mask.bitmap, i, 1))
                 return -XEN_EFAULT;
         return 0;
     }
@@ -344,7 +336,6 @@ static long pm_op(const struct xen_sysctl_pm_op *pm)
  * is ever offline or broken) and takes no frame offline (deviation). */
 static long page_offline_op(const struct xen_sysctl_page_offline_op *po)
 {
-    unsigned long buf = handle_va(po->status.p);
     u64 count, i;
     long ret = 0;
 
@@ -376,19 +367,19 @@ static long page_offline_op(const struct xen_sysctl_page_offline_op *po)
                 break;
             }
         }
-        if (copy_to_guest_va(buf + i * sizeof(status), &status, sizeof(status)))
+        if (copy_to_guest_offset(po->status, i, &status, 1))
             return -XEN_EFAULT;
     }
     return ret;
 }
 
-long do_sysctl(unsigned long u_sysctl)
+long do_sysctl(XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
     struct xen_sysctl op;
     long ret = 0;
     int copyback = -1;    /* as Xen: -1 copy back on success, 1 always, 0 never */
 
-    if (copy_from_guest_va(&op, u_sysctl, sizeof(op)))
+    if (copy_from_guest(&op, u_sysctl, 1))
         return -XEN_EFAULT;
     if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
         return -XEN_EACCES;
@@ -396,7 +387,8 @@ long do_sysctl(unsigned long u_sysctl)
         return -XEN_EPERM;
     while (!spin_trylock(&sysctl_lock))
         if (hypercall_preempt_check())
-            return hypercall_create_continuation(__HYPERVISOR_sysctl, 1, u_sysctl);
+            return hypercall_create_continuation(__HYPERVISOR_sysctl, 1,
+                                                 guest_handle_va(u_sysctl));
 
     switch (op.cmd) {
     case XEN_SYSCTL_readconsole:
@@ -423,10 +415,10 @@ long do_sysctl(unsigned long u_sysctl)
         ret = physinfo(&op.u.physinfo);
         break;
     case XEN_SYSCTL_numainfo:
-        ret = numainfo(&op.u.numainfo, u_sysctl);
+        ret = numainfo(&op, u_sysctl);
         break;
     case XEN_SYSCTL_cputopoinfo:
-        ret = cputopoinfo(&op.u.cputopoinfo, u_sysctl);
+        ret = cputopoinfo(&op, u_sysctl);
         break;
     case XEN_SYSCTL_cpupool_op:
         ret = cpupool_op(&op.u.cpupool_op);
@@ -435,7 +427,7 @@ long do_sysctl(unsigned long u_sysctl)
         ret = scheduler_op(&op.u.scheduler_op);
         break;
     case XEN_SYSCTL_pcitopoinfo:
-        ret = pcitopoinfo(&op.u.pcitopoinfo, u_sysctl);
+        ret = pcitopoinfo(&op, u_sysctl);
         break;
     case XEN_SYSCTL_page_offline_op:
         ret = page_offline_op(&op.u.page_offline);
@@ -461,7 +453,7 @@ long do_sysctl(unsigned long u_sysctl)
     }
     spin_unlock(&sysctl_lock);
 
-    if (copyback && (!ret || copyback > 0) && copy_to_guest_va(u_sysctl, &op, sizeof(op)))
+    if (copyback && (!ret || copyback > 0) && copy_to_guest(u_sysctl, &op, 1))
         ret = -XEN_EFAULT;
     return ret;
 }

@@ -8,7 +8,7 @@
 #include <pvisor/domain.h>
 #include <pvisor/pv_emul.h>
 #include <pvisor/smp.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/cpu.h>
 #include <asm/processor.h>
 #include <asm/cpu_policy.h>
@@ -136,7 +136,7 @@ static void pv_leaf(struct vcpu *v, u32 leaf, u32 sub, u32 out[4])
 }
 
 struct leaf_writer {
-    unsigned long buf;   /* guest array, 0 = count only */
+    XEN_GUEST_HANDLE(xen_cpuid_leaf_t) buf;
     u32 n, max;
 };
 
@@ -146,7 +146,7 @@ static long put_leaf(struct leaf_writer *w, u32 leaf, u32 sub, const u32 v[4])
 
     if (w->n == w->max)
         return -XEN_ENOBUFS;
-    if (copy_to_guest_va(w->buf + (unsigned long)w->n * sizeof(e), &e, sizeof(e)))
+    if (copy_to_guest_offset(w->buf, w->n, &e, 1))
         return -XEN_EFAULT;
     w->n++;
     return 0;
@@ -226,7 +226,7 @@ static long serialise_cpuid(cpuid_fn fn, struct vcpu *pv, struct leaf_writer *w)
     return 0;
 }
 
-static long serialise_msrs(bool pv, unsigned long buf, u32 *nr)
+static long serialise_msrs(bool pv, XEN_GUEST_HANDLE(xen_msr_entry_t) buf, u32 *nr)
 {
     /* Neither CPUID faulting nor ARCH_CAPABILITIES is reported (as Xen
      * under QEMU's AMD models). */
@@ -239,19 +239,20 @@ static long serialise_msrs(bool pv, unsigned long buf, u32 *nr)
     for (u32 i = 0; i < MSR_MAX_SERIALISED_ENTRIES; i++) {
         if (i == *nr)
             return -XEN_ENOBUFS;
-        if (copy_to_guest_va(buf + i * sizeof(e[i]), &e[i], sizeof(e[i])))
+        if (copy_to_guest_offset(buf, i, &e[i], 1))
             return -XEN_EFAULT;
     }
     *nr = MSR_MAX_SERIALISED_ENTRIES;
     return 0;
 }
 
-long arch_cpuid_policy_to_guest(struct vcpu *pv, unsigned long leaves, u32 *nr_leaves)
+long arch_cpuid_policy_to_guest(struct vcpu *pv, XEN_GUEST_HANDLE(xen_cpuid_leaf_t) leaves,
+                                u32 *nr_leaves)
 {
     struct leaf_writer w = { leaves, 0, *nr_leaves };
     long rc;
 
-    if (!leaves) {
+    if (guest_handle_is_null(leaves)) {
         *nr_leaves = CPUID_MAX_SERIALISED_LEAVES;
         return 0;
     }
@@ -261,19 +262,18 @@ long arch_cpuid_policy_to_guest(struct vcpu *pv, unsigned long leaves, u32 *nr_l
     return 0;
 }
 
-long arch_msr_policy_to_guest(struct vcpu *pv, unsigned long msrs, u32 *nr_msrs)
+long arch_msr_policy_to_guest(struct vcpu *pv, XEN_GUEST_HANDLE(xen_msr_entry_t) msrs, u32 *nr_msrs)
 {
-    if (!msrs) {
+    if (guest_handle_is_null(msrs)) {
         *nr_msrs = MSR_MAX_SERIALISED_ENTRIES;
         return 0;
     }
     return serialise_msrs(pv != NULL, msrs, nr_msrs);
 }
 
-static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
+static long get_cpu_policy(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
     struct xen_sysctl_cpu_policy *cp = &op->u.cpu_policy;
-    unsigned long leaves = (unsigned long)cp->leaves.p, msrs = (unsigned long)cp->msrs.p;
     struct vcpu *pv;
     long rc;
 
@@ -291,15 +291,13 @@ static long get_cpu_policy(struct xen_sysctl *op, unsigned long u_sysctl)
     default:
         return -XEN_EOPNOTSUPP;          /* no HVM */
     }
-    if ((rc = arch_cpuid_policy_to_guest(pv, leaves, &cp->nr_leaves)))
+    if ((rc = arch_cpuid_policy_to_guest(pv, cp->leaves, &cp->nr_leaves)))
         return rc;
-    if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_leaves),
-                      &cp->nr_leaves, sizeof(cp->nr_leaves)))
+    if (copy_field_to_guest(u_sysctl, op, u.cpu_policy.nr_leaves))
         return -XEN_EFAULT;
-    if ((rc = arch_msr_policy_to_guest(pv, msrs, &cp->nr_msrs)))
+    if ((rc = arch_msr_policy_to_guest(pv, cp->msrs, &cp->nr_msrs)))
         return rc;
-    if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_policy.nr_msrs),
-                      &cp->nr_msrs, sizeof(cp->nr_msrs)))
+    if (copy_field_to_guest(u_sysctl, op, u.cpu_policy.nr_msrs))
         return -XEN_EFAULT;
     return 0;
 }
@@ -334,17 +332,15 @@ static void featureset_of(cpuid_fn fn, struct vcpu *pv, bool guard, u32 fs[FSCAP
     fs[2] &= ~E1D_COMMON_WITH_LEAF1;
 }
 
-static long get_cpu_featureset(struct xen_sysctl *op, unsigned long u_sysctl)
+static long get_cpu_featureset(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
     struct xen_sysctl_cpu_featureset *f = &op->u.cpu_featureset;
-    unsigned long buf = (unsigned long)f->features.p;
     u32 fs[FSCAPINTS], nr;
     long ret = 0;
 
-    if (!buf) {
+    if (guest_handle_is_null(f->features)) {
         f->nr_features = FSCAPINTS;
-        return copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
-                             &f->nr_features, sizeof(f->nr_features));
+        return copy_field_to_guest(u_sysctl, op, u.cpu_featureset.nr_features);
     }
     nr = f->nr_features < FSCAPINTS ? f->nr_features : FSCAPINTS;
     switch (f->index) {
@@ -364,11 +360,10 @@ static long get_cpu_featureset(struct xen_sysctl *op, unsigned long u_sysctl)
         ret = -XEN_EINVAL;
         break;
     }
-    if (!ret && copy_to_guest_va(buf, fs, nr * sizeof(u32)))
+    if (!ret && copy_to_guest(f->features, fs, nr))
         ret = -XEN_EFAULT;
     f->nr_features = nr;
-    if (!ret && copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_featureset.nr_features),
-                              &f->nr_features, sizeof(f->nr_features)))
+    if (!ret && copy_field_to_guest(u_sysctl, op, u.cpu_featureset.nr_features))
         ret = -XEN_EFAULT;
     if (!ret && nr < FSCAPINTS)
         ret = -XEN_ENOBUFS;
@@ -393,7 +388,7 @@ static long cpu_hotplug(const struct xen_sysctl_cpu_hotplug *h)
     }
 }
 
-long arch_do_sysctl(struct xen_sysctl *op, unsigned long u_sysctl)
+long arch_do_sysctl(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl)
 {
     switch (op->cmd) {
     case XEN_SYSCTL_cpu_hotplug:
@@ -410,8 +405,7 @@ long arch_do_sysctl(struct xen_sysctl *op, unsigned long u_sysctl)
         return -XEN_EOPNOTSUPP;
     case XEN_SYSCTL_get_cpu_levelling_caps:
         op->u.cpu_levelling_caps.caps = 0;
-        if (copy_to_guest_va(u_sysctl + offsetof(struct xen_sysctl, u.cpu_levelling_caps.caps),
-                          &op->u.cpu_levelling_caps.caps, sizeof(op->u.cpu_levelling_caps.caps)))
+        if (copy_field_to_guest(u_sysctl, op, u.cpu_levelling_caps.caps))
             return -XEN_EFAULT;
         return 0;
     case XEN_SYSCTL_get_cpu_featureset:

@@ -4,6 +4,7 @@
 #ifndef ASM_CPU_POLICY_H
 #define ASM_CPU_POLICY_H
 #include <pvisor/types.h>
+#include <xen/xen.h>
 
 /* Xen 4.17's serialised policy bounds (lib/x86 cpu-policy.h): basic leaves
  * 0-0xd, leaf 7 subleaves 0-2, cache 0-5, topology 0-1, xstate 0-62,
@@ -22,6 +23,7 @@ struct vcpu;
 /* The hardware's view (pv NULL) or what PV vCPU pv is shown, into the
  * guest array `leaves` of *nr_leaves entries (-ENOBUFS when too small);
  * a null array asks for the maximum count. *nr_leaves becomes the count. */
-long arch_cpuid_policy_to_guest(struct vcpu *pv, unsigned long leaves, u32 *nr_leaves);
-long arch_msr_policy_to_guest(struct vcpu *pv, unsigned long msrs, u32 *nr_msrs);
+long arch_cpuid_policy_to_guest(struct vcpu *pv, XEN_GUEST_HANDLE(xen_cpuid_leaf_t) leaves,
+                                u32 *nr_leaves);
+long arch_msr_policy_to_guest(struct vcpu *pv, XEN_GUEST_HANDLE(xen_msr_entry_t) msrs, u32 *nr_msrs);
 #endif

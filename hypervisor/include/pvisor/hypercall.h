@@ -4,6 +4,7 @@
 #include <pvisor/types.h>
 #include <xen/xen.h>
 #include <xen/errno.h>
+#include <xen/sysctl.h>
 
 typedef long (*hypercall_fn_t)(unsigned long, unsigned long, unsigned long,
                                unsigned long, unsigned long, unsigned long);
@@ -59,7 +60,7 @@ bool hypercall_preempt_check(void);
     X(callback_op, do_callback_op, (unsigned long, unsigned long)) \
     X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
     X(physdev_op, do_physdev_op, (unsigned long, unsigned long)) \
-    X(sysctl, do_sysctl, (unsigned long)) \
+    X(sysctl, do_sysctl, (XEN_GUEST_HANDLE_PARAM(xen_sysctl_t))) \
     X(domctl, do_domctl, (unsigned long))
 
 #define HYPERCALL_DECLARE(name, fn, params) long fn params;

@@ -20,5 +20,5 @@ void arch_sysctl_physinfo(struct xen_sysctl_physinfo *pi);
 void arch_sysctl_cpu_topo(unsigned int cpu, u32 *core, u32 *socket);
 /* The x86 sysctls (cpu_hotplug, psr, levelling caps, CPU policies) and
  * -ENOSYS for unknown ones. */
-long arch_do_sysctl(struct xen_sysctl *op, unsigned long u_sysctl);
+long arch_do_sysctl(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl_t) u_sysctl);
 #endif

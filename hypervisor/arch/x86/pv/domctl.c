@@ -113,8 +113,8 @@ static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *cp, b
     struct vcpu *v = d->vcpu[0] ? d->vcpu[0] : current;
     long rc;
 
-    if ((rc = arch_cpuid_policy_to_guest(v, (unsigned long)cp->leaves.p, &cp->nr_leaves)) ||
-        (rc = arch_msr_policy_to_guest(v, (unsigned long)cp->msrs.p, &cp->nr_msrs)))
+    if ((rc = arch_cpuid_policy_to_guest(v, cp->leaves, &cp->nr_leaves)) ||
+        (rc = arch_msr_policy_to_guest(v, cp->msrs, &cp->nr_msrs)))
         return rc;
     *copyback = true;
     return 0;

@@ -104,6 +104,7 @@ $(eval $(call guest_kernel,domctl,tests/guests/domctl.c,page))
 
 $(eval $(call guest_kernel,xstate,tests/guests/xstate.c,page))
 $(eval $(call guest_kernel,microbench,tests/guests/microbench.c,raw))
+$(eval $(call guest_kernel,splitbench,tests/guests/splitbench.c,raw,tests/guests/builder/toolstack.c))
 # Standalone kernels linked low (tests/guests/lowboot/: no framework, which
 # assumes Linux's addresses). $(call lowboot_kernel,NAME,LOW_BASE,ADDRESS_NOTES)
 LOWBOOT_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \

@@ -6,6 +6,8 @@
  *
  *   kernel | initrd | p2m list | start_info | page tables | boot stack | pad
  *
+ * (pv_layout.h, PV_LAYOUT_DOM0: the layout module pvctl builds domUs with)
+ *
  * The whole region is mapped read/write from pfn 0 on, except the
  * page-table frames, which are mapped read-only; the L4 is pinned and
  * validated by the memory-safety module before the guest runs.
@@ -13,6 +15,7 @@
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/pv_elf.h>
+#include <pvisor/pv_layout.h>
 #include <pvisor/pv_emul.h>
 #include <pvisor/bootinfo.h>
 #include <pvisor/cmdline.h>
@@ -178,14 +181,6 @@ static bool allocate_memory(struct domain *d, u64 nr_pages)
     return true;
 }
 
-/* Page tables needed to map [vstart, vend) with 4 KiB pages. */
-static unsigned long count_tables(u64 vstart, u64 vend)
-{
-    u64 last = vend - 1;
-    return 1 + ((last >> 39) - (vstart >> 39) + 1) + ((last >> 30) - (vstart >> 30) + 1) +
-           ((last >> 21) - (vstart >> 21) + 1);
-}
-
 static void __attribute__((noreturn)) fail(const char *what)
 {
     panic("dom0: %s", what);
@@ -253,26 +248,25 @@ void start_dom0(const struct boot_info *bi)
     if (!v)
         fail("cannot create vCPU 0");
 
-    /* Layout (all addresses virtual, v_start = VIRT_BASE maps pfn 0). */
+    /* Layout (all addresses virtual, v_start = VIRT_BASE maps pfn 0),
+     * computed by the module pvctl shares (common/pv_layout.c). */
     u64 v_start = elf.virt_base;
     u64 initrd_len = imod ? imod->end - imod->start : 0;
     u64 nr_pages = dom0_pages();
-    u64 v_initrd = ROUNDUP(elf.virt_kend, PAGE_SIZE);
-    u64 v_p2m = ROUNDUP(v_initrd + initrd_len, PAGE_SIZE);
-    u64 v_si = ROUNDUP(v_p2m + nr_pages * 8, PAGE_SIZE);
-    u64 v_pt = v_si + PAGE_SIZE;
-    unsigned long nr_pt = 1, need;
-    u64 v_stack, v_end;
-    for (;;) {
-        v_stack = v_pt + nr_pt * PAGE_SIZE;
-        v_end = ROUNDUP(v_stack + PAGE_SIZE, 4ull << 20);
-        if (v_end - (v_stack + PAGE_SIZE) < (512u << 10))
-            v_end += 4ull << 20;
-        need = count_tables(v_start, v_end);
-        if (need <= nr_pt)
-            break;
-        nr_pt = need;
-    }
+    struct pv_layout lay;
+    const struct pv_layout_in lin = {
+        .flavour = PV_LAYOUT_DOM0, .virt_base = v_start, .virt_kstart = elf.virt_kstart,
+        .virt_kend = elf.virt_kend, .nr_pages = nr_pages, .initrd_len = initrd_len,
+    };
+    if (pv_layout_compute(&lin, &lay, &err))
+        panic("dom0 kernel refused: %s", err);
+    u64 v_initrd = pv_layout_va(&lay, lay.initrd_pfn);
+    u64 v_p2m = lay.p2m_va;
+    u64 v_si = pv_layout_va(&lay, lay.si_pfn);
+    u64 v_pt = pv_layout_va(&lay, lay.pt_pfn);
+    unsigned long nr_pt = lay.nr_pt;
+    u64 v_stack = pv_layout_va(&lay, lay.stack_pfn);
+    u64 v_end = lay.virt_end;
     /* As Xen: the boot region may sit anywhere (a kernel linked at 0 or
      * 1 MiB included) except over the hypervisor's range. */
     if (!pv_elf_region_ok(v_start, v_end))

@@ -80,6 +80,7 @@ $(eval $(call unit_test,test_rangeset,tests/unit/test_rangeset.c hypervisor/comm
 $(eval $(call unit_test,test_buddy,tests/unit/test_buddy.c hypervisor/common/buddy.c))
 $(eval $(call unit_test,test_claims,tests/unit/test_claims.c))
 $(eval $(call unit_test,test_memop_args,tests/unit/test_memop_args.c hypervisor/common/memop_args.c))
+$(eval $(call unit_test,test_resource_args,tests/unit/test_resource_args.c hypervisor/common/resource_args.c))
 $(eval $(call unit_test,test_acpi_tables,tests/unit/test_acpi_tables.c hypervisor/common/acpi_tables.c))
 $(eval $(call unit_test,test_pv_elf,tests/unit/test_pv_elf.c hypervisor/common/pv_elf.c))
 $(eval $(call unit_test,test_domain,tests/unit/test_domain.c hypervisor/common/domain.c,-include tests/unit/host_processor.h))

@@ -189,6 +189,19 @@ void gnttab_domain_destroy(struct domain *d)
     d->grant_table = NULL;
 }
 
+unsigned int gnttab_domain_max_frames(const struct domain *d)
+{
+    return d->grant_table ? gnt_max_frames(d->grant_table) : 0;
+}
+
+int gnttab_domain_resource(struct domain *d, unsigned int id, unsigned int frame,
+                           unsigned int nr, xen_pfn_t *mfns)
+{
+    if (!d->grant_table)
+        return -XEN_EINVAL;
+    return gnt_resource_frames(env(), d->grant_table, id, frame, nr, mfns);
+}
+
 long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count)
 {
     struct vcpu *v = current;

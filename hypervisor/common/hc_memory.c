@@ -11,6 +11,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/mm.h>
 #include <pvisor/memop_args.h>
+#include <pvisor/resource_args.h>
 #include <xen/memory.h>
 
 #define MEMOP_MASK  ((1u << MEMOP_SHIFT) - 1)
@@ -379,6 +380,94 @@ static long memory_exchange(unsigned long arg)
     return 0;
 }
 
+/*
+ * XENMEM_acquire_resource (Xen 4.17, PV caller): the MFNs of a range of
+ * another domain's grant-table frames, written to frame_list, which the
+ * caller then maps with mmu_update naming that domain. A null frame_list
+ * asks the resource's size. Argument rules and their order:
+ * pvisor/resource_args.h. Works RESOURCE_CHUNK frames at a time; a
+ * preempted call continues from the frames done (cmd's upper bits).
+ */
+static void resource_refuse(const struct domain *caller, domid_t domid, const char *why, long rc)
+{
+    gprintk(LOG_INFO "d%u: acquire_resource of d%u refused (%ld): %s\n", caller->domain_id,
+            domid, rc, why);
+}
+
+static long acquire_resource(unsigned long start, unsigned long arg)
+{
+    struct xen_mem_acquire_resource x;
+    struct domain *caller = current->domain, *d;
+    unsigned long list;
+    unsigned int max_frames;
+    bool query;
+    long rc;
+
+    if (copy_from_guest_va(&x, arg, sizeof(x)))
+        return -XEN_EFAULT;
+    rc = resource_args_early(&x);
+    if (rc) {
+        resource_refuse(caller, x.domid, "bad frame range or padding", rc);
+        return rc;
+    }
+    /* Xen's remote-domain lookup: any existing domain (dying too), never
+     * the caller itself (DOMID_SELF names none). */
+    d = x.domid < DOMID_FIRST_RESERVED ? get_domain_by_id_any(x.domid) : NULL;
+    if (!d)
+        return -XEN_ESRCH;
+    if (d == caller || !domain_controls(caller, d)) {
+        resource_refuse(caller, x.domid, d == caller ? "itself" : "not a domain it controls",
+                        -XEN_EPERM);
+        put_domain(d);
+        return -XEN_EPERM;
+    }
+    max_frames = resource_max_frames(x.type, x.id, gnttab_domain_max_frames(d));
+    rc = resource_args_late(&x, start, max_frames, &query);
+    if (rc) {
+        resource_refuse(caller, x.domid, "no such resource or bad frame count", rc);
+        goto out;
+    }
+    if (query) {
+        x.nr_frames = max_frames;
+        rc = copy_to_guest_va(arg + offsetof(struct xen_mem_acquire_resource, nr_frames),
+                              &x.nr_frames, sizeof(x.nr_frames)) ? -XEN_EFAULT : 0;
+        goto out;
+    }
+    x.nr_frames -= start;
+    x.frame += start;
+    list = (unsigned long)x.frame_list.p + start * sizeof(xen_pfn_t);
+    while (x.nr_frames) {
+        xen_pfn_t mfns[RESOURCE_CHUNK];
+        unsigned int n = x.nr_frames < RESOURCE_CHUNK ? x.nr_frames : RESOURCE_CHUNK;
+
+        if (x.type != XENMEM_resource_grant_table) {
+            rc = -XEN_EOPNOTSUPP;       /* nothing else exists here */
+            goto out;
+        }
+        rc = gnttab_domain_resource(d, x.id, (unsigned int)x.frame, n, mfns);
+        if (rc < 0)
+            goto out;
+        if (copy_to_guest_va(list, mfns, n * sizeof(xen_pfn_t))) {
+            rc = -XEN_EFAULT;
+            goto out;
+        }
+        x.nr_frames -= n;
+        x.frame += n;
+        list += n * sizeof(xen_pfn_t);
+        start += n;
+        if (x.nr_frames && hypercall_preempt_check()) {
+            put_domain(d);
+            return hypercall_create_continuation(__HYPERVISOR_memory_op, 2,
+                                                 XENMEM_acquire_resource | (start << MEMOP_SHIFT),
+                                                 arg);
+        }
+    }
+    rc = 0;
+out:
+    put_domain(d);
+    return rc;
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
     unsigned int op = cmd & MEMOP_MASK;
@@ -391,6 +480,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
     case XENMEM_decrease_reservation:
     case XENMEM_populate_physmap:
         return reservation_op(op, start, arg);
+    case XENMEM_acquire_resource:
+        return acquire_resource(start, arg);
     }
     if (start)
         return -XEN_EINVAL;           /* only extent operations continue */

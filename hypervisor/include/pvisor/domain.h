@@ -213,6 +213,12 @@ int gnttab_domain_relinquish(struct domain *d);
  * they are unmapped. */
 void gnttab_domain_destroy(struct domain *d);
 
+/* XENMEM_acquire_resource of d's grant table: the frames it may grow
+ * to, and the MFNs of [frame, frame + nr) (nr or -EINVAL). */
+unsigned int gnttab_domain_max_frames(const struct domain *d);
+int gnttab_domain_resource(struct domain *d, unsigned int id, unsigned int frame,
+                           unsigned int nr, xen_pfn_t *mfns);
+
 #define DOMDYING_alive 0
 #define DOMDYING_dying 1                /* being killed: lookups refuse it */
 #define DOMDYING_dead  2                /* killed; freed at the last put */

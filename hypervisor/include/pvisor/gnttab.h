@@ -189,6 +189,15 @@ s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
              const struct gnttab_copy *op);
 s16 gnt_swap(struct gnt_env *env, struct gnt_table *lt, u32 ref_a, u32 ref_b);
 
+/* ---- XENMEM_acquire_resource ----------------------------------------- */
+/* The most frames t may grow to (the resource's size). */
+unsigned int gnt_max_frames(const struct gnt_table *t);
+/* MFNs of shared frames [frame, frame + nr) in mfns[], growing t up to its
+ * limit: nr, or -EINVAL (nr 0, the status id or another, beyond the limit,
+ * no memory to grow, a table its domain let go of). */
+int gnt_resource_frames(struct gnt_env *env, struct gnt_table *t, unsigned int id,
+                        unsigned int frame, unsigned int nr, xen_pfn_t *mfns);
+
 /* Entries this table holds now. */
 static inline unsigned int gnt_nr_entries(const struct gnt_table *t)
 {

@@ -3,6 +3,7 @@
  * every refusal must leave the whole machine state identical.
  */
 #include "gnt_test.h"
+#include <xen/memory.h>
 
 #define RW  (GNTMAP_host_map)
 #define RO  (GNTMAP_host_map | GNTMAP_readonly)
@@ -736,6 +737,59 @@ static void test_limits(void **state)
     assert_int_equal(T(D1)->max_maptrack, GNT_HARD_MAX_MAPTRACK);
 }
 
+/* XENMEM_acquire_resource: the shared frames' MFNs, the table grown up to
+ * its limit as setup_table would; nothing else is handed out, and a
+ * refusal grows nothing. */
+static void test_acquire_resource(void **state)
+{
+    xen_pfn_t mfns[4] = { 0 };
+    struct gnt_table *t2 = T(D2);
+
+    (void)state;
+    gnt_table_set_limits(genv, T(D1), 4, 1);
+    assert_int_equal(gnt_max_frames(T(D1)), 4);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         0, 1, mfns), 1);
+    assert_int_equal(mfns[0], T(D1)->shared_mfn[0]);
+    assert_int_equal(T(D1)->nr_frames, 1);
+    /* frames 2..3: the table grows to 4 */
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         2, 2, mfns), 2);
+    assert_int_equal(T(D1)->nr_frames, 4);
+    assert_int_equal(mfns[0], T(D1)->shared_mfn[2]);
+    assert_int_equal(mfns[1], T(D1)->shared_mfn[3]);
+    memset(mfns, 0, sizeof(mfns));
+    /* beyond the limit, none, status frames (v1), other ids, wrapping ranges */
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         3, 2, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         4, 1, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         0, 0, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_status,
+                                         0, 1, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), 2, 0, 1, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, T(D1), XENMEM_resource_grant_table_id_shared,
+                                         0xffffffffu, 2, mfns), -XEN_EINVAL);
+    assert_int_equal(mfns[0], 0);
+    assert_int_equal(T(D1)->nr_frames, 4);
+    /* d2's table, let go of by its dying domain while someone holds it:
+     * nothing more is handed out or grown */
+    assert_int_equal(gnt_resource_frames(genv, t2, XENMEM_resource_grant_table_id_shared,
+                                         0, 1, mfns), 1);
+    gnt_table_get(t2);
+    g->dead[D2] = true;
+    assert_int_equal(gnt_table_teardown(genv, t2), 0);
+    gnt_table_release(genv, t2);
+    g->tables[D2] = NULL;
+    assert_int_equal(gnt_resource_frames(genv, t2, XENMEM_resource_grant_table_id_shared,
+                                         0, 1, mfns), -XEN_EINVAL);
+    assert_int_equal(gnt_resource_frames(genv, t2, XENMEM_resource_grant_table_id_shared,
+                                         1, 1, mfns), -XEN_EINVAL);
+    gnt_table_put(genv, t2);
+    GCHECK();
+}
+
 /* ---- G7: batches ------------------------------------------------------------------------ */
 
 static void test_batch_statuses_and_preemption(void **state)
@@ -888,6 +942,7 @@ int main(void)
         T_(test_transfer_and_versions),
         T_(test_setup_and_query),
         T_(test_limits),
+        T_(test_acquire_resource),
         T_(test_batch_statuses_and_preemption),
         T_(test_batch_fault),
         T_(test_mapper_dies),

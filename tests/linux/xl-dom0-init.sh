@@ -60,9 +60,17 @@ section list-long 60 xl list -l
 section dmesg 60 xl dmesg
 section dmesg-clear 60 xl dmesg -c
 section dmesg-after-clear 60 xl dmesg
-# How far a minimal domU gets (no devices; its kernel powers it off).
-section create 120 xl create /etc/xen/anchor-min.cfg 'extra="console=hvc0 xa.mode=poweroff"'
+# The minimal domU (no devices, idles after its marker): created, its
+# marker read from xenconsoled's log, listed, destroyed, listed again.
+CLOG=/var/log/xen/console/guest-anchor-min.log
+section create 120 xl create /etc/xen/anchor-min.cfg
+for i in $(seq 1 900); do
+    grep -aq GUEST-MARKER-UP $CLOG 2>/dev/null && break
+    sleep 0.2
+done
+section console 5 grep -a GUEST-MARKER-UP $CLOG
 section list-after-create 60 xl list
 section destroy 60 xl destroy anchor-min
+section list-after-destroy 60 xl list
 section dmesg-end 60 xl dmesg
 finish

@@ -32,6 +32,8 @@
 #define XLCFG_VIFS_MAX        8
 #define XLCFG_LIST_MAX        64          /* items of any list */
 #define XLCFG_OVERRIDES_MAX   64
+#define XLCFG_VIF_DEVID_MAX   65535
+#define XLCFG_MEMORY_HARD_MAX (1u << 20)  /* MiB (1 TiB), whatever the caller allows */
 #define XLCFG_DEFAULT_MEMORY  32          /* MiB; libxl's default when memory= is absent */
 #define XLCFG_VCPUS_HARD_MAX  128         /* even if the caller allows more (Xen's PV limit) */
 
@@ -65,6 +67,7 @@ struct xlcfg_disk {
     char *script;               /* script=, NULL when absent (pvctl does block setup natively) */
     bool discard;               /* discard / no-discard; default true, as libxl */
     bool direct_io_safe;        /* direct-io-safe given */
+    bool trusted;               /* trusted / untrusted; default true */
     int line;                   /* line of the disk = setting */
 };
 

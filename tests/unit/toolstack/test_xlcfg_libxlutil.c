@@ -1,0 +1,155 @@
+/*
+ * Every config of tests/unit/toolstack/xlcfg-corpus/ through xlcfg and
+ * through Debian's libxlutil (xlcfg_ref.c).  Each file says in its first
+ * comment lines what to expect:
+ *   # expect: ok                      xlcfg accepts it
+ *   # expect: line 4: unknown key...  xlcfg refuses it with exactly this line
+ *   # libxlutil: accepts | refuses    what xl's parser does with it
+ *   # override: key=value             a command-line override (repeatable)
+ *   # limits: memory=N vcpus=N        the caller's bounds
+ * and whatever xlcfg accepts must read the same in libxlutil.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlcfg_ref.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* The value of the header line "# name: value" number `nth` (0-based), or NULL. */
+static char *header(const char *data, const char *name, int nth)
+{
+    char pat[64];
+    const char *p = data;
+
+    snprintf(pat, sizeof(pat), "# %s: ", name);
+    while ((p = strstr(p, pat))) {
+        if ((p == data || p[-1] == '\n') && nth-- == 0) {
+            p += strlen(pat);
+            return strndup(p, strcspn(p, "\n"));
+        }
+        p++;
+    }
+    return NULL;
+}
+
+static int check(const char *dir, const char *file)
+{
+    char path[8192];
+    size_t len;
+    char *data, *expect, *xl, *lim, *ov[16];
+    size_t n_ov = 0;
+    struct xlcfg_limits limits = { 0 };
+    struct xlcfg_ref_result r;
+    int bad = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    data = slurp(path, &len);
+    if (!data) {
+        printf("FAIL %s: cannot read\n", file);
+        return 1;
+    }
+    expect = header(data, "expect", 0);
+    xl = header(data, "libxlutil", 0);
+    while (n_ov < 16 && (ov[n_ov] = header(data, "override", (int)n_ov)))
+        n_ov++;
+    if ((lim = header(data, "limits", 0))) {
+        unsigned long long m = 0;
+        unsigned v = 0;
+        const char *p;
+        if ((p = strstr(lim, "memory=")))
+            m = strtoull(p + 7, NULL, 0);
+        if ((p = strstr(lim, "vcpus=")))
+            v = (unsigned)strtoul(p + 6, NULL, 0);
+        limits.max_memory_mib = m;
+        limits.max_vcpus = v;
+    }
+    if (!expect || !xl) {
+        printf("FAIL %s: no '# expect:' or '# libxlutil:' header\n", file);
+        bad = 1;
+        goto out;
+    }
+    xlcfg_ref_compare(data, len, (const char *const *)ov, n_ov, &limits, &r);
+    if (r.mismatch[0]) {
+        printf("FAIL %s: xlcfg and libxlutil differ: %s\n", file, r.mismatch);
+        bad = 1;
+    }
+    if (!strcmp(expect, "ok") ? !r.ours_ok : (r.ours_ok || strcmp(expect, r.ours_error))) {
+        printf("FAIL %s: expected %s, xlcfg %s\n", file, expect,
+               r.ours_ok ? "accepted it" : r.ours_error);
+        bad = 1;
+    }
+    if (strcmp(xl, r.xl_ok ? "accepts" : "refuses")) {
+        printf("FAIL %s: header says libxlutil %s, it %s\n", file, xl,
+               r.xl_ok ? "accepts" : "refuses");
+        bad = 1;
+    }
+    if (!bad)
+        printf("ok   %s: %s (libxlutil %s)\n", file, r.ours_ok ? "accepted" : r.ours_error, xl);
+out:
+    free(data);
+    free(expect);
+    free(xl);
+    free(lim);
+    for (size_t i = 0; i < n_ov; i++)
+        free(ov[i]);
+    return bad;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = getenv("PVISOR_ROOT");
+    char dir[4096];
+    struct dirent **ents;
+    int n, failed = 0, tested = 0;
+
+    if (argc > 1)
+        snprintf(dir, sizeof(dir), "%s", argv[1]);
+    else
+        snprintf(dir, sizeof(dir), "%s/tests/unit/toolstack/xlcfg-corpus", root ? root : ".");
+    n = scandir(dir, &ents, NULL, by_name);
+    if (n < 0) {
+        perror(dir);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *f = ents[i]->d_name;
+        size_t l = strlen(f);
+        if (l > 4 && !strcmp(f + l - 4, ".cfg")) {
+            failed += check(dir, f);
+            tested++;
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    printf("%d configs, %d failed\n", tested, failed);
+    return failed || tested == 0;
+}

@@ -1,0 +1,250 @@
+/* xlcfg against libxlutil: see xlcfg_ref.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxlutil.h>
+
+#include "xlcfg_ref.h"
+
+static void why(struct xlcfg_ref_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void why(struct xlcfg_ref_result *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->mismatch[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(r->mismatch, sizeof(r->mismatch), fmt, ap);
+    va_end(ap);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return !strcmp(a, b);
+}
+
+static void cmp_str(struct xlcfg_ref_result *r, const char *what, const char *xl, const char *ours)
+{
+    if (!same_str(xl, ours))
+        why(r, "%s: libxlutil \"%s\", xlcfg \"%s\"", what, xl ? xl : "(none)", ours ? ours : "(none)");
+}
+
+/* xl's reading of a number key: the value, or `dflt` when absent. */
+static void cmp_long(struct xlcfg_ref_result *r, XLU_Config *c, const char *key, long dflt, long ours)
+{
+    long l;
+    int e = xlu_cfg_get_long(c, key, &l, 1);
+
+    if (e == ESRCH)
+        l = dflt;
+    else if (e)
+        return why(r, "%s: libxlutil cannot read it as a number (%s) but xlcfg took %ld",
+                   key, strerror(e), ours);
+    if (l != ours)
+        why(r, "%s: libxlutil %ld, xlcfg %ld", key, l, ours);
+}
+
+static const char *get_str(XLU_Config *c, const char *key)
+{
+    const char *v = NULL;
+
+    if (xlu_cfg_get_string(c, key, &v, 1))
+        return NULL;
+    return v;
+}
+
+/* xl's parse_cmdline. */
+static char *xl_cmdline(XLU_Config *c)
+{
+    const char *cl = get_str(c, "cmdline"), *root = get_str(c, "root"), *extra = get_str(c, "extra");
+    char *out = NULL;
+
+    if (cl)
+        return strdup(cl);
+    if (root && extra) {
+        if (asprintf(&out, "root=%s %s", root, extra) < 0)
+            return NULL;
+    } else if (root) {
+        if (asprintf(&out, "root=%s", root) < 0)
+            return NULL;
+    } else if (extra) {
+        out = strdup(extra);
+    }
+    return out;
+}
+
+static void cmp_action(struct xlcfg_ref_result *r, XLU_Config *c, const char *key,
+                       const char *dflt, enum xlcfg_action ours)
+{
+    const char *v = get_str(c, key);
+
+    cmp_str(r, key, v ? v : dflt, xlcfg_action_name(ours));
+}
+
+static void cmp_disks(struct xlcfg_ref_result *r, XLU_Config *c, const struct xlcfg *cfg)
+{
+    XLU_ConfigList *list;
+    int n = 0;
+
+    if (xlu_cfg_get_list(c, "disk", &list, &n, 1))
+        n = 0;
+    if ((size_t)n != cfg->n_disks)
+        return why(r, "disk: libxlutil has %d, xlcfg %zu", n, cfg->n_disks);
+    for (int i = 0; i < n; i++) {
+        const char *spec = xlu_cfg_get_listitem(list, i);
+        const struct xlcfg_disk *d = &cfg->disks[i];
+        libxl_device_disk ld;
+        char what[32];
+
+        snprintf(what, sizeof(what), "disk %d spec", i + 1);
+        cmp_str(r, what, spec, d->spec);
+        if (!spec)
+            return;
+        libxl_device_disk_init(&ld);
+        if (xlu_disk_parse(c, 1, &spec, &ld)) {
+            why(r, "disk %d \"%s\": libxlutil refuses it, xlcfg accepts", i + 1, spec);
+        } else {
+            snprintf(what, sizeof(what), "disk %d target", i + 1);
+            cmp_str(r, what, ld.pdev_path, d->target);
+            snprintf(what, sizeof(what), "disk %d vdev", i + 1);
+            cmp_str(r, what, ld.vdev, d->vdev);
+            if (ld.readwrite != (d->access == XLCFG_DISK_RW))
+                why(r, "disk %d access: libxlutil readwrite=%d", i + 1, ld.readwrite);
+            if (ld.format != LIBXL_DISK_FORMAT_RAW)
+                why(r, "disk %d format: libxlutil %d, xlcfg raw", i + 1, ld.format);
+            if (ld.backend != LIBXL_DISK_BACKEND_UNKNOWN && ld.backend != LIBXL_DISK_BACKEND_PHY)
+                why(r, "disk %d backendtype: libxlutil %d, xlcfg phy", i + 1, ld.backend);
+            if (ld.is_cdrom)
+                why(r, "disk %d: libxlutil has a cdrom", i + 1);
+            if (ld.script)
+                why(r, "disk %d: libxlutil has script \"%s\"", i + 1, ld.script);
+            if (!libxl_defbool_is_default(ld.discard_enable) &&
+                libxl_defbool_val(ld.discard_enable) != d->discard)
+                why(r, "disk %d discard: libxlutil %d", i + 1, libxl_defbool_val(ld.discard_enable));
+            if (ld.direct_io_safe != d->direct_io_safe)
+                why(r, "disk %d direct-io-safe: libxlutil %d", i + 1, ld.direct_io_safe);
+            if (!libxl_defbool_is_default(ld.trusted) && libxl_defbool_val(ld.trusted) != d->trusted)
+                why(r, "disk %d trusted: libxlutil %d", i + 1, libxl_defbool_val(ld.trusted));
+        }
+        libxl_device_disk_dispose(&ld);
+    }
+}
+
+static void cmp_vifs(struct xlcfg_ref_result *r, XLU_Config *c, const struct xlcfg *cfg)
+{
+    XLU_ConfigList *list;
+    int n = 0;
+
+    if (xlu_cfg_get_list(c, "vif", &list, &n, 1))
+        n = 0;
+    if ((size_t)n != cfg->n_vifs)
+        return why(r, "vif: libxlutil has %d, xlcfg %zu", n, cfg->n_vifs);
+    for (int i = 0; i < n; i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "vif %d spec", i + 1);
+        cmp_str(r, what, xlu_cfg_get_listitem(list, i), cfg->vifs[i].spec);
+    }
+}
+
+/* Does xl's syntax layer take it, with every disk spec? */
+static bool xl_accepts(XLU_Config *c)
+{
+    XLU_ConfigList *list;
+    const char *spec;
+    int n = 0;
+
+    if (xlu_cfg_get_list(c, "disk", &list, &n, 1))
+        return true;
+    for (int i = 0; i < n && (spec = xlu_cfg_get_listitem(list, i)); i++) {
+        libxl_device_disk ld;
+        int e;
+
+        libxl_device_disk_init(&ld);
+        e = xlu_disk_parse(c, 1, &spec, &ld);
+        libxl_device_disk_dispose(&ld);
+        if (e)
+            return false;
+    }
+    return true;
+}
+
+int xlcfg_ref_compare(const char *data, size_t len,
+                      const char *const *overrides, size_t n_overrides,
+                      const struct xlcfg_limits *limits,
+                      struct xlcfg_ref_result *res)
+{
+    struct xlcfg cfg;
+    struct xlcfg_error err;
+    FILE *devnull = fopen("/dev/null", "w");
+    XLU_Config *c;
+    char *buf;
+    size_t blen = len;
+
+    memset(res, 0, sizeof(*res));
+    res->ours_ok = xlcfg_parse_buffer(data, len, overrides, n_overrides, limits, &cfg, &err) == 0;
+    if (!res->ours_ok)
+        xlcfg_error_format(&err, res->ours_error, sizeof(res->ours_error));
+
+    /* xl create's buffer: the file, then "\n" and each override with "\n" */
+    for (size_t i = 0; i < n_overrides; i++)
+        blen += strlen(overrides[i]) + 2;
+    buf = malloc(blen + 1);
+    memcpy(buf, data, len);
+    blen = len;
+    if (n_overrides) {
+        buf[blen++] = '\n';
+        for (size_t i = 0; i < n_overrides; i++)
+            blen += (size_t)sprintf(buf + blen, "%s\n", overrides[i]);
+    }
+    c = xlu_cfg_init(devnull, "ref");
+    /* libxlutil asserts (xlu__cfgl_dequote) on a NUL in a string: xl dies */
+    if (memchr(buf, 0, blen))
+        res->xl_ok = false;
+    else
+        res->xl_ok = xlu_cfg_readdata(c, buf, (int)blen) == 0 && xl_accepts(c);
+
+    if (res->ours_ok) {
+        if (!res->xl_ok) {
+            why(res, "xlcfg accepts what libxlutil refuses");
+        } else {
+            cmp_str(res, "name", get_str(c, "name"), cfg.name);
+            cmp_long(res, c, "memory", XLCFG_DEFAULT_MEMORY, (long)cfg.memory_mib);
+            cmp_long(res, c, "maxmem", (long)cfg.memory_mib, (long)cfg.maxmem_mib);
+            cmp_long(res, c, "vcpus", 1, cfg.vcpus);
+            cmp_long(res, c, "maxvcpus", cfg.vcpus, cfg.maxvcpus);
+            cmp_str(res, "kernel", get_str(c, "kernel"), cfg.kernel);
+            cmp_str(res, "ramdisk", get_str(c, "ramdisk"), cfg.ramdisk);
+            char *cl = xl_cmdline(c);
+            cmp_str(res, "cmdline", cl, cfg.cmdline);
+            free(cl);
+            cmp_action(res, c, "on_poweroff", "destroy", cfg.on_poweroff);
+            cmp_action(res, c, "on_reboot", "restart", cfg.on_reboot);
+            cmp_action(res, c, "on_crash", "destroy", cfg.on_crash);
+            const char *type = get_str(c, "type");
+            if (type && strcmp(type, "pv"))
+                why(res, "type: libxlutil \"%s\", xlcfg pv", type);
+            const char *u = get_str(c, "uuid");
+            if (!u != !cfg.uuid_set) {
+                why(res, "uuid: libxlutil %s, xlcfg %s", u ? u : "(none)", cfg.uuid_set ? "set" : "(none)");
+            } else if (u) {
+                libxl_uuid lu;
+                if (libxl_uuid_from_string(&lu, u) ||
+                    memcmp(libxl_uuid_bytearray(&lu), cfg.uuid, 16))
+                    why(res, "uuid: libxl reads \"%s\" differently", u);
+            }
+            cmp_disks(res, c, &cfg);
+            cmp_vifs(res, c, &cfg);
+        }
+        xlcfg_free(&cfg);
+    }
+    xlu_cfg_destroy(c);
+    free(buf);
+    if (devnull)
+        fclose(devnull);
+    return res->mismatch[0] ? -1 : 0;
+}

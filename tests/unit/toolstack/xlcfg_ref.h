@@ -1,0 +1,30 @@
+/*
+ * xlcfg against Debian's libxlutil (the library Xen 4.17's xl parses
+ * configs with): the same bytes through both, every value pvctl uses
+ * compared.  Shared by the corpus test and the differential fuzzer.
+ */
+#ifndef PVISOR_XLCFG_REF_H
+#define PVISOR_XLCFG_REF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xlcfg.h"
+
+struct xlcfg_ref_result {
+    bool ours_ok;           /* xlcfg accepted */
+    bool xl_ok;             /* libxlutil accepted the syntax and every disk spec */
+    char ours_error[320];   /* xlcfg_error_format of our refusal */
+    char mismatch[512];     /* why the two disagree; "" when they agree */
+};
+
+/*
+ * Parse with both.  They agree when xlcfg refuses, or when both accept and
+ * every value matches.  Returns 0 when they agree, -1 (mismatch set) not.
+ */
+int xlcfg_ref_compare(const char *data, size_t len,
+                      const char *const *overrides, size_t n_overrides,
+                      const struct xlcfg_limits *limits,
+                      struct xlcfg_ref_result *res);
+
+#endif

@@ -22,28 +22,14 @@
 
 #include "xlcfg_internal.h"
 
-enum fmt { F_UNKNOWN, F_RAW, F_QCOW, F_QCOW2, F_VHD, F_EMPTY, F_QED };
 static const char *const fmt_names[] = {
     [F_RAW] = "raw", [F_QCOW] = "qcow", [F_QCOW2] = "qcow2", [F_VHD] = "vhd",
     [F_EMPTY] = "empty", [F_QED] = "qed",
 };
 
-struct dpc {
-    const char *spec;
-    char msg[200];
-    bool err;
-    /* what libxlutil fills in */
-    char *target, *vdev, *script, *backend;
-    enum fmt format;
-    int backendtype;            /* 0 unknown, 1 phy, 2 tap, 3 qdisk, 4 standalone */
-    int specification;          /* 0 unknown, 1 xen, 2 virtio */
-    bool readwrite, is_cdrom, access_set, had_depr_prefix, direct_io_safe;
-    int discard, trusted, colo; /* -1 unset */
-    bool colo_param;
-};
 
-static void derr(struct dpc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void derr(struct dpc *d, const char *fmt, ...)
+static void derr(struct xlcfg_disk_scan *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void derr(struct xlcfg_disk_scan *d, const char *fmt, ...)
 {
     va_list ap;
 
@@ -56,7 +42,7 @@ static void derr(struct dpc *d, const char *fmt, ...)
 }
 
 /* SAVESTRING: a second non-empty value for the same field is an error. */
-static void save(struct dpc *d, char **field, const char *what, const char *val, size_t n)
+static void save(struct xlcfg_disk_scan *d, char **field, const char *what, const char *val, size_t n)
 {
     if (*field && **field) {
         derr(d, "%s given twice", what);
@@ -73,9 +59,9 @@ static bool eq(const char *s, size_t n, const char *w)
     return strlen(w) == n && !memcmp(s, w, n);
 }
 
-static void set_format(struct dpc *d, const char *s, size_t n)
+static void set_format(struct xlcfg_disk_scan *d, const char *s, size_t n)
 {
-    enum fmt f;
+    enum xlcfg_disk_fmt f;
 
     if (n == 0 || eq(s, n, "raw")) f = F_RAW;
     else if (eq(s, n, "qcow")) f = F_QCOW;
@@ -93,7 +79,7 @@ static void set_format(struct dpc *d, const char *s, size_t n)
         d->format = f;
 }
 
-static void set_access(struct dpc *d, const char *s, size_t n)
+static void set_access(struct xlcfg_disk_scan *d, const char *s, size_t n)
 {
     if (eq(s, n, "r") || eq(s, n, "ro"))
         d->readwrite = false;
@@ -103,7 +89,7 @@ static void set_access(struct dpc *d, const char *s, size_t n)
         derr(d, "unknown disk access \"%.*s\" (r, ro, w or rw)", (int)n, s);
 }
 
-static void set_enum(struct dpc *d, int *field, int v, const char *what)
+static void set_enum(struct xlcfg_disk_scan *d, int *field, int v, const char *what)
 {
     if (*field && *field != v)
         derr(d, "%s given twice", what);
@@ -112,7 +98,7 @@ static void set_enum(struct dpc *d, int *field, int v, const char *what)
 }
 
 /* <vdev>:<devtype> (deprecated); returns false when there is no colon. */
-static bool vdev_and_devtype(struct dpc *d, const char *s, size_t n)
+static bool vdev_and_devtype(struct xlcfg_disk_scan *d, const char *s, size_t n)
 {
     const char *colon = NULL;
 
@@ -132,7 +118,7 @@ static bool vdev_and_devtype(struct dpc *d, const char *s, size_t n)
     return true;
 }
 
-static void positional(struct dpc *d, const char *s, size_t n)
+static void positional(struct xlcfg_disk_scan *d, const char *s, size_t n)
 {
     if (d->err)
         return;
@@ -177,7 +163,7 @@ static bool is_lower_alnum(char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static void keyword(struct dpc *d, const char *k, const char *v, size_t n)
+static void keyword(struct xlcfg_disk_scan *d, const char *k, const char *v, size_t n)
 {
     if (!strcmp(k, "format")) set_format(d, v, n);
     else if (!strcmp(k, "devtype")) {
@@ -209,7 +195,7 @@ static void keyword(struct dpc *d, const char *k, const char *v, size_t n)
     }
 }
 
-static void scan(struct dpc *d)
+static void scan(struct xlcfg_disk_scan *d)
 {
     const char *p = d->spec;
 
@@ -305,6 +291,12 @@ static void scan(struct dpc *d)
             p += klen + (p[klen] == ',');
             goto next;
         }
+        /* libxlutil's error pattern needs a character after the bad one:
+         * a bad last character is dropped without a word */
+        if (!p[1]) {
+            d->stray_last = *p;
+            return;
+        }
         derr(d, "bad disk syntax at \"%s\"", p);
         return;
 next:
@@ -378,45 +370,63 @@ long xlcfg_vdev_number(const char *vdev)
     return (1L << 28) | (disk << 8) | part;
 }
 
-static void dpc_free(struct dpc *d)
+void xlcfg_disk_scan_free(struct xlcfg_disk_scan *d)
 {
     free(d->target);
     free(d->vdev);
     free(d->script);
     free(d->backend);
+    memset(d, 0, sizeof(*d));
+}
+
+const char *xlcfg_disk_fmt_name(enum xlcfg_disk_fmt f)
+{
+    return f == F_UNKNOWN ? "unknown" : fmt_names[f];
+}
+
+int xlcfg_disk_scan(const char *spec, struct xlcfg_disk_scan *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->spec = spec;
+    d->readwrite = true;
+    d->discard = d->trusted = d->colo = -1;
+    for (const char *c = spec; *c; c++) {
+        if ((unsigned char)*c < 0x20 && *c != '\t') {
+            derr(d, "control character in disk spec \"%s\"", spec);
+            return -1;
+        }
+    }
+    scan(d);
+    if (!d->err) {
+        /* xlu_disk_parse's final checks */
+        if (d->format == F_UNKNOWN)
+            d->format = F_RAW;
+        if (d->is_cdrom) {
+            d->readwrite = false;
+            if (!d->target || !*d->target)
+                d->format = F_EMPTY;
+        }
+        if (!d->vdev)
+            derr(d, "no vdev in disk spec");
+        else if (!d->target && !d->is_cdrom)
+            derr(d, "no target in disk spec");
+    }
+    return d->err ? -1 : 0;
 }
 
 int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *disk, char *msg, size_t msglen)
 {
-    struct dpc d = { .spec = spec, .readwrite = true, .discard = -1, .trusted = -1, .colo = -1 };
+    struct xlcfg_disk_scan d;
 
     memset(disk, 0, sizeof(*disk));
-    for (const char *c = spec; *c; c++) {
-        if ((unsigned char)*c < 0x20 && *c != '\t') {
-            snprintf(msg, msglen, "control character in disk spec \"%s\"", spec);
-            return -1;
-        }
-    }
-    scan(&d);
-    if (!d.err) {
-        /* xlu_disk_parse's final checks */
-        if (d.format == F_UNKNOWN)
-            d.format = F_RAW;
-        if (d.is_cdrom) {
-            d.readwrite = false;
-            if (!d.target || !*d.target)
-                d.format = F_EMPTY;
-        }
-        if (!d.vdev)
-            derr(&d, "no vdev in disk spec");
-        else if (!d.target && !d.is_cdrom)
-            derr(&d, "no target in disk spec");
-    }
+    xlcfg_disk_scan(spec, &d);
     /* pvctl's limits */
     if (!d.err) {
         long num;
 
-        if (d.is_cdrom)
+        if (d.stray_last)
+            derr(&d, "stray '%c' at the end of the disk spec", d.stray_last);
+        else if (d.is_cdrom)
             derr(&d, "cdrom disks are not supported by pvctl");
         else if (d.format != F_RAW)
             derr(&d, "disk format %s is not supported by pvctl (raw only)", fmt_names[d.format]);
@@ -442,7 +452,7 @@ int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *disk, char *msg, size_
     }
     if (d.err) {
         snprintf(msg, msglen, "%s", d.msg);
-        dpc_free(&d);
+        xlcfg_disk_scan_free(&d);
         return -1;
     }
     disk->target = d.target;

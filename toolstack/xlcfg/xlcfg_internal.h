@@ -2,9 +2,29 @@
 #ifndef PVISOR_XLCFG_INTERNAL_H
 #define PVISOR_XLCFG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "xlcfg.h"
+
+/* A disk spec as xlu_disk_parse reads it, before pvctl's limits. */
+enum xlcfg_disk_fmt { F_UNKNOWN, F_RAW, F_QCOW, F_QCOW2, F_VHD, F_EMPTY, F_QED };
+struct xlcfg_disk_scan {
+    const char *spec;
+    char msg[200];
+    bool err;
+    char *target, *vdev, *script, *backend;
+    enum xlcfg_disk_fmt format;
+    int backendtype;            /* 0 unknown, 1 phy, 2 tap, 3 qdisk, 4 standalone (libxl's) */
+    int specification;          /* 0 unknown, 1 xen, 2 virtio (libxl's) */
+    bool readwrite, is_cdrom, access_set, had_depr_prefix, direct_io_safe;
+    int discard, trusted, colo; /* -1 unset */
+    bool colo_param;
+    char stray_last;            /* a bad last character libxlutil drops */
+};
+int xlcfg_disk_scan(const char *spec, struct xlcfg_disk_scan *scan);
+void xlcfg_disk_scan_free(struct xlcfg_disk_scan *scan);
+const char *xlcfg_disk_fmt_name(enum xlcfg_disk_fmt f);
 
 /* The disk spec; 0, or -1 with a one-line reason in msg. */
 int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *disk, char *msg, size_t msglen);

@@ -2,7 +2,8 @@
  * libFuzzer: config bytes through xlcfg and Debian's libxlutil.  Whatever
  * xlcfg accepts, libxlutil must accept and read the same values; whatever
  * xlcfg refuses must carry a message (and a line when the bytes have one).
- * ASan bounds memory and catches overruns; leaks inside libxlutil are not
+ * The same bytes are also one disk spec for both disk scanners, which must
+ * agree on accepting it and on every field.  ASan bounds memory and catches overruns; leaks inside libxlutil are not
  * ours (suppressed below).
  */
 #include <stdint.h>
@@ -49,6 +50,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (xlcfg_ref_compare(buf, len, ov, n_ov, &limits, &r)) {
         fprintf(stderr, "xlcfg and libxlutil differ: %s\n", r.mismatch);
         abort();
+    }
+    /* the bytes as one disk spec, through both scanners */
+    if (!memchr(data, 0, size)) {
+        memcpy(buf, data, size);
+        buf[size] = 0;
+        if (xlcfg_ref_disk_compare(buf, r.mismatch, sizeof(r.mismatch))) {
+            fprintf(stderr, "disk scanners differ: %s\n", r.mismatch);
+            abort();
+        }
     }
     if (!r.ours_ok && !r.ours_error[0]) {
         fprintf(stderr, "refused without a message\n");

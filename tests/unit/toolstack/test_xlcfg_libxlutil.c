@@ -119,6 +119,61 @@ out:
     return bad;
 }
 
+/*
+ * Disk and vif specs built at random from the pieces their grammars know
+ * (fixed seed: the same specs every run), each in a config through both.
+ */
+static int random_specs(unsigned count)
+{
+    static const char *const pieces[] = {
+        "/img/a.img", "/dev/vg/lv", "", " ", "  ", "\t", ",", ",", ",", ",,", "=",
+        "raw", "qcow2", "vhd", "empty", "xvda", "xvdb", "hda", "hdc", "sda1", "d0p1",
+        "xvda:disk", "hdc:cdrom", "xvda:", "r", "ro", "w", "rw", "x", "cdrom",
+        "discard", "no-discard", "direct-io-safe", "trusted", "untrusted", "colo",
+        "format=raw", "format=", "format=qcow", "vdev=xvdc", "vdev=", "access=ro",
+        "access=w", "access=", "devtype=disk", "devtype=cdrom", "devtype=cd",
+        "backend=0", "backendtype=phy", "backendtype=tap", "specification=xen",
+        "script=block", "target=/t,x", "target=", "foo=bar", "foo=", "a:b",
+        "raw:", "phy:", "file:", "tap:", "aio:", "tap2:", "qcow:", "nbd:", "foo:",
+        "xvda ", " xvda", "/path with space", "/p=q", "Foo=bar", "mac=00:16:3e:00:00:01",
+        "bridge=xenbr0", "vifname=v0", "mtu=1500", "devid=3", "type=vif", "ip=10.0.0.1",
+        "script=vif-bridge", "model=e1000", "backend=dom1",
+    };
+    const size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    unsigned long long x = 0x9e3779b97f4a7c15ull;
+    int failed = 0;
+    unsigned accepted = 0;
+
+    for (unsigned i = 0; i < count; i++) {
+        char spec[512] = "", cfg[1024];
+        unsigned n;
+        struct xlcfg_ref_result r;
+        struct xlcfg_limits lim = { 0 };
+
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        n = 1 + (unsigned)(x % 7);
+        for (unsigned j = 0; j < n; j++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            strcat(spec, pieces[x % np]);
+            if ((x >> 20) % 3)
+                strcat(spec, ",");
+        }
+        snprintf(cfg, sizeof(cfg), "name=\"g\"\nkernel=\"/k\"\n%s = [ \"%s\" ]\n",
+                 (x >> 32) % 4 ? "disk" : "vif", spec);
+        xlcfg_ref_compare(cfg, strlen(cfg), NULL, 0, &lim, &r);
+        accepted += r.ours_ok;
+        if (!r.mismatch[0])
+            xlcfg_ref_disk_compare(spec, r.mismatch, sizeof(r.mismatch));
+        if (r.mismatch[0]) {
+            printf("FAIL random spec \"%s\": %s\n", spec, r.mismatch);
+            if (++failed > 10)
+                break;
+        }
+    }
+    printf("%u random specs, %u accepted by xlcfg, %d disagreements\n", count, accepted, failed);
+    return failed;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -151,5 +206,6 @@ int main(int argc, char **argv)
     }
     free(ents);
     printf("%d configs, %d failed\n", tested, failed);
+    failed += random_specs(50000);
     return failed || tested == 0;
 }

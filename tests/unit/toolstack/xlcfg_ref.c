@@ -6,6 +6,7 @@
 
 #include <libxlutil.h>
 
+#include "xlcfg_internal.h"
 #include "xlcfg_ref.h"
 
 static void why(struct xlcfg_ref_result *r, const char *fmt, ...)
@@ -247,4 +248,84 @@ int xlcfg_ref_compare(const char *data, size_t len,
     if (devnull)
         fclose(devnull);
     return res->mismatch[0] ? -1 : 0;
+}
+
+static const char *libxl_fmt_name(libxl_disk_format f)
+{
+    switch (f) {
+    case LIBXL_DISK_FORMAT_UNKNOWN: return "unknown";
+    case LIBXL_DISK_FORMAT_QCOW: return "qcow";
+    case LIBXL_DISK_FORMAT_QCOW2: return "qcow2";
+    case LIBXL_DISK_FORMAT_VHD: return "vhd";
+    case LIBXL_DISK_FORMAT_RAW: return "raw";
+    case LIBXL_DISK_FORMAT_EMPTY: return "empty";
+    case LIBXL_DISK_FORMAT_QED: return "qed";
+    }
+    return "?";
+}
+
+static int defbool3(libxl_defbool b)
+{
+    return libxl_defbool_is_default(b) ? -1 : libxl_defbool_val(b);
+}
+
+int xlcfg_ref_disk_compare(const char *spec, char *why, size_t whylen)
+{
+    struct xlcfg_disk_scan d;
+    libxl_device_disk ld;
+    FILE *devnull;
+    XLU_Config *c;
+    int ours, xl, rc = 0;
+
+    why[0] = 0;
+    for (const char *p = spec; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return 0;
+    devnull = fopen("/dev/null", "w");
+    c = xlu_cfg_init(devnull, "ref");
+    libxl_device_disk_init(&ld);
+    xl = xlu_disk_parse(c, 1, &spec, &ld) == 0;
+    ours = xlcfg_disk_scan(spec, &d) == 0;
+
+#define DIFF(...) do { if (!rc) snprintf(why, whylen, __VA_ARGS__); rc = -1; } while (0)
+    if (xl != ours) {
+        DIFF("disk \"%s\": libxlutil %s, xlcfg %s%s%s", spec, xl ? "accepts" : "refuses",
+             ours ? "accepts" : "refuses: ", ours ? "" : d.msg, "");
+    } else if (xl) {
+        if (!same_str(ld.pdev_path, d.target))
+            DIFF("disk \"%s\" target: libxlutil \"%s\", xlcfg \"%s\"", spec,
+                 ld.pdev_path ? ld.pdev_path : "(none)", d.target ? d.target : "(none)");
+        if (!same_str(ld.vdev, d.vdev))
+            DIFF("disk \"%s\" vdev: libxlutil \"%s\", xlcfg \"%s\"", spec, ld.vdev, d.vdev);
+        if (strcmp(libxl_fmt_name(ld.format), xlcfg_disk_fmt_name(d.format)))
+            DIFF("disk \"%s\" format: libxlutil %s, xlcfg %s", spec, libxl_fmt_name(ld.format),
+                 xlcfg_disk_fmt_name(d.format));
+        if (ld.readwrite != d.readwrite)
+            DIFF("disk \"%s\" readwrite: libxlutil %d, xlcfg %d", spec, ld.readwrite, d.readwrite);
+        if (ld.is_cdrom != d.is_cdrom)
+            DIFF("disk \"%s\" cdrom: libxlutil %d, xlcfg %d", spec, ld.is_cdrom, d.is_cdrom);
+        if ((int)ld.backend != d.backendtype)
+            DIFF("disk \"%s\" backendtype: libxlutil %d, xlcfg %d", spec, ld.backend, d.backendtype);
+        if ((int)ld.specification != d.specification)
+            DIFF("disk \"%s\" specification: libxlutil %d, xlcfg %d", spec, ld.specification, d.specification);
+        if (!same_str(ld.script, d.script))
+            DIFF("disk \"%s\" script: libxlutil \"%s\", xlcfg \"%s\"", spec,
+                 ld.script ? ld.script : "(none)", d.script ? d.script : "(none)");
+        if (!same_str(ld.backend_domname, d.backend))
+            DIFF("disk \"%s\" backend: libxlutil \"%s\", xlcfg \"%s\"", spec,
+                 ld.backend_domname ? ld.backend_domname : "(none)", d.backend ? d.backend : "(none)");
+        if (defbool3(ld.discard_enable) != d.discard)
+            DIFF("disk \"%s\" discard: libxlutil %d, xlcfg %d", spec, defbool3(ld.discard_enable), d.discard);
+        if (defbool3(ld.colo_enable) != d.colo)
+            DIFF("disk \"%s\" colo: libxlutil %d, xlcfg %d", spec, defbool3(ld.colo_enable), d.colo);
+        if (ld.direct_io_safe != d.direct_io_safe)
+            DIFF("disk \"%s\" direct-io-safe differs", spec);
+    }
+#undef DIFF
+    xlcfg_disk_scan_free(&d);
+    libxl_device_disk_dispose(&ld);
+    xlu_cfg_destroy(c);
+    if (devnull)
+        fclose(devnull);
+    return rc;
 }

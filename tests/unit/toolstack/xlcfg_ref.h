@@ -27,4 +27,12 @@ int xlcfg_ref_compare(const char *data, size_t len,
                       const struct xlcfg_limits *limits,
                       struct xlcfg_ref_result *res);
 
+/*
+ * One disk spec through xlcfg's scanner (before pvctl's limits) and
+ * xlu_disk_parse: both accept or both refuse, and read the same fields.
+ * Specs with control characters other than tab are skipped (xlcfg refuses
+ * them on purpose).  Returns 0 when they agree, -1 with `why` set.
+ */
+int xlcfg_ref_disk_compare(const char *spec, char *why, size_t whylen);
+
 #endif

@@ -16,3 +16,6 @@ $(eval $(call unit_test,test_cons_ring,tests/unit/toolstack/test_cons_ring.c too
 $(eval $(call unit_test,test_cons_rate,tests/unit/toolstack/test_cons_rate.c toolstack/console/cons_rate.c,$(CONS_CFLAGS)))
 $(eval $(call unit_test,test_cons_buf,tests/unit/toolstack/test_cons_buf.c toolstack/console/cons_buf.c toolstack/console/cons_log.c,$(CONS_CFLAGS)))
 $(eval $(call fuzz_target,fuzz_cons_ring,tests/fuzz/toolstack/fuzz_cons_ring.c toolstack/console/cons_ring.c,$(CONS_CFLAGS)))
+
+# The guest side of a simulated console, for tests/system/toolstack/console-sim.sh.
+$(eval $(call host_prog,$(O)/tests/toolstack/cons-sim-guest,tests/system/toolstack/cons-sim-guest.c,$(XEN_ABI_DEFS),))

@@ -64,10 +64,14 @@ static s16 acquire(struct gnt_env *env, struct gnt_table *lt, struct side *s)
         }
     }
     if (!t->md || !mm_get_page(env->mm, act->mfn, t->md)) {
+        /* as Xen: the first pin looks the frame up in the granter's
+         * memory (GNTST_bad_page); a pinned entry's frame gone is
+         * general_error */
+        st = act->pin ? GNTST_general_error : GNTST_bad_page;
         gnt_reduce_status(t, s->ref, act, s->ro);
         gnt_unlock(t);
-        gnt_log(env, t, "copy", "frame not the granter's", GNTST_general_error, s->ref, act->mfn);
-        return GNTST_general_error;
+        gnt_log(env, t, "copy", "frame not the granter's", st, s->ref, act->mfn);
+        return st;
     }
     act->pin += incr;
     s->mfn = act->mfn;

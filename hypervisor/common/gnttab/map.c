@@ -81,16 +81,17 @@ static void put_refs(struct gnt_env *env, mfn_t mfn, bool writable)
 }
 
 /* One general reference, and a writable type reference unless read-only,
- * on a frame the granter still owns. */
-static bool get_refs(struct gnt_env *env, struct gnt_table *rt, mfn_t mfn, bool writable)
+ * on a frame the granter still owns: GNTST_okay, GNTST_bad_page when the
+ * granter does not own it, GNTST_general_error when it has another type. */
+static s16 get_refs(struct gnt_env *env, struct gnt_table *rt, mfn_t mfn, bool writable)
 {
     if (!rt->md || !mm_get_page(env->mm, mfn, rt->md))
-        return false;
+        return GNTST_bad_page;
     if (writable && mm_get_type(env->mm, NULL, mfn, PGT_WRITABLE, 0)) {
         mm_put_page(env->mm, mfn);
-        return false;
+        return GNTST_general_error;
     }
-    return true;
+    return GNTST_okay;
 }
 
 unsigned int gnt_map_pin_incr(unsigned int flags)
@@ -137,7 +138,7 @@ void gnt_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
              struct gnttab_map_grant_ref *op)
 {
     bool ro = op->flags & GNTMAP_readonly, dev = op->flags & GNTMAP_device_map;
-    bool host = op->flags & GNTMAP_host_map;
+    bool host = op->flags & GNTMAP_host_map, first;
     unsigned int incr = gnt_map_pin_incr(op->flags), nrefs = 0;
     struct gnt_table *rt;
     struct gnt_active *act;
@@ -192,23 +193,29 @@ void gnt_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
             act->mfn = __atomic_load_n(&gnt_shared(rt, op->ref)->frame, __ATOMIC_ACQUIRE);
         }
     }
+    first = !act->pin;
     act->pin += incr;
     mfn = act->mfn;
     /* References while the granter still owns the frame (checked by
      * the memory-safety module against the granter's id). */
-    if (dev && get_refs(env, rt, mfn, !ro))
+    st = GNTST_okay;
+    if (dev && !(st = get_refs(env, rt, mfn, !ro)))
         nrefs++;
-    if (host && nrefs == (unsigned)dev && get_refs(env, rt, mfn, !ro))
+    if (host && !st && !(st = get_refs(env, rt, mfn, !ro)))
         nrefs++;
-    if (nrefs != (unsigned)dev + (unsigned)host) {
+    if (st) {
         while (nrefs--)
             put_refs(env, mfn, !ro);
         act->pin -= incr;
         gnt_reduce_status(rt, op->ref, act, ro);
         gnt_unlock(rt);
-        gnt_log(env, rt, "map", "frame not the granter's or typed otherwise",
-                GNTST_general_error, op->ref, mfn);
-        st = GNTST_general_error;
+        /* Xen looks the frame up in the granter's memory at the first
+         * pin (get_paged_frame: GNTST_bad_page); a later pin or a type
+         * that does not fit fails as general_error. */
+        if (st == GNTST_bad_page && !first)
+            st = GNTST_general_error;
+        gnt_log(env, rt, "map", st == GNTST_bad_page ? "frame not the granter's" :
+                "frame not the granter's or typed otherwise", st, op->ref, mfn);
         goto out_handle;
     }
     gnt_unlock(rt);

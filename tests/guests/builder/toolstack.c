@@ -299,6 +299,22 @@ static unsigned int domu_vcpus(const char *cmdline)
 	return 1;
 }
 
+/* createdomain's max_maptrack_frames from "maptrack=N" (gntpair's maptrack
+ * limit), else the hypervisor's default (-1). */
+static int32_t domu_maptrack(const char *cmdline)
+{
+	const char *p = cmdline ? cmdline : "";
+	int32_t n = 0;
+
+	for (; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, "maptrack=", 9)) {
+			for (p += 9; *p >= '0' && *p <= '9'; p++)
+				n = n * 10 + (*p - '0');
+			return n;
+		}
+	return -1;
+}
+
 long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages,
 		 const char *cmdline)
 {
@@ -324,7 +340,7 @@ long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages
 	c.u.createdomain.max_vcpus = vcpus;
 	c.u.createdomain.max_evtchn_port = 1023;
 	c.u.createdomain.max_grant_frames = -1;
-	c.u.createdomain.max_maptrack_frames = -1;
+	c.u.createdomain.max_maptrack_frames = domu_maptrack(cmdline);
 	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
 	if ((rc = domctl(&c)))
 		return rc;

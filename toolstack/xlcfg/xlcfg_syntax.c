@@ -12,8 +12,8 @@
  *
  * Where libxlutil misreads, we refuse instead of copying: \x escapes
  * (always an error there), octal escapes (libxlutil drops the bytes), NUL
- * bytes, control characters in strings, lists nested deeper than
- * XLCFG_NEST_MAX.
+ * bytes (libxlutil asserts), a stray last byte (libxlutil drops it), lists
+ * nested deeper than XLCFG_NEST_MAX.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +172,13 @@ static int lex(struct lexer *lx)
         lx->line++;
         lx->tok = T_NEWLINE;
         return 0;
+    }
+    /* A character no token starts with, as the very last byte: libxlutil's
+     * error rule needs one more byte, so xl drops it silently.  Refused. */
+    if (s + 1 == lx->end && !strchr(",[];=", c) && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9')) {
+        if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+            return lex_fail(lx, lx->line, "stray '%c' at the end of the file (xl ignores it)", c);
+        return lex_fail(lx, lx->line, "stray byte 0x%02x at the end of the file (xl ignores it)", (unsigned char)c);
     }
     if (c == '#') {
         const char *nl = memchr(s, '\n', (size_t)(lx->end - s));

@@ -2,9 +2,10 @@
  * libFuzzer: config bytes through xlcfg and Debian's libxlutil.  Whatever
  * xlcfg accepts, libxlutil must accept and read the same values; whatever
  * xlcfg refuses must carry a message (and a line when the bytes have one).
- * The same bytes are also one disk spec for both disk scanners, which must
- * agree on accepting it and on every field.  ASan bounds memory and catches overruns; leaks inside libxlutil are not
- * ours (suppressed below).
+ * The syntax layers must agree both ways (but for xlcfg's deliberate
+ * refusals), and the same bytes as one disk spec must get the same answer
+ * and fields from both disk scanners.  ASan bounds memory and catches
+ * overruns; leaks inside libxlutil are not ours (suppressed below).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (xlcfg_ref_compare(buf, len, ov, n_ov, &limits, &r)) {
         fprintf(stderr, "xlcfg and libxlutil differ: %s\n", r.mismatch);
+        abort();
+    }
+    /* the syntax alone, both ways */
+    if (xlcfg_ref_syntax_compare((const char *)data, size, r.mismatch, sizeof(r.mismatch))) {
+        fprintf(stderr, "syntax differs: %s\n", r.mismatch);
         abort();
     }
     /* the bytes as one disk spec, through both scanners */

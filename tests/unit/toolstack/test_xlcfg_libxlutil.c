@@ -97,6 +97,10 @@ static int check(const char *dir, const char *file)
         printf("FAIL %s: xlcfg and libxlutil differ: %s\n", file, r.mismatch);
         bad = 1;
     }
+    if (xlcfg_ref_syntax_compare(data, len, r.mismatch, sizeof(r.mismatch))) {
+        printf("FAIL %s: syntax layers differ: %s\n", file, r.mismatch);
+        bad = 1;
+    }
     if (!strcmp(expect, "ok") ? !r.ours_ok : (r.ours_ok || strcmp(expect, r.ours_error))) {
         printf("FAIL %s: expected %s, xlcfg %s\n", file, expect,
                r.ours_ok ? "accepted it" : r.ours_error);

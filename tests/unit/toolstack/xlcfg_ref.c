@@ -7,6 +7,7 @@
 #include <libxlutil.h>
 
 #include "xlcfg_internal.h"
+#include "xlcfg_syntax.h"
 #include "xlcfg_ref.h"
 
 static void why(struct xlcfg_ref_result *r, const char *fmt, ...)
@@ -324,6 +325,75 @@ int xlcfg_ref_disk_compare(const char *spec, char *why, size_t whylen)
 #undef DIFF
     xlcfg_disk_scan_free(&d);
     libxl_device_disk_dispose(&ld);
+    xlu_cfg_destroy(c);
+    if (devnull)
+        fclose(devnull);
+    return rc;
+}
+
+/* xlcfg's refusals that libxlutil does not share, by design. */
+static bool deliberate(const char *msg)
+{
+    static const char *const why[] = {
+        "octal escapes are refused", "lists nested deeper", "list longer than",
+        "string longer than", "key longer than", "number longer than", "settings",
+        "NUL byte", "+= on a list of lists", "at the end of the file (xl ignores it)",
+    };
+    for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+        if (strstr(msg, why[i]))
+            return true;
+    return false;
+}
+
+int xlcfg_ref_syntax_compare(const char *data, size_t len, char *why, size_t whylen)
+{
+    struct xlcfg_doc doc = { 0 };
+    struct xlcfg_error err = { 0 };
+    FILE *devnull;
+    XLU_Config *c;
+    int ours, xl, rc = 0;
+
+    why[0] = 0;
+    ours = xlcfg_syntax_parse(data, len, 0, &doc, &err) == 0;
+    if (memchr(data, 0, len)) {
+        xlcfg_doc_free(&doc);
+        return ours ? (snprintf(why, whylen, "xlcfg accepts a NUL byte"), -1) : 0;
+    }
+    devnull = fopen("/dev/null", "w");
+    c = xlu_cfg_init(devnull, "ref");
+    xl = xlu_cfg_readdata(c, data, (int)len) == 0;
+#define DIFF(...) do { if (!rc) snprintf(why, whylen, __VA_ARGS__); rc = -1; } while (0)
+    if (ours && !xl) {
+        DIFF("syntax: xlcfg accepts, libxlutil refuses");
+    } else if (!ours && xl) {
+        if (!deliberate(err.message))
+            DIFF("syntax: libxlutil accepts, xlcfg refuses: line %d: %s", err.line, err.message);
+    } else if (ours) {
+        for (const struct xlcfg_setting *st = doc.first; st; st = st->next) {
+            if (xlcfg_doc_find(&doc, st->key) != st)
+                continue;
+            const struct xlcfg_value *v = st->value;
+            if (!v->is_list) {
+                const char *xs = NULL;
+                if (xlu_cfg_get_string(c, st->key, &xs, 1) || strcmp(xs, v->str))
+                    DIFF("syntax: %s: libxlutil \"%s\", xlcfg \"%s\"", st->key, xs ? xs : "(not a string)", v->str);
+                continue;
+            }
+            XLU_ConfigList *list;
+            int n;
+            if (xlu_cfg_get_list(c, st->key, &list, &n, 1) || (size_t)n != v->n_items) {
+                DIFF("syntax: %s: list lengths differ", st->key);
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                const char *item = xlu_cfg_get_listitem(list, i);
+                if (v->items[i]->is_list ? item != NULL : (!item || strcmp(item, v->items[i]->str)))
+                    DIFF("syntax: %s[%d]: libxlutil \"%s\"", st->key, i, item ? item : "(list)");
+            }
+        }
+    }
+#undef DIFF
+    xlcfg_doc_free(&doc);
     xlu_cfg_destroy(c);
     if (devnull)
         fclose(devnull);

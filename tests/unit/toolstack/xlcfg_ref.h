@@ -35,4 +35,12 @@ int xlcfg_ref_compare(const char *data, size_t len,
  */
 int xlcfg_ref_disk_compare(const char *spec, char *why, size_t whylen);
 
+/*
+ * The syntax alone: xlcfg's settings against xlu_cfg_readdata's.  Both
+ * accept or both refuse, except where xlcfg refuses on purpose (octal
+ * escapes, NUL, its size bounds); every key's last value is the same
+ * string or list of strings.  Returns 0 when they agree, -1 with `why`.
+ */
+int xlcfg_ref_syntax_compare(const char *data, size_t len, char *why, size_t whylen);
+
 #endif

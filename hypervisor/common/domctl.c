@@ -286,9 +286,9 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *op)
 
 /* A guest bitmap as Xen reads one: whole bytes up to the pCPUs there are,
  * the bits past nr_bits in its last byte cleared. */
-static long bitmap_from_guest(u64 *map, const struct xenctl_bitmap *b)
+static long bitmap_bits_from_guest(u64 *map, const struct xenctl_bitmap *b, unsigned int nbits)
 {
-    unsigned int guest_bytes = (b->nr_bits + 7) / 8, hv_bytes = (nr_cpus_online + 7) / 8;
+    unsigned int guest_bytes = (b->nr_bits + 7) / 8, hv_bytes = (nbits + 7) / 8;
     unsigned int n = guest_bytes < hv_bytes ? guest_bytes : hv_bytes;
     u8 bytes[8] = { 0 };
 
@@ -304,9 +304,9 @@ static long bitmap_from_guest(u64 *map, const struct xenctl_bitmap *b)
 
 /* Whole bytes up to the pCPUs there are, zeros for the rest of the
  * caller's bitmap. */
-static long bitmap_to_guest(const struct xenctl_bitmap *b, u64 map)
+static long bitmap_bits_to_guest(const struct xenctl_bitmap *b, u64 map, unsigned int nbits)
 {
-    unsigned int guest_bytes = (b->nr_bits + 7) / 8, hv_bytes = (nr_cpus_online + 7) / 8;
+    unsigned int guest_bytes = (b->nr_bits + 7) / 8, hv_bytes = (nbits + 7) / 8;
     u8 bytes[8];
 
     memcpy(bytes, &map, sizeof(bytes));
@@ -316,6 +316,42 @@ static long bitmap_to_guest(const struct xenctl_bitmap *b, u64 map)
         if (copy_to_guest_va((unsigned long)b->bitmap.p + i, &byte, 1))
             return -XEN_EFAULT;
     }
+    return 0;
+}
+
+static long bitmap_from_guest(u64 *map, const struct xenctl_bitmap *b)
+{
+    return bitmap_bits_from_guest(map, b, nr_cpus_online);
+}
+
+static long bitmap_to_guest(const struct xenctl_bitmap *b, u64 map)
+{
+    return bitmap_bits_to_guest(b, map, nr_cpus_online);
+}
+
+/* Xen's node affinity on a machine with one NUMA node (node 0) and
+ * MAX_NUMNODES 64: a mask must hold node 0; the full mask means
+ * "automatic", which reads back as the nodes of the vCPUs' pCPUs (node
+ * 0) once there are vCPUs, and as before until then. */
+static long nodeaffinity(struct domain *d, u32 cmd, struct xen_domctl_nodeaffinity *op)
+{
+    u64 map;
+    long rc;
+
+    if (cmd == XEN_DOMCTL_getnodeaffinity) {
+        map = d->node_affinity ? d->node_affinity : ~0ull;     /* 0: all, as created */
+        if (!d->node_affinity_manual && d->vcpu[0])
+            map = 1;
+        return bitmap_bits_to_guest(&op->nodemap, map, 64);
+    }
+    rc = bitmap_bits_from_guest(&map, &op->nodemap, 64);
+    if (rc)
+        return rc;
+    if (!(map & 1))
+        return -XEN_EINVAL;             /* disjoint from the online nodes */
+    d->node_affinity_manual = map != ~0ull;
+    if (d->node_affinity_manual)
+        d->node_affinity = map;
     return 0;
 }
 
@@ -465,7 +501,7 @@ static long domctl_locked(struct xen_domctl *op, struct domain *d, unsigned long
         return -XEN_EOPNOTSUPP;
     case XEN_DOMCTL_setnodeaffinity:
     case XEN_DOMCTL_getnodeaffinity:
-        return -XEN_EOPNOTSUPP;             /* no NUMA placement */
+        return nodeaffinity(d, op->cmd, &op->u.nodeaffinity);
     case XEN_DOMCTL_assign_device:
     case XEN_DOMCTL_test_assign_device:
     case XEN_DOMCTL_deassign_device:

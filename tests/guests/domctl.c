@@ -596,6 +596,59 @@ static void affinity_checks(void)
 #undef AFF
 }
 
+/* Node affinity (libxl sets it for every domain it builds): one NUMA node
+ * (node 0) under run-guest.sh's QEMU; a mask must hold it, the full mask
+ * means automatic (the vCPUs' nodes once there are vCPUs, all nodes
+ * before), bitmaps read and written as for vCPU affinity (64 nodes). */
+static void node_affinity_checks(void)
+{
+	static uint8_t nodes[16];
+
+#define NODES(cmd, dom, bits, ptr) do { op(cmd, dom); dc.u.nodeaffinity.nodemap.nr_bits = (bits); \
+	set_xen_guest_handle(dc.u.nodeaffinity.nodemap.bitmap, (uint8_t *)(ptr)); } while (0)
+	memset(nodes, 0x55, sizeof(nodes));
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_b, 128, nodes);
+	CHECK_EQ("node.get_no_vcpus", domctl(&dc), 0);
+	CHECK_EQ("node.get_no_vcpus.all", nodes[0] & nodes[7], 0xff);
+	CHECK_EQ("node.get_no_vcpus.zero_tail", nodes[8] | nodes[15], 0);
+	memset(nodes, 0x55, sizeof(nodes));
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.get_auto", domctl(&dc), 0);
+	CHECK_EQ("node.get_auto.node0", nodes[0], 0x01);
+	CHECK_EQ("node.get_auto.rest", nodes[1] | nodes[7], 0);
+	CHECK_EQ("node.get_auto.untouched", nodes[8], 0x55);
+	memset(nodes, 0, sizeof(nodes));
+	nodes[0] = 0x02;                /* node 1 only: not online */
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.set_offline_only", domctl(&dc), -XEN_EINVAL);
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 0, nodes);
+	CHECK_EQ("node.set_empty", domctl(&dc), -XEN_EINVAL);
+	nodes[0] = 0x03;
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.set_0_1", domctl(&dc), 0);
+	memset(nodes, 0x55, sizeof(nodes));
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.get_explicit", domctl(&dc), 0);
+	CHECK_EQ("node.get_explicit.mask", nodes[0], 0x03);
+	memset(nodes, 0xff, sizeof(nodes));
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 1, nodes);     /* bits past nr_bits ignored */
+	CHECK_EQ("node.set_1bit", domctl(&dc), 0);
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.get_1bit", domctl(&dc), 0);
+	CHECK_EQ("node.get_1bit.mask", nodes[0], 0x01);
+	memset(nodes, 0xff, sizeof(nodes));
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 64, nodes);    /* all: automatic again */
+	CHECK_EQ("node.set_all", domctl(&dc), 0);
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_a, 64, nodes);
+	CHECK_EQ("node.get_all", domctl(&dc), 0);
+	CHECK_EQ("node.get_all.mask", nodes[0] | nodes[1], 0x01);
+	NODES(XEN_DOMCTL_setnodeaffinity, dom_a, 64, 0x1000);
+	CHECK_EQ("node.set_badptr", domctl(&dc), -XEN_EFAULT);
+	NODES(XEN_DOMCTL_getnodeaffinity, dom_a, 64, 0x1000);
+	CHECK_EQ("node.get_badptr", domctl(&dc), -XEN_EFAULT);
+#undef NODES
+}
+
 static void misc_checks(void)
 {
 	domid_t a = dom_a, b = dom_b;
@@ -965,6 +1018,7 @@ void test_main(void)
 	context_checks();
 	roundtrip_checks();
 	affinity_checks();
+	node_affinity_checks();
 	misc_checks();
 	pageframe_checks();
 	cpu_policy_checks();

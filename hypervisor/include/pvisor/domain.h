@@ -133,6 +133,10 @@ struct domain {
     domid_t domain_id;
     bool is_privileged;                /* dom0 / control domain */
     bool is_initial;                   /* dom0 */
+    /* domctl setnodeaffinity: an explicit mask (manual), else automatic;
+     * 0 = all nodes, as created. */
+    bool node_affinity_manual;
+    u64 node_affinity;
     spinlock_t lock;
     spinlock_t vcpu_ctx_lock;          /* VCPUOP_initialise, register_vcpu_info */
     /* References, changed only under the domain table's lock: one while

@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		"  --backlog N          bytes kept for a pty no one reads (default 1M, also capped by console/limit)\n"
 		"  --rate EVENTS/MS     ring events served per period per console (default %d/%d)\n"
 		"  --no-fork            stay in the foreground, messages on stderr\n"
-		"  --pid-file FILE      write the daemon's pid there\n"
+		"  --pid-file FILE      write the daemon's pid there (forked: default /run/pvconsoled.pid)\n"
 		"  --sim DIR            no hypervisor: DIR/N files are the consoles (tests)\n",
 		CONS_RATE_ALLOWANCE, CONS_RATE_PERIOD_MS);
 }
@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 			sim ? sim : "Xen's event channel and control devices", strerror(errno));
 		return 1;
 	}
+	if (!fg && !pid_file && !sim)
+		pid_file = "/run/pvconsoled.pid";   /* what dom0's init stops it by */
 	if (!fg) {
 		char b;
 		pid_t pid;

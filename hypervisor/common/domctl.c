@@ -17,7 +17,7 @@
 #include <pvisor/event.h>
 #include <pvisor/sched.h>
 #include <pvisor/smp.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/printk.h>
 #include <pvisor/page_alloc.h>
 #include <asm/domctl.h>
@@ -164,12 +164,12 @@ static long createdomain(struct xen_domctl *op)
 
 /* Xen's domain_kill: preemptible (the hypercall continues until it is
  * done), 0 again on a domain already dead; the caller's own is -EINVAL. */
-static long destroydomain(struct domain *d, unsigned long u_domctl)
+static long destroydomain(struct domain *d, XEN_GUEST_HANDLE_PARAM(xen_domctl_t) u_domctl)
 {
     int rc = domain_kill(d);
 
     if (rc == -XEN_ERESTART)
-        return hypercall_create_continuation(__HYPERVISOR_domctl, 1, u_domctl);
+        return hypercall_create_continuation(__HYPERVISOR_domctl, 1, guest_handle_va(u_domctl));
     return rc;
 }
 
@@ -210,16 +210,15 @@ static long max_vcpus(struct domain *d, unsigned int max)
 }
 
 static long setvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op,
-                           unsigned long u_domctl)
+                           XEN_GUEST_HANDLE_PARAM(xen_domctl_t) u_domctl)
 {
     struct vcpu_guest_context *c;
-    unsigned long uctx = (unsigned long)op->ctxt.p;
     struct vcpu *v;
     long rc;
 
     if (d == current->domain || op->vcpu >= d->max_vcpus || !(v = d->vcpu[op->vcpu]))
         return -XEN_EINVAL;
-    if (!uctx) {
+    if (guest_handle_is_null(op->ctxt)) {
         /* A null context resets the vCPU: nothing to undo on one that
          * never had a context; resetting a running one is not supported. */
         if (arch_vcpu_initialised(v))
@@ -231,18 +230,18 @@ static long setvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op,
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    if (copy_from_guest_va(c, uctx, sizeof(*c))) {
+    if (copy_from_guest(c, op->ctxt, 1)) {
         rc = -XEN_EFAULT;
     } else {
         unsigned long flags;
 
         domain_pause_sync(d);
         flags = spin_lock_irqsave(&d->vcpu_ctx_lock);
-        rc = arch_set_info_guest(v, c, uctx);
+        rc = arch_set_info_guest(v, c, op->ctxt);
         spin_unlock_irqrestore(&d->vcpu_ctx_lock, flags);
         domain_unpause(d);
         if (rc == -XEN_ERESTART)
-            rc = hypercall_create_continuation(__HYPERVISOR_domctl, 1, u_domctl);
+            rc = hypercall_create_continuation(__HYPERVISOR_domctl, 1, guest_handle_va(u_domctl));
     }
     free_xenheap_pages(c, 1);
     return rc;
@@ -262,7 +261,7 @@ static long getvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op)
     if (!c)
         return -XEN_ENOMEM;
     arch_get_info_guest(v, c);
-    if (copy_to_guest_va((unsigned long)op->ctxt.p, c, sizeof(*c)))
+    if (copy_to_guest(op->ctxt, c, 1))
         rc = -XEN_EFAULT;
     free_xenheap_pages(c, 1);
     return rc;
@@ -293,7 +292,7 @@ static long bitmap_bits_from_guest(u64 *map, const struct xenctl_bitmap *b, unsi
     u8 bytes[8] = { 0 };
 
     if (n) {
-        if (copy_from_guest_va(bytes, (unsigned long)b->bitmap.p, n))
+        if (copy_from_guest(bytes, b->bitmap, n))
             return -XEN_EFAULT;
         if ((b->nr_bits & 7) && guest_bytes == n)
             bytes[n - 1] &= (u8)~(0xff << (b->nr_bits & 7));
@@ -313,7 +312,7 @@ static long bitmap_bits_to_guest(const struct xenctl_bitmap *b, u64 map, unsigne
     for (unsigned int i = 0; i < guest_bytes; i++) {
         u8 byte = i < hv_bytes ? bytes[i] : 0;
 
-        if (copy_to_guest_va((unsigned long)b->bitmap.p + i, &byte, 1))
+        if (copy_to_guest_offset(b->bitmap, i, &byte, 1))
             return -XEN_EFAULT;
     }
     return 0;
@@ -433,7 +432,7 @@ static long set_virq_handler(struct domain *d, u32 virq)
 }
 
 /* The operations that need the domctl lock and a privileged caller. */
-static long domctl_locked(struct xen_domctl *op, struct domain *d, unsigned long u_domctl,
+static long domctl_locked(struct xen_domctl *op, struct domain *d, XEN_GUEST_HANDLE_PARAM(xen_domctl_t) u_domctl,
                           bool *copyback)
 {
     switch (op->cmd) {
@@ -524,7 +523,7 @@ static bool may_getdomaininfo(const struct domain *cur)
     return cur->is_privileged || (cur->options & XEN_DOMCTL_CDF_xs_domain);
 }
 
-long do_domctl(unsigned long arg)
+long do_domctl(XEN_GUEST_HANDLE_PARAM(xen_domctl_t) u_domctl)
 {
     struct xen_domctl op;
     struct domain *cur = current->domain, *d = NULL;
@@ -532,7 +531,7 @@ long do_domctl(unsigned long arg)
     long rc;
 
     BUILD_BUG_ON(sizeof(op) != 16 + 128);
-    if (copy_from_guest_va(&op, arg, sizeof(op)))
+    if (copy_from_guest(&op, u_domctl, 1))
         return -XEN_EFAULT;
     if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -XEN_EACCES;
@@ -642,15 +641,15 @@ long do_domctl(unsigned long arg)
     if (!spin_trylock(&domctl_lock)) {
         if (d)
             put_domain(d);
-        return hypercall_create_continuation(__HYPERVISOR_domctl, 1, arg);
+        return hypercall_create_continuation(__HYPERVISOR_domctl, 1, guest_handle_va(u_domctl));
     }
-    rc = domctl_locked(&op, d, arg, &copyback);
+    rc = domctl_locked(&op, d, u_domctl, &copyback);
     spin_unlock(&domctl_lock);
 
 out:
     if (d)
         put_domain(d);
-    if (copyback && copy_to_guest_va(arg, &op, sizeof(op)))
+    if (copyback && copy_to_guest(u_domctl, &op, 1))
         rc = -XEN_EFAULT;
     return rc;
 }

@@ -13,7 +13,8 @@
  * the GDT frame list is read): Xen's checks, -EINVAL for a bogus context,
  * -EOPNOTSUPP for new tables on an initialised vCPU, -ERESTART to
  * continue. Kernel selectors with RPL 0 are fixed up in *c. */
-long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c, unsigned long uctx);
+long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
+                         XEN_GUEST_HANDLE(vcpu_guest_context_t) uctx);
 /* Has v a context (builder, VCPUOP_initialise or setvcpucontext)? */
 bool arch_vcpu_initialised(const struct vcpu *v);
 /* The context as Xen's getvcpucontext returns it. */

@@ -5,6 +5,7 @@
 #include <xen/xen.h>
 #include <xen/errno.h>
 #include <xen/sysctl.h>
+#include <xen/domctl.h>
 
 typedef long (*hypercall_fn_t)(unsigned long, unsigned long, unsigned long,
                                unsigned long, unsigned long, unsigned long);
@@ -61,7 +62,7 @@ bool hypercall_preempt_check(void);
     X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
     X(physdev_op, do_physdev_op, (unsigned long, unsigned long)) \
     X(sysctl, do_sysctl, (XEN_GUEST_HANDLE_PARAM(xen_sysctl_t))) \
-    X(domctl, do_domctl, (unsigned long))
+    X(domctl, do_domctl, (XEN_GUEST_HANDLE_PARAM(xen_domctl_t)))
 
 #define HYPERCALL_DECLARE(name, fn, params) long fn params;
 HYPERCALLS(HYPERCALL_DECLARE)

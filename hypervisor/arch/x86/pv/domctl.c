@@ -10,7 +10,7 @@
 #include <pvisor/pv.h>
 #include <pvisor/printk.h>
 #include <pvisor/time.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/mm_frame.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/pv_emul.h>
@@ -48,17 +48,15 @@ static u64 pageframe_type(struct domain *d, unsigned long gfn)
  * its type; a fault stops there (-EFAULT) with the earlier ones written. */
 static long getpageframeinfo3(struct domain *d, struct xen_domctl_getpageframeinfo3 *op)
 {
-    unsigned long array = (unsigned long)op->array.p;
-
     if (op->num > 1024)
         return -XEN_E2BIG;
     for (u64 i = 0; i < op->num; i++) {
-        u64 gfn, type;
+        xen_pfn_t gfn, type;
 
-        if (copy_from_guest_va(&gfn, array + i * 8, 8))
+        if (copy_from_guest_offset(&gfn, op->array, i, 1))
             return -XEN_EFAULT;
         type = pageframe_type(d, gfn);
-        if (copy_to_guest_va(array + i * 8, &type, 8))
+        if (copy_to_guest_offset(op->array, i, &type, 1))
             return -XEN_EFAULT;
     }
     return 0;
@@ -136,10 +134,10 @@ static long set_cpu_policy(struct domain *d, const struct xen_domctl_cpu_policy 
     if (cp->nr_leaves > CPUID_MAX_SERIALISED_LEAVES || cp->nr_msrs > MSR_MAX_SERIALISED_ENTRIES)
         return -XEN_E2BIG;
     for (u32 i = 0; i < cp->nr_leaves; i++)
-        if (copy_from_guest_va(&leaf, (unsigned long)cp->leaves.p + i * sizeof(leaf), sizeof(leaf)))
+        if (copy_from_guest_offset(&leaf, cp->leaves, i, 1))
             return -XEN_EFAULT;
     for (u32 i = 0; i < cp->nr_msrs; i++)
-        if (copy_from_guest_va(&msr, (unsigned long)cp->msrs.p + i * sizeof(msr), sizeof(msr)))
+        if (copy_from_guest_offset(&msr, cp->msrs, i, 1))
             return -XEN_EFAULT;
     return 0;
 }

@@ -12,7 +12,7 @@
 #include <pvisor/compiler.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/hypercall.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/sched.h>
 #include <pvisor/printk.h>
 #include <asm/vcpu_context.h>
@@ -152,7 +152,8 @@ static void put_root_table(struct vcpu *v, unsigned long l4)
     mm_put_page(env, l4);
 }
 
-long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c, unsigned long uctx)
+long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
+                         XEN_GUEST_HANDLE(vcpu_guest_context_t) uctx)
 {
     struct mm_env *env = arch_mm_env();
     unsigned long l4 = c->ctrlreg[3] >> PAGE_SHIFT, ul4 = c->ctrlreg[1] >> PAGE_SHIFT;
@@ -177,7 +178,7 @@ long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c, unsigned 
 
     /* Xen's order: the GDT frames, then the page tables. */
     if (c->gdt_ents) {
-        rc = mm_do_set_gdt(env, &v->mm, uctx + __builtin_offsetof(struct vcpu_guest_context, gdt_frames),
+        rc = mm_do_set_gdt(env, &v->mm, guest_handle_va(uctx) + __builtin_offsetof(struct vcpu_guest_context, gdt_frames),
                            (unsigned int)c->gdt_ents);
         if (rc)
             return rc;
@@ -227,7 +228,8 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    rc = copy_from_guest_va(c, arg, sizeof(*c)) ? -XEN_EFAULT : arch_set_info_guest(v, c, arg);
+    rc = copy_from_guest(c, guest_handle_from_va(vcpu_guest_context_t, arg), 1) ? -XEN_EFAULT
+         : arch_set_info_guest(v, c, guest_handle_from_va(vcpu_guest_context_t, arg));
     free_xenheap_pages(c, 1);
     return rc;
 }

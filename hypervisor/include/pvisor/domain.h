@@ -108,8 +108,8 @@ struct vcpu {
     s_time_t periodic_period;
     s_time_t periodic_last_event;  /* when the periodic timer last ticked */
     struct timer poll_timer;
-    u64 runstate_guest;                /* guest VA of its runstate area, 0 = none */
-    u64 time_area_guest;               /* guest VA of its registered time area, 0 = none */
+    XEN_GUEST_HANDLE(vcpu_runstate_info_t) runstate_guest; /* its runstate area, null = none */
+    XEN_GUEST_HANDLE(vcpu_time_info_t) time_area_guest;    /* its registered time area, null = none */
     struct vcpu_runstate_info runstate;
     u16 virq_to_evtchn[NR_VIRQS];
     const evtchn_port_t *poll_ports;   /* SCHEDOP_poll set (hypervisor copy) */

@@ -6,6 +6,8 @@
 #include <xen/errno.h>
 #include <xen/sysctl.h>
 #include <xen/domctl.h>
+#include <xen/vcpu.h>
+#include <xen/sched.h>
 
 typedef long (*hypercall_fn_t)(unsigned long, unsigned long, unsigned long,
                                unsigned long, unsigned long, unsigned long);
@@ -52,7 +54,7 @@ bool hypercall_preempt_check(void);
     X(update_va_mapping_otherdomain, do_update_va_mapping_otherdomain, \
       (unsigned long, unsigned long, unsigned long, unsigned long)) \
     X(iret, do_iret, (void)) \
-    X(vcpu_op, do_vcpu_op, (unsigned long, unsigned long, unsigned long)) \
+    X(vcpu_op, do_vcpu_op, (unsigned long, unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(set_segment_base, do_set_segment_base, (unsigned long, unsigned long)) \
     X(mmuext_op, do_mmuext_op, (XEN_GUEST_HANDLE_PARAM(mmuext_op_t), unsigned long, \
                                 XEN_GUEST_HANDLE_PARAM(uint), unsigned long)) \

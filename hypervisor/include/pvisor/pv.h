@@ -31,7 +31,7 @@ void vcpu_periodic_work(struct vcpu *v);
 void vcpu_timers_kill(struct vcpu *v);
 void vcpu_periodic_switch_in(struct vcpu *v);
 void vcpu_periodic_switch_out(struct vcpu *v);
-long pv_vcpu_initialise(struct vcpu *v, unsigned long arg);
+long pv_vcpu_initialise(struct vcpu *v, XEN_GUEST_HANDLE(vcpu_guest_context_t) arg);
 
 /* The machine-to-phys table and its read-only guest mapping. */
 void m2p_init(void);

@@ -11,7 +11,7 @@
 #include <pvisor/cpu.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/sched.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/smp.h>
 #include <asm/atomic.h>
 #include <string.h>
@@ -36,14 +36,13 @@ static void fill_time(struct vcpu_time_info *t)
 void pv_update_vcpu_time(struct vcpu *v)
 {
     struct vcpu_time_info *t = &v->vcpu_info->time;
-    u64 area = v->time_area_guest;
 
     fill_time(t);
-    if (area)
-        copy_to_guest_va(area, t, sizeof(*t));     /* best effort, as Xen */
-    if (v->runstate_guest) {
+    if (!guest_handle_is_null(v->time_area_guest))
+        copy_to_guest(v->time_area_guest, t, 1);     /* best effort, as Xen */
+    if (!guest_handle_is_null(v->runstate_guest)) {
         struct vcpu_runstate_info rs = v->runstate;
-        copy_to_guest_va(v->runstate_guest, &rs, sizeof(rs));
+        copy_to_guest(v->runstate_guest, &rs, 1);
     }
 }
 

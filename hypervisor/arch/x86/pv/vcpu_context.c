@@ -217,7 +217,7 @@ online:
     return 0;
 }
 
-long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
+long pv_vcpu_initialise(struct vcpu *v, XEN_GUEST_HANDLE(vcpu_guest_context_t) arg)
 {
     struct vcpu_guest_context *c;
     long rc;
@@ -228,8 +228,7 @@ long pv_vcpu_initialise(struct vcpu *v, unsigned long arg)
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    rc = copy_from_guest(c, guest_handle_from_va(vcpu_guest_context_t, arg), 1) ? -XEN_EFAULT
-         : arch_set_info_guest(v, c, guest_handle_from_va(vcpu_guest_context_t, arg));
+    rc = copy_from_guest(c, arg, 1) ? -XEN_EFAULT : arch_set_info_guest(v, c, arg);
     free_xenheap_pages(c, 1);
     return rc;
 }

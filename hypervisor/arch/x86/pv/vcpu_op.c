@@ -9,17 +9,17 @@
 #include <pvisor/cpu.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/sched.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/smp.h>
 #include <string.h>
 #include <xen/vcpu.h>
 
-static long register_vcpu_info(struct vcpu *v, unsigned long arg)
+static long register_vcpu_info(struct vcpu *v, XEN_GUEST_HANDLE(vcpu_register_vcpu_info_t) arg)
 {
     struct vcpu_register_vcpu_info info;
     vcpu_info_t *new;
 
-    if (copy_from_guest_va(&info, arg, sizeof(info)))
+    if (copy_from_guest(&info, arg, 1))
         return -XEN_EFAULT;
     if (info.offset > PAGE_SIZE - sizeof(vcpu_info_t) || (info.offset & 7))
         return -XEN_ENXIO;
@@ -39,7 +39,7 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
     return 0;
 }
 
-long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct domain *d = current->domain;
     struct vcpu *v;
@@ -50,30 +50,32 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     case VCPUOP_register_vcpu_info: {
         long rc;
         spin_lock(&d->vcpu_ctx_lock);
-        rc = register_vcpu_info(v, arg);
+        rc = register_vcpu_info(v, guest_handle_cast(arg, vcpu_register_vcpu_info_t));
         spin_unlock(&d->vcpu_ctx_lock);
         return rc;
     }
     case VCPUOP_register_runstate_memory_area: {
         struct vcpu_register_runstate_memory_area area;
-        if (copy_from_guest_va(&area, arg, sizeof(area)))
+        if (copy_from_guest(&area, guest_handle_cast(arg, vcpu_register_runstate_memory_area_t), 1))
             return -XEN_EFAULT;
-        if (area.addr.v && !guest_range_ok((unsigned long)area.addr.v, sizeof(struct vcpu_runstate_info)))
+        if (!guest_handle_is_null(area.addr.h) &&
+            !guest_range_ok(guest_handle_va(area.addr.h), sizeof(struct vcpu_runstate_info)))
             return -XEN_EFAULT;
-        v->runstate_guest = (unsigned long)area.addr.v;
-        if (v->runstate_guest) {
+        v->runstate_guest = area.addr.h;
+        if (!guest_handle_is_null(v->runstate_guest)) {
             struct vcpu_runstate_info rs = v->runstate;
-            copy_to_guest_va(v->runstate_guest, &rs, sizeof(rs));
+            copy_to_guest(v->runstate_guest, &rs, 1);
         }
         return 0;
     }
     case VCPUOP_register_vcpu_time_memory_area: {
         struct vcpu_register_time_memory_area area;
-        if (copy_from_guest_va(&area, arg, sizeof(area)))
+        if (copy_from_guest(&area, guest_handle_cast(arg, vcpu_register_time_memory_area_t), 1))
             return -XEN_EFAULT;
-        if (area.addr.v && !guest_range_ok((unsigned long)area.addr.v, sizeof(struct vcpu_time_info)))
+        if (!guest_handle_is_null(area.addr.h) &&
+            !guest_range_ok(guest_handle_va(area.addr.h), sizeof(struct vcpu_time_info)))
             return -XEN_EFAULT;
-        v->time_area_guest = (unsigned long)area.addr.v;
+        v->time_area_guest = area.addr.h;
         if (v == current)
             pv_update_vcpu_time(v);
         return 0;
@@ -81,13 +83,13 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info rs;
         vcpu_runstate_get(v, &rs);
-        return copy_to_guest_va(arg, &rs, sizeof(rs)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, vcpu_runstate_info_t), &rs, 1) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_set_singleshot_timer: {
         struct vcpu_set_singleshot_timer t;
         if (v != current)
             return -XEN_EINVAL;
-        if (copy_from_guest_va(&t, arg, sizeof(t)))
+        if (copy_from_guest(&t, guest_handle_cast(arg, vcpu_set_singleshot_timer_t), 1))
             return -XEN_EFAULT;
         /* VCPU_SSHOTTMR_future is not honoured by Xen 4.17 either. A
          * deadline of 2^63 or more is negative: in the past. */
@@ -101,7 +103,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         return 0;
     case VCPUOP_set_periodic_timer: {
         struct vcpu_set_periodic_timer t;
-        if (copy_from_guest_va(&t, arg, sizeof(t)))
+        if (copy_from_guest(&t, guest_handle_cast(arg, vcpu_set_periodic_timer_t), 1))
             return -XEN_EFAULT;
         if (t.period_ns < MILLISECS(1))
             return -XEN_EINVAL;
@@ -134,10 +136,11 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         /* Interrupts stay on: a long validation must see the timer to be
          * preempted, and then continues as a new call (as Xen). */
         spin_lock(&d->vcpu_ctx_lock);
-        rc = pv_vcpu_initialise(v, arg);
+        rc = pv_vcpu_initialise(v, guest_handle_cast(arg, vcpu_guest_context_t));
         spin_unlock(&d->vcpu_ctx_lock);
         if (rc == -XEN_ERESTART)
-            return hypercall_create_continuation(__HYPERVISOR_vcpu_op, 3, cmd, vcpuid, arg);
+            return hypercall_create_continuation(__HYPERVISOR_vcpu_op, 3, cmd, vcpuid,
+                                                 guest_handle_va(arg));
         return rc;
     }
     case VCPUOP_get_physid: {
@@ -145,10 +148,10 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
         if (!d->is_privileged || vcpuid >= nr_cpus_online)
             return -XEN_EINVAL;
         id.phys_id = cpu_apic_id(vcpuid) | ((u64)vcpuid << 32);
-        return copy_to_guest_va(arg, &id, sizeof(id)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, vcpu_get_physid_t), &id, 1) ? -XEN_EFAULT : 0;
     }
     case VCPUOP_send_nmi:
-        if (arg)
+        if (!guest_handle_is_null(arg))
             return -XEN_EINVAL;
         v->pv.nmi_pending = true;
         if (v->pause_flags & VPF_blocked)

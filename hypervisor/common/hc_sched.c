@@ -4,7 +4,7 @@
 #include <pvisor/event.h>
 #include <pvisor/sched.h>
 #include <pvisor/printk.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/softirq.h>
 
 #define MAX_POLL_PORTS 128
@@ -19,16 +19,16 @@ static void poll_timeout(void *data)
     }
 }
 
-static long do_poll(struct vcpu *v, unsigned long arg)
+static long do_poll(struct vcpu *v, XEN_GUEST_HANDLE_PARAM(sched_poll_t) arg)
 {
     struct sched_poll sp;
     evtchn_port_t *ports = v->poll_port_copy;
 
-    if (copy_from_guest_va(&sp, arg, sizeof(sp)))
+    if (copy_from_guest(&sp, arg, 1))
         return -XEN_EFAULT;
     if (sp.nr_ports > MAX_POLL_PORTS)
         return -XEN_EINVAL;
-    if (copy_from_guest_va(ports, (unsigned long)sp.ports.p, sp.nr_ports * sizeof(*ports)))
+    if (copy_from_guest(ports, sp.ports, sp.nr_ports))
         return -XEN_EFAULT;
     for (unsigned i = 0; i < sp.nr_ports; i++)
         if (ports[i] >= NR_EVTCHN)
@@ -115,7 +115,7 @@ void watchdog_domain_destroy(struct domain *d)
     spin_unlock_irqrestore(&d->lock, flags);
 }
 
-long do_sched_op(unsigned long cmd, unsigned long arg)
+long do_sched_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct vcpu *v = current;
     struct domain *d = v->domain;
@@ -129,14 +129,14 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
         return 0;
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
-        if (copy_from_guest_va(&s, arg, sizeof(s)))
+        if (copy_from_guest(&s, guest_handle_cast(arg, sched_shutdown_t), 1))
             return -XEN_EFAULT;
         domain_shutdown(d, (u8)s.reason);
         return 0;
     }
     case SCHEDOP_shutdown_code: {
         struct sched_shutdown s;
-        if (copy_from_guest_va(&s, arg, sizeof(s)))
+        if (copy_from_guest(&s, guest_handle_cast(arg, sched_shutdown_t), 1))
             return -XEN_EFAULT;
         /* the first code set wins */
         if (!d->has_shutdown_code) {
@@ -146,11 +146,11 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
         return 0;
     }
     case SCHEDOP_poll:
-        return do_poll(v, arg);
+        return do_poll(v, guest_handle_cast(arg, sched_poll_t));
     case SCHEDOP_remote_shutdown: {
         struct sched_remote_shutdown rs;
         struct domain *t;
-        if (copy_from_guest_va(&rs, arg, sizeof(rs)))
+        if (copy_from_guest(&rs, guest_handle_cast(arg, sched_remote_shutdown_t), 1))
             return -XEN_EFAULT;
         t = get_domain_by_id(rs.domain_id);
         if (!t)
@@ -165,7 +165,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
     }
     case SCHEDOP_watchdog: {
         struct sched_watchdog w;
-        if (copy_from_guest_va(&w, arg, sizeof(w)))
+        if (copy_from_guest(&w, guest_handle_cast(arg, sched_watchdog_t), 1))
             return -XEN_EFAULT;
         return do_watchdog(d, w.id, w.timeout);
     }
@@ -173,7 +173,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
         struct sched_pin_override p;
         if (!d->is_privileged)
             return -XEN_EPERM;
-        if (copy_from_guest_va(&p, arg, sizeof(p)))
+        if (copy_from_guest(&p, guest_handle_cast(arg, sched_pin_override_t), 1))
             return -XEN_EFAULT;
         return 0;
     }

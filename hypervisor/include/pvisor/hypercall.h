@@ -59,7 +59,7 @@ bool hypercall_preempt_check(void);
     X(mmuext_op, do_mmuext_op, (XEN_GUEST_HANDLE_PARAM(mmuext_op_t), unsigned long, \
                                 XEN_GUEST_HANDLE_PARAM(uint), unsigned long)) \
     X(xsm_op, do_xsm_op, (unsigned long)) \
-    X(sched_op, do_sched_op, (unsigned long, unsigned long)) \
+    X(sched_op, do_sched_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(callback_op, do_callback_op, (unsigned long, unsigned long)) \
     X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
     X(physdev_op, do_physdev_op, (unsigned long, unsigned long)) \

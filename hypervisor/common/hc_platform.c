@@ -8,20 +8,20 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
 #include <pvisor/smp.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/page_alloc.h>
 #include <string.h>
 #include <xen/platform.h>
 #include <xen/physdev.h>
 
-long do_platform_op(unsigned long arg)
+long do_platform_op(XEN_GUEST_HANDLE_PARAM(xen_platform_op_t) arg)
 {
     struct xen_platform_op op;
     struct domain *d = current->domain;
 
     if (!d->is_privileged)
         return -XEN_EPERM;
-    if (copy_from_guest_va(&op, arg, sizeof(op)))
+    if (copy_from_guest(&op, arg, 1))
         return -XEN_EFAULT;
     if (op.interface_version != XENPF_INTERFACE_VERSION)
         return -XEN_EACCES;
@@ -59,7 +59,7 @@ long do_platform_op(unsigned long arg)
             return -XEN_ENOSYS;                 /* not booted from EFI */
         case XEN_FW_KBD_SHIFT_FLAGS:
             op.u.firmware_info.u.kbd_shift_flags = 0;
-            return copy_to_guest_va(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+            return copy_to_guest(arg, &op, 1) ? -XEN_EFAULT : 0;
         }
         return -XEN_EINVAL;
     case XENPF_get_cpuinfo: {
@@ -72,7 +72,7 @@ long do_platform_op(unsigned long arg)
             p->apic_id = cpu_apic_id(p->xen_cpuid);
             p->acpi_id = p->xen_cpuid;
         }
-        return copy_to_guest_va(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(arg, &op, 1) ? -XEN_EFAULT : 0;
     }
     case XENPF_set_processor_pminfo:
         return 0;                               /* no power management of pCPUs */
@@ -80,14 +80,14 @@ long do_platform_op(unsigned long arg)
     return -XEN_ENOSYS;
 }
 
-long do_physdev_op(unsigned long cmd, unsigned long arg)
+long do_physdev_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct vcpu *v = current;
 
     switch ((int)cmd) {
     case PHYSDEVOP_set_iopl: {
         struct physdev_set_iopl s;
-        if (copy_from_guest_va(&s, arg, sizeof(s)))
+        if (copy_from_guest(&s, guest_handle_cast(arg, physdev_set_iopl_t), 1))
             return -XEN_EFAULT;
         if (s.iopl > 3)
             return -XEN_EINVAL;
@@ -96,23 +96,23 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
     }
     case PHYSDEVOP_set_iobitmap: {
         struct physdev_set_iobitmap s;
-        if (copy_from_guest_va(&s, arg, sizeof(s)))
+        if (copy_from_guest(&s, guest_handle_cast(arg, physdev_set_iobitmap_t), 1))
             return -XEN_EFAULT;
         /* Stored as given (as Xen): every use goes through copy_from_guest. */
-        v->pv.iobmp = (unsigned long)s.bitmap.p;
+        v->pv.iobmp = s.bitmap;
         v->pv.iobmp_limit = s.nr_ports;
         return 0;
     }
     case PHYSDEVOP_irq_status_query: {
         struct physdev_irq_status_query q;
-        if (copy_from_guest_va(&q, arg, sizeof(q)))
+        if (copy_from_guest(&q, guest_handle_cast(arg, physdev_irq_status_query_t), 1))
             return -XEN_EFAULT;
         return -XEN_EINVAL;                     /* no physical IRQs here */
     }
     case PHYSDEVOP_pirq_eoi_gmfn_v1:
     case PHYSDEVOP_pirq_eoi_gmfn_v2: {
         struct physdev_pirq_eoi_gmfn e;
-        if (copy_from_guest_va(&e, arg, sizeof(e)))
+        if (copy_from_guest(&e, guest_handle_cast(arg, physdev_pirq_eoi_gmfn_t), 1))
             return -XEN_EFAULT;
         if (!mfn_valid(e.gmfn) || mfn_to_frame(e.gmfn)->owner != v->domain->domain_id)
             return -XEN_EINVAL;
@@ -120,10 +120,11 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
     }
     case PHYSDEVOP_get_free_pirq: {
         struct physdev_get_free_pirq p;
-        if (copy_from_guest_va(&p, arg, sizeof(p)))
+        XEN_GUEST_HANDLE(physdev_get_free_pirq_t) up = guest_handle_cast(arg, physdev_get_free_pirq_t);
+        if (copy_from_guest(&p, up, 1))
             return -XEN_EFAULT;
         p.pirq = 16;
-        return copy_to_guest_va(arg, &p, sizeof(p)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(up, &p, 1) ? -XEN_EFAULT : 0;
     }
     case PHYSDEVOP_apic_read:
     case PHYSDEVOP_apic_write:
@@ -137,7 +138,7 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
     return -XEN_ENOSYS;
 }
 
-long do_xsm_op(unsigned long arg)
+long do_xsm_op(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     (void)arg;
     return -XEN_ENOSYS;                         /* no FLASK */

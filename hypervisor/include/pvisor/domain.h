@@ -63,7 +63,7 @@ struct pv_vcpu {
     bool fpu_ts;                       /* virtual CR0.TS (fpu_taskswitch) */
     unsigned long debugreg[8];
     unsigned int iopl;                 /* virtual IOPL (0..3) for port I/O */
-    unsigned long iobmp;               /* guest VA of an I/O bitmap, 0 = none */
+    XEN_GUEST_HANDLE(uint8) iobmp;     /* its I/O bitmap (PHYSDEVOP_set_iobitmap), null = none */
     unsigned int iobmp_limit;          /* ports covered by it */
 
     struct trap_bounce trap_bounce;    /* pending bounce for the exit path */

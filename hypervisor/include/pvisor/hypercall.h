@@ -8,6 +8,7 @@
 #include <xen/domctl.h>
 #include <xen/vcpu.h>
 #include <xen/sched.h>
+#include <xen/platform.h>
 
 typedef long (*hypercall_fn_t)(unsigned long, unsigned long, unsigned long,
                                unsigned long, unsigned long, unsigned long);
@@ -39,7 +40,7 @@ bool hypercall_preempt_check(void);
     X(stack_switch, do_stack_switch, (unsigned long, unsigned long)) \
     X(set_callbacks, do_set_callbacks, (unsigned long, unsigned long, unsigned long)) \
     X(fpu_taskswitch, do_fpu_taskswitch, (unsigned long)) \
-    X(platform_op, do_platform_op, (unsigned long)) \
+    X(platform_op, do_platform_op, (XEN_GUEST_HANDLE_PARAM(xen_platform_op_t))) \
     X(set_debugreg, do_set_debugreg, (unsigned long, unsigned long)) \
     X(get_debugreg, do_get_debugreg, (unsigned long)) \
     X(update_descriptor, do_update_descriptor, (unsigned long, unsigned long)) \
@@ -58,11 +59,11 @@ bool hypercall_preempt_check(void);
     X(set_segment_base, do_set_segment_base, (unsigned long, unsigned long)) \
     X(mmuext_op, do_mmuext_op, (XEN_GUEST_HANDLE_PARAM(mmuext_op_t), unsigned long, \
                                 XEN_GUEST_HANDLE_PARAM(uint), unsigned long)) \
-    X(xsm_op, do_xsm_op, (unsigned long)) \
+    X(xsm_op, do_xsm_op, (XEN_GUEST_HANDLE_PARAM(void))) \
     X(sched_op, do_sched_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(callback_op, do_callback_op, (unsigned long, unsigned long)) \
     X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
-    X(physdev_op, do_physdev_op, (unsigned long, unsigned long)) \
+    X(physdev_op, do_physdev_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(sysctl, do_sysctl, (XEN_GUEST_HANDLE_PARAM(xen_sysctl_t))) \
     X(domctl, do_domctl, (XEN_GUEST_HANDLE_PARAM(xen_domctl_t)))
 

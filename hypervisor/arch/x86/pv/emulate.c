@@ -9,7 +9,7 @@
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
 #include <pvisor/printk.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/perfc.h>
 #include <pvisor/xstate.h>
 #include <pvisor/ioport.h>
@@ -82,12 +82,14 @@ static bool iopl_ok(const struct vcpu *v)
 
 static bool io_bitmap_ok(struct vcpu *v, unsigned int port, unsigned int bytes)
 {
+    u8 b[2];
     u16 bits;
 
-    if (!v->pv.iobmp || port + bytes > v->pv.iobmp_limit)
+    if (guest_handle_is_null(v->pv.iobmp) || port + bytes > v->pv.iobmp_limit)
         return false;
-    if (copy_from_guest_va(&bits, v->pv.iobmp + (port >> 3), 2))
+    if (copy_from_guest_offset(b, v->pv.iobmp, port >> 3, 2))
         return false;
+    bits = (u16)(b[0] | (b[1] << 8));
     return !((bits >> (port & 7)) & ((1u << bytes) - 1));
 }
 

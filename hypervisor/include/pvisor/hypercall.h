@@ -9,6 +9,7 @@
 #include <xen/vcpu.h>
 #include <xen/sched.h>
 #include <xen/platform.h>
+#include <xen/callback.h>
 
 typedef long (*hypercall_fn_t)(unsigned long, unsigned long, unsigned long,
                                unsigned long, unsigned long, unsigned long);
@@ -61,7 +62,7 @@ bool hypercall_preempt_check(void);
                                 XEN_GUEST_HANDLE_PARAM(uint), unsigned long)) \
     X(xsm_op, do_xsm_op, (XEN_GUEST_HANDLE_PARAM(void))) \
     X(sched_op, do_sched_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
-    X(callback_op, do_callback_op, (unsigned long, unsigned long)) \
+    X(callback_op, do_callback_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(const_void))) \
     X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
     X(physdev_op, do_physdev_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(sysctl, do_sysctl, (XEN_GUEST_HANDLE_PARAM(xen_sysctl_t))) \

@@ -103,18 +103,18 @@ static long unregister_callback(const struct callback_unregister *unreg)
     return -XEN_ENOSYS;
 }
 
-long do_callback_op(unsigned long cmd, unsigned long arg)
+long do_callback_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(const_void) arg)
 {
     switch (cmd) {
     case CALLBACKOP_register: {
         struct callback_register reg;
-        if (copy_from_guest_va(&reg, arg, sizeof(reg)))
+        if (copy_from_guest(&reg, guest_handle_cast(arg, const_callback_register_t), 1))
             return -XEN_EFAULT;
         return register_callback(&reg);
     }
     case CALLBACKOP_unregister: {
         struct callback_unregister unreg;
-        if (copy_from_guest_va(&unreg, arg, sizeof(unreg)))
+        if (copy_from_guest(&unreg, guest_handle_cast(arg, const_callback_unregister_t), 1))
             return -XEN_EFAULT;
         return unregister_callback(&unreg);
     }
@@ -201,6 +201,7 @@ long do_iret(void)
     struct cpu_regs *regs = guest_regs();
     struct iret_context ic;
 
+    /* The frame is on the guest's stack (the ABI passes no pointer): raw VA. */
     if (copy_from_guest_va(&ic, regs->rsp, sizeof(ic))) {
         domain_crash(v->domain, "iret frame at %#lx is not readable", (unsigned long)regs->rsp);
         return 0;

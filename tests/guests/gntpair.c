@@ -114,7 +114,7 @@ static void as_dom0(void)
 	if (rc || !dgt)
 		goto out;
 	CHECK_EQ("peer.unpause", domu_unpause(d), 0);
-	ring_backend(d, p1, p2);
+	ring_backend(d, dgt, p1, p2);
 	CHECK_EQ("peer.result_line", d->result_seen, 1);
 	CHECK_EQ("peer.failed_as_relayed", d->failed == d->relayed_fail, 1);
 	CHECK(checkname("peer.passed"), d->passed > 0);

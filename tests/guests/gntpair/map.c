@@ -41,10 +41,10 @@ void map_from_domu(struct domu *d, grant_entry_v1_t *dgt)
 	/* host map by linear address */
 	m = gmap(d->id, REF_A, (uint64_t)tgt, GNTMAP_host_map);
 	CHECK_EQ("d0map.va.status", m.status, GNTST_okay);
-	CHECK_EQ("d0map.va.bus", m.dev_bus_addr, (uint64_t)mfn << 12);
+	CHECK_EQ("d0map.va.bus", m.dev_bus_addr == (uint64_t)mfn << 12, 1);
 	CHECK_EQ("d0map.va.flags", flags_of(&dgt[REF_A]), GTF_permit_access | GTF_reading | GTF_writing);
 	invlpg(tgt);
-	CHECK_EQ("d0map.va.pte_frame", (l1e_of(tgt) & PTE_ADDR) >> 12, mfn);
+	CHECK_EQ("d0map.va.pte_frame", (l1e_of(tgt) & PTE_ADDR) >> 12 == mfn, 1);
 	CHECK_EQ("d0map.va.pte_flags", pte_flags(tgt), PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX);
 	CHECK_EQ("d0map.va.read", tgt[0], 0x646f6d552d64ULL);
 	tgt[1] = 0x64302d77726974ULL;
@@ -58,7 +58,7 @@ void map_from_domu(struct domu *d, grant_entry_v1_t *dgt)
 	/* read-only */
 	m = gmap(d->id, REF_A, (uint64_t)tgt, GNTMAP_host_map | GNTMAP_readonly);
 	CHECK_EQ("d0map.ro.status", m.status, GNTST_okay);
-	CHECK_EQ("d0map.ro.bus", m.dev_bus_addr, (uint64_t)mfn << 12);
+	CHECK_EQ("d0map.ro.bus", m.dev_bus_addr == (uint64_t)mfn << 12, 1);
 	CHECK_EQ("d0map.ro.flags", flags_of(&dgt[REF_A]), GTF_permit_access | GTF_reading);
 	invlpg(tgt);
 	CHECK_EQ("d0map.ro.pte_flags", pte_flags(tgt), PTE_P | PTE_US | PTE_A | PTE_D | PTE_NX);
@@ -72,9 +72,9 @@ void map_from_domu(struct domu *d, grant_entry_v1_t *dgt)
 	uint64_t pa = l1e_maddr(tgt);
 	m = gmap(d->id, REF_A, pa, GNTMAP_host_map | GNTMAP_contains_pte);
 	CHECK_EQ("d0map.pte.status", m.status, GNTST_okay);
-	CHECK_EQ("d0map.pte.bus", m.dev_bus_addr, (uint64_t)mfn << 12);
+	CHECK_EQ("d0map.pte.bus", m.dev_bus_addr == (uint64_t)mfn << 12, 1);
 	invlpg(tgt);
-	CHECK_EQ("d0map.pte.pte_frame", (l1e_of(tgt) & PTE_ADDR) >> 12, mfn);
+	CHECK_EQ("d0map.pte.pte_frame", (l1e_of(tgt) & PTE_ADDR) >> 12 == mfn, 1);
 	CHECK_EQ("d0map.pte.read", tgt[0], 0x646f6d552d64ULL);
 	tgt[2] = 0x7074652d77;
 	CHECK_EQ("d0map.pte.granter_sees_write", seen[2], 0x7074652d77);
@@ -93,7 +93,7 @@ void map_from_domu(struct domu *d, grant_entry_v1_t *dgt)
 	/* device map only: no PTE, the bus address is the frame */
 	m = gmap(d->id, REF_A, 0, GNTMAP_device_map);
 	CHECK_EQ("d0map.dev.status", m.status, GNTST_okay);
-	CHECK_EQ("d0map.dev.bus", m.dev_bus_addr, (uint64_t)mfn << 12);
+	CHECK_EQ("d0map.dev.bus", m.dev_bus_addr == (uint64_t)mfn << 12, 1);
 	CHECK_EQ("d0map.dev.flags", flags_of(&dgt[REF_A]), GTF_permit_access | GTF_reading | GTF_writing);
 	CHECK_EQ("d0map.dev.unmap_wrong_bus", gunmap(0, m.dev_bus_addr + 4096, m.handle), GNTST_bad_dev_addr);
 	CHECK_EQ("d0map.dev.unmap", gunmap(0, m.dev_bus_addr, m.handle), GNTST_okay);
@@ -140,7 +140,7 @@ void map_from_dom0(void)
 	m = gmap(0, REF_RW, (uint64_t)tgt, GNTMAP_host_map);
 	CHECK_EQ("peermap.rw.status", m.status, GNTST_okay);
 	invlpg(tgt);
-	CHECK_EQ("peermap.rw.bus_is_pte", m.dev_bus_addr, l1e_of(tgt) & PTE_ADDR);
+	CHECK_EQ("peermap.rw.bus_is_pte", m.dev_bus_addr == (l1e_of(tgt) & PTE_ADDR), 1);
 	CHECK_EQ("peermap.rw.pte_flags", pte_flags(tgt), PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX);
 	CHECK_EQ("peermap.rw.read", tgt[0], PATTERN_RW);
 	tgt[1] = MARK_PEER;
@@ -152,7 +152,7 @@ void map_from_dom0(void)
 	m = gmap(0, REF_RO, (uint64_t)tgt, GNTMAP_host_map | GNTMAP_readonly);
 	CHECK_EQ("peermap.ro.status", m.status, GNTST_okay);
 	invlpg(tgt);
-	CHECK_EQ("peermap.ro.bus_is_pte", m.dev_bus_addr, l1e_of(tgt) & PTE_ADDR);
+	CHECK_EQ("peermap.ro.bus_is_pte", m.dev_bus_addr == (l1e_of(tgt) & PTE_ADDR), 1);
 	CHECK_EQ("peermap.ro.read", tgt[0], PATTERN_RO);
 	CHECK_EQ("peermap.ro.write_faults", probe_write64((uint64_t)&tgt[1], 1), 14);
 	CHECK_EQ("peermap.ro.unmap", gunmap((uint64_t)tgt, 0, m.handle), GNTST_okay);

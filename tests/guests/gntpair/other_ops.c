@@ -43,7 +43,7 @@ void other_ops(struct domu *d, grant_entry_v1_t *dgt)
 	CHECK_EQ("replace.rc", gop(GNTTABOP_unmap_and_replace, &r, 1), 0);
 	CHECK_EQ("replace.status", r.status, GNTST_okay);
 	invlpg(tgt);
-	CHECK_EQ("replace.pte_took_new", (l1e_of(tgt) & PTE_ADDR) >> 12, spare_mfn);
+	CHECK_EQ("replace.pte_took_new", (l1e_of(tgt) & PTE_ADDR) >> 12 == spare_mfn, 1);
 	CHECK_EQ("replace.new_addr_empty", l1e_of(spare), 0);
 	CHECK_EQ("replace.flags_after", flags_of(&dgt[REF_R]), GTF_permit_access);
 	CHECK_EQ("replace.again", ({ r.status = 0x7777; gop(GNTTABOP_unmap_and_replace, &r, 1) ?: r.status; }),

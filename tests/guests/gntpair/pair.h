@@ -36,6 +36,12 @@ struct pp_response { uint32_t seq; uint32_t pad; };
 DEFINE_RING_TYPES(pp, struct pp_request, struct pp_response);
 #define PP_ROUNDS 100
 #define PP_REPLY(seq) ((seq) ^ 0x5a5a0000u)
+/* The last request (seq PP_ROUNDS) carries in .pad a ref of the peer's
+ * own table granting dom0 a page: dom0 maps it, reads PATTERN_PEER,
+ * writes MARK_DOM0 next to it, unmaps, then answers. */
+#define REF_PEER      50
+#define PATTERN_PEER  0x7065657270616765ULL
+#define MARK_DOM0     0x646f6d30ULL
 
 long gop(unsigned long cmd, void *arg, unsigned long count);
 /* One map / unmap; status in the returned op. */
@@ -75,7 +81,7 @@ void other_ops(struct domu *d, grant_entry_v1_t *dgt);         /* replace, swap,
 void hostile_from_domu(struct domu *d, grant_entry_v1_t *dgt); /* dom0 as a hostile mapper */
 void hostile_from_dom0(void);                                  /* the peer as a hostile mapper */
 void maptrack_limit(void);                                     /* the peer with one maptrack frame */
-void ring_backend(struct domu *d, evtchn_port_t port, evtchn_port_t port2); /* dom0 */
+void ring_backend(struct domu *d, grant_entry_v1_t *dgt, evtchn_port_t port, evtchn_port_t port2); /* dom0 */
 void ring_frontend(evtchn_port_t port, evtchn_port_t port2);  /* the peer */
 void dying_granter(struct domu *d, grant_entry_v1_t *dgt, uint64_t base); /* dom0 */
 void grant_pte_rewrite(struct domu *d, grant_entry_v1_t *dgt); /* dom0, last */

@@ -38,7 +38,28 @@ static void invlpg(const void *va)
 
 /* ---- dom0: the backend, until the peer shuts down ---- */
 
-void ring_backend(struct domu *d, evtchn_port_t port, evtchn_port_t port2)
+/* The page the peer granted us itself (its own entry, written by it). */
+static void map_peer_grant(struct domu *d, grant_entry_v1_t *dgt, grant_ref_t ref)
+{
+	uint64_t *p = alloc_page();
+	struct gnttab_map_grant_ref m = gmap(d->id, ref, (uint64_t)p, GNTMAP_host_map);
+
+	CHECK_EQ("ring.back.peer_grant.ref", ref, REF_PEER);
+	CHECK_EQ("ring.back.peer_grant.map", m.status, GNTST_okay);
+	if (m.status != GNTST_okay)
+		return;
+	invlpg(p);
+	CHECK_EQ("ring.back.peer_grant.bus", m.dev_bus_addr == (l1e_of(p) & PTE_ADDR), 1);
+	CHECK_EQ("ring.back.peer_grant.read", p[0], PATTERN_PEER);
+	p[1] = MARK_DOM0;
+	CHECK_EQ("ring.back.peer_grant.flags", flags_of(&dgt[REF_PEER]),
+		 GTF_permit_access | GTF_reading | GTF_writing);
+	CHECK_EQ("ring.back.peer_grant.unmap", gunmap((uint64_t)p, 0, m.handle), GNTST_okay);
+	CHECK_EQ("ring.back.peer_grant.flags_after", flags_of(&dgt[REF_PEER]), GTF_permit_access);
+	restore_page(p);
+}
+
+void ring_backend(struct domu *d, grant_entry_v1_t *dgt, evtchn_port_t port, evtchn_port_t port2)
 {
 	struct pp_back_ring back;
 	struct evtchn_status st;
@@ -60,6 +81,8 @@ void ring_backend(struct domu *d, evtchn_port_t port, evtchn_port_t port2)
 			struct pp_request req = *RING_GET_REQUEST(&back, back.req_cons);
 			back.req_cons++;
 			bad_seq += req.seq != answered;
+			if (req.pad)
+				map_peer_grant(d, dgt, req.pad);
 			struct pp_response *rsp = RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
 			rsp->seq = PP_REPLY(req.seq);
 			back.rsp_prod_pvt++;
@@ -73,7 +96,7 @@ void ring_backend(struct domu *d, evtchn_port_t port, evtchn_port_t port2)
 		evtchn_send(port);
 	}
 	CHECK_EQ("ring.back.shutdown_seen", d->shut_down, 1);
-	CHECK_EQ("ring.back.answered", answered, PP_ROUNDS);
+	CHECK_EQ("ring.back.answered", answered, PP_ROUNDS + 1);
 	CHECK_EQ("ring.back.bad_seq", bad_seq, 0);
 	CHECK_EQ("ring.back.second_closed", status_of(port2, &st) ?: (long)st.status, EVTCHNSTAT_closed);
 	/* the peer closed its end of the first */
@@ -138,6 +161,33 @@ void ring_frontend(evtchn_port_t port, evtchn_port_t port2)
 	CHECK_EQ("ring.front.bad_seq", bad_seq, 0);
 	CHECK_EQ("ring.front.lost", lost, 0);
 	printf("TIME ring_round_trip %lu\n", got ? (t1 - t0) / got : 0);
+
+	/* One more: a page of ours, granted to dom0 in our own table, which
+	 * dom0 maps and writes before it answers. */
+	grant_entry_v1_t *gt = own_table();
+	uint64_t *page = alloc_page();
+	page[0] = PATTERN_PEER;
+	grant(&gt[REF_PEER], 0, va_to_mfn(page), false);
+	struct pp_request *req = RING_GET_REQUEST(&front, front.req_prod_pvt);
+	req->seq = PP_ROUNDS;
+	req->pad = REF_PEER;
+	front.req_prod_pvt++;
+	RING_PUSH_REQUESTS(&front);
+	evtchn_send((evtchn_port_t)l);
+	uint64_t deadline = xen_system_time() + 5000000000UL;
+	while (!RING_HAS_UNCONSUMED_RESPONSES(&front) && xen_system_time() < deadline) {
+		evtchn_port_t p = (evtchn_port_t)l;
+		poll_on(&p, 1, 10000000);
+		evtchn_clear((evtchn_port_t)l);
+	}
+	bool answered = RING_HAS_UNCONSUMED_RESPONSES(&front);
+	CHECK_EQ("ring.front.grant.answered", answered, 1);
+	if (answered) {
+		CHECK_EQ("ring.front.grant.seq", RING_GET_RESPONSE(&front, front.rsp_cons)->seq, PP_REPLY(PP_ROUNDS));
+		front.rsp_cons++;
+	}
+	CHECK_EQ("ring.front.grant.dom0_wrote", page[1], MARK_DOM0);
+	CHECK_EQ("ring.front.grant.revoke", revoke(&gt[REF_PEER]), 0);
 
 	/* dom0 closed its end of the second at our first request */
 	CHECK_EQ("ring.front.second", status_of((evtchn_port_t)l2, &st), 0);

@@ -9,7 +9,7 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/sched.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/compiler.h>
 #include <asm/processor.h>
 #include <string.h>
@@ -242,13 +242,28 @@ void vcpu_mark_events_pending(struct vcpu *v)
         kick_vcpu(v);
 }
 
-/* Ops whose argument is copied in, handled, and copied back on success. */
+/* The public header defines no handles for the subops' structures. */
+DEFINE_XEN_GUEST_HANDLE(evtchn_alloc_unbound_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_bind_interdomain_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_bind_virq_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_bind_ipi_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_status_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_close_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_send_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_unmask_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_bind_vcpu_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_reset_t);
+DEFINE_XEN_GUEST_HANDLE(evtchn_set_priority_t);
+
+/* Ops whose argument (the void handle cast to the subop's type) is copied
+ * in, handled, and copied back on success. */
 #define EVTCHN_OP(type, call) do { \
+        XEN_GUEST_HANDLE(type) uop = guest_handle_cast(arg, type); \
         type op; \
-        if (copy_from_guest_va(&op, arg, sizeof(op))) \
+        if (copy_from_guest(&op, uop, 1)) \
             return -XEN_EFAULT; \
         rc = call; \
-        if (!rc && copy_to_guest_va(arg, &op, sizeof(op))) \
+        if (!rc && copy_to_guest(uop, &op, 1)) \
             return -XEN_EFAULT; \
         return rc; \
     } while (0)
@@ -256,46 +271,47 @@ void vcpu_mark_events_pending(struct vcpu *v)
 /* Ops whose argument is only read. */
 #define EVTCHN_IN(type, call) do { \
         type op; \
-        if (copy_from_guest_va(&op, arg, sizeof(op))) \
+        if (copy_from_guest(&op, guest_handle_cast(arg, type), 1)) \
             return -XEN_EFAULT; \
         return call; \
     } while (0)
 
-long do_event_channel_op(unsigned long cmd, unsigned long arg)
+long do_event_channel_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct evtchn_domain *me = &current->domain->evtchn;
     long rc;
 
     switch ((int)cmd) {
     case EVTCHNOP_alloc_unbound:
-        EVTCHN_OP(struct evtchn_alloc_unbound, evtchn_alloc_unbound(&hv_env, me, &op));
+        EVTCHN_OP(evtchn_alloc_unbound_t, evtchn_alloc_unbound(&hv_env, me, &op));
     case EVTCHNOP_bind_interdomain:
-        EVTCHN_OP(struct evtchn_bind_interdomain, evtchn_bind_interdomain(&hv_env, me, &op));
+        EVTCHN_OP(evtchn_bind_interdomain_t, evtchn_bind_interdomain(&hv_env, me, &op));
     case EVTCHNOP_bind_virq:
-        EVTCHN_OP(struct evtchn_bind_virq, evtchn_bind_virq(&hv_env, me, &op));
+        EVTCHN_OP(evtchn_bind_virq_t, evtchn_bind_virq(&hv_env, me, &op));
     case EVTCHNOP_bind_ipi:
-        EVTCHN_OP(struct evtchn_bind_ipi, evtchn_bind_ipi(&hv_env, me, &op));
+        EVTCHN_OP(evtchn_bind_ipi_t, evtchn_bind_ipi(&hv_env, me, &op));
     case EVTCHNOP_status:
-        EVTCHN_OP(struct evtchn_status, evtchn_status(&hv_env, me, &op));
+        EVTCHN_OP(evtchn_status_t, evtchn_status(&hv_env, me, &op));
     case EVTCHNOP_close:
-        EVTCHN_IN(struct evtchn_close, evtchn_close(&hv_env, me, op.port));
+        EVTCHN_IN(evtchn_close_t, evtchn_close(&hv_env, me, op.port));
     case EVTCHNOP_send:
-        EVTCHN_IN(struct evtchn_send, evtchn_send(&hv_env, me, op.port));
+        EVTCHN_IN(evtchn_send_t, evtchn_send(&hv_env, me, op.port));
     case EVTCHNOP_unmask:
-        EVTCHN_IN(struct evtchn_unmask, evtchn_unmask(&hv_env, me, op.port));
+        EVTCHN_IN(evtchn_unmask_t, evtchn_unmask(&hv_env, me, op.port));
     case EVTCHNOP_bind_vcpu:
-        EVTCHN_IN(struct evtchn_bind_vcpu, evtchn_bind_vcpu(&hv_env, me, op.port, op.vcpu));
+        EVTCHN_IN(evtchn_bind_vcpu_t, evtchn_bind_vcpu(&hv_env, me, op.port, op.vcpu));
     case EVTCHNOP_bind_pirq:
         return -XEN_ENOSYS;         /* no physical IRQs are passed through */
     case EVTCHNOP_reset:
     case EVTCHNOP_reset_cont: {
         struct evtchn_reset r;
-        if (copy_from_guest_va(&r, arg, sizeof(r)))
+        if (copy_from_guest(&r, guest_handle_cast(arg, evtchn_reset_t), 1))
             return -XEN_EFAULT;
         rc = evtchn_reset(&hv_env, me, r.dom, (int)cmd == EVTCHNOP_reset_cont);
         if (rc == -XEN_ERESTART)
             return hypercall_create_continuation(__HYPERVISOR_event_channel_op, 2,
-                                                 (unsigned long)EVTCHNOP_reset_cont, arg);
+                                                 (unsigned long)EVTCHNOP_reset_cont,
+                                                 guest_handle_va(arg));
         return rc;
     }
     /* FIFO ABI refused (docs/event-channels.md): Linux falls back to
@@ -307,7 +323,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
         return -XEN_EOPNOTSUPP;     /* no FIFO control block */
     case EVTCHNOP_set_priority: {
         struct evtchn_set_priority p;
-        if (copy_from_guest_va(&p, arg, sizeof(p)))
+        if (copy_from_guest(&p, guest_handle_cast(arg, evtchn_set_priority_t), 1))
             return -XEN_EFAULT;
         return p.port < __atomic_load_n(&me->valid, __ATOMIC_ACQUIRE) ? -XEN_ENOSYS
                                                                       : -XEN_EINVAL;

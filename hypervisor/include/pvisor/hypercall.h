@@ -63,7 +63,7 @@ bool hypercall_preempt_check(void);
     X(xsm_op, do_xsm_op, (XEN_GUEST_HANDLE_PARAM(void))) \
     X(sched_op, do_sched_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(callback_op, do_callback_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(const_void))) \
-    X(event_channel_op, do_event_channel_op, (unsigned long, unsigned long)) \
+    X(event_channel_op, do_event_channel_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(physdev_op, do_physdev_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(sysctl, do_sysctl, (XEN_GUEST_HANDLE_PARAM(xen_sysctl_t))) \
     X(domctl, do_domctl, (XEN_GUEST_HANDLE_PARAM(xen_domctl_t)))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 400
+# timeout: 460
 # weight: 1
 # Every in-tree PV test kernel runs as dom0 on pvisor and sees what Xen 4.17
 # shows it (tests/system/oracle/xen-guests.sh proves each expectation on

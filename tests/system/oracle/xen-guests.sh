@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 300
+# timeout: 380
 # Every in-tree PV test kernel passes as dom0 on Debian's Xen 4.17 (the
 # oracle): each CHECK's expectation is what Xen really does.  Also boots the
 # shutdown kernel once per reason and the crash kernel once per action, and

@@ -7,7 +7,7 @@
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
 #include <pvisor/page_alloc.h>
-#include <pvisor/uaccess.h>
+#include <pvisor/guest_access.h>
 #include <pvisor/printk.h>
 #include <pvisor/mm.h>
 #include <pvisor/memop_args.h>
@@ -16,12 +16,17 @@
 
 #define MEMOP_MASK  ((1u << MEMOP_SHIFT) - 1)
 
+/* The public header defines no handles for these. */
+DEFINE_XEN_GUEST_HANDLE(domid_t);
+typedef struct { u64 addr, size; u32 type; } __attribute__((packed)) e820_entry_t;
+DEFINE_XEN_GUEST_HANDLE(e820_entry_t);
+
 /* domid_t argument: DOMID_SELF or a live domain the caller may inspect. */
-static struct domain *domain_arg(unsigned long arg, long *rc)
+static struct domain *domain_arg(XEN_GUEST_HANDLE_PARAM(domid_t) arg, long *rc)
 {
     domid_t id;
 
-    if (copy_from_guest_va(&id, arg, sizeof(id))) {
+    if (copy_from_guest(&id, arg, 1)) {
         *rc = -XEN_EFAULT;
         return NULL;
     }
@@ -98,18 +103,18 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
                                          struct domain *d, bool *preempted)
 {
     struct domain *caller = current->domain;
-    unsigned long base = (unsigned long)r->extent_start.p, i;
+    bool has_list = !guest_handle_is_null(r->extent_start);
     bool pod = op == XENMEM_populate_physmap && (r->mem_flags & XENMEMF_populate_on_demand);
+    unsigned long i;
 
     /* As Xen: the whole list must be guest memory before anything is done. */
-    if ((base || op != XENMEM_increase_reservation) &&
+    if ((has_list || op != XENMEM_increase_reservation) &&
         (r->nr_extents > ~0ul / sizeof(xen_pfn_t) ||
-         !guest_range_ok(base + start * sizeof(xen_pfn_t),
+         !guest_range_ok(guest_handle_elem_va(r->extent_start, start),
                          (r->nr_extents - start) * sizeof(xen_pfn_t))))
         return start;
 
     for (i = start; i < r->nr_extents; i++) {
-        unsigned long slot = base + i * sizeof(xen_pfn_t);
         xen_pfn_t gpfn = 0, out;
         long mfn;
 
@@ -117,7 +122,7 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
             *preempted = true;
             break;
         }
-        if (op != XENMEM_increase_reservation && copy_from_guest_va(&gpfn, slot, sizeof(gpfn)))
+        if (op != XENMEM_increase_reservation && copy_from_guest_offset(&gpfn, r->extent_start, i, 1))
             break;
         if (op == XENMEM_decrease_reservation) {
             if (!decrease_extent(d, gpfn, r->extent_order))
@@ -137,7 +142,7 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
         for (unsigned long k = 0; k < (1ul << r->extent_order); k++)
             m2p_set(mfn + k, op == XENMEM_populate_physmap ? gpfn + k : ~0ul);
         out = mfn;
-        if (base && copy_to_guest_va(slot, &out, sizeof(out)))
+        if (has_list && copy_to_guest_offset(r->extent_start, i, &out, 1))
             break;
     }
     return i;
@@ -149,7 +154,8 @@ static unsigned long reservation_extents(unsigned int op, unsigned long start,
  * As on Xen every refusal, also -ESRCH or -EPERM, answers with the number
  * of extents done, which the caller compares with what it asked for.
  */
-static long reservation_op(unsigned int op, unsigned long start, unsigned long arg)
+static long reservation_op(unsigned int op, unsigned long start,
+                           XEN_GUEST_HANDLE_PARAM(xen_memory_reservation_t) arg)
 {
     struct xen_memory_reservation r;
     struct domain *caller = current->domain, *d;
@@ -158,7 +164,7 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
     unsigned long done;
     long rc;
 
-    if (copy_from_guest_va(&r, arg, sizeof(r)))
+    if (copy_from_guest(&r, arg, 1))
         return start;
     if (memop_nothing_to_do(&r, start))
         return start;
@@ -180,7 +186,7 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
     put_domain(d);
     if (preempted)
         return hypercall_create_continuation(__HYPERVISOR_memory_op, 2,
-                                             op | (done << MEMOP_SHIFT), arg);
+                                             op | (done << MEMOP_SHIFT), guest_handle_va(arg));
     return done;
 }
 
@@ -189,16 +195,16 @@ static long reservation_op(unsigned int op, unsigned long start, unsigned long a
  * about to populate (pvisor/claims.h). As Xen: no extent list, order or
  * flags; DOMID_SELF is not a domain here (-EINVAL).
  */
-static long claim_pages(unsigned long arg)
+static long claim_pages(XEN_GUEST_HANDLE_PARAM(xen_memory_reservation_t) arg)
 {
     struct xen_memory_reservation r;
     struct domain *caller = current->domain, *d;
     unsigned long flags;
     long rc;
 
-    if (copy_from_guest_va(&r, arg, sizeof(r)))
+    if (copy_from_guest(&r, arg, 1))
         return -XEN_EFAULT;
-    if (r.extent_start.p || r.extent_order || r.mem_flags)
+    if (!guest_handle_is_null(r.extent_start) || r.extent_order || r.mem_flags)
         return -XEN_EINVAL;
     d = r.domid < DOMID_FIRST_RESERVED ? get_domain_by_id(r.domid) : NULL;
     if (!d)
@@ -251,13 +257,11 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     unsigned long in_n = 1ul << in_chunk_order, out_n = 1ul << out_chunk_order;
     unsigned long in_pages = 1ul << x->in.extent_order, out_pages = 1ul << x->out.extent_order;
     unsigned long n = 0, got = 0, j, k;
-    unsigned long in_base = (unsigned long)x->in.extent_start.p;
-    unsigned long out_base = (unsigned long)x->out.extent_start.p;
     long rc = 0;
 
     for (j = 0; j < in_n && !rc; j++) {
         xen_pfn_t gmfn;
-        if (copy_from_guest_va(&gmfn, in_base + ((i << in_chunk_order) + j) * sizeof(gmfn), sizeof(gmfn))) {
+        if (copy_from_guest_offset(&gmfn, x->in.extent_start, (i << in_chunk_order) + j, 1)) {
             rc = -XEN_EFAULT;
             break;
         }
@@ -281,7 +285,7 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     /* The PFNs the new frames get, read before anything is committed. */
     for (j = 0; j < out_n && !rc; j++) {
         xen_pfn_t gpfn;
-        if (copy_from_guest_va(&gpfn, out_base + ((i << out_chunk_order) + j) * sizeof(gpfn), sizeof(gpfn)))
+        if (copy_from_guest_offset(&gpfn, x->out.extent_start, (i << out_chunk_order) + j, 1))
             rc = -XEN_EFAULT;
         else
             gpfns[j] = gpfn;
@@ -308,13 +312,13 @@ static long exchange_chunk(struct domain *d, const struct xen_memory_exchange *x
     }
     for (j = 0; j < out_n; j++) {
         xen_pfn_t mfn = out[j];
-        if (copy_to_guest_va(out_base + ((i << out_chunk_order) + j) * sizeof(mfn), &mfn, sizeof(mfn)))
+        if (copy_to_guest_offset(x->out.extent_start, (i << out_chunk_order) + j, &mfn, 1))
             rc = 1;                /* exchanged all the same; the guest lost the answer */
     }
     return rc;
 }
 
-static long memory_exchange(unsigned long arg)
+static long memory_exchange(XEN_GUEST_HANDLE_PARAM(xen_memory_exchange_t) arg)
 {
     struct xen_memory_exchange exch;
     struct domain *d = current->domain;
@@ -322,7 +326,7 @@ static long memory_exchange(unsigned long arg)
     unsigned long i, start, nr_chunks, *scratch = NULL;
     long rc = 0;
 
-    if (copy_from_guest_va(&exch, arg, sizeof(exch)))
+    if (copy_from_guest(&exch, arg, 1))
         return -XEN_EFAULT;
     if (exch.in.extent_order > EXCH_MAX_ORDER || exch.out.extent_order > EXCH_MAX_ORDER) {
         unsigned int order = exch.in.extent_order > exch.out.extent_order ?
@@ -370,13 +374,13 @@ static long memory_exchange(unsigned long arg)
     if (start < nr_chunks)
         free_xenheap_pages(scratch, 2);
     exch.nr_exchanged = i << in_chunk_order;
-    if (copy_to_guest_va(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
-                      &exch.nr_exchanged, sizeof(exch.nr_exchanged)))
+    if (copy_field_to_guest(arg, &exch, nr_exchanged))
         return -XEN_EFAULT;
     if (rc)
         return rc;
     if (i < nr_chunks)
-        return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, XENMEM_exchange, arg);
+        return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, XENMEM_exchange,
+                                             guest_handle_va(arg));
     return 0;
 }
 
@@ -394,16 +398,16 @@ static void resource_refuse(const struct domain *caller, domid_t domid, const ch
             domid, rc, why);
 }
 
-static long acquire_resource(unsigned long start, unsigned long arg)
+static long acquire_resource(unsigned long start,
+                             XEN_GUEST_HANDLE_PARAM(xen_mem_acquire_resource_t) arg)
 {
     struct xen_mem_acquire_resource x;
     struct domain *caller = current->domain, *d;
-    unsigned long list;
     unsigned int max_frames;
     bool query;
     long rc;
 
-    if (copy_from_guest_va(&x, arg, sizeof(x)))
+    if (copy_from_guest(&x, arg, 1))
         return -XEN_EFAULT;
     rc = resource_args_early(&x);
     if (rc) {
@@ -429,13 +433,11 @@ static long acquire_resource(unsigned long start, unsigned long arg)
     }
     if (query) {
         x.nr_frames = max_frames;
-        rc = copy_to_guest_va(arg + offsetof(struct xen_mem_acquire_resource, nr_frames),
-                              &x.nr_frames, sizeof(x.nr_frames)) ? -XEN_EFAULT : 0;
+        rc = copy_field_to_guest(arg, &x, nr_frames) ? -XEN_EFAULT : 0;
         goto out;
     }
     x.nr_frames -= start;
     x.frame += start;
-    list = (unsigned long)x.frame_list.p + start * sizeof(xen_pfn_t);
     while (x.nr_frames) {
         xen_pfn_t mfns[RESOURCE_CHUNK];
         unsigned int n = x.nr_frames < RESOURCE_CHUNK ? x.nr_frames : RESOURCE_CHUNK;
@@ -447,19 +449,18 @@ static long acquire_resource(unsigned long start, unsigned long arg)
         rc = gnttab_domain_resource(d, x.id, (unsigned int)x.frame, n, mfns);
         if (rc < 0)
             goto out;
-        if (copy_to_guest_va(list, mfns, n * sizeof(xen_pfn_t))) {
+        if (copy_to_guest_offset(x.frame_list, start, mfns, n)) {
             rc = -XEN_EFAULT;
             goto out;
         }
         x.nr_frames -= n;
         x.frame += n;
-        list += n * sizeof(xen_pfn_t);
         start += n;
         if (x.nr_frames && hypercall_preempt_check()) {
             put_domain(d);
             return hypercall_create_continuation(__HYPERVISOR_memory_op, 2,
                                                  XENMEM_acquire_resource | (start << MEMOP_SHIFT),
-                                                 arg);
+                                                 guest_handle_va(arg));
         }
     }
     rc = 0;
@@ -468,7 +469,7 @@ out:
     return rc;
 }
 
-long do_memory_op(unsigned long cmd, unsigned long arg)
+long do_memory_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     unsigned int op = cmd & MEMOP_MASK;
     unsigned long start = cmd >> MEMOP_SHIFT;
@@ -479,24 +480,24 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
     case XENMEM_increase_reservation:
     case XENMEM_decrease_reservation:
     case XENMEM_populate_physmap:
-        return reservation_op(op, start, arg);
+        return reservation_op(op, start, guest_handle_cast(arg, xen_memory_reservation_t));
     case XENMEM_acquire_resource:
-        return acquire_resource(start, arg);
+        return acquire_resource(start, guest_handle_cast(arg, xen_mem_acquire_resource_t));
     }
     if (start)
         return -XEN_EINVAL;           /* only extent operations continue */
 
     switch (op) {
     case XENMEM_exchange:
-        return memory_exchange(arg);
+        return memory_exchange(guest_handle_cast(arg, xen_memory_exchange_t));
     case XENMEM_claim_pages:
-        return claim_pages(arg);
+        return claim_pages(guest_handle_cast(arg, xen_memory_reservation_t));
     case XENMEM_maximum_ram_page:
         return max_mfn;
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:
-        d = domain_arg(arg, &rc);
+        d = domain_arg(guest_handle_cast(arg, domid_t), &rc);
         if (!d)
             return rc;
         if (op == XENMEM_current_reservation)
@@ -513,7 +514,7 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
             .v_end = MACH2PHYS_VIRT_END,
             .max_mfn = max_mfn - 1,
         };
-        return copy_to_guest_va(arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(guest_handle_cast(arg, xen_machphys_mapping_t), &m, 1) ? -XEN_EFAULT : 0;
     }
     case XENMEM_memory_map:
         /* A PV dom0 has no pseudo-physical map; domUs get one RAM range. */
@@ -521,37 +522,39 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
             return -XEN_ENOSYS;
         /* fall through */
     case XENMEM_machine_memory_map: {
+        XEN_GUEST_HANDLE(xen_memory_map_t) umap = guest_handle_cast(arg, xen_memory_map_t);
         struct xen_memory_map map;
-        struct { u64 addr, size; u32 type; } __attribute__((packed)) e820 = { 0, 0, 1 };
+        e820_entry_t e820 = { 0, 0, 1 };
         if (op == XENMEM_machine_memory_map && !current->domain->is_privileged)
             return -XEN_EPERM;
-        if (copy_from_guest_va(&map, arg, sizeof(map)))
+        if (copy_from_guest(&map, umap, 1))
             return -XEN_EFAULT;
         /* One RAM range the size of the caller: no machine holes are
          * passed through, so Linux has nothing to remap (see docs). */
         e820.size = (u64)current->domain->max_pages << PAGE_SHIFT;
-        if (map.buffer.p) {
+        if (!guest_handle_is_null(map.buffer)) {
             if (map.nr_entries < 1)
                 return -XEN_EINVAL;
-            if (copy_to_guest_va((unsigned long)map.buffer.p, &e820, sizeof(e820)))
+            if (copy_to_guest(guest_handle_cast(map.buffer, e820_entry_t), &e820, 1))
                 return -XEN_EFAULT;
         }
         map.nr_entries = 1;
-        return copy_to_guest_va(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(umap, &map, 1) ? -XEN_EFAULT : 0;
     }
     case XENMEM_machphys_mfn_list: {
+        XEN_GUEST_HANDLE(xen_machphys_mfn_list_t) ul = guest_handle_cast(arg, xen_machphys_mfn_list_t);
         struct xen_machphys_mfn_list l;
         unsigned long nr = 0, chunk = 1ul << (L2_SHIFT - PAGE_SHIFT);
-        if (copy_from_guest_va(&l, arg, sizeof(l)))
+        if (copy_from_guest(&l, ul, 1))
             return -XEN_EFAULT;
         for (unsigned long m = 0; m * sizeof(unsigned long) < m2p_max_mfn * sizeof(unsigned long) &&
                                   nr < l.max_extents; m += chunk * PAGE_SIZE / sizeof(unsigned long), nr++) {
             xen_pfn_t mfn = m2p_backing_mfn(m);
-            if (copy_to_guest_va((unsigned long)l.extent_start.p + nr * sizeof(mfn), &mfn, sizeof(mfn)))
+            if (copy_to_guest_offset(l.extent_start, nr, &mfn, 1))
                 return -XEN_EFAULT;
         }
         l.nr_extents = nr;
-        return copy_to_guest_va(arg, &l, sizeof(l)) ? -XEN_EFAULT : 0;
+        return copy_to_guest(ul, &l, 1) ? -XEN_EFAULT : 0;
     }
     }
     return -XEN_ENOSYS;

@@ -45,7 +45,7 @@ bool hypercall_preempt_check(void);
     X(set_debugreg, do_set_debugreg, (unsigned long, unsigned long)) \
     X(get_debugreg, do_get_debugreg, (unsigned long)) \
     X(update_descriptor, do_update_descriptor, (unsigned long, unsigned long)) \
-    X(memory_op, do_memory_op, (unsigned long, unsigned long)) \
+    X(memory_op, do_memory_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(multicall, do_multicall, (XEN_GUEST_HANDLE_PARAM(multicall_entry_t), unsigned long)) \
     X(update_va_mapping, do_update_va_mapping, (unsigned long, unsigned long, unsigned long)) \
     X(set_timer_op, do_set_timer_op, (unsigned long)) \

@@ -451,8 +451,12 @@ static int semantics(struct ctx *c)
     return 0;
 }
 
-/* Lines past the file's are the overrides (one line each). */
-static void place_overrides(struct xlcfg_doc *doc, struct xlcfg_error *err, int file_lines)
+/*
+ * Lines past the file's are the overrides (one line each); the end of the
+ * buffer (a list left open) belongs to the last override.
+ */
+static void place_overrides(struct xlcfg_doc *doc, struct xlcfg_error *err, int file_lines,
+                            size_t n_overrides)
 {
     for (struct xlcfg_setting *s = doc->first; s; s = s->next) {
         if (s->line > file_lines) {
@@ -462,6 +466,8 @@ static void place_overrides(struct xlcfg_doc *doc, struct xlcfg_error *err, int 
     }
     if (err && err->line > file_lines) {
         err->override = err->line - file_lines;
+        if ((size_t)err->override > n_overrides)
+            err->override = (int)n_overrides;
         err->line = 0;
     }
 }
@@ -510,11 +516,11 @@ int xlcfg_parse_buffer(const char *data, size_t len,
             buf[total++] = '\n';
         }
     }
-    if (xlcfg_syntax_parse(buf, total, 0, &doc, err) == 0 && (place_overrides(&doc, NULL, file_lines), 1) &&
+    if (xlcfg_syntax_parse(buf, total, 0, &doc, err) == 0 && (place_overrides(&doc, NULL, file_lines, n_overrides), 1) &&
         semantics(&c) == 0)
         rc = 0;
     else
-        place_overrides(&doc, err, file_lines);
+        place_overrides(&doc, err, file_lines, n_overrides);
     free(buf);
     xlcfg_doc_free(&doc);
     if (rc)

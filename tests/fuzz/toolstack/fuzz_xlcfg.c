@@ -70,6 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "refused without a message\n");
         abort();
     }
+    /* the line an error names is one of the file's, the override one given */
+    int lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += data[i] == '\n';
+    if (!r.ours_ok && (r.ours_line < 0 || r.ours_line > lines || r.ours_override < 0 ||
+                       (size_t)r.ours_override > n_ov || (r.ours_line && r.ours_override))) {
+        fprintf(stderr, "error points nowhere: line %d override %d (%d lines, %zu overrides): %s\n",
+                r.ours_line, r.ours_override, lines, n_ov, r.ours_error);
+        abort();
+    }
     free(buf);
     return 0;
 }

@@ -176,6 +176,10 @@ static void test_overrides(void **state)
     xlcfg_free(&cfg);
     assert_int_equal(parse(HDR, bad, 2, NULL, &cfg, msg), -1);
     assert_string_equal(msg, "override 2: unknown key \"vcpu\" (did you mean \"vcpus\"?)");
+    /* a list left open at the end is the last override's fault */
+    const char *open_list[] = { "memory=64", "disk=[" };
+    assert_int_equal(parse(HDR, open_list, 2, NULL, &cfg, msg), -1);
+    assert_string_equal(msg, "override 2: expected a value, found end of file");
     assert_int_equal(parse(HDR, nl, 1, NULL, &cfg, msg), -1);
     assert_string_equal(msg, "override 1: an override is one key=value line");
     /* a file whose last line is a comment without newline is fine with overrides (xl adds one) */

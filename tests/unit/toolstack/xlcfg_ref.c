@@ -189,8 +189,11 @@ int xlcfg_ref_compare(const char *data, size_t len,
 
     memset(res, 0, sizeof(*res));
     res->ours_ok = xlcfg_parse_buffer(data, len, overrides, n_overrides, limits, &cfg, &err) == 0;
-    if (!res->ours_ok)
+    if (!res->ours_ok) {
         xlcfg_error_format(&err, res->ours_error, sizeof(res->ours_error));
+        res->ours_line = err.line;
+        res->ours_override = err.override;
+    }
 
     /* xl create's buffer: the file, then "\n" and each override with "\n" */
     for (size_t i = 0; i < n_overrides; i++)

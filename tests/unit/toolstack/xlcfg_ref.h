@@ -15,6 +15,7 @@ struct xlcfg_ref_result {
     bool ours_ok;           /* xlcfg accepted */
     bool xl_ok;             /* libxlutil accepted the syntax and every disk spec */
     char ours_error[320];   /* xlcfg_error_format of our refusal */
+    int ours_line, ours_override;   /* where it points */
     char mismatch[512];     /* why the two disagree; "" when they agree */
 };
 

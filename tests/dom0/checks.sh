@@ -48,7 +48,8 @@ want xs-kernel-ring /local/domain/0/control/feature-poweroff 1
 
 # the example guest is in the image, with its config
 for f in /etc/pvisor/example.cfg /var/lib/pvisor/guest/vmlinuz /var/lib/pvisor/guest/initrd.gz; do
-  [ -s $f ] && check "file-${f##*/}" PASS "$f" || check "file-${f##*/}" FAIL "$f missing"
+  n=file-$(echo "${f##*/}" | tr . -)
+  [ -s $f ] && check "$n" PASS "$f" || check "$n" FAIL "$f missing"
 done
 
 echo "PVISOR-RESULT $passed passed, $failed failed"

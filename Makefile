@@ -1,7 +1,8 @@
 # pvisor — top-level build.
 #
 #   make              build everything into build/ (hypervisor, tools, tests)
-#   make run          install missing packages, build, boot pvisor in QEMU
+#   make run          install missing packages, build, boot pvisor + dom0 in QEMU
+#   make dom0         build/dom0/vmlinuz and initrd.gz (toolstack/dom0/)
 #   make test         install missing packages, build, run every test
 #   make iso          build/pvisor.iso (GRUB2, multiboot2)
 #   make bench        benchmarks against Debian's Xen 4.17 stack
@@ -86,7 +87,7 @@ deps:
 # install what is missing, build, then boot or test.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory linux-assets || echo "run: Debian's kernel could not be fetched (apt); booting pvisor without dom0"
+	$(Q)$(MAKE) --no-print-directory dom0 || { echo "run: dom0's image could not be built (see above; Debian packages come from apt-get download)" >&2; exit 1; }
 	$(Q)scripts/run-qemu.sh $(RUN_ARGS)
 
 # build/pvisor.iso: GRUB2 (multiboot2) with dom0 kernel and initramfs modules

@@ -276,6 +276,17 @@ void console_poll_input(void)
     }
 }
 
+bool console_poll_input_pending(void)
+{
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    bool pending;
+
+    console_poll_input();
+    pending = input_cons != input_prod;
+    spin_unlock_irqrestore(&console_lock, flags);
+    return pending;
+}
+
 size_t console_read(char *buf, size_t len)
 {
     unsigned long flags = spin_lock_irqsave(&console_lock);

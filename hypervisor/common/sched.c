@@ -21,6 +21,7 @@
  * loads a vCPU whose state another pCPU has not finished saving.
  */
 #include <pvisor/sched.h>
+#include <pvisor/console.h>
 #include <pvisor/domain.h>
 #include <pvisor/cmdline.h>
 #include <pvisor/selftest.h>
@@ -528,6 +529,9 @@ void sched_start(void)
 {
     watchdog_start();
     debug_fault_stuck_maybe();
+    /* Last: a timer due while setup ran would hold the head of CPU 0's
+     * queue until its softirq runs, and the watchdog's would not arm. */
+    console_rx_start();
     local_irq_disable();
     raise_softirq(SCHEDULE_SOFTIRQ);
     idle_loop();

@@ -24,6 +24,9 @@ void console_debug_hold(s64 ns);           /* debug_fault=stuck_console */
 /* Received serial bytes not yet consumed by dom0 (CONSOLEIO_read). */
 size_t console_read(char *buf, size_t len);
 void console_poll_input(void);
+bool console_poll_input_pending(void);   /* polls; true if bytes wait */
+/* Timer polling the UART for dom0's console (common/console_rx.c). */
+void console_rx_start(void);
 
 /* The console history ring (Xen's conring): moved to its full size
  * (conring_size=) once the heap is up; read by sysctl readconsole. */

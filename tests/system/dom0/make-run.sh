@@ -24,6 +24,7 @@ fi
 mkfifo "$tmp/stdin"
 exec 4<>"$tmp/stdin"      # held open: make run never sees EOF on its stdin
 out=$tmp/make-run.out
+: >"$out"
 t0=$SECONDS
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL setsid make -s --no-print-directory -C "$ROOT" O="$BUILD" run \
   <&4 >"$out" 2>&1 &

@@ -45,6 +45,11 @@ want xs-kernel-ring /local/domain/0/control/feature-poweroff 1
 [ -f /run/xenstored.pid ] && kill -0 "$(cat /run/xenstored.pid)" 2>/dev/null &&
   check pvstored-running PASS "pid $(cat /run/xenstored.pid)" ||
   check pvstored-running FAIL "no live pid in /run/xenstored.pid"
+if command -v pvconsoled >/dev/null; then
+  [ -f /run/pvconsoled.pid ] && kill -0 "$(cat /run/pvconsoled.pid)" 2>/dev/null && [ -d /var/log/pvisor/console ] &&
+    check pvconsoled-running PASS "pid $(cat /run/pvconsoled.pid)" ||
+    check pvconsoled-running FAIL "no live pid in /run/pvconsoled.pid, or no /var/log/pvisor/console"
+fi
 
 # the example guest is in the image, with its config
 for f in /etc/pvisor/example.cfg /var/lib/pvisor/guest/vmlinuz /var/lib/pvisor/guest/initrd.gz; do

@@ -213,6 +213,18 @@ int xlcfg_ref_compare(const char *data, size_t len,
     else
         res->xl_ok = xlu_cfg_readdata(c, buf, (int)blen) == 0 && xl_accepts(c);
 
+    /* every disk spec libxlutil sees, accepted or not, through both scanners */
+    if (!memchr(buf, 0, blen)) {
+        XLU_ConfigList *list;
+        const char *spec;
+        int n = 0;
+
+        if (xlu_cfg_get_list(c, "disk", &list, &n, 1))
+            n = 0;
+        for (int i = 0; i < n && !res->mismatch[0]; i++)
+            if ((spec = xlu_cfg_get_listitem(list, i)))
+                xlcfg_ref_disk_compare(spec, res->mismatch, sizeof(res->mismatch));
+    }
     if (res->ours_ok) {
         if (!res->xl_ok) {
             why(res, "xlcfg accepts what libxlutil refuses");

@@ -41,12 +41,14 @@ finish() {
 wait_for() {  # wait_for SECONDS COMMAND...: 0 once COMMAND succeeds
 	local i n=$(($1 * 10))
 	shift
-	for i in $(seq 1 $n); do "$@" && return 0; sleep 0.1; done
+	for i in $(seq 1 $n); do "$@" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
-resources() {  # fds and Xen mappings of the daemon, one line
+resources() {  # resources NAME: fds and Xen mappings of the daemon, one line
 	local pid=$(cat /run/pvconsoled.pid)
-	echo "fds=$(ls /proc/$pid/fd | wc -l) maps=$(grep -c -E 'gntdev|privcmd' /proc/$pid/maps) consoles=$(ls -l /proc/$pid/fd | grep -c ptmx)"
+	echo "CONS-BEGIN $1"
+	echo "fds=$(ls /proc/$pid/fd | wc -l) maps=$(grep -c -E 'gntdev|privcmd' /proc/$pid/maps) ptys=$(ls -l /proc/$pid/fd | grep -c ptmx)"
+	echo "CONS-END $1 rc=0"
 }
 
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
@@ -60,7 +62,7 @@ section init-dom0 60 xen-init-dom0
 # pvconsoled in xenconsoled's place: it returns once it serves
 section start 30 pvconsoled --pid-file /run/pvconsoled.pid --log-dir $LOGDIR
 [ -s /run/pvconsoled.pid ] || { note "pvconsoled did not start"; finish; }
-section resources-before 10 resources
+resources resources-before
 
 section create 120 xl create /etc/xen/anchor-min.cfg 'extra="console=hvc0 xa.mode=idle"'
 wait_for 90 grep -q GUEST-MARKER-UP $LOGDIR/anchor-min.log
@@ -68,26 +70,28 @@ section log 10 cat $LOGDIR/anchor-min.log
 section tty 10 sh -c 't=$(xenstore-read /local/domain/$(xl domid anchor-min)/console/tty) && echo "tty=$t" && test -c "$t"'
 # xl console attaches through the pty: the boot output waiting there comes out
 (sleep 6) | timeout 5 xl console anchor-min >/tmp/xl-console.out 2>&1
+note "xl console: $(head -c 300 /tmp/xl-console.out | tr -c '[:print:]' '.')"
 section xl-console 10 grep -a -c GUEST-MARKER-UP /tmp/xl-console.out
 # input: pvconsoled's attach client types into the guest's hvc0, whose tty
 # echoes it back into the output ring, so it lands in the log
 (sleep 2; printf 'PVCONS-ECHO-7\r'; sleep 3; printf '\035') | timeout 20 pvconsoled --attach anchor-min >/tmp/attach.out 2>&1
-note "attach rc=$?"
+note "attach rc=$? output: $(head -c 300 /tmp/attach.out | tr -c '[:print:]' '.')"
 wait_for 10 grep -q PVCONS-ECHO-7 $LOGDIR/anchor-min.log
 section input-echo 10 grep -a -c PVCONS-ECHO-7 $LOGDIR/anchor-min.log
 section attach-output 10 grep -a -c PVCONS-ECHO-7 /tmp/attach.out
-section resources-running 10 resources
+resources resources-running
 section destroy 60 xl destroy anchor-min
 sleep 3
 sleep 2
-section resources-after-destroy 10 resources
+resources resources-after-destroy
 # domains that power themselves off, one after another
 for i in 1 2 3; do
-	timeout 120 xl create /etc/xen/anchor-min.cfg "name=\"cyc$i\"" 'extra="console=hvc0 xa.mode=poweroff"' >/dev/null 2>&1 || note "create cyc$i failed"
+	timeout 120 xl create /etc/xen/anchor-min.cfg "name=\"cyc$i\"" 'extra="console=hvc0 xa.mode=poweroff"' >/tmp/cyc.out 2>&1 ||
+		note "create cyc$i failed: $(tail -n 3 /tmp/cyc.out | tr '\n' ' ')"
 	wait_for 90 sh -c "! xl list cyc$i >/dev/null 2>&1"
 done
 sleep 2
 section cycle-logs 10 sh -c "grep -l GUEST-MARKER-UP $LOGDIR/cyc1.log $LOGDIR/cyc2.log $LOGDIR/cyc3.log | wc -l"
-section resources-after-cycles 10 resources
+resources resources-after-cycles
 section alive 10 kill -0 $(cat /run/pvconsoled.pid)
 finish

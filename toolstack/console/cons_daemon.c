@@ -467,6 +467,23 @@ static void unthrottle(struct daemon *d, uint64_t now)
 
 /* ---- the loop */
 
+/* The log directory and its missing parents (/var/log/pvisor/console on
+ * a fresh dom0). */
+static void mkdir_p(const char *dir)
+{
+	char p[4096], *s;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return;
+	for (s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	mkdir(p, 0755);
+}
+
 int cons_daemon_run(const struct cons_opts *o, struct cons_plat *plat, int ready_fd)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -480,7 +497,7 @@ int cons_daemon_run(const struct cons_opts *o, struct cons_plat *plat, int ready
 		return 1;
 	d->o = o;
 	d->plat = plat;
-	mkdir(o->log_dir, 0755);
+	mkdir_p(o->log_dir);
 	d->dir_fd = open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dir_fd < 0)
 		say("log directory %s: %s (console output is not kept)", o->log_dir, strerror(errno));
@@ -567,6 +584,13 @@ int cons_daemon_run(const struct cons_opts *o, struct cons_plat *plat, int ready
 		/* ptys before watches: a watch may free a console owner[] points to */
 		for (i = 2; i < n; i++) {
 			c = owner[i];
+			if (fds[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+				/* cannot happen while we hold the slave; never spin on it */
+				SAY_ONCE(c, SAID_PTY, "dom%u: console pty broke, opening a new one", c->domid);
+				close_pty(c);
+				open_pty(d, c);
+				continue;
+			}
 			if (fds[i].revents & POLLOUT)
 				pty_write(c);
 			if (fds[i].revents & POLLIN)

@@ -95,6 +95,20 @@ static char *tty_of(const char *dom)
 	return tty;
 }
 
+/* The daemon's own log goes next to the consoles' logs: make the way. */
+static void mkdir_parents(const char *file)
+{
+	char p[4096], *s;
+
+	snprintf(p, sizeof(p), "%s", file);
+	for (s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0755);
+			*s = '/';
+		}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -188,9 +202,9 @@ int main(int argc, char **argv)
 			dup2(null, STDOUT_FILENO);
 			close(null);
 		}
-		mkdir(o.log_dir, 0755);
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/pvconsoled.log", o.log_dir);
+		mkdir_parents(path);
 		int lf = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (lf >= 0) {
 			dup2(lf, STDERR_FILENO);

@@ -6,6 +6,7 @@
  * not map, libxenctrl for the domain list.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -183,5 +184,7 @@ struct cons_plat *cons_plat_xen_open(void)
 	xp->xgt = xengnttab_open(NULL, 0);
 	xp->xfm = xenforeignmemory_open(NULL, 0);
 	xp->p.fd = xenevtchn_fd(xp->xce);
+	/* pending() is asked until it has nothing: it must not block then */
+	fcntl(xp->p.fd, F_SETFL, fcntl(xp->p.fd, F_GETFL) | O_NONBLOCK);
 	return &xp->p;
 }

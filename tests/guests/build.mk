@@ -101,6 +101,7 @@ $(eval $(call guest_kernel,sysctl,tests/guests/sysctl.c,raw))
 $(eval $(call guest_kernel,interdomain,tests/guests/interdomain.c,raw))
 $(eval $(call guest_kernel,builder,tests/guests/builder.c,raw,tests/guests/builder/toolstack.c tests/guests/builder/cross_domain.c tests/guests/builder/interdomain.c tests/guests/builder/destroy_mapped.c tests/guests/builder/race.c))
 $(eval $(call guest_kernel,domctl,tests/guests/domctl.c,page))
+$(eval $(call guest_kernel,resource,tests/guests/resource.c,raw,tests/guests/builder/toolstack.c))
 $(eval $(call guest_kernel,gntpair,tests/guests/gntpair.c,raw,tests/guests/builder/toolstack.c $(wildcard tests/guests/gntpair/*.c)))
 
 $(eval $(call guest_kernel,xstate,tests/guests/xstate.c,page))

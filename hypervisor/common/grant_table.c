@@ -202,13 +202,15 @@ int gnttab_domain_resource(struct domain *d, unsigned int id, unsigned int frame
     return gnt_resource_frames(env(), d->grant_table, id, frame, nr, mfns);
 }
 
-long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count)
+/* The module (common/gnttab) takes the handle's address and copies through
+ * the environment's guest accessors, as the memory-safety module does. */
+long do_grant_table_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) uop, unsigned long count)
 {
     struct vcpu *v = current;
     struct gnt_cont cont;
     long rc;
 
-    rc = gnt_do_op(env(), &v->mm, v->domain->grant_table, (unsigned int)cmd, uop,
+    rc = gnt_do_op(env(), &v->mm, v->domain->grant_table, (unsigned int)cmd, (u64)(unsigned long)uop.p,
                    (unsigned int)count, &cont);
     if (rc == -XEN_ERESTART) {
         unsigned long args[3] = { cont.cmd, cont.uop, cont.count };

@@ -51,7 +51,7 @@ bool hypercall_preempt_check(void);
     X(set_timer_op, do_set_timer_op, (unsigned long)) \
     X(xen_version, do_xen_version, (unsigned long, XEN_GUEST_HANDLE_PARAM(void))) \
     X(console_io, do_console_io, (unsigned long, unsigned long, XEN_GUEST_HANDLE_PARAM(char))) \
-    X(grant_table_op, do_grant_table_op, (unsigned long, unsigned long, unsigned long)) \
+    X(grant_table_op, do_grant_table_op, (unsigned long, XEN_GUEST_HANDLE_PARAM(void), unsigned long)) \
     X(vm_assist, do_vm_assist, (unsigned long, unsigned long)) \
     X(update_va_mapping_otherdomain, do_update_va_mapping_otherdomain, \
       (unsigned long, unsigned long, unsigned long, unsigned long)) \

@@ -368,8 +368,8 @@ static long vcpuaffinity(struct domain *d, u32 cmd, struct xen_domctl_vcpuaffini
         return -XEN_EINVAL;
     if (!(v = d->vcpu[op->vcpu]))
         return -XEN_ESRCH;
-    if (!op->flags || ((op->flags & XEN_VCPUAFFINITY_HARD) && !op->cpumap_hard.bitmap.p) ||
-        ((op->flags & XEN_VCPUAFFINITY_SOFT) && !op->cpumap_soft.bitmap.p))
+    if (!op->flags || ((op->flags & XEN_VCPUAFFINITY_HARD) && guest_handle_is_null(op->cpumap_hard.bitmap)) ||
+        ((op->flags & XEN_VCPUAFFINITY_SOFT) && guest_handle_is_null(op->cpumap_soft.bitmap)))
         return -XEN_EINVAL;
     if (cmd == XEN_DOMCTL_getvcpuaffinity) {
         if (op->flags & XEN_VCPUAFFINITY_HARD)

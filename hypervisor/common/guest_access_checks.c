@@ -28,5 +28,19 @@ long check_wrong_multicall(unsigned long call_list, unsigned long nr_calls);
 _Static_assert(!__builtin_types_compatible_p(__typeof__(&check_wrong_multicall),
                                              __typeof__(&do_multicall)),
                "table prototype and an integer prototype differ");
+/* Every handler Xen gives a pointer takes a handle: the multiplexed ones a
+ * void handle cast per subop, so an integer prototype for them is refused. */
+long check_wrong_memory_op(unsigned long cmd, unsigned long arg);
+_Static_assert(!__builtin_types_compatible_p(__typeof__(&check_wrong_memory_op),
+                                             __typeof__(&do_memory_op)),
+               "memory_op takes a handle");
+long check_wrong_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count);
+_Static_assert(!__builtin_types_compatible_p(__typeof__(&check_wrong_grant_table_op),
+                                             __typeof__(&do_grant_table_op)),
+               "grant_table_op takes a handle");
+long check_wrong_domctl(unsigned long u_domctl);
+_Static_assert(!__builtin_types_compatible_p(__typeof__(&check_wrong_domctl),
+                                             __typeof__(&do_domctl)),
+               "domctl takes a handle");
 /* The element size comes from the handle's type. */
 _Static_assert(sizeof(*check_updates.p) == sizeof(struct mmu_update), "element size");

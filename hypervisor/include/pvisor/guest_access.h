@@ -1,13 +1,17 @@
 /*
- * Typed guest handles: a guest pointer a hypercall receives is not a number
- * but an XEN_GUEST_HANDLE(T) from the public headers (a struct holding a
- * T *), so a handler can neither do arithmetic on it as an integer nor
+ * Typed guest handles: every guest pointer a hypercall receives (each
+ * handler in pvisor/hypercall.h, and the pointers inside the structures it
+ * reads) is not a number but an XEN_GUEST_HANDLE(T) from the public
+ * headers (a struct holding a T *), so a handler can neither do arithmetic on it as an integer nor
  * dereference it (the pointer lives in the guest's address space). The
  * accessors take their element size from T and refuse, at build time, a
  * host buffer whose type is not T. They add no branch to uaccess.h's
  * copy_*_guest_va (one compare bounds nr so nr * sizeof(T) cannot wrap).
  * Raw addresses stay only where the ABI passes a virtual address as a value
- * (update_va_mapping's va, segment bases, callback entry points).
+ * (update_va_mapping's va, segment bases, callback entry points), for what
+ * is not a hypercall argument (instruction bytes at RIP, frames on the
+ * guest's stack), and below the pure modules' environment accessors, which
+ * receive the address of a handle the hypercall was given.
  */
 #ifndef PVISOR_GUEST_ACCESS_H
 #define PVISOR_GUEST_ACCESS_H

@@ -122,6 +122,7 @@ static void failsafe_bounce(struct vcpu *v, struct cpu_regs *regs)
         frame[8] |= (u64)v->pv.iopl << 12;      /* as every bounce frame */
     frame[9] = rsp;
     frame[10] = ss;
+    /* Raw VA: the frame goes on the guest's kernel stack, no hypercall pointer. */
     if (copy_to_guest_va(sp, frame, sizeof(frame))) {
         domain_crash(v->domain, "failsafe frame at %#lx not writable", sp);
         return;

@@ -52,6 +52,7 @@ static bool fetch(struct cpu_regs *regs, struct insn *in)
     /* The instruction may end near a page boundary: fetch what we can. */
     in->len = 0;
     for (unsigned n = 15; n >= 1; n--) {
+        /* Raw VA: the guest's instruction at its RIP, not a hypercall argument. */
         if (!copy_from_guest_va(in->bytes, regs->rip, n)) {
             in->len = n;
             break;
@@ -302,7 +303,7 @@ bool pv_emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *regs)
     u8 bytes[sizeof(sig)];
     u32 out[4];
 
-    if (copy_from_guest_va(bytes, regs->rip, sizeof(bytes)))
+    if (copy_from_guest_va(bytes, regs->rip, sizeof(bytes)))   /* instruction bytes: raw VA */
         return false;
     for (unsigned i = 0; i < sizeof(sig); i++)
         if (bytes[i] != sig[i])

@@ -251,6 +251,8 @@ static void op_free_frame(void *ctx, mfn_t mfn)
 
 /* ---- guests and domains -------------------------------------------- */
 
+/* The pure modules (mm, gnttab) get the addresses of the handles the
+ * hypercalls were given and copy through these: raw VAs past the door. */
 static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len)
 {
     (void)ctx;

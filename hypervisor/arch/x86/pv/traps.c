@@ -39,7 +39,7 @@ static bool soft_int(struct vcpu *v, struct cpu_regs *regs)
     u8 insn[2];
     unsigned int n, dpl;
 
-    if (copy_from_guest_va(insn, regs->rip, 2) || insn[0] != 0xcd)
+    if (copy_from_guest_va(insn, regs->rip, 2) || insn[0] != 0xcd)   /* instruction bytes: raw VA */
         return false;
     n = insn[1];
     dpl = v->pv.trap_ctxt[n].flags & 3;

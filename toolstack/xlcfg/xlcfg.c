@@ -74,6 +74,18 @@ static const char *const xl_only_keys[] = {
     "xend_suspend_evtchn_compat",
 };
 
+/* Of those, the ones that only mean something to an HVM guest. */
+static const char *const hvm_keys[] = {
+    "acpi", "acpi_firmware", "acpi_laptop_slate", "acpi_s3", "acpi_s4", "altp2m",
+    "altp2mhvm", "apic", "bios", "bios_path_override", "boot", "device_model",
+    "device_model_args_hvm", "device_model_override", "device_model_version",
+    "firmware", "firmware_override", "gfx_passthru", "hap", "hdtype", "hpet",
+    "mmio_hole", "ms_vm_genid", "nestedhvm", "pae", "rdm", "rdm_mem_boundary",
+    "rtc_timeoffset", "serial", "shadow_memory", "smbios_firmware", "soundhw",
+    "stdvga", "timer_mode", "usb", "usbdevice", "vendor_device", "vga",
+    "videoram", "viridian", "vpt_align", "xen_platform_pci",
+};
+
 struct ctx {
     const struct xlcfg_doc *doc;
     const struct xlcfg_limits *limits;
@@ -302,6 +314,8 @@ static int check_keys(struct ctx *c)
     for (const struct xlcfg_setting *s = c->doc->first; s; s = s->next) {
         if (in(s->key, supported_keys, N_SUPPORTED))
             continue;
+        if (in(s->key, hvm_keys, sizeof(hvm_keys) / sizeof(hvm_keys[0])))
+            return fail_at(c, s, "key \"%s\" is for HVM guests; pvctl runs PV guests only", s->key);
         if (in(s->key, xl_only_keys, sizeof(xl_only_keys) / sizeof(xl_only_keys[0])))
             return fail_at(c, s, "key \"%s\" is an xl option pvctl does not support", s->key);
         const char *sug = xlcfg_suggest(s->key, supported_keys, N_SUPPORTED);

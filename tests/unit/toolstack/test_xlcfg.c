@@ -125,6 +125,7 @@ static void test_error_lines(void **state)
     refused(HDR "zzzzzz = 1\n", "line 3: unknown key \"zzzzzz\"");
     refused(HDR "pci = [ '01:00.0' ]\n", "line 3: key \"pci\" is an xl option pvctl does not support");
     refused(HDR "vnc = 1\n", "line 3: key \"vnc\" is an xl option pvctl does not support");
+    refused(HDR "viridian = 1\n", "line 3: key \"viridian\" is for HVM guests; pvctl runs PV guests only");
     refused(HDR "on_crash = \"restrat\"\n",
             "line 3: unknown on_crash action \"restrat\" (did you mean \"restart\"?)");
     /* an unknown key is refused even when a later line sets it again */

@@ -125,8 +125,16 @@ static void positional(struct xlcfg_disk_scan *d, const char *s, size_t n)
     if (!d->target) {
         save(d, &d->target, "target", s, n);
     } else if (!d->had_depr_prefix && d->format == F_UNKNOWN) {
+        char tok[40];
+
+        snprintf(tok, sizeof(tok), "%.*s", (int)(n < 39 ? n : 39), s);
         if (!*d->target && vdev_and_devtype(d, s, n))
             d->format = F_EMPTY;
+        else if (n < 39 && strchr(tok, ':') == NULL && xlcfg_vdev_number(tok) >= 0 &&
+                 !eq(s, n, "raw"))
+            /* the usual slip: "/img,xvda,w" without the deprecated prefix */
+            derr(d, "\"%s\" stands where the format goes (target,format,vdev,access): "
+                 "write \"%s,,%s\"", tok, d->target, tok);
         else
             set_format(d, s, n);
     } else if (!d->vdev) {

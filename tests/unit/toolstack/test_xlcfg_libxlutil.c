@@ -10,6 +10,7 @@
  * and whatever xlcfg accepts must read the same in libxlutil.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,36 @@ static int random_specs(unsigned count)
     return failed;
 }
 
+/* The configs the project ships (.cfg files under toolstack/): both accept, alike. */
+static int shipped_failed, shipped_count;
+
+static int check_shipped(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    size_t l = strlen(path), len;
+    struct xlcfg_limits lim = { 0 };
+    struct xlcfg_ref_result r;
+    char *data;
+
+    (void)st;
+    (void)ftw;
+    if (type != FTW_F || l < 4 || strcmp(path + l - 4, ".cfg"))
+        return 0;
+    data = slurp(path, &len);
+    if (!data)
+        return 0;
+    xlcfg_ref_compare(data, len, NULL, 0, &lim, &r);
+    shipped_count++;
+    if (!r.ours_ok || !r.xl_ok || r.mismatch[0]) {
+        printf("FAIL shipped %s: xlcfg %s, libxlutil %s %s\n", path,
+               r.ours_ok ? "accepts" : r.ours_error, r.xl_ok ? "accepts" : "refuses", r.mismatch);
+        shipped_failed++;
+    } else {
+        printf("ok   shipped %s\n", path);
+    }
+    free(data);
+    return 0;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -210,6 +241,10 @@ int main(int argc, char **argv)
     }
     free(ents);
     printf("%d configs, %d failed\n", tested, failed);
+    snprintf(dir, sizeof(dir), "%s/toolstack", root ? root : ".");
+    nftw(dir, check_shipped, 8, FTW_PHYS);
+    printf("%d shipped configs, %d failed\n", shipped_count, shipped_failed);
+    failed += shipped_failed;
     failed += random_specs(50000);
     return failed || tested == 0;
 }

@@ -7,7 +7,7 @@ set -eu
 PKGS="
   make gcc binutils libc6-dev clang lld llvm libclang-rt-14-dev
   python3 python3-kconfiglib
-  libcmocka-dev libxen-dev xenstore-utils
+  libcmocka-dev libxen-dev xenstore-utils liblzma-dev liblz4-dev libzstd-dev zlib1g-dev
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
   busybox-static cpio gzip xz-utils lz4 zstd file
 "

@@ -1,0 +1,221 @@
+/*
+ * Unit tests: pvctl's kernel loader (toolstack/pvctl/image.c, unpack.c):
+ * a PV ELF with Xen notes as is and inside bzImages whose payload is gzip,
+ * xz, lz4 (legacy, as Linux writes it) and zstd, compressed here with the
+ * same Debian libraries; hostile images (truncated, lying size trailers,
+ * sizes over the bound, bad notes) refused with one line, never read or
+ * written out of bounds (ASan).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <lz4.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <xen/xen.h>
+#include <xen/elfnote.h>
+#include "image.h"
+
+#define ELF_SIZE 16384
+#define PHOFF 64
+#define NOTEOFF 0x200
+#define LOADOFF 0x1000
+static unsigned char elf[ELF_SIZE];
+static size_t notes_len;
+static char err[300];
+
+static void put16(size_t o, unsigned v) { memcpy(elf + o, &(unsigned short){ (unsigned short)v }, 2); }
+static void put32(size_t o, unsigned v) { memcpy(elf + o, &v, 4); }
+static void put64(size_t o, unsigned long v) { memcpy(elf + o, &v, 8); }
+static void note(unsigned type, const void *desc, unsigned len)
+{
+    size_t o = NOTEOFF + notes_len;
+    put32(o, 4); put32(o + 4, len); put32(o + 8, type);
+    memcpy(elf + o + 12, "Xen", 4);
+    memcpy(elf + o + 16, desc, len);
+    notes_len += 16 + ((len + 3) & ~3u);
+}
+static void note_str(unsigned t, const char *s) { note(t, s, (unsigned)strlen(s) + 1); }
+static void note_u64(unsigned t, unsigned long v) { note(t, &v, 8); }
+
+/* A Linux-like domU kernel: VIRT_BASE 0xffffffff80000000, paddr 16 MiB. */
+static void build_elf(void)
+{
+    memset(elf, 0, sizeof(elf));
+    notes_len = 0;
+    memcpy(elf, "\177ELF", 4);
+    elf[4] = 2; elf[5] = 1; elf[6] = 1;
+    put16(16, 2); put16(18, 62); put32(20, 1);
+    put64(24, 0xffffffff81000100ul);
+    put64(32, PHOFF);
+    put16(52, 64); put16(54, 56); put16(56, 2);
+    put32(PHOFF, 1); put32(PHOFF + 4, 7);
+    put64(PHOFF + 8, LOADOFF);
+    put64(PHOFF + 16, 0xffffffff81000000ul);
+    put64(PHOFF + 24, 0x1000000);
+    put64(PHOFF + 32, 0x2000);
+    put64(PHOFF + 40, 0x5000);
+    note_str(XEN_ELFNOTE_GUEST_OS, "linux");
+    note_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+    note_str(XEN_ELFNOTE_LOADER, "generic");
+    note_u64(XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000ul);
+    note_u64(XEN_ELFNOTE_PADDR_OFFSET, 0);
+    note_u64(XEN_ELFNOTE_ENTRY, 0xffffffff81000100ul);
+    note_u64(XEN_ELFNOTE_INIT_P2M, 0x8000000000ul);
+    unsigned one = 1;
+    note(XEN_ELFNOTE_MOD_START_PFN, &one, 4);
+    size_t ph = PHOFF + 56;
+    put32(ph, 4);
+    put64(ph + 8, NOTEOFF);
+    put64(ph + 32, notes_len);
+    put64(ph + 40, notes_len);
+    for (unsigned i = 0; i < 0x2000; i++)
+        elf[LOADOFF + i] = (unsigned char)(i * 7);
+}
+
+/* The payload of each format, as the kernel's build makes it. */
+static size_t compress_gzip(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream s = { 0 };
+    deflateInit2(&s, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    s.next_in = (Bytef *)in; s.avail_in = (uInt)n; s.next_out = out; s.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&s, Z_FINISH), Z_STREAM_END);
+    size_t r = s.total_out;
+    deflateEnd(&s);
+    return r;
+}
+static size_t compress_xz(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    size_t pos = 0;
+    assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, n, out, &pos, cap), LZMA_OK);
+    return pos;
+}
+static size_t compress_lz4(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    memcpy(out, "\x02\x21\x4c\x18", 4);
+    int b = LZ4_compress_default((const char *)in, (char *)out + 8, (int)n, (int)cap - 8);
+    assert_true(b > 0);
+    memcpy(out + 4, &b, 4);
+    return 8 + (size_t)b;
+}
+static size_t compress_zstd(const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    size_t r = ZSTD_compress(out, cap, in, n, 19);
+    assert_false(ZSTD_isError(r));
+    return r;
+}
+
+static unsigned char bz[65536];
+
+/* An x86 bzImage: setup header, payload at (setup_sects+1)*512 +
+ * payload_offset, then the le32 unpacked size. Returns the file size. */
+static size_t make_bzimage(size_t (*comp)(const unsigned char *, size_t, unsigned char *, size_t),
+                           uint32_t claimed_size)
+{
+    memset(bz, 0, sizeof(bz));
+    bz[0x1f1] = 4;
+    bz[0x1fe] = 0x55; bz[0x1ff] = 0xaa;
+    memcpy(bz + 0x202, "HdrS", 4);
+    bz[0x206] = 0x0f; bz[0x207] = 0x02;
+    size_t pm = 5 * 512, off = 0x100;
+    size_t n = comp(elf, ELF_SIZE, bz + pm + off, sizeof(bz) - pm - off - 4);
+    memcpy(bz + pm + off + n, &claimed_size, 4);
+    uint32_t o32 = (uint32_t)off, l32 = (uint32_t)n + 4;
+    memcpy(bz + 0x248, &o32, 4);
+    memcpy(bz + 0x24c, &l32, 4);
+    return pm + off + n + 4;
+}
+
+static void test_elf(void **state)
+{
+    struct kernel k;
+    (void)state;
+    build_elf();
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), 0);
+    assert_string_equal(k.format, "ELF");
+    assert_int_equal(k.info.virt_base, 0xffffffff80000000ul);
+    assert_true(k.info.has_init_p2m);
+    assert_int_equal(k.info.init_p2m, 0x8000000000ul);
+    assert_true(k.info.mod_start_pfn);
+    kernel_free(&k);
+}
+
+static void test_bzimage_formats(void **state)
+{
+    size_t (*comps[])(const unsigned char *, size_t, unsigned char *, size_t) = {
+        compress_gzip, compress_xz, compress_lz4, compress_zstd };
+    const char *names[] = { "bzImage/gzip", "bzImage/xz", "bzImage/lz4", "bzImage/zstd" };
+    (void)state;
+    build_elf();
+    for (unsigned i = 0; i < 4; i++) {
+        struct kernel k;
+        size_t n = make_bzimage(comps[i], ELF_SIZE);
+        if (kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+            fail_msg("%s: %s", names[i], err);
+        assert_string_equal(k.format, names[i]);
+        assert_int_equal(k.elf_len, ELF_SIZE);
+        assert_memory_equal(k.elf, elf, ELF_SIZE);
+        kernel_free(&k);
+
+        /* hostile variants of the same image */
+        static const uint32_t lies[] = { ELF_SIZE + 4096, ELF_SIZE - 4096, 64, 0, 0xffffffffu,
+                                         (512u << 20) + 1 };
+        for (unsigned j = 0; j < sizeof(lies) / sizeof(lies[0]); j++) {
+            n = make_bzimage(comps[i], lies[j]);
+            if (!kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+                fail_msg("%s with size trailer %u accepted", names[i], lies[j]);
+            assert_null(strchr(err, '\n'));
+        }
+        n = make_bzimage(comps[i], ELF_SIZE);
+        for (size_t cut = 0; cut < n; cut += n / 37 + 1) {
+            if (!kernel_from_bytes(bz, cut, &k, err, sizeof(err)))
+                fail_msg("%s truncated to %zu accepted", names[i], cut);
+        }
+        /* corrupt payload bytes: refused or (rarely) still a valid ELF */
+        for (unsigned b = 0; b < 64; b++) {
+            n = make_bzimage(comps[i], ELF_SIZE);
+            bz[5 * 512 + 0x100 + 6 + b * 13 % (n - 5 * 512 - 0x100 - 10)] ^= 0x5a;
+            if (!kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+                kernel_free(&k);
+        }
+    }
+}
+
+static void test_bad_elves(void **state)
+{
+    struct kernel k;
+    (void)state;
+    build_elf();
+    put64(PHOFF + 8, ELF_SIZE - 16);            /* segment past the file */
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    build_elf();
+    put16(56, 0xffff);                          /* program headers past the file */
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    build_elf();
+    put32(NOTEOFF + 4, 0x7fffffff);             /* note larger than its segment */
+    kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)) ? (void)0 : kernel_free(&k);
+    build_elf();
+    memcpy(elf + NOTEOFF + 16, "xen-2.0", 8);   /* GUEST_OS garbage is fine ... */
+    build_elf();
+    put64(PHOFF + 56 + 8, 0);                   /* no Xen notes at all: not a PV kernel */
+    put64(PHOFF + 56 + 32, 0);
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "refused"));
+    assert_int_equal(kernel_from_bytes(elf, 10, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes((const uint8_t *)"MZ", 2, &k, err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_elf),
+        cmocka_unit_test(test_bzimage_formats),
+        cmocka_unit_test(test_bad_elves),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

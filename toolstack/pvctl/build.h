@@ -1,0 +1,22 @@
+/*
+ * Creating a PV domU, libxl/libxc's sequence reduced to what a PV Linux
+ * needs (domu-path-guide.md §1.5): createdomain .. unpause, xenstore
+ * entries, XS_INTRODUCE. A create that fails half-way undoes it all.
+ */
+#ifndef PVCTL_BUILD_H
+#define PVCTL_BUILD_H
+#include <stdint.h>
+#include <xenstore.h>
+#include "xlcfg.h"
+
+struct timings { double parse, load, build, xenstore, unpause; };
+
+/* 0 and *domid, or -1 with one line in err. Leaves the domain running. */
+int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid,
+                  struct timings *t, char *err, size_t errlen);
+
+/* Everything of a domain: xenstore, ports, memory (destroydomain). */
+int domain_destroy(struct xs_handle *xs, uint32_t domid, char *err, size_t errlen);
+
+double now_s(void);
+#endif

@@ -1,0 +1,161 @@
+/* Kernel images for pvctl's builder (see image.h). */
+#include "image.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <pvisor/decompress.h>
+
+int read_file(const char *path, size_t max, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    *data = NULL;
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+        snprintf(err, errlen, "%s: %s", path,
+                 S_ISREG(st.st_mode) ? "too large" : "not a regular file");
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    uint8_t *p = malloc(n ? n : 1);
+    if (!p) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        close(fd);
+        return -1;
+    }
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r <= 0) {
+            snprintf(err, errlen, "%s: %s", path, r ? strerror(errno) : "shorter than its size");
+            free(p);
+            close(fd);
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *data = p;
+    *len = n;
+    return 0;
+}
+
+int map_file(const char *path, size_t max, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    *data = NULL;
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max || !st.st_size) {
+        snprintf(err, errlen, "%s: %s", path,
+                 !S_ISREG(st.st_mode) ? "not a regular file" : st.st_size ? "too large" : "empty");
+        close(fd);
+        return -1;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    *data = p;
+    *len = (size_t)st.st_size;
+    return 0;
+}
+
+void unmap_file(uint8_t *data, size_t len)
+{
+    if (data)
+        munmap(data, len);
+}
+
+int kernel_from_bytes(const uint8_t *img, size_t len, struct kernel *k, char *err, size_t errlen)
+{
+    struct kernel_image ki;
+    const char *why;
+    int rc;
+
+    memset(k, 0, sizeof(*k));
+    rc = kernel_image_probe(img, len, IMAGE_MAX_UNPACKED, &ki);
+    if (rc) {
+        snprintf(err, errlen, "not a PV kernel: %s", decompress_strerror(rc));
+        return -1;
+    }
+    /* prefaulted in one call: a page fault per 4 KiB of a 50 MiB kernel
+     * is a round trip through the hypervisor each in a PV dom0 */
+    k->elf_cap = ki.unpacked_size;
+    k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (k->elf == MAP_FAILED) {
+        k->elf = NULL;
+        snprintf(err, errlen, "out of memory for a %zu MiB kernel", ki.unpacked_size >> 20);
+        return -1;
+    }
+    if (ki.is_elf) {
+        memcpy(k->elf, img, len);
+        k->elf_len = len;
+        k->format = "ELF";
+    } else {
+        static char fmt[32];
+        const char *name = ki.format == DECOMP_FMT_LZ4_LEGACY ? "lz4" : decompress_format_name(ki.format);
+        size_t got = 0;
+        if (unpack_payload(name, img + ki.payload_offset, ki.payload_length - 4, k->elf,
+                           ki.unpacked_size, &got, err, errlen))
+            goto fail;
+        if (got != ki.unpacked_size || !elf_is_x86_64(k->elf, got)) {
+            snprintf(err, errlen, "the kernel's %s payload is not the %zu-byte x86-64 ELF its trailer promises",
+                     name, ki.unpacked_size);
+            goto fail;
+        }
+        k->elf_len = got;
+        snprintf(fmt, sizeof(fmt), "bzImage/%s", name);
+        k->format = fmt;
+    }
+    if (pv_elf_parse(k->elf, k->elf_len, &k->info, &why) || pv_elf_check(&k->info, false, &why)) {
+        snprintf(err, errlen, "kernel refused: %s", why);
+        goto fail;
+    }
+    return 0;
+fail:
+    kernel_free(k);
+    return -1;
+}
+
+int kernel_load(const char *path, struct kernel *k, char *err, size_t errlen)
+{
+    uint8_t *img;
+    size_t len;
+    char why[200];
+
+    memset(k, 0, sizeof(*k));
+    if (map_file(path, IMAGE_MAX_FILE, &img, &len, err, errlen))
+        return -1;
+    int rc = kernel_from_bytes(img, len, k, why, sizeof(why));
+    unmap_file(img, len);
+    if (rc)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return rc;
+}
+
+void kernel_free(struct kernel *k)
+{
+    if (k->elf)
+        munmap(k->elf, k->elf_cap);
+    k->elf = NULL;
+}

@@ -1,0 +1,41 @@
+/*
+ * The guest kernel as a builder needs it: an ELF64 vmlinux in memory with
+ * its Xen notes read, from a plain ELF or an x86 bzImage whose payload is
+ * xz, lz4, gzip or zstd (decoded with Debian's liblzma, liblz4, zlib,
+ * libzstd). Every size is bounded; hostile images are refused with one
+ * line. Pure of hypercalls: unit-tested on the host.
+ */
+#ifndef PVCTL_IMAGE_H
+#define PVCTL_IMAGE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <pvisor/pv_elf.h>
+
+#define IMAGE_MAX_FILE     (256u << 20)   /* kernel or bzImage file */
+#define IMAGE_MAX_UNPACKED (512u << 20)   /* the ELF inside a bzImage */
+
+struct kernel {
+    uint8_t *elf;                 /* owned: an anonymous mapping of elf_cap bytes */
+    size_t elf_len, elf_cap;
+    struct pv_elf info;           /* headers and notes (points into elf) */
+    const char *format;           /* "ELF", "bzImage/xz", ... */
+};
+
+/* Bytes from memory (the caller keeps them). 0, or -1 with err (one line). */
+int kernel_from_bytes(const uint8_t *img, size_t len, struct kernel *k, char *err, size_t errlen);
+int kernel_load(const char *path, struct kernel *k, char *err, size_t errlen);
+void kernel_free(struct kernel *k);
+
+/* A whole file, at most max bytes, mapped read-only (unmap_file after);
+ * an empty file is refused. */
+int map_file(const char *path, size_t max, uint8_t **data, size_t *len, char *err, size_t errlen);
+void unmap_file(uint8_t *data, size_t len);
+
+/* A whole file, at most max bytes (malloc'd). */
+int read_file(const char *path, size_t max, uint8_t **data, size_t *len, char *err, size_t errlen);
+
+/* Decode one payload of a known format into out (exactly out_cap bytes
+ * expected, no more written): 0, or -1 with err. In unpack.c. */
+int unpack_payload(const char *fmt, const uint8_t *in, size_t in_len, uint8_t *out,
+                   size_t out_cap, size_t *out_len, char *err, size_t errlen);
+#endif

@@ -1,0 +1,148 @@
+/* The per-domain monitor (see life.h). */
+#include "life.h"
+#include "build.h"
+#include "dom_xs.h"
+#include "hv.h"
+#include <xen/sched.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+static enum xlcfg_action action_for(const struct xlcfg *cfg, unsigned reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return cfg->on_poweroff;
+    case SHUTDOWN_reboot: return cfg->on_reboot;
+    default: return cfg->on_crash;      /* crash, watchdog, and what we do not know */
+    }
+}
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Is there a shutdown to act on? 0 running, 1 shut down (*reason), -1 gone. */
+static int state_of(uint32_t domid, unsigned *reason)
+{
+    struct xen_domctl_getdomaininfo info;
+
+    if (hv_domain_info((domid_t)domid, &info))
+        return -1;
+    if (info.flags & XEN_DOMINF_dying)
+        return -1;
+    if (!(info.flags & XEN_DOMINF_shutdown))
+        return 0;
+    *reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+    return 1;
+}
+
+static void monitor(const struct xlcfg *cfg, uint32_t domid)
+{
+    struct xs_handle *xs = xs_open(0);
+    char err[300];
+
+    if (!xs || !xs_watch(xs, "@releaseDomain", "release")) {
+        logf_("monitor %u: cannot watch @releaseDomain", domid);
+        return;
+    }
+    for (;;) {
+        unsigned n, reason = 0;
+        char **w = xs_read_watch(xs, &n);      /* also fires once when set */
+        free(w);
+        int s = state_of(domid, &reason);
+        if (s < 0) {
+            logf_("domain %u is gone", domid);
+            return;
+        }
+        if (!s)
+            continue;
+        enum xlcfg_action a = action_for(cfg, reason);
+        logf_("domain %u shut down (reason %u): %s", domid, reason, xlcfg_action_name(a));
+        if (a == XLCFG_ACTION_PRESERVE)
+            return;
+        if (domain_destroy(xs, domid, err, sizeof(err)))
+            logf_("%s", err);
+        if (a != XLCFG_ACTION_RESTART)
+            return;
+        /* wait for the old one to leave xenstore before its name is reused */
+        if (domain_create(xs, cfg, &domid, NULL, err, sizeof(err))) {
+            logf_("restart of %s failed: %s", cfg->name, err);
+            return;
+        }
+        logf_("restarted %s as domain %u", cfg->name, domid);
+    }
+}
+
+int monitor_start(const struct xlcfg *cfg, uint32_t domid, char *err, size_t errlen)
+{
+    pid_t pid = fork();
+
+    if (pid < 0) {
+        snprintf(err, errlen, "fork of the domain monitor: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        return 0;
+    /* the monitor: its own session, handles of its own */
+    setsid();
+    if (fork() > 0)
+        _exit(0);
+    char path[256];
+    struct stat st;
+    int fd = -1;
+    if (!stat("/var/log/pvisor", &st)) {
+        snprintf(path, sizeof(path), "/var/log/pvisor/pvctl-%s.log", cfg->name);
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    }
+    if (fd < 0)
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    hv_forget_after_fork();
+    if (hv_open() == 0)
+        monitor(cfg, domid);
+    _exit(0);
+}
+
+int wait_domain(uint32_t domid, double timeout_s, bool until_gone)
+{
+    struct xs_handle *xs = xs_open(0);
+    double end = now_s() + timeout_s;
+    int rc = -1;
+
+    if (!xs || !xs_watch(xs, "@releaseDomain", "wait"))
+        goto out;
+    for (;;) {
+        unsigned reason;
+        int s = state_of(domid, &reason);
+        if (s < 0) { rc = 0; break; }
+        if (s > 0 && !until_gone) { rc = 1; break; }
+        double left = end - now_s();
+        if (left <= 0)
+            break;
+        struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+        if (poll(&p, 1, left > 0.5 ? 500 : (int)(left * 1000) + 1) > 0) {
+            unsigned n;
+            free(xs_read_watch(xs, &n));
+        }
+    }
+out:
+    if (xs)
+        xs_close(xs);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/*
+ * Life and death of a domU: one small monitor process per domain, as xl
+ * runs (its own config in memory, nothing to keep in step with another
+ * daemon, gone with the domain). It watches @releaseDomain and acts on the
+ * guest's shutdown as on_poweroff / on_reboot / on_crash say: destroy,
+ * restart (destroy, then create again from the same config) or preserve.
+ */
+#ifndef PVCTL_LIFE_H
+#define PVCTL_LIFE_H
+#include <stdint.h>
+#include "xlcfg.h"
+
+/* Fork the monitor of domid (detached; logs to /var/log/pvisor/pvctl-NAME.log
+ * when that directory exists). 0, or -1 with err. */
+int monitor_start(const struct xlcfg *cfg, uint32_t domid, char *err, size_t errlen);
+
+/* Wait until domid is gone or shut down (timeout_s seconds at most):
+ * 0 gone, 1 shut down and still there, -1 timeout or error. */
+int wait_domain(uint32_t domid, double timeout_s, bool until_gone);
+#endif

@@ -7,7 +7,7 @@
  * lines appended after the file, as `xl create cfg key=value` does).  The
  * keys and the disk/vif specs mean what xl gives them (tools/xl/xl_parse.c).
  *
- * Unlike xl, the parser is strict: an unknown key, a key xl knows but pvctl
+ * Unlike xl, the parser is strict (toolstack/xlcfg/README.md): an unknown key, a key xl knows but pvctl
  * does not implement (HVM options, pci, ...), a value of the wrong type or
  * out of its bounds is refused with the line it is on, never ignored with a
  * warning.  toolstack/xlcfg/README.md lists the accepted keys.
@@ -62,13 +62,13 @@ struct xlcfg_disk {
     char *vdev;                 /* as written: "xvda", "hda1", "sdb", "d0p1" ... */
     uint32_t virtual_device;    /* xenstore virtual-device: xvda = 51712 (202<<8) */
     enum xlcfg_disk_access access;
-    enum xlcfg_disk_format format;
-    enum xlcfg_disk_backendtype backendtype;
-    char *script;               /* script=, NULL when absent (pvctl does block setup natively) */
+    enum xlcfg_disk_format format;       /* raw: the only one taken */
+    enum xlcfg_disk_backendtype backendtype; /* phy (also when not given) */
+    char *script;               /* always NULL: disk scripts are refused (pvctl attaches disks itself) */
     bool discard;               /* discard / no-discard; default true, as libxl */
     bool direct_io_safe;        /* direct-io-safe given */
-    bool trusted;               /* trusted / untrusted; default true */
-    int line;                   /* line of the disk = setting */
+    bool trusted;               /* always true: 4.17's xl has no trusted/untrusted disk flag */
+    int line;                   /* line of the disk = setting (0: an override) */
 };
 
 /* One entry of vif = [ ... ] (xl-network-configuration(5)). */
@@ -78,14 +78,14 @@ struct xlcfg_vif {
     bool mac_set;               /* false: the caller generates 00:16:3e:xx:xx:xx */
     uint8_t mac[6];
     char *bridge;               /* NULL: "xenbr0", libxl's default */
-    char *backend;              /* backend domain name or id; NULL: dom0 */
-    char *script;               /* NULL: the default (vif-bridge) */
+    char *backend;              /* NULL, "0" or "Domain-0": backends run in dom0 only */
+    char *script;               /* NULL or a path ending in vif-bridge (the only one taken) */
     char *ip;                   /* ip=, NULL when absent */
     char *vifname;              /* vifname=, NULL: "vif<domid>.<devid>" */
     char *gatewaydev;           /* gatewaydev=, NULL when absent */
     uint32_t mtu;               /* 0: absent (backend default 1500) */
     bool trusted;               /* trusted / untrusted; default true */
-    int line;
+    int line;                   /* line of the vif = setting (0: an override) */
 };
 
 /* The parsed config: every value pvctl uses, defaults filled in as xl does. */

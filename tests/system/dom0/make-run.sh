@@ -1,6 +1,6 @@
 #!/bin/bash
 # timeout: 420
-# weight: 2
+# weight: 1
 # `make run` as a person uses it: it boots pvisor with make dom0's image
 # and leaves a shell on the serial console (the banner, then the prompt
 # "dom0# "); `poweroff` typed there must end `make run` with status 0.

@@ -65,6 +65,24 @@ grep -aq while-attached "$T/attach.out" && ok "attach client shows the output" |
 got=$("$G" read-in "$T/doms/1")
 [ "$got" = typed-into-g1 ] && ok "typed input reached the guest's ring" || bad "input ring holds '$got'"
 
+# the terminal: raw while attached, restored after Ctrl-]
+term=$(python3 - "$PVC" <<'PY'
+import os, pty, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--attach", "g1"])
+before = termios.tcgetattr(fd)[3] & termios.ICANON
+time.sleep(1.0)
+during = termios.tcgetattr(fd)[3] & termios.ICANON
+os.write(fd, b"\x1d")
+_, st = os.waitpid(pid, 0)
+after = termios.tcgetattr(fd)[3] & termios.ICANON
+print("cooked" if before else "raw", "raw" if not during else "cooked",
+      "cooked" if after else "raw", os.waitstatus_to_exitcode(st))
+PY
+)
+[ "$term" = "cooked raw cooked 0" ] && ok "terminal raw while attached, restored on Ctrl-]" || bad "terminal modes before/during/after, status: $term"
+
 # ---- hostile indexes
 mkdom 2 g2
 wait_for 5 test -n "$(xenstore-read /local/domain/2/console/tty 2>/dev/null)"

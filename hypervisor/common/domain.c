@@ -8,6 +8,7 @@
 #include <pvisor/printk.h>
 #include <pvisor/sched.h>
 #include <pvisor/event.h>
+#include <pvisor/gnttab.h>
 #include <pvisor/perfc.h>
 #include <pvisor/power.h>
 #include <pvisor/smp.h>
@@ -49,6 +50,27 @@ struct domain *get_domain_by_id(domid_t id)
 struct domain *get_domain_by_id_any(domid_t id)
 {
     return lookup(id, true);
+}
+
+/* A live domain's grant table with a table reference, under one hold of
+ * the lock: a grant map or copy looks one up per entry, and a domain
+ * reference taken and dropped around it would take the lock twice. */
+struct gnt_table *domain_grant_table_get(domid_t id)
+{
+    struct gnt_table *t = NULL;
+    unsigned long flags;
+    struct domain *d;
+
+    if (id >= MAX_DOMAINS)
+        return NULL;
+    flags = spin_lock_irqsave(&domain_table_lock);
+    d = domain_table[id];
+    if (d && d->is_dying == DOMDYING_alive && d->refcnt && d->grant_table) {
+        t = d->grant_table;
+        gnt_table_get(t);
+    }
+    spin_unlock_irqrestore(&domain_table_lock, flags);
+    return t;
 }
 
 /* The domain with the lowest id >= first, dying or not, with a reference:

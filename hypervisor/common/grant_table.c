@@ -11,6 +11,7 @@
 #include <pvisor/gnttab.h>
 #include <pvisor/page_alloc.h>
 #include <pvisor/printk.h>
+#include <pvisor/uaccess.h>
 #include <asm/processor.h>
 #include <string.h>
 
@@ -19,20 +20,20 @@ static struct domain *md_to_domain(const struct mm_domain *md)
     return container_of(md, struct domain, mm);
 }
 
+/* Guest arrays are read and written in the current vCPU's address space
+ * directly (every batch entry passes here twice). */
 static int op_copy_from_guest(void *ctx, struct mm_vcpu *v, void *dst, u64 gva, size_t len)
 {
-    struct mm_env *mm = arch_mm_env();
-
     (void)ctx;
-    return mm->ops->copy_from_guest(mm->ctx, v, dst, gva, len);
+    (void)v;
+    return copy_from_guest_va(dst, gva, len);
 }
 
 static int op_copy_to_guest(void *ctx, struct mm_vcpu *v, u64 gva, const void *src, size_t len)
 {
-    struct mm_env *mm = arch_mm_env();
-
     (void)ctx;
-    return mm->ops->copy_to_guest(mm->ctx, v, gva, src, len);
+    (void)v;
+    return copy_to_guest_va(gva, src, len);
 }
 
 static struct gnt_table *op_get_table(void *ctx, struct gnt_table *caller, u16 domid,
@@ -44,7 +45,13 @@ static struct gnt_table *op_get_table(void *ctx, struct gnt_table *caller, u16 d
 
     (void)ctx;
     (void)caller;
-    d = controlled ? domain_lookup_controlled(domid, &rc) : get_domain_by_id(domid);
+    if (!controlled) {
+        t = domain_grant_table_get(domid);
+        if (!t)
+            *err = -XEN_ESRCH;
+        return t;
+    }
+    d = domain_lookup_controlled(domid, &rc);
     if (d) {
         t = d->grant_table;
         if (t)

@@ -272,10 +272,9 @@ void gnt_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u32
     m = *mt;
     gnt_unlock(lt);
 
-    /* Pinned by this mapping: the frame cannot change under us. */
-    gnt_lock(env, m.rt);
-    mfn = gnt_act(m.rt, m.ref)->mfn;
-    gnt_unlock(m.rt);
+    /* Pinned by this mapping: the frame cannot change under us (only the
+     * first pin sets it, only the last clears it), so no lock to read it. */
+    mfn = __atomic_load_n(&gnt_act(m.rt, m.ref)->mfn, __ATOMIC_RELAXED);
 
     *status = GNTST_okay;
     if (dev_bus_addr && (m.flags & GNTMAP_device_map) && dev_bus_addr != (u64)mfn << 12) {

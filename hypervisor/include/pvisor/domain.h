@@ -230,6 +230,7 @@ int gnttab_domain_resource(struct domain *d, unsigned int id, unsigned int frame
 struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 struct domain *get_domain_by_id(domid_t id);   /* a live domain, with a reference */
+struct gnt_table *domain_grant_table_get(domid_t id);   /* its grant table, referenced */
 /* Also a dying or dead one that still exists (getdomaininfo, destroydomain,
  * a dying owner's frames being freed): Xen's rcu_lock_domain_by_id. */
 struct domain *get_domain_by_id_any(domid_t id);

@@ -65,7 +65,7 @@ struct xlcfg_disk {
     enum xlcfg_disk_format format;       /* raw: the only one taken */
     enum xlcfg_disk_backendtype backendtype; /* phy (also when not given) */
     char *script;               /* always NULL: disk scripts are refused (pvctl attaches disks itself) */
-    bool discard;               /* discard / no-discard; default true, as libxl */
+    bool discard;               /* discard / no-discard; default: access is rw (libxl's) */
     bool direct_io_safe;        /* direct-io-safe given */
     bool trusted;               /* always true: 4.17's xl has no trusted/untrusted disk flag */
     int line;                   /* line of the disk = setting (0: an override) */

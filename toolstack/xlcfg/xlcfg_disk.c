@@ -469,7 +469,8 @@ int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *disk, char *msg, size_
     disk->format = XLCFG_DISK_FORMAT_RAW;
     disk->backendtype = XLCFG_DISK_BACKEND_PHY;
     disk->script = NULL;
-    disk->discard = d.discard != 0;
+    /* libxl's default: discard on writable disks only */
+    disk->discard = d.discard == -1 ? d.readwrite : d.discard != 0;
     disk->direct_io_safe = d.direct_io_safe;
     disk->trusted = d.trusted != 0;
     free(d.backend);

@@ -327,8 +327,13 @@ static void test_disk_specs(void **state)
     assert_int_equal(xlcfg_disk_parse("tap:aio:/i.img,xvda,r", &d, msg, sizeof(msg)), 0);
     assert_string_equal(d.target, "/i.img");
     assert_int_equal(d.access, XLCFG_DISK_RO);
+    assert_true(d.discard == false);     /* read-only: libxl leaves discard off */
+    xlcfg_disk_free(&d);
+    assert_int_equal(xlcfg_disk_parse("/i.img,,xvda,ro,discard", &d, msg, sizeof(msg)), 0);
+    assert_true(d.discard);
     xlcfg_disk_free(&d);
     assert_int_equal(xlcfg_disk_parse("  /i.img,,  xvdc", &d, msg, sizeof(msg)), 0);
+    assert_true(d.discard);
     assert_string_equal(d.target, "/i.img");
     assert_string_equal(d.vdev, "xvdc");
     xlcfg_disk_free(&d);

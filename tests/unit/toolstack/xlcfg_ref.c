@@ -125,9 +125,11 @@ static void cmp_disks(struct xlcfg_ref_result *r, XLU_Config *c, const struct xl
                 why(r, "disk %d: libxlutil has a cdrom", i + 1);
             if (ld.script)
                 why(r, "disk %d: libxlutil has script \"%s\"", i + 1, ld.script);
-            if (!libxl_defbool_is_default(ld.discard_enable) &&
-                libxl_defbool_val(ld.discard_enable) != d->discard)
-                why(r, "disk %d discard: libxlutil %d", i + 1, libxl_defbool_val(ld.discard_enable));
+            /* unset, libxl turns discard on for writable disks (libxl_disk.c) */
+            bool discard = libxl_defbool_is_default(ld.discard_enable) ? !!ld.readwrite
+                                                                       : libxl_defbool_val(ld.discard_enable);
+            if (discard != d->discard)
+                why(r, "disk %d discard: libxl %d, xlcfg %d", i + 1, discard, d->discard);
             if (ld.direct_io_safe != d->direct_io_safe)
                 why(r, "disk %d direct-io-safe: libxlutil %d", i + 1, ld.direct_io_safe);
             if (!libxl_defbool_is_default(ld.trusted) && libxl_defbool_val(ld.trusted) != d->trusted)

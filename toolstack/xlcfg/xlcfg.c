@@ -444,11 +444,19 @@ static int semantics(struct ctx *c)
     if (!cfg->kernel)
         return fail_at(c, NULL, "no kernel = \"...\" (pvctl boots PV kernels directly)");
     if (!cfg->memory_mib) {
+        /* libxl: the target is maxmem when only maxmem is given, else 32 MiB */
         uint64_t lim = c->limits ? c->limits->max_memory_mib : 0;
-        cfg->memory_mib = XLCFG_DEFAULT_MEMORY;
-        if (lim && lim < cfg->memory_mib)
+        const struct xlcfg_setting *mm = xlcfg_doc_find(c->doc, "maxmem");
+
+        cfg->memory_mib = cfg->maxmem_mib ? cfg->maxmem_mib : XLCFG_DEFAULT_MEMORY;
+        if (lim && lim < cfg->memory_mib) {
+            if (cfg->maxmem_mib)
+                return fail_at(c, mm, "maxmem = %llu without memory = makes the domain that "
+                               "large, more than the %llu MiB allowed",
+                               (unsigned long long)cfg->maxmem_mib, (unsigned long long)lim);
             return fail_at(c, NULL, "memory (default %u MiB) is more than the %llu MiB allowed",
                            XLCFG_DEFAULT_MEMORY, (unsigned long long)lim);
+        }
     }
     if (!cfg->maxmem_mib)
         cfg->maxmem_mib = cfg->memory_mib;

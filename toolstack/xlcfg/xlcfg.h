@@ -93,7 +93,7 @@ struct xlcfg {
     char *name;                 /* required */
     uint8_t uuid[16];
     bool uuid_set;              /* false: the caller generates one (xl does) */
-    uint64_t memory_mib;        /* memory=, default XLCFG_DEFAULT_MEMORY */
+    uint64_t memory_mib;        /* memory=, else maxmem=, else XLCFG_DEFAULT_MEMORY (libxl's) */
     uint64_t maxmem_mib;        /* maxmem=, default memory */
     uint32_t vcpus;             /* vcpus=, default 1 */
     uint32_t maxvcpus;          /* maxvcpus=, default vcpus */

@@ -155,6 +155,15 @@ static void test_bounds(void **state)
     lim.max_memory_mib = 16;
     assert_int_equal(parse(HDR, NULL, 0, &lim, &cfg, msg), -1);
     assert_string_equal(msg, "memory (default 32 MiB) is more than the 16 MiB allowed");
+    /* maxmem alone sets the size too (libxl's target defaults to it) */
+    lim.max_memory_mib = 1024;
+    assert_int_equal(parse(HDR "maxmem = 512\n", NULL, 0, &lim, &cfg, msg), 0);
+    assert_int_equal(cfg.memory_mib, 512);
+    assert_int_equal(cfg.maxmem_mib, 512);
+    xlcfg_free(&cfg);
+    assert_int_equal(parse(HDR "maxmem = 2048\n", NULL, 0, &lim, &cfg, msg), -1);
+    assert_string_equal(msg, "line 3: maxmem = 2048 without memory = makes the domain that large, "
+                        "more than the 1024 MiB allowed");
     /* absolute bounds whatever the caller allows */
     refused(HDR "memory = 0x7fffffffffffffff\n", "line 3: memory = 9223372036854775807 is out of range (1 to 1048576)");
     refused(HDR "memory = 99999999999999999999\n", "line 3: memory: \"99999999999999999999\" is not a number");

@@ -232,8 +232,12 @@ int xlcfg_ref_compare(const char *data, size_t len,
             why(res, "xlcfg accepts what libxlutil refuses");
         } else {
             cmp_str(res, "name", get_str(c, "name"), cfg.name);
-            cmp_long(res, c, "memory", XLCFG_DEFAULT_MEMORY, (long)cfg.memory_mib);
-            cmp_long(res, c, "maxmem", (long)cfg.memory_mib, (long)cfg.maxmem_mib);
+            /* xl: maxmem defaults to memory; libxl: memory (target) to maxmem, else 32 MiB */
+            long mem = -1, maxmem = -1;
+            xlu_cfg_get_long(c, "memory", &mem, 1);
+            xlu_cfg_get_long(c, "maxmem", &maxmem, 1);
+            cmp_long(res, c, "memory", maxmem > 0 ? maxmem : XLCFG_DEFAULT_MEMORY, (long)cfg.memory_mib);
+            cmp_long(res, c, "maxmem", mem > 0 ? mem : XLCFG_DEFAULT_MEMORY, (long)cfg.maxmem_mib);
             cmp_long(res, c, "vcpus", 1, cfg.vcpus);
             cmp_long(res, c, "maxvcpus", cfg.vcpus, cfg.maxvcpus);
             cmp_str(res, "kernel", get_str(c, "kernel"), cfg.kernel);

@@ -69,8 +69,24 @@ for i in $(seq 1 900); do
     sleep 0.2
 done
 section console 5 grep -a GUEST-MARKER-UP $CLOG
+# Grant mappings the daemons hold through gntdev: xenstored's of the
+# domU's ring (grant 1), xenconsoled's of its console (grant 0).
+cat >/tmp/gntmaps <<'EOS'
+#!/bin/sh
+for p in xenstored xenconsoled; do
+    echo "$p $(grep -c /dev/xen/gntdev /proc/$(pidof $p)/maps)"
+done
+EOS
+chmod +x /tmp/gntmaps
+section grant-maps 5 /tmp/gntmaps
 section list-after-create 60 xl list
 section destroy 60 xl destroy anchor-min
+# Both daemons let go on @releaseDomain.
+for i in $(seq 1 50); do
+    [ "$(/tmp/gntmaps | awk '{n += $2} END {print n}')" = 0 ] && break
+    sleep 0.1
+done
+section grant-maps-after-destroy 5 /tmp/gntmaps
 section list-after-destroy 60 xl list
 section dmesg-end 60 xl dmesg
 finish

@@ -8,9 +8,12 @@
 # (tests/linux/xl-dom0-init.sh). Passes when pvisor's answers match Xen's:
 # the same `xl info` keys with the same values except the ones listed in
 # INFO_MAY_DIFFER (each with its reason), the same `xl list` line for
-# Domain-0 (time aside), a hypervisor log for `xl dmesg` that `-c` empties.
-# How far `xl create` gets on each is printed, not judged (the grant-table
-# work finishes it).
+# Domain-0 (time aside), a hypervisor log for `xl dmesg` that `-c` empties,
+# and the minimal domU's life: `xl create` returns 0, its marker reaches
+# xenconsoled's log (C xenconsoled maps its console through grant 0, C
+# xenstored its ring through grant 1), `xl list` shows it, `xl destroy`
+# returns 0 and `xl list` then shows Domain-0 alone, with the same output
+# on both.
 #   PVISOR_XL_WORK=DIR   where the reference images are built (kept between runs)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -146,13 +149,33 @@ for hv in xen pvisor; do
 	[ "$na" -le 2 ] || bad "$hv: xl dmesg after -c still shows $na lines"
 done
 
-# ---- xl create: how far it gets (reported)
+# ---- the minimal domU: xl create returns 0, its marker reaches
+# xenconsoled's log, xl list shows it, xl destroy returns 0, then xl list
+# shows Domain-0 alone; on both, and pvisor's answers are Xen's
+domu() { awk '$1 == "anchor-min" {print $1, $2, $3, $4}' <<<"$1"; }
 for hv in xen pvisor; do
-	echo "---- $hv: xl create (exit status $(section_rc $hv create))"
-	section $hv create | tail -8
-	echo "---- $hv: xl list after create"
-	section $hv list-after-create
+	for s in create destroy; do
+		rc=$(section_rc $hv $s)
+		[ "$rc" = 0 ] || { bad "$hv: xl $s exit status '${rc:-none}'"; section $hv $s | tail -5; }
+	done
+	section $hv console | grep -aq '^GUEST-MARKER-UP' || bad "$hv: no domU marker in xenconsoled's log"
+	[ "$(section $hv grant-maps)" = "$(printf 'xenstored 1\nxenconsoled 1')" ] ||
+		bad "$hv: grant maps of the daemons after create: $(section $hv grant-maps | tr '\n' ' ')"
+	[ "$(section $hv grant-maps-after-destroy)" = "$(printf 'xenstored 0\nxenconsoled 0')" ] ||
+		bad "$hv: grant maps after destroy: $(section $hv grant-maps-after-destroy | tr '\n' ' ')"
+	l=$(section $hv list-after-create)
+	[ -n "$(domu "$l")" ] || bad "$hv: xl list after create shows no anchor-min: $l"
+	l=$(section $hv list-after-destroy)
+	[ "$(awk 'NR > 1 {print $1}' <<<"$l")" = Domain-0 ] || bad "$hv: xl list after destroy: $l"
 done
+for s in create destroy; do
+	[ "$(section xen $s)" = "$(section pvisor $s)" ] ||
+		{ bad "xl $s printed differently:"; diff <(section xen $s) <(section pvisor $s) | head -10; }
+done
+dx=$(domu "$(section xen list-after-create)"); dp=$(domu "$(section pvisor list-after-create)")
+[ "$dx" = "$dp" ] || bad "xl list domU: pvisor '$dp' xen '$dx'"
+[ $fail = 0 ] && ok "xl create / console / list / destroy: $dp, marker seen, xenstored and xenconsoled each map one grant until destroy, then Domain-0 alone"
+
 if [ $fail = 0 ]; then
 	echo "xl-toolstack: 1 passed, 0 failed"
 else

@@ -47,7 +47,7 @@ wait_for() {  # wait_for SECONDS COMMAND...: 0 once COMMAND succeeds
 resources() {  # resources NAME: fds and Xen mappings of the daemon, one line
 	local pid=$(cat /run/pvconsoled.pid)
 	echo "CONS-BEGIN $1"
-	echo "fds=$(ls /proc/$pid/fd | wc -l) maps=$(grep -c -E 'gntdev|privcmd' /proc/$pid/maps) ptys=$(ls -l /proc/$pid/fd | grep -c ptmx)"
+	echo "fds=$(ls /proc/$pid/fd | wc -l) grant-maps=$(grep -c gntdev /proc/$pid/maps) foreign-maps=$(grep -c privcmd /proc/$pid/maps) ptys=$(ls -l /proc/$pid/fd | grep -c ptmx)"
 	echo "CONS-END $1 rc=0"
 }
 

@@ -301,8 +301,19 @@ static void connect_console(struct daemon *d, struct console *c)
 	uint64_t ref, port;
 	int lp;
 
-	if (!ref_s || !port_s)          /* not written yet: the watch brings us back */
+	if (!ref_s || !port_s) {
+		/* Not written yet (the watch brings us back), or removed by a
+		 * toolstack tearing the domain down: let go of the page now so
+		 * the dying domain is not kept as a zombie by our mapping, and
+		 * so a later domain with this id starts afresh. */
+		if (c->intf) {
+			drain_ring(d, c);
+			disconnect(d, c);
+			close_pty(c);
+			cons_log_close(&c->log);
+		}
 		goto out;
+	}
 	if (type && strcmp(type, "xenconsoled") != 0) {
 		SAY_ONCE(c, SAID_TYPE, "dom%u: console type '%.32s' is not ours", c->domid, type);
 		goto out;

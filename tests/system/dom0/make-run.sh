@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 420
+# timeout: 600
 # weight: 1
 # `make run` as a person uses it: it boots pvisor with make dom0's image
 # and leaves a shell on the serial console (the banner, then the prompt
@@ -12,9 +12,10 @@ tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
 SKIP=77
 BOOT_S=${PVISOR_MAKE_RUN_BOOT_S:-300}   # to the prompt, on a loaded TCG host
 
-# what make run builds, serialised with the other tests that build it
+# what make run builds (all, dom0), first and serialised with the other
+# tests that build, so that make run itself only boots
 if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL flock "$BUILD/.linux-assets.lock" make -s --no-print-directory -C "$ROOT" O="$BUILD" \
-     dom0 "$BUILD/pvisor.elf" >"$tmp/make.log" 2>&1; then
+     all dom0 >"$tmp/make.log" 2>&1; then
   if grep -q "apt-get download\|cannot fetch\|cannot resolve" "$tmp/make.log"; then
     echo "skip: Debian packages cannot be fetched"; tail -3 "$tmp/make.log"; exit $SKIP
   fi

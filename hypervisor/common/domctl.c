@@ -237,7 +237,7 @@ static long setvcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op,
 
         domain_pause_sync(d);
         flags = spin_lock_irqsave(&d->vcpu_ctx_lock);
-        rc = arch_set_info_guest(v, c, op->ctxt);
+        rc = arch_set_info_guest(v, c);
         spin_unlock_irqrestore(&d->vcpu_ctx_lock, flags);
         domain_unpause(d);
         if (rc == -XEN_ERESTART)

@@ -61,17 +61,26 @@ good:
 long mm_do_set_gdt(struct mm_env *env, struct mm_vcpu *v, u64 frame_list,
                    unsigned int entries)
 {
-    struct mm_domain *d = v->dom;
     u64 frames[MM_GDT_FRAMES];
-    mfn_t old[MM_GDT_FRAMES];
-    unsigned int nr = (entries + 511) / 512, i;
+    unsigned int nr = (entries + 511) / 512;
 
     if (entries > MM_GDT_MAX_ENTRIES)
         return -XEN_EINVAL;
     if (nr && env->ops->copy_from_guest(env->ctx, v, frames, frame_list,
                                         nr * sizeof(frames[0])))
         return -XEN_EFAULT;
+    return mm_set_gdt_frames(env, v, frames, entries);
+}
 
+long mm_set_gdt_frames(struct mm_env *env, struct mm_vcpu *v, const u64 *frames,
+                       unsigned int entries)
+{
+    struct mm_domain *d = v->dom;
+    mfn_t old[MM_GDT_FRAMES];
+    unsigned int nr = (entries + 511) / 512, i;
+
+    if (entries > MM_GDT_MAX_ENTRIES)
+        return -XEN_EINVAL;
     for (i = 0; i < nr; i++) {
         if (!mm_get_page(env, frames[i], d))
             goto fail;

@@ -9,12 +9,11 @@
                             (1ul << VMASST_TYPE_architectural_iopl) | (1ul << VMASST_TYPE_runstate_update_flag) | \
                             (1ul << VMASST_TYPE_m2p_strict))
 
-/* Give v context *c (a hypervisor copy; uctx is the guest's, from which
- * the GDT frame list is read): Xen's checks, -EINVAL for a bogus context,
- * -EOPNOTSUPP for new tables on an initialised vCPU, -ERESTART to
- * continue. Kernel selectors with RPL 0 are fixed up in *c. */
-long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
-                         XEN_GUEST_HANDLE(vcpu_guest_context_t) uctx);
+/* Give v context *c (a hypervisor copy, the GDT frame list included: the
+ * guest cannot change it between check and use): Xen's checks, -EINVAL for
+ * a bogus context, -EOPNOTSUPP for new tables on an initialised vCPU,
+ * -ERESTART to continue. Kernel selectors with RPL 0 are fixed up in *c. */
+long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c);
 /* Has v a context (builder, VCPUOP_initialise or setvcpucontext)? */
 bool arch_vcpu_initialised(const struct vcpu *v);
 /* The context as Xen's getvcpucontext returns it. */

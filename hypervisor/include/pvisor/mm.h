@@ -300,6 +300,10 @@ long mm_do_update_va_mapping_otherdomain(struct mm_env *env, struct mm_vcpu *v,
                                          struct mm_cont *cont);
 long mm_do_set_gdt(struct mm_env *env, struct mm_vcpu *v, u64 frame_list,
                    unsigned int entries);
+/* The same with the frame list already in hypervisor memory (a checked
+ * vCPU context): what was checked is what gets installed. */
+long mm_set_gdt_frames(struct mm_env *env, struct mm_vcpu *v, const u64 *frames,
+                       unsigned int entries);
 long mm_do_update_descriptor(struct mm_env *env, struct mm_vcpu *v, u64 maddr,
                              u64 desc);
 

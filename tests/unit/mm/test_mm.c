@@ -839,6 +839,27 @@ static void test_check_descriptor(void **state)
     assert_false(mm_check_descriptor(&d));
 }
 
+/* The frame list from hypervisor memory (a checked vCPU context): the
+ * frames given are the ones installed, whatever guest memory holds. */
+static void test_set_gdt_frames_from_host_copy(void **state)
+{
+    u64 frames[1] = { 30 }, other[1] = { 31 };
+
+    (void)state;
+    boot_dom1();
+    unmap1(30);
+    unmap1(31);
+    fake_gput(fe, 0x3000, other, sizeof(other));
+    assert_int_equal(mm_set_gdt_frames(env, v1, frames, 10), 0);
+    assert_int_equal(v1->gdt_frames[0], 30);
+    assert_int_equal(ttype(30), PGT_SEG_DESC);
+    assert_int_equal(tcount(30), 1);
+    assert_int_equal(tcount(31), 0);
+    assert_int_equal(mm_set_gdt_frames(env, v1, frames, MM_GDT_MAX_ENTRIES + 1), -XEN_EINVAL);
+    assert_int_equal(mm_set_gdt_frames(env, v1, NULL, 0), 0);    /* frames given back */
+    assert_int_equal(tcount(30), 0);
+}
+
 static void test_set_gdt(void **state)
 {
     u64 frames[2] = { 30, 31 }, g;
@@ -1589,6 +1610,7 @@ int main(void)
         T(test_flush_when_table_becomes_writable),
         T(test_check_descriptor),
         T(test_set_gdt),
+        T(test_set_gdt_frames_from_host_copy),
         T(test_update_descriptor),
         T(test_ldt),
         T(test_mmuext_misc),

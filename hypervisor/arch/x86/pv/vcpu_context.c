@@ -152,8 +152,7 @@ static void put_root_table(struct vcpu *v, unsigned long l4)
     mm_put_page(env, l4);
 }
 
-long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
-                         XEN_GUEST_HANDLE(vcpu_guest_context_t) uctx)
+long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c)
 {
     struct mm_env *env = arch_mm_env();
     unsigned long l4 = c->ctrlreg[3] >> PAGE_SHIFT, ul4 = c->ctrlreg[1] >> PAGE_SHIFT;
@@ -178,8 +177,8 @@ long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
 
     /* Xen's order: the GDT frames, then the page tables. */
     if (c->gdt_ents) {
-        rc = mm_do_set_gdt(env, &v->mm, guest_handle_va(uctx) + __builtin_offsetof(struct vcpu_guest_context, gdt_frames),
-                           (unsigned int)c->gdt_ents);
+        /* From the copy context_check() saw, not from guest memory again. */
+        rc = mm_set_gdt_frames(env, &v->mm, c->gdt_frames, (unsigned int)c->gdt_ents);
         if (rc)
             return rc;
     }
@@ -191,7 +190,7 @@ long arch_set_info_guest(struct vcpu *v, struct vcpu_guest_context *c,
     }
     if (rc) {
         if (c->gdt_ents)
-            mm_do_set_gdt(env, &v->mm, 0, 0);       /* give the frames back */
+            mm_set_gdt_frames(env, &v->mm, NULL, 0);   /* give the frames back */
         return rc;
     }
     if (v->vcpu_id == 0)
@@ -228,7 +227,7 @@ long pv_vcpu_initialise(struct vcpu *v, XEN_GUEST_HANDLE(vcpu_guest_context_t) a
     BUILD_BUG_ON(sizeof(*c) > 2 * PAGE_SIZE);
     if (!c)
         return -XEN_ENOMEM;
-    rc = copy_from_guest(c, arg, 1) ? -XEN_EFAULT : arch_set_info_guest(v, c, arg);
+    rc = copy_from_guest(c, arg, 1) ? -XEN_EFAULT : arch_set_info_guest(v, c);
     free_xenheap_pages(c, 1);
     return rc;
 }

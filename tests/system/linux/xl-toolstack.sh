@@ -29,15 +29,23 @@ SKIP=77
 command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
 
 # ---- images: the reference build, with this test's dom0 /init
+# One build at a time in the shared work directory (other worktrees run
+# this test too): the build, our /init in its dom0 tree and the cpio of it.
 cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
+mkdir -p "$XA_WORK"
+OUT=$XA_WORK/out D=$XA_WORK/x/ird-dom0
+exec 9>"$XA_WORK/.lock"
+flock 9
 if ! "$T/ref/build.sh" >"$T/build.log" 2>&1; then
 	tail -20 "$T/build.log"
 	echo "FAIL: building the reference stack images"
 	exit 1
 fi
-OUT=$XA_WORK/out D=$XA_WORK/x/ird-dom0
 install -m 755 "$ROOT/tests/linux/xl-dom0-init.sh" "$D/init"
 (cd "$D" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/dom0-xl.cpio.gz"
+cp "$OUT/vmlinuz-dom0" "$OUT/xen.elf" "$T/"
+flock -u 9
+exec 9>&-
 
 HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
 boot() {   # boot NAME IMAGE: the serial log in $T/NAME.log
@@ -46,7 +54,7 @@ boot() {   # boot NAME IMAGE: the serial log in $T/NAME.log
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$2" -append "$HV_ARGS" \
-		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-xl.cpio.gz" </dev/null >/dev/null 2>&1
+		-initrd "$T/vmlinuz-dom0 console=hvc0,$T/dom0-xl.cpio.gz" </dev/null >/dev/null 2>&1
 	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
 	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
 }
@@ -58,7 +66,7 @@ section() {   # section HV NAME: the same without the hypervisor's and the kerne
 }
 section_rc() { grep -a "^XL-END $2 " "$T/$1.txt" | sed 's/.*rc=//'; }
 
-boot xen "$OUT/xen.elf"
+boot xen "$T/xen.elf"
 boot pvisor "$BUILD/pvisor.elf"
 
 fail=0

@@ -243,6 +243,69 @@ static void seed_map_destroy_checks(void)
 	CHECK_EQ("gone.acquire", acquire(dom, 1, 0, 0, 1, list), -XEN_ESRCH);
 }
 
+/* Several vCPUs growing one table at once, through acquire_resource and
+ * setup_table, each frame in its own order: no refusal, one MFN per frame
+ * whoever asked, the table at its limit in the end. */
+static domid_t race_dom;
+static xen_pfn_t seen[SMP_MAX_VCPUS][64], setup_lists[SMP_MAX_VCPUS][64];
+
+static long grow_racer(unsigned int id, void *arg)
+{
+	long bad = 0;
+
+	(void)arg;
+	for (unsigned int f = 0; f < 64; f++) {
+		unsigned int frame = (f * 7 + id * 13) % 64;
+
+		if (id & 1) {
+			struct gnttab_setup_table st = { .dom = race_dom, .nr_frames = frame + 1 };
+
+			set_xen_guest_handle(st.frame_list, setup_lists[id]);
+			if (gop(GNTTABOP_setup_table, &st, 1) || st.status != GNTST_okay)
+				bad++;
+			seen[id][frame] = setup_lists[id][frame];
+		} else if (acquire(race_dom, 1, 0, frame, 1, &seen[id][frame])) {
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static void race_checks(unsigned int n)
+{
+	static struct xen_domctl c;
+	struct gnttab_query_size qs;
+	unsigned int same = 0;
+	long bad = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_createdomain;
+	c.u.createdomain.max_vcpus = 1;
+	c.u.createdomain.max_grant_frames = -1;
+	c.u.createdomain.max_maptrack_frames = -1;
+	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	CHECK_EQ("race.create", domctl(&c), 0);
+	race_dom = c.domain;
+	CHECK_EQ("race.started", smp_start(n), n);
+	smp_run(grow_racer, NULL);
+	for (unsigned int i = 0; i < smp_cpus; i++)
+		bad += smp_results[i];
+	CHECK_EQ("race.no_refusal", bad, 0);
+	for (unsigned int f = 0; f < 64; f++) {
+		unsigned int agree = 1;
+
+		for (unsigned int i = 1; i < smp_cpus; i++)
+			agree &= seen[i][f] == seen[0][f];
+		same += agree && seen[0][f];
+	}
+	CHECK_EQ("race.one_mfn_per_frame", same, 64);
+	memset(&qs, 0, sizeof(qs));
+	qs.dom = race_dom;
+	CHECK_EQ("race.query_size", gop(GNTTABOP_query_size, &qs, 1), 0);
+	CHECK_EQ("race.at_limit", qs.nr_frames, 64);
+	CHECK_EQ("race.destroy", domu_destroy(race_dom), 0);
+}
+
 void test_main(void)
 {
 	static struct xen_domctl c;
@@ -265,5 +328,8 @@ void test_main(void)
 	argument_checks();
 	frames_checks();
 	seed_map_destroy_checks();
+	const char *want = cmdline_value("cpus");
+	if (want && want[0] > '1')
+		race_checks((unsigned int)(want[0] - '0'));
 	finish();
 }

@@ -167,13 +167,19 @@ def module_closure(moddir, names):
 
 
 def copy(src, dst, mode=None):
+    """src to dst in the tree; an entry already there (an applet link to
+    busybox) is replaced, never written through."""
     os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if os.path.lexists(dst):
+        os.remove(dst)
     shutil.copyfile(src, dst)
     os.chmod(dst, mode if mode is not None else (0o755 if os.access(src, os.X_OK) else 0o644))
 
 
 def write(dst, text, mode=0o644):
     os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if os.path.lexists(dst):
+        os.remove(dst)
     with open(dst, "w") as fh:
         fh.write(text)
     os.chmod(dst, mode)
@@ -260,7 +266,8 @@ def main():
         dst = os.path.join(tree, rel)
         if rel != "bin/busybox" and not os.path.lexists(dst):
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            os.symlink("/bin/busybox", dst)
+            # relative: nothing on the host follows it out of the tree
+            os.symlink(os.path.relpath("bin/busybox", os.path.dirname(rel)), dst)
 
     xs = os.path.join(pkgs.get("xenstore-utils"), "usr/bin")
     for n in sorted(os.listdir(xs)):
@@ -284,7 +291,7 @@ def main():
     libc = pkgs.get("libc6")
     ld = os.path.join(libc, LIBDIRS[0], "ld-linux-x86-64.so.2")
     copy(ld, os.path.join(tree, LIBDIRS[0], "ld-linux-x86-64.so.2"), 0o755)
-    os.symlink("/" + LIBDIRS[0] + "/ld-linux-x86-64.so.2", os.path.join(tree, "lib64/ld-linux-x86-64.so.2"))
+    os.symlink("../" + LIBDIRS[0] + "/ld-linux-x86-64.so.2", os.path.join(tree, "lib64/ld-linux-x86-64.so.2"))
     for name, path in sorted(libs.items()):
         copy(path, os.path.join(tree, LIBDIRS[0], name), 0o755)
 

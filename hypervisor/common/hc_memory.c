@@ -392,10 +392,12 @@ static long memory_exchange(XEN_GUEST_HANDLE_PARAM(xen_memory_exchange_t) arg)
  * pvisor/resource_args.h. Works RESOURCE_CHUNK frames at a time; a
  * preempted call continues from the frames done (cmd's upper bits).
  */
-static void resource_refuse(const struct domain *caller, domid_t domid, const char *why, long rc)
+static void resource_refuse(const struct domain *caller, const struct xen_mem_acquire_resource *x,
+                            const char *why, long rc)
 {
-    gprintk(LOG_INFO "d%u: acquire_resource of d%u refused (%ld): %s\n", caller->domain_id,
-            domid, rc, why);
+    gprintk(LOG_INFO "d%u: acquire_resource of d%u refused (%ld): %s [type %u id %u frame %#llx"
+            " nr %u pad %#x%s]\n", caller->domain_id, x->domid, rc, why, x->type, x->id,
+            (unsigned long long)x->frame, x->nr_frames, x->pad, x->frame_list.p ? "" : " query");
 }
 
 static long acquire_resource(unsigned long start,
@@ -411,7 +413,7 @@ static long acquire_resource(unsigned long start,
         return -XEN_EFAULT;
     rc = resource_args_early(&x);
     if (rc) {
-        resource_refuse(caller, x.domid, "bad frame range or padding", rc);
+        resource_refuse(caller, &x, "bad frame range or padding", rc);
         return rc;
     }
     /* Xen's remote-domain lookup: any existing domain (dying too), never
@@ -420,7 +422,7 @@ static long acquire_resource(unsigned long start,
     if (!d)
         return -XEN_ESRCH;
     if (d == caller || !domain_controls(caller, d)) {
-        resource_refuse(caller, x.domid, d == caller ? "itself" : "not a domain it controls",
+        resource_refuse(caller, &x, d == caller ? "itself" : "not a domain it controls",
                         -XEN_EPERM);
         put_domain(d);
         return -XEN_EPERM;
@@ -428,7 +430,7 @@ static long acquire_resource(unsigned long start,
     max_frames = resource_max_frames(x.type, x.id, gnttab_domain_max_frames(d));
     rc = resource_args_late(&x, start, max_frames, &query);
     if (rc) {
-        resource_refuse(caller, x.domid, "no such resource or bad frame count", rc);
+        resource_refuse(caller, &x, "no such resource or bad frame count", rc);
         goto out;
     }
     if (query) {

@@ -19,7 +19,7 @@ run=$root/tests/guests/run-guest.sh
 allowed=$(grep -v '^#' "$root/tests/guests/pvisor-deviations.list" | awk 'NF {print $1}')
 # Race kernels: vCPUs hammering stateful hypercalls must leave no hypervisor
 # log line twice (a repeated line is a bug unless a test expects it).
-norepeat=" smp race domctl "
+norepeat=" smp race domctl resource "
 
 [ -f "$guests/startofday.elf" ] || { echo "FAIL: guest kernels not built (make guests)"; exit 1; }
 "$root/tests/guests/mkinitrd.sh" "$tmp/test.initrd"

@@ -490,6 +490,19 @@ static void hostile_domu(void)
 	CHECK_EQ("domu.memory.populate_dom0", HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), 0);
 	domid_t dom0 = 0;
 	CHECK_EQ("domu.memory.current_reservation_dom0", HYPERVISOR_memory_op(XENMEM_current_reservation, &dom0), -XEN_EPERM);
+	/* dom0's grant-table frames: only a domain controlling it may ask
+	 * (XSM_DM_PRIV); nobody acquires its own, DOMID_SELF names none */
+	xen_pfn_t gframe = 0;
+	struct xen_mem_acquire_resource ar = { .domid = 0, .type = XENMEM_resource_grant_table, .nr_frames = 1 };
+	set_xen_guest_handle(ar.frame_list, &gframe);
+	CHECK_EQ("domu.memory.acquire_resource_dom0", HYPERVISOR_memory_op(XENMEM_acquire_resource, &ar), -XEN_EPERM);
+	ar.domid = DOMID_SELF;
+	CHECK_EQ("domu.memory.acquire_resource_self", HYPERVISOR_memory_op(XENMEM_acquire_resource, &ar), -XEN_ESRCH);
+	ar.nr_frames = 0;
+	ar.domid = 0;
+	set_xen_guest_handle(ar.frame_list, NULL);
+	CHECK_EQ("domu.memory.acquire_resource_dom0_size", HYPERVISOR_memory_op(XENMEM_acquire_resource, &ar), -XEN_EPERM);
+	CHECK_EQ("domu.memory.acquire_resource_dom0_frame", gframe, 0);
 	/* a foreign mapping of dom0: our own frame named as dom0's */
 	CHECK_EQ("domu.mmu_update.foreign_dom0",
 		 mmu_update1(l1e_maddr(window_slot(0)) | MMU_NORMAL_PT_UPDATE,

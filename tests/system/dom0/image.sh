@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 600
+# timeout: 900
 # weight: 2
 # make dom0's image (build/dom0/vmlinuz + initrd.gz) booted on pvisor and
 # on Debian's Xen 4.17 (the oracle), with tests/dom0/checks.sh added by an
@@ -10,7 +10,8 @@
 # own control/feature-poweroff (its xenbus reached pvstored through
 # /proc/xen/xsd_kva), report "PVISOR-DOM0-UP ... errors=0", and relay the
 # script's exit status (7) as "PVISOR-RUN-EXIT status=7" before powering
-# off. Both hypervisors must give the same checks and verdicts.
+# off. Both hypervisors must give the same checks and verdicts. On pvisor,
+# pvisor.run= naming no file gives one 'dom0: error' line and status 127.
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -52,6 +53,23 @@ for hv in pvisor xen; do
     tail -15 "$tmp/boot-$hv.out"
   fi
 done
+# a pvisor.run= that is not there: one clear line, status 127, power-off
+log=$tmp/image-missing.log
+"$ROOT/tests/linux/boot-dom0.sh" --hv pvisor --mode min --no-make --timeout 200 \
+  --kernel "$BUILD/dom0/vmlinuz" --initrd "$tmp/initrd.gz" \
+  --kernel-args "pvisor.run=/no/such/script" --log "$log" >"$tmp/boot-missing.out" 2>&1
+clean=$(tr -d '\r' <"$log")
+errs=$(grep -a -c 'dom0: error' <<<"$clean")
+if grep -aq '] dom0: error: pvisor.run=/no/such/script: no such executable in dom0$' <<<"$clean" &&
+   [ "$errs" = 1 ] && grep -aq '] PVISOR-RUN-EXIT status=127$' <<<"$clean" &&
+   grep -aq 'QEMU-EXIT status=1$' <<<"$clean"; then
+  echo "pvisor.run=/no/such/script: one error line, status 127, powered off"
+else
+  fail=1
+  echo "FAIL: pvisor.run=/no/such/script: want one 'dom0: error' line, PVISOR-RUN-EXIT status=127 and a power-off"
+  grep -a 'dom0:\|PVISOR-RUN-EXIT\|QEMU-EXIT' <<<"$clean" | tail -8
+fi
+
 if ! diff -u "$tmp/checks-xen" "$tmp/checks-pvisor"; then
   echo "FAIL: the checks differ between Xen 4.17 and pvisor"
   fail=1

@@ -13,7 +13,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 up() { read u _ < /proc/uptime; echo "$u"; }
 res() { echo "GUEST-RESULT $1 $2 $3"; }
 rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN{d=b-a; if (d<=0) d=0.01; printf "%.1f", m/d}'; }

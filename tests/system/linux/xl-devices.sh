@@ -13,14 +13,17 @@
 # bridge ports. Passes when every check passes on Xen and pvisor gives
 # the same results; rates and times are printed side by side.
 # About 4 minutes on Xen and 5 on pvisor under TCG.
-#   PVISOR_XL_WORK=DIR   where the reference images are built (kept between runs)
+#   PVISOR_XLDEV_WORK=DIR   where the reference images are built (kept between runs)
+#   PVISOR_XLDEV_ONLY=xen|pvisor   boot only one (its own checks)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${PVISOR_BUILD:-$ROOT/build}
 T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-xldev.XXXXXX)}
 REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
 [ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+# its own build tree: build.sh starts with rm -rf of its unpacked trees, so
+# sharing xl-toolstack.sh's would race; the .debs are reused from there
+export XA_WORK=${PVISOR_XLDEV_WORK:-/tmp/pvisor-xl-devices-stack}
 SKIP=77
 ONLY=${PVISOR_XLDEV_ONLY:-}   # "xen" or "pvisor": boot one (its checks only)
 
@@ -31,6 +34,10 @@ command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"
 # ---- images: the reference build; this test's dom0 /init and domU /init,
 # in copies (the reference tree is shared with xl-toolstack.sh)
 cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
+mkdir -p "$XA_WORK/debs"
+for d in /tmp/pvisor-xl-stack/debs; do
+	[ -d "$d" ] && cp -n "$d"/*.deb "$XA_WORK/debs/" 2>/dev/null
+done
 if ! flock "$XA_WORK.lock" "$T/ref/build.sh" >"$T/build.log" 2>&1; then
 	tail -20 "$T/build.log"
 	echo "FAIL: building the reference stack images"

@@ -73,7 +73,7 @@ done
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
 # value HV NAME: a result line of dom0 (XL-RESULT) or of the guest (GUEST-RESULT)
-value() { grep -a "^XL-RESULT $2 \|GUEST-RESULT $2 " "$T/$1.txt" | tail -1 | sed 's/.*RESULT [^ ]* \([^ ]*\).*/\1/'; }
+value() { grep -as "^XL-RESULT $2 \|GUEST-RESULT $2 " "$T/$1.txt" | tail -1 | sed 's/.*RESULT [^ ]* \([^ ]*\).*/\1/'; }
 section_rc() { grep -a "^XL-END $2 " "$T/$1.txt" | sed 's/.*rc=//'; }
 check() {   # check HV NAME EXPECTED
 	local v; v=$(value "$1" "$2")

@@ -12,7 +12,7 @@
 # and nothing may be left: domains, backend nodes, loop devices, vifs,
 # bridge ports. Passes when every check passes on Xen and pvisor gives
 # the same results; rates and times are printed side by side.
-# About 4 minutes on Xen and 5 on pvisor under TCG.
+# Under TCG on a loaded 2-CPU host: 280 s for the Xen boot, 245 s for pvisor's.
 #   PVISOR_XLDEV_WORK=DIR   where the reference images are built (kept between runs)
 #   PVISOR_XLDEV_ONLY=xen|pvisor   boot only one (its own checks)
 set -u
@@ -104,9 +104,12 @@ if [ -z "$ONLY" ]; then
 	[ "$(value xen xvda_pattern_md5)" = "$(value pvisor xvda_pattern_md5)" ] ||
 		bad "pattern md5: xen $(value xen xvda_pattern_md5) pvisor $(value pvisor xvda_pattern_md5)"
 fi
-# hypervisor lines that repeat in pvisor's log (3 or more times) are bugs
+# hypervisor lines that repeat in pvisor's log (3 or more times) are bugs:
 if [[ " $HVS " == *" pvisor "* ]]; then
-	rep=$(grep -a '^(PV)' "$T/pvisor.txt" | sed 's/[0-9a-fx]\{4,\}/N/g' | sort | uniq -c | awk '$1 >= 3' | sort -rn | head -5)
+	# its own lines once dom0 runs, not the boot listing xl dmesg prints again
+	rep=$(awk '/^\(PV\) dom0: command line/ {on = 1; next} /^XL-BEGIN dmesg/ {skip = 1}
+		/^XL-END dmesg/ {skip = 0; next} on && !skip && /^\(PV\)/' "$T/pvisor.txt" |
+		sed 's/[0-9a-fx]\{4,\}/N/g' | sort | uniq -c | awk '$1 >= 3' | sort -rn | head -5)
 	[ -z "$rep" ] || { echo "pvisor log lines that repeat:"; echo "$rep"; bad "pvisor: repeated hypervisor log lines"; }
 fi
 

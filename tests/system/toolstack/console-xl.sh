@@ -29,12 +29,16 @@ command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"
 
 # ---- images: the reference build plus an appended archive with pvconsoled and our /init
 cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-if ! "$T/ref/build.sh" >"$T/build.log" 2>&1; then
+# one build at a time in XA_WORK (another worktree's test may share it);
+# the images are copied out under the lock so a later build cannot change them
+mkdir -p "$XA_WORK" "$T/out"
+if ! flock "$XA_WORK.lock" sh -c '"$1/ref/build.sh" >"$1/build.log" 2>&1 &&
+	cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$1/out/"' sh "$T"; then
 	tail -20 "$T/build.log"
 	echo "FAIL: building the reference stack images"
 	exit 1
 fi
-OUT=$XA_WORK/out
+OUT=$T/out
 mkdir -p "$T/overlay/usr/sbin"
 install -m 755 "$BUILD/toolstack/pvconsoled" "$T/overlay/usr/sbin/pvconsoled"
 install -m 755 "$ROOT/tests/linux/console-dom0-init.sh" "$T/overlay/init"

@@ -100,6 +100,15 @@ section list-crashed 30 pvctl list
 section destroy-crashed 30 pvctl destroy tkc
 mark crash-gone "$(wait_for 30 gone tkc)"
 
+# 2b. on_reboot="restart": the monitor destroys and creates it again (the
+# test kernel reboots every time; its monitor's log says so), until destroyed
+section create-restart 60 pvctl create /tmp/tk.cfg 'name="tkr"' 'cmdline="reason=reboot"' 'on_reboot="restart"'
+mark restarted "$(wait_for 60 sh -c '[ "$(grep -c "^restarted tkr" /var/log/pvisor/pvctl-tkr.log)" -ge 2 ]')"
+mark restart-gone "$(wait_for 30 sh -c 'pvctl destroy tkr >/dev/null 2>&1; sleep 1; ! pvctl list --json | grep -q "\"tkr\""')"
+sleep 2
+mark restart-stays-gone "$(only_dom0 && echo 0 || echo "a domain is there: $(pvctl list | tail -n +2 | tr '\n' ';')")"
+section restart-log 30 tail -3 /var/log/pvisor/pvctl-tkr.log
+
 # 3. Debian's stock kernel (bzImage) with the busybox initramfs: marker, poweroff
 section create-linux 60 pvctl -v create /etc/xen/anchor-min.cfg 'name="lin"' 'extra="console=hvc0 xa.mode=poweroff"'
 mark linux-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $CL/guest-lin.log)"
@@ -108,7 +117,10 @@ mark linux-gone "$(wait_for 60 gone lin)"
 # 4. an idle one: list --json, xenstore, destroy
 section create-idle 60 pvctl -v create /etc/xen/anchor-min.cfg 'name="idle"'
 mark idle-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $CL/guest-idle.log)"
+# two domUs at once: the test kernel beside the idle Linux
+section create-second 60 pvctl create /tmp/tk.cfg 'name="tk2"'
 section list-json 30 pvctl list --json
+section destroy-second 30 pvctl destroy tk2
 section xenstore-ls 30 xenstore-ls -fp /local/domain/$(xenstore-list /local/domain | sort -n | tail -1)
 # the busybox guest's /init is a shell that ignores the poweroff request
 # (no init to signal): the request is written, then the domain destroyed

@@ -43,7 +43,7 @@ int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, s
     for (int attempt = 0; attempt < 8; attempt++) {
         xs_transaction_t t = xs_transaction_start(xs);
         bool ok = t != XBT_NULL;
-#define P(o, val, ...) (snprintf(p, sizeof(p), __VA_ARGS__), ok = ok && put(xs, t, id, o, p, val))
+#define P(o, val, ...) do { if (ok) { snprintf(p, sizeof(p), __VA_ARGS__); ok = put(xs, t, id, o, p, val); } } while (0)
 #define V(...) (snprintf(v, sizeof(v), __VA_ARGS__), v)
         if (ok) {
             xs_rm(xs, t, dom);

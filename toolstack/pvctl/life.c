@@ -11,9 +11,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xenstore.h>
+
+int name_lock(const char *name)
+{
+    char p[160];
+
+    /* a name from the command line: never a path */
+    if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        return -1;
+    mkdir("/run/pvctl", 0700);
+    snprintf(p, sizeof(p), "/run/pvctl/%.100s.lock", name);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+void name_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
 
 static enum xlcfg_action action_for(const struct xlcfg *cfg, unsigned reason)
 {
@@ -73,12 +97,30 @@ static void monitor(const struct xlcfg *cfg, uint32_t domid)
         logf_("domain %u shut down (reason %u): %s", domid, reason, xlcfg_action_name(a));
         if (a == XLCFG_ACTION_PRESERVE)
             return;
-        if (domain_destroy(xs, domid, err, sizeof(err)))
-            logf_("%s", err);
-        if (a != XLCFG_ACTION_RESTART)
+        /* destroyed meanwhile by someone else (`pvctl destroy`, under the
+         * same lock): that ends a restart loop too */
+        int lk = name_lock(cfg->name);
+        if (state_of(domid, &reason) <= 0) {
+            logf_("domain %u destroyed by someone else: no %s", domid, xlcfg_action_name(a));
+            name_unlock(lk);
             return;
-        /* wait for the old one to leave xenstore before its name is reused */
-        if (domain_create(xs, cfg, &domid, NULL, err, sizeof(err))) {
+        }
+        /* the actions on a handle of their own: the watching one has
+         * libxenstore's reader thread on it */
+        struct xs_handle *act = xs_open(0);
+        if (!act) {
+            logf_("monitor %u: cannot reach xenstored", domid);
+            name_unlock(lk);
+            return;
+        }
+        if (domain_destroy(act, domid, err, sizeof(err)))
+            logf_("%s", err);
+        int rc = a == XLCFG_ACTION_RESTART ? domain_create(act, cfg, &domid, NULL, err, sizeof(err)) : 1;
+        xs_close(act);
+        name_unlock(lk);
+        if (rc > 0)
+            return;
+        if (rc < 0) {
             logf_("restart of %s failed: %s", cfg->name, err);
             return;
         }

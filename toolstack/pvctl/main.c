@@ -304,10 +304,28 @@ static int cmd_dom(int argc, char **argv)
         return usage();
     if ((rc = need_env(true)))
         return rc;
+    if (!strcmp(cmd, "destroy")) {
+        /* under the monitor's lock (life.h), taken before the name is
+         * looked up: a restart in progress finishes first */
+        char *end;
+        bool by_id = (strtoul(argv[1], &end, 10), *argv[1] && !*end);
+        char *name = NULL;
+        if (by_id && (id = resolve(argv[1])) < 0)
+            return EXIT_NODOM;
+        if (by_id)
+            name = dom_xs_name(xs, (uint32_t)id);
+        int lk = by_id ? (name && id ? name_lock(name) : -1) : name_lock(argv[1]);
+        free(name);
+        if ((id = resolve(argv[1])) < 0) {
+            name_unlock(lk);
+            return EXIT_NODOM;
+        }
+        rc = domain_destroy(xs, (uint32_t)id, err, sizeof(err));
+        name_unlock(lk);
+        return rc ? fail(EXIT_FAIL, "%s", err) : EXIT_OK;
+    }
     if ((id = resolve(argv[1])) < 0)
         return EXIT_NODOM;
-    if (!strcmp(cmd, "destroy"))
-        return domain_destroy(xs, (uint32_t)id, err, sizeof(err)) ? fail(EXIT_FAIL, "%s", err) : EXIT_OK;
     if (!strcmp(cmd, "console"))
         return !console_attach(xs, (uint32_t)id, err, sizeof(err)) ? EXIT_OK :
                err[0] ? fail(EXIT_FAIL, "%s", err) : EXIT_FAIL;

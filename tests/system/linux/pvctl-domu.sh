@@ -4,9 +4,10 @@
 # the reference stack's dom0 (tests/linux/pvctl-dom0-init.sh: C xenstored,
 # xenconsoled) creates with pvctl a domU from a PV test kernel ELF (its
 # RESULT line in the console log; kept at power-off by on_poweroff=
-# "preserve", then destroyed), the same kernel crashing with on_crash="preserve", Debian's
+# "preserve", then destroyed), the same kernel crashing with on_crash="preserve"
+# and rebooting with on_reboot="restart" (restarted twice, then destroyed), Debian's
 # stock bzImage kernel with a busybox initramfs to its marker (powering
-# off, then idle: `list --json`, `shutdown`, `destroy`), six hostile configs
+# off, then idle beside a second domU: `list --json`, `shutdown`, `destroy`), six hostile configs
 # refused with one line and nothing left, five create/destroy cycles, and
 # free memory back where it began. Prints create times next to xl's.
 #   PVCTL_HVS="pvisor xen"   which hypervisors (default both)
@@ -28,17 +29,27 @@ done
 command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
 
 # ---- images: the reference dom0 with pvctl, a test kernel and our /init appended
-if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -d "$XA_WORK/x/ird-dom0" ]; then
+if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
 	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
 	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "FAIL: building the reference stack images"; exit 1; }
 fi
-OUT=$XA_WORK/out D=$XA_WORK/x/ird-dom0
+OUT=$XA_WORK/out
 mkdir -p "$T/add/usr/sbin" "$T/add/pvctl"
 install -m 755 "$ROOT/tests/linux/pvctl-dom0-init.sh" "$T/add/init"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 install -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
+# The reference dom0 initramfs as built (another test may be rebuilding the
+# shared work directory: take a copy that is whole), then ours appended:
+# the kernel unpacks both, our /init over its own.
+for try in 1 2 3 4 5 6; do
+	cp "$OUT/dom0-initrd.gz" "$T/base.gz" 2>/dev/null && gzip -t "$T/base.gz" 2>/dev/null &&
+		[ "$(stat -c %s "$T/base.gz")" -gt 5000000 ] && break
+	rm -f "$T/base.gz"
+	sleep 20
+done
+[ -f "$T/base.gz" ] || { echo "FAIL: no whole $OUT/dom0-initrd.gz"; exit 1; }
 {
-	(cd "$D" && find . ! -path ./init | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
+	cat "$T/base.gz"
 	(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
 } >"$T/dom0-pvctl.cpio.gz"
 
@@ -67,12 +78,12 @@ for hv in $HVS; do
 	pvisor) boot pvisor "$BUILD/pvisor.elf" ;;
 	esac
 	grep -aq '^PV-DONE' "$T/$hv.txt" || bad "$hv: the dom0 script did not finish"
-	for s in info list-empty create-elf destroy-elf create-crash destroy-crashed create-linux create-idle list-json shutdown destroy-idle list-end dmesg; do
+	for s in info list-empty create-elf destroy-elf create-crash destroy-crashed create-linux create-idle create-second list-json destroy-second shutdown destroy-idle create-restart list-end dmesg; do
 		[ "$(rc_of $hv $s)" = 0 ] || bad "$hv: pvctl $s exit status '$(rc_of $hv $s)': $(section $hv $s | tail -1)"
 	done
 	r=$(mark $hv elf-result)
 	case $r in *RESULT*) ok "$hv: test kernel domU: $(tail -1 <<<"$r")" ;; *) bad "$hv: no RESULT line from the test kernel domU ($r)" ;; esac
-	for m in elf-gone crash-gone linux-marker linux-gone idle-marker idle-gone; do
+	for m in elf-gone crash-gone restarted restart-gone restart-stays-gone linux-marker linux-gone idle-marker idle-gone; do
 		v=$(mark $hv $m)
 		case $v in [0-9]*) ok "$hv: $m after $v s" ;; *) bad "$hv: $m: '$v'" ;; esac
 	done
@@ -81,10 +92,10 @@ for hv in $HVS; do
 import json, sys
 d = json.load(sys.stdin)
 names = [x["name"] for x in d]
-assert "Domain-0" in names and "idle" in names, names
+assert "Domain-0" in names and "idle" in names and "tk2" in names, names
 idle = [x for x in d if x["name"] == "idle"][0]
 assert idle["memory_mib"] >= 127 and idle["vcpus"] == 1, idle
-' && ok "$hv: list --json parses, idle domU with 128 MiB" || bad "$hv: list --json: $(section $hv list-json | head -5)"
+' && ok "$hv: list --json parses: two domUs at once, idle with 128 MiB" || bad "$hv: list --json: $(section $hv list-json | head -5)"
 	for i in 1 2 3 4 5 6; do
 		o=$(section $hv hostile-$i); n=$(grep -c . <<<"$o"); c=$(rc_of $hv hostile-$i)
 		if [ "$n" = 1 ] && [ "${c:-0}" != 0 ]; then ok "$hv: hostile $i refused (exit $c): $o"; else bad "$hv: hostile $i: exit ${c:-none}, $n lines: $o"; fi

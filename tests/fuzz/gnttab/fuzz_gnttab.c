@@ -254,7 +254,7 @@ static void op_misc(struct in *in)
     u16 d = byte(in) % 3;
     unsigned int v = vcpu_of_dom[d];
 
-    switch (byte(in) % 5) {
+    switch (byte(in) % 6) {
     case 0: {
         struct gnttab_swap_grant_ref sw = { .ref_a = pick_ref(in), .ref_b = pick_ref(in) };
 
@@ -291,6 +291,19 @@ static void op_misc(struct in *in)
 
         if (d == 1)
             mm_do_mmu_update(&fe->env, fake_vcpu(fe, v), a, 1, 0, DOMID_SELF, &c);
+        break;
+    }
+    case 4: {
+        /* XENMEM_acquire_resource: grows the table like setup_table; the
+         * MFNs handed out are the table's own frames */
+        struct gnt_table *t = g->tables[d];
+        unsigned int frame = byte(in) % 8, nr = byte(in) % 4, id = byte(in) % 3;
+        xen_pfn_t mfns[4];
+
+        if (t && gnt_resource_frames(&g->env, t, id, frame, nr, mfns) == (int)nr)
+            for (unsigned int i = 0; i < nr; i++)
+                if (id || mfns[i] != t->shared_mfn[frame + i] || frame + nr > t->nr_frames)
+                    breach("acquire_resource handed out a frame not the table's");
         break;
     }
     default: {

@@ -82,7 +82,12 @@ static bool reference(const char *path, char *val, char *perm)
 
 static void start_store(void)
 {
-    char sock[96], bin[] = "build/pvstored";
+    char sock[96], bin[4096];
+    /* pvstored of the same build directory: O/tests/unit/test_devices -> O/pvstored */
+    ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 32);
+    assert_true(n > 0);
+    bin[n] = 0;
+    strcpy(strrchr(bin, '/'), "/../../pvstored");
     snprintf(dir, sizeof(dir), "/tmp/test_devices.XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(sock, sizeof(sock), "%s/sock", dir);

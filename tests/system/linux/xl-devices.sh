@@ -15,6 +15,7 @@
 # Under TCG on a loaded 2-CPU host: 280 s for the Xen boot, 245 s for pvisor's.
 #   PVISOR_XLDEV_WORK=DIR   where the reference images are built (kept between runs)
 #   PVISOR_XLDEV_ONLY=xen|pvisor   boot only one (its own checks)
+#   PVISOR_XLDEV_PVISOR_ARGS="perfc profile"   more hypervisor options for pvisor's boot
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -54,12 +55,12 @@ mkcpio "$T/ird-dom0" "$T/dom0-xldev.cpio.gz"
 rm -rf "$T/ird-guest" "$T/ird-dom0"
 
 HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE: the serial log in $T/NAME.txt
+boot() {   # boot NAME IMAGE [MORE_HV_ARGS]: the serial log in $T/NAME.txt
 	local t0=$SECONDS
 	timeout 540 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS" \
+		-kernel "$2" -append "$HV_ARGS${3:+ $3}" \
 		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-xldev.cpio.gz" </dev/null >/dev/null 2>&1
 	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
 	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
@@ -67,7 +68,7 @@ boot() {   # boot NAME IMAGE: the serial log in $T/NAME.txt
 HVS="xen pvisor"
 [ -n "$ONLY" ] && HVS=$ONLY
 for hv in $HVS; do
-	case $hv in xen) boot xen "$OUT/xen.elf" ;; pvisor) boot pvisor "$BUILD/pvisor.elf" ;; esac
+	case $hv in xen) boot xen "$OUT/xen.elf" ;; pvisor) boot pvisor "$BUILD/pvisor.elf" "${PVISOR_XLDEV_PVISOR_ARGS:-}" ;; esac
 done
 
 fail=0

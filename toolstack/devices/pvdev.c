@@ -1,6 +1,6 @@
 /* pvdev: the hotplug commands on their own, until pvctl's create uses the
  * devices module (and for the Xen 4.17 reference dom0, which has no pvctl). */
-#include "cli.h"
+#include "devices_cli.h"
 #include <stdio.h>
 
 int main(int argc, char **argv)

@@ -11,8 +11,8 @@ $(eval $(call unit_test,test_pv_layout,tests/unit/toolstack/test_pv_layout.c $(P
 # the hypervisor's pure ELF-note reader and bzImage container parser.
 PVCTL_SRCS := $(sort $(wildcard toolstack/pvctl/*.c)) $(PV_LAYOUT_SRCS) hypervisor/common/pv_elf.c \
               hypervisor/common/decompress/bzimage.c $(filter-out %/bzimage.c,$(wildcard hypervisor/common/decompress/*.c)) \
-              $(sort $(wildcard toolstack/xlcfg/*.c)) toolstack/console/attach.c
-PVCTL_CFLAGS := -Itoolstack/pvctl -Itoolstack/console -Ihypervisor/include -Itoolstack/xlcfg $(XEN_ABI_DEFS)
+              $(sort $(wildcard toolstack/xlcfg/*.c)) toolstack/console/attach.c $(DEVICES_SRCS)
+PVCTL_CFLAGS := -Itoolstack/pvctl -Itoolstack/console -Itoolstack/devices -Ihypervisor/include -Itoolstack/xlcfg $(XEN_ABI_DEFS)
 PVCTL_LIBS := -static -lxenstore -lxenforeignmemory -lxencall -lxentoolcore -lxentoollog \
               -llzma -llz4 -lzstd -lz -lpthread
 $(eval $(call host_prog,$(O)/toolstack/pvctl,$(PVCTL_SRCS),$(PVCTL_CFLAGS),$(PVCTL_LIBS)))

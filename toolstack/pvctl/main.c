@@ -17,6 +17,7 @@
 #include "build.h"
 #include "config.h"
 #include "console_attach.h"
+#include "devices_cli.h"
 #include "dom_xs.h"
 #include "hv.h"
 #include <xen/sched.h>
@@ -58,6 +59,9 @@ static int usage(void)
             "  destroy DOM                     kill a domain, free all it holds\n"
             "  pause DOM | unpause DOM\n"
             "  dmesg [-c]                      the hypervisor's log (-c: then clear it)\n"
+            "  block-attach ID DISKSPEC | block-detach ID VDEV       hotplug a disk (xl's spec)\n"
+            "  network-attach ID [VIFSPEC] | network-detach ID DEVID hotplug a vif\n"
+            "  network create NAME [A.B.C.D/N]  a bridge for vifs\n"
             "DOM: a name or an id. Exit: 0 ok, 1 failed, 2 usage or config, 3 no such domain,\n"
             "4 not in a dom0 (no /dev/xen/privcmd or xenstored).\n");
     return EXIT_USAGE;
@@ -368,6 +372,8 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "destroy") || !strcmp(c, "shutdown") || !strcmp(c, "reboot") ||
              !strcmp(c, "pause") || !strcmp(c, "unpause") || !strcmp(c, "console"))
         rc = cmd_dom(argc - i, argv + i);
+    else if (devices_cli_handles(c))   /* block-/network-attach ... (toolstack/devices) */
+        rc = devices_cli(argc - i, argv + i);
     else
         rc = usage();
     if (xs)

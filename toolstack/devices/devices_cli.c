@@ -3,7 +3,7 @@
  *   network-attach DOM [VIFSPEC]   network-detach DOM DEVID
  *   network create NAME [A.B.C.D/N]
  * Specs go through xlcfg, so they mean what they mean in a config file. */
-#include "cli.h"
+#include "devices_cli.h"
 #include "devices.h"
 #include <errno.h>
 #include <stdio.h>

@@ -26,11 +26,20 @@ static uint64_t now(void)
 	return xen_system_time();
 }
 
+/* The fastest of ROUNDS rounds of n/ROUNDS operations: the host is
+ * shared, and its load only ever adds time (under -icount every round
+ * is the same). */
+#define ROUNDS 5
 #define BENCH(name, n, body) do {                                     \
-		uint64_t _t0 = now();                                  \
-		for (unsigned long _i = 0; _i < (n); _i++) { body; }   \
-		uint64_t _dt = now() - _t0;                            \
-		printf("BENCH %s %lu\n", (name), (unsigned long)(_dt / (n))); \
+		uint64_t _best = ~0UL;                                 \
+		for (unsigned int _r = 0; _r < ROUNDS; _r++) {         \
+			uint64_t _t0 = now();                          \
+			for (unsigned long _i = 0; _i < (n) / ROUNDS; _i++) { body; } \
+			uint64_t _dt = now() - _t0;                    \
+			if (_dt < _best)                               \
+				_best = _dt;                           \
+		}                                                      \
+		printf("BENCH %s %lu\n", (name), (unsigned long)(_best / ((n) / ROUNDS))); \
 	} while (0)
 
 static volatile uint64_t *pte_of(void *va)

@@ -49,7 +49,8 @@ static inline bool mm_cas(u64 *p, u64 *old, u64 val)
 
 static inline u64 mm_read_entry(const struct mm_env *env, mfn_t mfn, unsigned int idx)
 {
-    const u64 *t = env->ops->map_frame(env->ctx, mfn);
+    const u64 *t = env->direct_map ? (const u64 *)(env->direct_map + ((u64)mfn << 12))
+                                   : env->ops->map_frame(env->ctx, mfn);
 
     return __atomic_load_n(&t[idx], __ATOMIC_ACQUIRE);
 }

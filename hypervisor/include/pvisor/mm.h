@@ -222,6 +222,9 @@ struct mm_env {
     void *ctx;
     struct frame *frames;
     unsigned long nr_frames;
+    /* Every frame mapped at direct_map + (mfn << 12), or NULL: entries are
+     * read through ops->map_frame (a page-table walk reads three). */
+    const u8 *direct_map;
     /* L1TF: a non-present entry whose address bits (under l1tf_addr_mask)
      * are nonzero and below l1tf_safe_maddr could leak that memory through
      * the L1 cache on affected CPUs; domains with check_l1tf are crashed

@@ -406,6 +406,7 @@ void pv_mm_init(void)
     env.ctx = NULL;
     env.frames = frame_table;
     env.nr_frames = max_mfn;
+    env.direct_map = (const u8 *)mfn_to_virt(0);
     spec_l1tf_limits(&env.l1tf_addr_mask, &env.l1tf_safe_maddr);
 }
 

@@ -28,28 +28,29 @@ for f in pvisor.elf toolstack/pvctl tests/guests/shutdown.elf; do
 done
 command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
 
-# ---- images: the reference dom0 with pvctl, a test kernel and our /init appended
+# ---- images: the reference stack (built under the lock other tests take on
+# XA_WORK, and copied out under it so a later build cannot change them)
+exec 9>"$XA_WORK.lock"
+flock 9
 if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
 	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
 	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "FAIL: building the reference stack images"; exit 1; }
 fi
-OUT=$XA_WORK/out
+OUT=$T/out
+mkdir -p "$OUT"
+cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$OUT/" ||
+	{ echo "FAIL: copying the reference images"; exit 1; }
+flock -u 9
+exec 9>&-
+gzip -t "$OUT/dom0-initrd.gz" || { echo "FAIL: $XA_WORK/out/dom0-initrd.gz is not whole"; exit 1; }
 mkdir -p "$T/add/usr/sbin" "$T/add/pvctl"
 install -m 755 "$ROOT/tests/linux/pvctl-dom0-init.sh" "$T/add/init"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 install -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
-# The reference dom0 initramfs as built (another test may be rebuilding the
-# shared work directory: take a copy that is whole), then ours appended:
-# the kernel unpacks both, our /init over its own.
-for try in 1 2 3 4 5 6; do
-	cp "$OUT/dom0-initrd.gz" "$T/base.gz" 2>/dev/null && gzip -t "$T/base.gz" 2>/dev/null &&
-		[ "$(stat -c %s "$T/base.gz")" -gt 5000000 ] && break
-	rm -f "$T/base.gz"
-	sleep 20
-done
-[ -f "$T/base.gz" ] || { echo "FAIL: no whole $OUT/dom0-initrd.gz"; exit 1; }
+# Ours appended to the reference dom0 initramfs: the kernel unpacks both,
+# our /init over its own.
 {
-	cat "$T/base.gz"
+	cat "$OUT/dom0-initrd.gz"
 	(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
 } >"$T/dom0-pvctl.cpio.gz"
 

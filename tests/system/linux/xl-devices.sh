@@ -12,7 +12,8 @@
 # and nothing may be left: domains, backend nodes, loop devices, vifs,
 # bridge ports. Passes when every check passes on Xen and pvisor gives
 # the same results; rates and times are printed side by side.
-# Under TCG on a loaded 2-CPU host: 280 s for the Xen boot, 245 s for pvisor's.
+# Under TCG on a loaded 2-CPU host (load ~13): the Xen boot 280-313 s,
+# pvisor's 153-245 s (2026-12-06, same run: 313 s and 153 s).
 #   PVISOR_XLDEV_WORK=DIR   where the reference images are built (kept between runs)
 #   PVISOR_XLDEV_ONLY=xen|pvisor   boot only one (its own checks)
 #   PVISOR_XLDEV_PVISOR_ARGS="perfc profile"   more hypervisor options for pvisor's boot

@@ -125,6 +125,13 @@ int nodes_remove(struct xs_handle *xs, const char *kind, uint32_t domid, uint32_
             break;
         xs_rm(xs, t, fe);
         xs_rm(xs, t, be);
+        /* backend/KIND/D goes with its last device, as libxl leaves it */
+        char parent[128];
+        unsigned n = 1;
+        snprintf(parent, sizeof(parent), "/local/domain/0/backend/%s/%u", kind, domid);
+        free(xs_directory(xs, t, parent, &n));
+        if (n == 0)
+            xs_rm(xs, t, parent);
         if (xs_transaction_end(xs, t, false))
             return 0;
         if (errno != EAGAIN)

@@ -1,0 +1,79 @@
+#!/bin/bash
+# dom0 /init of tests/system/toolstack/devices-hotplug.sh: Debian's Xen 4.17
+# toolstack (C xenstored, xenconsoled, xl) creates a domU with no devices,
+# then pvdev (toolstack/devices: no hotplug scripts) creates the bridge,
+# hotplugs a file-backed disk and a vif, waits for the guest's results,
+# unplugs both, and checks nothing is left: loop devices, vifs, nodes.
+# Lines: DEV-<NAME> rc=<status> and DEV-CHECK <what> <value>; DEV-DONE.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+export HOME=/root TERM=dumb
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
+         /var/log/xen/console /var/lib/xen /var/lib/xenstored /data
+
+note() { echo "DEV-NOTE $*"; }
+step() {   # step NAME SECONDS COMMAND...
+    local name=$1 secs=$2 rc
+    shift 2
+    timeout "$secs" "$@" </dev/null 2>&1 | sed "s/^/DEV-OUT $name: /"
+    rc=${PIPESTATUS[0]}
+    echo "DEV-$name rc=$rc"
+}
+check() { echo "DEV-CHECK $1 $2"; }
+finish() {
+    echo "DEV-DONE"
+    sync
+    echo o > /proc/sysrq-trigger
+    sleep 5
+    poweroff -f
+}
+
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop llc stp bridge xen-blkback xen-netback; do
+    insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
+done
+mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
+for i in $(seq 1 300); do
+    xenstore-read -s / >/dev/null 2>&1 && break
+    sleep 0.1
+done
+xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+timeout 60 xen-init-dom0 >/dev/null 2>&1
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
+    || note "xenconsoled failed"
+
+dd if=/dev/zero of=/data/disk.img bs=1M count=16 2>/dev/null
+step network-create 10 pvdev network create xenbr0 10.0.0.1/24
+step create 120 xl create /etc/xen/devices-min.cfg
+id=$(xl domid devices-min)
+CLOG=/var/log/xen/console/guest-devices-min.log
+step block-attach 60 pvdev block-attach "$id" 'format=raw, vdev=xvda, access=rw, target=/data/disk.img'
+check loops-attached "$(losetup -a | grep -c /data/disk.img)"
+# A second writer of the same disk is refused (the domain itself, xvdb).
+step block-attach-second-writer 30 pvdev block-attach "$id" 'format=raw, vdev=xvdb, access=rw, target=/data/disk.img'
+step network-attach 60 pvdev network-attach "$id" 'mac=00:16:3e:5a:00:02, bridge=xenbr0'
+check vif-in-bridge "$([ -e /sys/class/net/xenbr0/brif/vif$id.0 ] && echo 1 || echo 0)"
+for i in $(seq 1 1500); do
+    grep -aq GUEST-DEV-DONE $CLOG 2>/dev/null && break
+    sleep 0.2
+done
+grep -a '^GUEST-' $CLOG | tr -d '\r' | sed 's/^/DEV-GUEST /'
+step block-detach 60 pvdev block-detach "$id" xvda
+step network-detach 60 pvdev network-detach "$id" 0
+sleep 1
+check loops-left "$(losetup -a | wc -l)"
+check vifs-left "$(ls /sys/class/net | grep -c '^vif')"
+check vbd-nodes-left "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .)"
+check vif-nodes-left "$(xenstore-ls /local/domain/0/backend/vif 2>/dev/null | grep -c .)"
+check frontend-nodes-left "$(xenstore-ls /local/domain/$id/device 2>/dev/null | grep -c '^ *[0-9]')"
+step destroy 60 xl destroy devices-min
+finish

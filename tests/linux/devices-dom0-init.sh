@@ -7,6 +7,9 @@
 # Lines: DEV-<NAME> rc=<status> and DEV-CHECK <what> <value>; DEV-DONE.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 export HOME=/root TERM=dumb
+# The guest boots under TCG while dom0 hotplugs: its frontends connect
+# when its init loads them, long after the backends are ready.
+export PVCTL_DEVICE_TIMEOUT_MS=240000
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -56,11 +59,11 @@ step network-create 10 pvdev network create xenbr0 10.0.0.1/24
 step create 120 xl create /etc/xen/devices-min.cfg
 id=$(xl domid devices-min)
 CLOG=/var/log/xen/console/guest-devices-min.log
-step block-attach 60 pvdev block-attach "$id" 'format=raw, vdev=xvda, access=rw, target=/data/disk.img'
+step block-attach 300 pvdev block-attach "$id" 'format=raw, vdev=xvda, access=rw, target=/data/disk.img'
 check loops-attached "$(losetup -a | grep -c /data/disk.img)"
 # A second writer of the same disk is refused (the domain itself, xvdb).
 step block-attach-second-writer 30 pvdev block-attach "$id" 'format=raw, vdev=xvdb, access=rw, target=/data/disk.img'
-step network-attach 60 pvdev network-attach "$id" 'mac=00:16:3e:5a:00:02, bridge=xenbr0'
+step network-attach 300 pvdev network-attach "$id" 'mac=00:16:3e:5a:00:02, bridge=xenbr0'
 check vif-in-bridge "$([ -e /sys/class/net/xenbr0/brif/vif$id.0 ] && echo 1 || echo 0)"
 for i in $(seq 1 1500); do
     grep -aq GUEST-DEV-DONE $CLOG 2>/dev/null && break

@@ -186,14 +186,15 @@ int devices_block_attach(struct xs_handle *xs, uint32_t domid, const struct xlcf
     if (!handshake_wait(xs, be, 4, -1, timeout_ms, &sb) &&
         !handshake_wait(xs, fe, 4, -1, timeout_ms, &sf))
         return 0;
-    if (sb != 4)
+    /* A backend waiting in InitWait waits for the frontend: say so. */
+    if (sb != 4 && sb != 2 && sb != 3)
         snprintf(err, errlen, "disk %s of domain %u: backend still %s after %u ms "
                  "(is xen-blkback loaded in dom0?)", d->vdev, domid,
                  handshake_state_name(sb), timeout_ms);
     else
         snprintf(err, errlen, "disk %s of domain %u: frontend still %s after %u ms "
                  "(is xen-blkfront loaded in the guest?)", d->vdev, domid,
-                 handshake_state_name(sf), timeout_ms);
+                 handshake_state_name(handshake_read_state(xs, fe)), timeout_ms);
     /* Take the half-made device down again: no nodes or loop device left. */
     char e2[256];
     devices_block_detach(xs, domid, d->virtual_device, timeout_ms < 2000 ? timeout_ms : 2000,

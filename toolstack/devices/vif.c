@@ -131,7 +131,9 @@ int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xl
     if (!handshake_wait(xs, be, 4, -1, timeout_ms, &last) &&
         !handshake_wait(xs, fe, 4, -1, timeout_ms, &sf))
         return 0;
-    if (last != 4)
+    /* netback waits in InitWait for the frontend: then it is the guest's. */
+    sf = handshake_read_state(xs, fe);
+    if (last != 4 && last != 2)
         snprintf(err, errlen, "vif %u of domain %u: backend still %s after %u ms",
                  v->devid, domid, handshake_state_name(last), timeout_ms);
     else

@@ -212,6 +212,7 @@ struct sim {
     const char *be, *fe;
     volatile int stop;
     bool need_hotplug;
+    bool frontend_dead;     /* the backend probes, the frontend never answers */
 };
 
 static void *simulate(void *a)
@@ -229,7 +230,7 @@ static void *simulate(void *a)
         snprintf(p, sizeof(p), "%s/state", s->be);
         if (sb == 1)
             xs_write(h, XBT_NULL, p, "2", 1);
-        else if (sb == 2 && (hot || !s->need_hotplug)) {
+        else if (sb == 2 && !s->frontend_dead && (hot || !s->need_hotplug)) {
             xs_write(h, XBT_NULL, p, "4", 1);
             snprintf(p, sizeof(p), "%s/state", s->fe);
             xs_write(h, XBT_NULL, p, "4", 1);
@@ -287,7 +288,7 @@ static void test_block_attach_detach_loop(void **state)
     struct xlcfg_disk d = { .target = img, .vdev = "xvda", .virtual_device = 51712,
                             .access = XLCFG_DISK_RO, .trusted = true };
     /* static: a failing assertion leaves the thread running */
-    static struct sim s = { "/local/domain/0/backend/vbd/1/51712", "/local/domain/1/device/vbd/51712", 0, false };
+    static struct sim s = { "/local/domain/0/backend/vbd/1/51712", "/local/domain/1/device/vbd/51712", 0, false, false };
     pthread_t th;
     pthread_create(&th, NULL, simulate, &s);
     int rc = devices_block_attach(xs, 1, &d, 3000, err, sizeof(err));
@@ -355,6 +356,30 @@ static void test_block_frontend_never_connects(void **state)
     assert_int_equal(loops_on(img), 0);
     assert_null(rd("/local/domain/0/backend/vbd/1/51712"));
     assert_null(rd("/local/domain/1/device/vbd/51712"));
+}
+
+/* The backend is ready, the guest never loads its frontend: the message
+ * names the guest's side, and nothing is left. */
+static void test_block_frontend_dead(void **state)
+{
+    (void)state;
+    if (!can_loop())
+        skip();
+    char *img = tmpfile_of("dead.img", 1 << 20), err[256];
+    struct xlcfg_disk d = { .target = img, .vdev = "xvda", .virtual_device = 51712,
+                            .access = XLCFG_DISK_RW, .trusted = true };
+    static struct sim s = { "/local/domain/0/backend/vbd/1/51712", "/local/domain/1/device/vbd/51712",
+                            0, false, true };
+    pthread_t th;
+    pthread_create(&th, NULL, simulate, &s);
+    assert_int_equal(devices_block_attach(xs, 1, &d, 300, err, sizeof(err)), -1);
+    s.stop = 1;
+    pthread_join(th, NULL);
+    assert_string_equal(err, "disk xvda of domain 1: frontend still Initialising after 300 ms "
+                             "(is xen-blkfront loaded in the guest?)");
+    assert_int_equal(loops_on(img), 0);
+    assert_null(rd("/local/domain/0/backend/vbd/1/51712"));
+    assert_null(rd("/local/domain/0/backend/vbd/1"));
 }
 
 static void test_block_hostile_specs(void **state)
@@ -443,7 +468,7 @@ static void vif_in_netns(void)
     CHECK(devices_network_create("waytoolongbridgename", NULL, err, sizeof(err)) == -1);
     int tap = make_tap("vif1.0");
     CHECK(tap >= 0);
-    struct sim s = { "/local/domain/0/backend/vif/1/0", "/local/domain/1/device/vif/0", 0, true };
+    struct sim s = { "/local/domain/0/backend/vif/1/0", "/local/domain/1/device/vif/0", 0, true, false };
     pthread_t th;
     pthread_create(&th, NULL, simulate, &s);
     if (devices_network_attach(xs, 1, &v, 3000, err, sizeof(err))) {
@@ -491,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_vif_nodes_match_reference),
         cmocka_unit_test(test_block_attach_detach_loop),
         cmocka_unit_test(test_block_frontend_never_connects),
+        cmocka_unit_test(test_block_frontend_dead),
         cmocka_unit_test(test_block_hostile_specs),
         cmocka_unit_test(test_vif_bridge_in_netns),
     };

@@ -26,6 +26,9 @@ void vif_nodes(uint32_t domid, const struct xlcfg_vif *v, const char *mac, const
     node_add(b, "bridge", "%s", bridge);
     node_add(b, "handle", "%u", v->devid);
     node_add(b, "type", "vif");
+    /* netback's probe fails (-ENOENT, "reading script") without the key;
+     * empty: nothing is to run it, pvctl does the script's work itself. */
+    node_add(b, "script", "%s", "");
     if (v->mtu)
         node_add(b, "mtu", "%u", v->mtu);
 

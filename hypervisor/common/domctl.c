@@ -20,6 +20,7 @@
 #include <pvisor/guest_access.h>
 #include <pvisor/printk.h>
 #include <pvisor/page_alloc.h>
+#include <pvisor/xenctl_bitmap.h>
 #include <asm/domctl.h>
 #include <asm/vcpu_context.h>
 #include <xen/domctl.h>
@@ -305,17 +306,10 @@ static long bitmap_bits_from_guest(u64 *map, const struct xenctl_bitmap *b, unsi
  * caller's bitmap. */
 static long bitmap_bits_to_guest(const struct xenctl_bitmap *b, u64 map, unsigned int nbits)
 {
-    unsigned int guest_bytes = (b->nr_bits + 7) / 8, hv_bytes = (nbits + 7) / 8;
     u8 bytes[8];
 
     memcpy(bytes, &map, sizeof(bytes));
-    for (unsigned int i = 0; i < guest_bytes; i++) {
-        u8 byte = i < hv_bytes ? bytes[i] : 0;
-
-        if (copy_to_guest_offset(b->bitmap, i, &byte, 1))
-            return -XEN_EFAULT;
-    }
-    return 0;
+    return xenctl_bitmap_to_guest(b, bytes, (nbits + 7) / 8 < 8 ? (nbits + 7) / 8 : 8);
 }
 
 static long bitmap_from_guest(u64 *map, const struct xenctl_bitmap *b)

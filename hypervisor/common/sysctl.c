@@ -24,6 +24,7 @@
 #include <pvisor/spinlock.h>
 #include <pvisor/time.h>
 #include <pvisor/guest_access.h>
+#include <pvisor/xenctl_bitmap.h>
 #include <string.h>
 
 /* The scheduler id pvisor reports: PVISOR_SCHEDULER_ID (pvisor/sched.h). */
@@ -179,29 +180,15 @@ static long cputopoinfo(struct xen_sysctl *op, XEN_GUEST_HANDLE_PARAM(xen_sysctl
 }
 
 /* Xen's cpumask_to_xenctl_bitmap: as many bytes of the map as both sides
- * have, the rest of the guest's bytes (up to nr_bits / 8, 512 MiB at most)
- * zeroed, a page at a time; the first fault ends it. */
+ * have, the rest of the guest's bytes zeroed. */
 static long cpumap_to_guest(struct xenctl_bitmap *bm, u64 map)
 {
-    static const u8 zeros[PAGE_SIZE];
-    u32 guest_bytes = (bm->nr_bits + 7) / 8;   /* in 32 bits, wrapping, as Xen */
-    u64 ours = (nr_cpus_possible + 7) / 8, done;
+    u64 ours = (nr_cpus_possible + 7) / 8;
     u8 bytes[8];
 
     for (unsigned int i = 0; i < 8; i++)
         bytes[i] = (u8)(map >> (i * 8));
-    done = ours < guest_bytes ? ours : guest_bytes;
-    if (done > sizeof(bytes))
-        done = sizeof(bytes);
-    if (done && copy_to_guest(bm->bitmap, bytes, done))
-        return -XEN_EFAULT;
-    while (done < guest_bytes) {
-        u64 n = guest_bytes - done < PAGE_SIZE ? guest_bytes - done : PAGE_SIZE;
-        if (copy_to_guest_offset(bm->bitmap, done, zeros, n))
-            return -XEN_EFAULT;
-        done += n;
-    }
-    return 0;
+    return xenctl_bitmap_to_guest(bm, bytes, ours < sizeof(bytes) ? (unsigned int)ours : sizeof(bytes));
 }
 
 static long cpupool_op(struct xen_sysctl_cpupool_op *op)

@@ -249,9 +249,9 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     if (dom_xs_find(xs, cfg->name) >= 0)
         FAIL("a domain named \"%s\" already exists", cfg->name);
     /* load */
-    if (kernel_load(cfg->kernel, &d.k, err, errlen))
-        goto fail;
     d.nr_pages = cfg->memory_mib << 8;
+    if (kernel_load(cfg->kernel, d.nr_pages * PG, &d.k, err, errlen))
+        goto fail;
     if (cfg->ramdisk &&
         map_file(cfg->ramdisk, d.nr_pages * PG, &d.initrd, &d.initrd_len, err, errlen)) {
         if (!strcmp(err + strlen(err) - 9, "too large"))

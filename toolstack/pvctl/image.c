@@ -86,7 +86,8 @@ void unmap_file(uint8_t *data, size_t len)
         munmap(data, len);
 }
 
-int kernel_from_bytes(const uint8_t *img, size_t len, struct kernel *k, char *err, size_t errlen)
+int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kernel *k,
+                      char *err, size_t errlen)
 {
     struct kernel_image ki;
     const char *why;
@@ -98,10 +99,17 @@ int kernel_from_bytes(const uint8_t *img, size_t len, struct kernel *k, char *er
         snprintf(err, errlen, "not a PV kernel: %s", decompress_strerror(rc));
         return -1;
     }
+    if (!ki.is_elf && ki.unpacked_size > limit) {
+        snprintf(err, errlen, "the kernel unpacks to %zu KiB, more than the domain's memory",
+                 ki.unpacked_size >> 10);
+        return -1;
+    }
     /* prefaulted in one call: a page fault per 4 KiB of a 50 MiB kernel
-     * is a round trip through the hypervisor each in a PV dom0 */
+     * is a round trip through the hypervisor each in a PV dom0 (not for
+     * sizes only a hostile trailer claims: dom0's memory is small) */
     k->elf_cap = ki.unpacked_size;
-    k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | (k->elf_cap <= (96u << 20) ? MAP_POPULATE : 0), -1, 0);
     if (k->elf == MAP_FAILED) {
         k->elf = NULL;
         snprintf(err, errlen, "out of memory for a %zu MiB kernel", ki.unpacked_size >> 20);
@@ -137,7 +145,7 @@ fail:
     return -1;
 }
 
-int kernel_load(const char *path, struct kernel *k, char *err, size_t errlen)
+int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen)
 {
     uint8_t *img;
     size_t len;
@@ -146,7 +154,7 @@ int kernel_load(const char *path, struct kernel *k, char *err, size_t errlen)
     memset(k, 0, sizeof(*k));
     if (map_file(path, IMAGE_MAX_FILE, &img, &len, err, errlen))
         return -1;
-    int rc = kernel_from_bytes(img, len, k, why, sizeof(why));
+    int rc = kernel_from_bytes(img, len, limit, k, why, sizeof(why));
     unmap_file(img, len);
     if (rc)
         snprintf(err, errlen, "%s: %s", path, why);

@@ -21,9 +21,12 @@ struct kernel {
     const char *format;           /* "ELF", "bzImage/xz", ... */
 };
 
-/* Bytes from memory (the caller keeps them). 0, or -1 with err (one line). */
-int kernel_from_bytes(const uint8_t *img, size_t len, struct kernel *k, char *err, size_t errlen);
-int kernel_load(const char *path, struct kernel *k, char *err, size_t errlen);
+/* Bytes from memory (the caller keeps them); the ELF may unpack to `limit`
+ * bytes at most (the domain's memory: no kernel larger fits in it).
+ * 0, or -1 with err (one line). */
+int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kernel *k,
+                      char *err, size_t errlen);
+int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen);
 void kernel_free(struct kernel *k);
 
 /* A whole file, at most max bytes, mapped read-only (unmap_file after);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct kernel k;
     char err[300];
 
-    if (kernel_from_bytes(data, size, &k, err, sizeof(err))) {
+    if (kernel_from_bytes(data, size, 64u << 20, &k, err, sizeof(err))) {
         if (strchr(err, '\n'))
             abort();
         return 0;

@@ -136,7 +136,7 @@ static void test_elf(void **state)
     struct kernel k;
     (void)state;
     build_elf();
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), 0);
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), 0);
     assert_string_equal(k.format, "ELF");
     assert_int_equal(k.info.virt_base, 0xffffffff80000000ul);
     assert_true(k.info.has_init_p2m);
@@ -155,7 +155,7 @@ static void test_bzimage_formats(void **state)
     for (unsigned i = 0; i < 4; i++) {
         struct kernel k;
         size_t n = make_bzimage(comps[i], ELF_SIZE);
-        if (kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+        if (kernel_from_bytes(bz, n, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
             fail_msg("%s: %s", names[i], err);
         assert_string_equal(k.format, names[i]);
         assert_int_equal(k.elf_len, ELF_SIZE);
@@ -167,20 +167,22 @@ static void test_bzimage_formats(void **state)
                                          (512u << 20) + 1 };
         for (unsigned j = 0; j < sizeof(lies) / sizeof(lies[0]); j++) {
             n = make_bzimage(comps[i], lies[j]);
-            if (!kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+            if (!kernel_from_bytes(bz, n, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
                 fail_msg("%s with size trailer %u accepted", names[i], lies[j]);
             assert_null(strchr(err, '\n'));
         }
+        /* a domain too small for the unpacked kernel */
         n = make_bzimage(comps[i], ELF_SIZE);
+        assert_int_equal(kernel_from_bytes(bz, n, ELF_SIZE - 1, &k, err, sizeof(err)), -1);
         for (size_t cut = 0; cut < n; cut += n / 37 + 1) {
-            if (!kernel_from_bytes(bz, cut, &k, err, sizeof(err)))
+            if (!kernel_from_bytes(bz, cut, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
                 fail_msg("%s truncated to %zu accepted", names[i], cut);
         }
         /* corrupt payload bytes: refused or (rarely) still a valid ELF */
         for (unsigned b = 0; b < 64; b++) {
             n = make_bzimage(comps[i], ELF_SIZE);
             bz[5 * 512 + 0x100 + 6 + b * 13 % (n - 5 * 512 - 0x100 - 10)] ^= 0x5a;
-            if (!kernel_from_bytes(bz, n, &k, err, sizeof(err)))
+            if (!kernel_from_bytes(bz, n, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
                 kernel_free(&k);
         }
     }
@@ -192,22 +194,22 @@ static void test_bad_elves(void **state)
     (void)state;
     build_elf();
     put64(PHOFF + 8, ELF_SIZE - 16);            /* segment past the file */
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     build_elf();
     put16(56, 0xffff);                          /* program headers past the file */
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     build_elf();
     put32(NOTEOFF + 4, 0x7fffffff);             /* note larger than its segment */
-    kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)) ? (void)0 : kernel_free(&k);
+    kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)) ? (void)0 : kernel_free(&k);
     build_elf();
     memcpy(elf + NOTEOFF + 16, "xen-2.0", 8);   /* GUEST_OS garbage is fine ... */
     build_elf();
     put64(PHOFF + 56 + 8, 0);                   /* no Xen notes at all: not a PV kernel */
     put64(PHOFF + 56 + 32, 0);
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "refused"));
-    assert_int_equal(kernel_from_bytes(elf, 10, &k, err, sizeof(err)), -1);
-    assert_int_equal(kernel_from_bytes((const uint8_t *)"MZ", 2, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(elf, 10, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes((const uint8_t *)"MZ", 2, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
 }
 
 int main(void)

@@ -73,6 +73,8 @@ grep -a '^GUEST-' $CLOG | tr -d '\r' | sed 's/^/DEV-GUEST /'
 step block-detach 60 pvdev block-detach "$id" xvda
 step network-detach 60 pvdev network-detach "$id" 0
 sleep 1
+# What the guest wrote is in the file behind the loop device.
+check disk-pattern "$(head -c 64 /data/disk.img | head -n 1)"
 check loops-left "$(losetup -a | wc -l)"
 check vifs-left "$(ls /sys/class/net | grep -c '^vif')"
 check vbd-nodes-left "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .)"

@@ -16,10 +16,10 @@ n=0; while [ ! -b /dev/xvda ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n+1)); done
 if [ -b /dev/xvda ]; then
     echo "GUEST-XVDA sectors=$(cat /sys/block/xvda/size)"
     i=0; while [ $i -lt 256 ]; do echo "pvisor-devices-pattern-$i"; i=$((i+1)); done >/tmp/pat
-    dd if=/tmp/pat of=/dev/xvda bs=4096 conv=fsync 2>/dev/null
+    cat /tmp/pat >/dev/xvda
+    sync
     echo 3 >/proc/sys/vm/drop_caches
-    sz=$(wc -c </tmp/pat)
-    dd if=/dev/xvda bs=$sz count=1 iflag=count_bytes 2>/dev/null >/tmp/back || head -c $sz /dev/xvda >/tmp/back
+    head -c "$(wc -c </tmp/pat)" /dev/xvda >/tmp/back
     if cmp -s /tmp/pat /tmp/back; then echo "GUEST-DISK-OK"; else echo "GUEST-DISK-BAD"; fi
 else
     echo "GUEST-DISK-ABSENT"

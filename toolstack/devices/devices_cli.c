@@ -98,13 +98,13 @@ int devices_cli(int argc, char **argv)
         if (!parse_one("disk", argv[2], &cfg))
             rc = devices_block_attach(xs, domid, &cfg.disks[0], timeout_ms(), err, sizeof(err));
     } else if (!strcmp(cmd, "block-detach")) {
-        /* VDEV as a name (xvda) or xenstore's number (51712). */
+        /* VDEV as a name (xvda) or xenstore's number (51712); target= must come last in xl's syntax. */
         char spec[128];
         char *end;
         unsigned long n = strtoul(argv[2], &end, 10);
         if (!*end && end != argv[2] && n <= 0xffffffffUL) {
             rc = devices_block_detach(xs, domid, (uint32_t)n, timeout_ms(), err, sizeof(err));
-        } else if (snprintf(spec, sizeof(spec), "target=/,vdev=%s", argv[2]) < (int)sizeof(spec) &&
+        } else if (snprintf(spec, sizeof(spec), "vdev=%s,target=/", argv[2]) < (int)sizeof(spec) &&
                    !parse_one("disk", spec, &cfg)) {
             rc = devices_block_detach(xs, domid, cfg.disks[0].virtual_device, timeout_ms(),
                                       err, sizeof(err));

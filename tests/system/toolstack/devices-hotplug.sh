@@ -86,6 +86,7 @@ for hv in $HVS; do
 	[ "$(val loops-attached)" = 1 ] || bad "$hv: loop devices on the disk after attach: $(val loops-attached)"
 	[ "$(val vif-in-bridge)" = 1 ] || bad "$hv: the vif is not a port of xenbr0"
 	has GUEST-DISK-OK || bad "$hv: the guest did not read back its disk pattern ($(grep -a '^DEV-GUEST' "$L" | tr '\n' ' '))"
+	[ "$(val disk-pattern)" = pvisor-devices-pattern-0 ] || bad "$hv: dom0's disk file does not hold the guest's pattern: '$(val disk-pattern)'"
 	has GUEST-PING-OK || bad "$hv: the guest did not ping dom0 over the bridge"
 	has "GUEST-MAC 00:16:3e:5a:00:02" || bad "$hv: the guest's MAC is not the one given"
 	for k in loops-left vifs-left vbd-nodes-left vif-nodes-left frontend-nodes-left; do

@@ -9,6 +9,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp   # the initramfs has none
 echo "GUEST-MARKER-UP"
 insmod /lib/modules/xen-blkfront.ko
 insmod /lib/modules/xen-netfront.ko

@@ -7,7 +7,7 @@
 # vif, refuses a second writer of the disk; the guest writes and reads back
 # a pattern on xvda and pings dom0 over the bridge; both are unplugged and
 # nothing is left (loop devices, vifs, backend and frontend nodes).
-#   --hv xen|pvisor|both (default xen; pvisor once `xl create` works there)
+#   --hv xen|pvisor|both (default both)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -15,7 +15,7 @@ T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-dev.XXXXXX)}
 REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
 [ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
 export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
-HVS=xen
+HVS="xen pvisor"
 [ "${1:-}" = --hv ] && HVS=$2
 [ "$HVS" = both ] && HVS="xen pvisor"
 SKIP=77

@@ -9,54 +9,14 @@
 #include <xen/elfnote.h>
 #include <xen/features.h>
 
-static unsigned char img[16384];
-static size_t notes_len;
+#include "lib/pv_elf_image.h"
+
 static struct pv_elf e;
-
-#define PHOFF 64
-#define NOTEOFF 0x200
-#define LOADOFF 0x1000
-
-static void put16(size_t o, unsigned v) { memcpy(img + o, &(unsigned short){ (unsigned short)v }, 2); }
-static void put32(size_t o, unsigned v) { memcpy(img + o, &v, 4); }
-static void put64(size_t o, unsigned long v) { memcpy(img + o, &v, 8); }
-
-static void add_note(unsigned type, const void *desc, unsigned len)
-{
-    size_t o = NOTEOFF + notes_len;
-    put32(o, 4);
-    put32(o + 4, len);
-    put32(o + 8, type);
-    memcpy(img + o + 12, "Xen", 4);
-    memcpy(img + o + 16, desc, len);
-    notes_len += 16 + ((len + 3) & ~3u);
-}
-
-static void add_str(unsigned type, const char *s) { add_note(type, s, strlen(s) + 1); }
-static void add_u64(unsigned type, unsigned long v) { add_note(type, &v, 8); }
 
 /* A Linux-like kernel: VIRT_BASE 0xffffffff80000000, load at paddr 0x1000000. */
 static void build(void)
 {
-    memset(img, 0, sizeof(img));
-    notes_len = 0;
-    memcpy(img, "\177ELF", 4);
-    img[4] = 2; img[5] = 1; img[6] = 1;
-    put16(16, 2);                      /* ET_EXEC */
-    put16(18, 62);                     /* EM_X86_64 */
-    put32(20, 1);
-    put64(24, 0xffffffff81000100ul);
-    put64(32, PHOFF);
-    put16(52, 64);
-    put16(54, 56);
-    put16(56, 2);                      /* phnum */
-    /* PT_LOAD */
-    put32(PHOFF, 1); put32(PHOFF + 4, 7);
-    put64(PHOFF + 8, LOADOFF);
-    put64(PHOFF + 16, 0xffffffff81000000ul);
-    put64(PHOFF + 24, 0x1000000);
-    put64(PHOFF + 32, 0x2000);
-    put64(PHOFF + 40, 0x5000);
+    elf_image_start(0xffffffff81000100ul);
     add_str(XEN_ELFNOTE_GUEST_OS, "linux");
     add_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
     add_str(XEN_ELFNOTE_LOADER, "generic");
@@ -69,15 +29,6 @@ static void build(void)
     add_note(XEN_ELFNOTE_SUPPORTED_FEATURES, &sup, 4);
     add_str(XEN_ELFNOTE_PAE_MODE, "yes");
     add_u64(XEN_ELFNOTE_HV_START_LOW, 0xffff800000000000ul);
-}
-
-static void finish_notes(void)
-{
-    size_t ph = PHOFF + 56;
-    put32(ph, 4);
-    put64(ph + 8, NOTEOFF);
-    put64(ph + 32, notes_len);
-    put64(ph + 40, notes_len);
 }
 
 static int parse(const char **err)

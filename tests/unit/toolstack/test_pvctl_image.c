@@ -21,61 +21,26 @@
 #include <xen/elfnote.h>
 #include "image.h"
 
-#define ELF_SIZE 16384
-#define PHOFF 64
-#define NOTEOFF 0x200
-#define LOADOFF 0x1000
-static unsigned char elf[ELF_SIZE];
-static size_t notes_len;
-static char err[300];
+#include "../lib/pv_elf_image.h"
 
-static void put16(size_t o, unsigned v) { memcpy(elf + o, &(unsigned short){ (unsigned short)v }, 2); }
-static void put32(size_t o, unsigned v) { memcpy(elf + o, &v, 4); }
-static void put64(size_t o, unsigned long v) { memcpy(elf + o, &v, 8); }
-static void note(unsigned type, const void *desc, unsigned len)
-{
-    size_t o = NOTEOFF + notes_len;
-    put32(o, 4); put32(o + 4, len); put32(o + 8, type);
-    memcpy(elf + o + 12, "Xen", 4);
-    memcpy(elf + o + 16, desc, len);
-    notes_len += 16 + ((len + 3) & ~3u);
-}
-static void note_str(unsigned t, const char *s) { note(t, s, (unsigned)strlen(s) + 1); }
-static void note_u64(unsigned t, unsigned long v) { note(t, &v, 8); }
+static char err[300];
 
 /* A Linux-like domU kernel: VIRT_BASE 0xffffffff80000000, paddr 16 MiB. */
 static void build_elf(void)
 {
-    memset(elf, 0, sizeof(elf));
-    notes_len = 0;
-    memcpy(elf, "\177ELF", 4);
-    elf[4] = 2; elf[5] = 1; elf[6] = 1;
-    put16(16, 2); put16(18, 62); put32(20, 1);
-    put64(24, 0xffffffff81000100ul);
-    put64(32, PHOFF);
-    put16(52, 64); put16(54, 56); put16(56, 2);
-    put32(PHOFF, 1); put32(PHOFF + 4, 7);
-    put64(PHOFF + 8, LOADOFF);
-    put64(PHOFF + 16, 0xffffffff81000000ul);
-    put64(PHOFF + 24, 0x1000000);
-    put64(PHOFF + 32, 0x2000);
-    put64(PHOFF + 40, 0x5000);
-    note_str(XEN_ELFNOTE_GUEST_OS, "linux");
-    note_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
-    note_str(XEN_ELFNOTE_LOADER, "generic");
-    note_u64(XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000ul);
-    note_u64(XEN_ELFNOTE_PADDR_OFFSET, 0);
-    note_u64(XEN_ELFNOTE_ENTRY, 0xffffffff81000100ul);
-    note_u64(XEN_ELFNOTE_INIT_P2M, 0x8000000000ul);
+    elf_image_start(0xffffffff81000100ul);
+    add_str(XEN_ELFNOTE_GUEST_OS, "linux");
+    add_str(XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
+    add_str(XEN_ELFNOTE_LOADER, "generic");
+    add_u64(XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000ul);
+    add_u64(XEN_ELFNOTE_PADDR_OFFSET, 0);
+    add_u64(XEN_ELFNOTE_ENTRY, 0xffffffff81000100ul);
+    add_u64(XEN_ELFNOTE_INIT_P2M, 0x8000000000ul);
     unsigned one = 1;
-    note(XEN_ELFNOTE_MOD_START_PFN, &one, 4);
-    size_t ph = PHOFF + 56;
-    put32(ph, 4);
-    put64(ph + 8, NOTEOFF);
-    put64(ph + 32, notes_len);
-    put64(ph + 40, notes_len);
+    add_note(XEN_ELFNOTE_MOD_START_PFN, &one, 4);
+    finish_notes();
     for (unsigned i = 0; i < 0x2000; i++)
-        elf[LOADOFF + i] = (unsigned char)(i * 7);
+        img[LOADOFF + i] = (unsigned char)(i * 7);
 }
 
 /* The payload of each format, as the kernel's build makes it. */
@@ -123,7 +88,7 @@ static size_t make_bzimage(size_t (*comp)(const unsigned char *, size_t, unsigne
     memcpy(bz + 0x202, "HdrS", 4);
     bz[0x206] = 0x0f; bz[0x207] = 0x02;
     size_t pm = 5 * 512, off = 0x100;
-    size_t n = comp(elf, ELF_SIZE, bz + pm + off, sizeof(bz) - pm - off - 4);
+    size_t n = comp(img, ELF_IMG_SIZE, bz + pm + off, sizeof(bz) - pm - off - 4);
     memcpy(bz + pm + off + n, &claimed_size, 4);
     uint32_t o32 = (uint32_t)off, l32 = (uint32_t)n + 4;
     memcpy(bz + 0x248, &o32, 4);
@@ -136,7 +101,7 @@ static void test_elf(void **state)
     struct kernel k;
     (void)state;
     build_elf();
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), 0);
+    assert_int_equal(kernel_from_bytes(img, ELF_IMG_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), 0);
     assert_string_equal(k.format, "ELF");
     assert_int_equal(k.info.virt_base, 0xffffffff80000000ul);
     assert_true(k.info.has_init_p2m);
@@ -154,16 +119,16 @@ static void test_bzimage_formats(void **state)
     build_elf();
     for (unsigned i = 0; i < 4; i++) {
         struct kernel k;
-        size_t n = make_bzimage(comps[i], ELF_SIZE);
+        size_t n = make_bzimage(comps[i], ELF_IMG_SIZE);
         if (kernel_from_bytes(bz, n, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
             fail_msg("%s: %s", names[i], err);
         assert_string_equal(k.format, names[i]);
-        assert_int_equal(k.elf_len, ELF_SIZE);
-        assert_memory_equal(k.elf, elf, ELF_SIZE);
+        assert_int_equal(k.elf_len, ELF_IMG_SIZE);
+        assert_memory_equal(k.elf, img, ELF_IMG_SIZE);
         kernel_free(&k);
 
         /* hostile variants of the same image */
-        static const uint32_t lies[] = { ELF_SIZE + 4096, ELF_SIZE - 4096, 64, 0, 0xffffffffu,
+        static const uint32_t lies[] = { ELF_IMG_SIZE + 4096, ELF_IMG_SIZE - 4096, 64, 0, 0xffffffffu,
                                          (512u << 20) + 1 };
         for (unsigned j = 0; j < sizeof(lies) / sizeof(lies[0]); j++) {
             n = make_bzimage(comps[i], lies[j]);
@@ -172,15 +137,15 @@ static void test_bzimage_formats(void **state)
             assert_null(strchr(err, '\n'));
         }
         /* a domain too small for the unpacked kernel */
-        n = make_bzimage(comps[i], ELF_SIZE);
-        assert_int_equal(kernel_from_bytes(bz, n, ELF_SIZE - 1, &k, err, sizeof(err)), -1);
+        n = make_bzimage(comps[i], ELF_IMG_SIZE);
+        assert_int_equal(kernel_from_bytes(bz, n, ELF_IMG_SIZE - 1, &k, err, sizeof(err)), -1);
         for (size_t cut = 0; cut < n; cut += n / 37 + 1) {
             if (!kernel_from_bytes(bz, cut, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
                 fail_msg("%s truncated to %zu accepted", names[i], cut);
         }
         /* corrupt payload bytes: refused or (rarely) still a valid ELF */
         for (unsigned b = 0; b < 64; b++) {
-            n = make_bzimage(comps[i], ELF_SIZE);
+            n = make_bzimage(comps[i], ELF_IMG_SIZE);
             bz[5 * 512 + 0x100 + 6 + b * 13 % (n - 5 * 512 - 0x100 - 10)] ^= 0x5a;
             if (!kernel_from_bytes(bz, n, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
                 kernel_free(&k);
@@ -193,22 +158,22 @@ static void test_bad_elves(void **state)
     struct kernel k;
     (void)state;
     build_elf();
-    put64(PHOFF + 8, ELF_SIZE - 16);            /* segment past the file */
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
+    put64(PHOFF + 8, ELF_IMG_SIZE - 16);            /* segment past the file */
+    assert_int_equal(kernel_from_bytes(img, ELF_IMG_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     build_elf();
     put16(56, 0xffff);                          /* program headers past the file */
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(img, ELF_IMG_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     build_elf();
     put32(NOTEOFF + 4, 0x7fffffff);             /* note larger than its segment */
-    kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)) ? (void)0 : kernel_free(&k);
+    kernel_from_bytes(img, ELF_IMG_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)) ? (void)0 : kernel_free(&k);
     build_elf();
-    memcpy(elf + NOTEOFF + 16, "xen-2.0", 8);   /* GUEST_OS garbage is fine ... */
+    memcpy(img + NOTEOFF + 16, "xen-2.0", 8);   /* GUEST_OS garbage is fine ... */
     build_elf();
     put64(PHOFF + 56 + 8, 0);                   /* no Xen notes at all: not a PV kernel */
     put64(PHOFF + 56 + 32, 0);
-    assert_int_equal(kernel_from_bytes(elf, ELF_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(img, ELF_IMG_SIZE, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "refused"));
-    assert_int_equal(kernel_from_bytes(elf, 10, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
+    assert_int_equal(kernel_from_bytes(img, 10, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
     assert_int_equal(kernel_from_bytes((const uint8_t *)"MZ", 2, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
 }
 

@@ -9,7 +9,7 @@ PKGS="
   python3 python3-kconfiglib
   libcmocka-dev libxen-dev xenstore-utils liblzma-dev liblz4-dev libzstd-dev zlib1g-dev
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-  busybox-static cpio gzip xz-utils lz4 zstd file
+  busybox-static cpio gzip xz-utils lz4 zstd file strace
 "
 
 missing=""

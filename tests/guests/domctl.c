@@ -591,6 +591,19 @@ static void affinity_checks(void)
 	CHECK_EQ("aff.get_stored.hard", hard[0], 0x01);
 	CHECK_EQ("aff.get_stored.soft", soft[0], 0x00);
 	CHECK_EQ("aff.get_stored.zero_tail", hard[7] | soft[7], 0);
+	{       /* a caller's bitmap of three pages: all of it past our byte zeroed */
+		static uint8_t big[3 * 4096];
+		uint8_t any = 0;
+
+		memset(big, 0x55, sizeof(big));
+		AFF(XEN_DOMCTL_getvcpuaffinity, 0, XEN_VCPUAFFINITY_HARD, big, soft);
+		dc.u.vcpuaffinity.cpumap_hard.nr_bits = 8 * sizeof(big);
+		CHECK_EQ("aff.get_big", domctl(&dc), 0);
+		CHECK_EQ("aff.get_big.first", big[0], 0x01);
+		for (unsigned int i = 1; i < sizeof(big); i++)
+			any |= big[i];
+		CHECK_EQ("aff.get_big.zero_tail", any, 0);
+	}
 	AFF(XEN_DOMCTL_setvcpuaffinity, 0, XEN_VCPUAFFINITY_HARD, (void *)0x1000, soft);
 	CHECK_EQ("aff.set_badptr", domctl(&dc), -XEN_EFAULT);
 #undef AFF

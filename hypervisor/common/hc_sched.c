@@ -103,16 +103,18 @@ void watchdog_domain_init(struct domain *d)
         init_timer(&d->watchdog_timer[i], watchdog_fired, d, 0);
 }
 
-/* Teardown: no watchdog may fire on a domain that is gone. */
+/* Teardown: no watchdog may fire on a domain that is gone. Killed
+ * outside d->lock: a handler running on CPU 0 takes it (domain_shutdown)
+ * and kill_timer waits for that handler. */
 void watchdog_domain_destroy(struct domain *d)
 {
     unsigned long flags = spin_lock_irqsave(&d->lock);
 
-    for (unsigned int i = 0; i < 2; i++) {
-        stop_timer(&d->watchdog_timer[i]);
+    for (unsigned int i = 0; i < 2; i++)
         d->watchdog_inuse[i] = false;
-    }
     spin_unlock_irqrestore(&d->lock, flags);
+    for (unsigned int i = 0; i < 2; i++)
+        kill_timer(&d->watchdog_timer[i]);
 }
 
 long do_sched_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)

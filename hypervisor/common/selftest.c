@@ -133,6 +133,12 @@ void selftests_run_late(void)
         panic("selftest: closing interdomain event channels from both ends at once failed (%d)", rc);
     if (rc == 0)
         printk("selftest: event channels closed from both ends at once on 2 CPUs\n");
+    rc = timer_kill_selftest();
+    if (rc < 0)
+        panic("selftest: kill_timer %s", rc == -1 ? "returned while the timer's handler ran"
+                                                  : "let the handler re-arm the timer");
+    if (rc == 0)
+        printk("selftest: kill_timer waits for a running handler on another CPU and refuses its re-arm\n");
 }
 
 #ifdef CONFIG_DEBUG

@@ -199,6 +199,7 @@ void time_init(void)
 struct timer_queue {
     spinlock_t lock;
     struct timer *head;          /* sorted by expiry */
+    struct timer *running;       /* whose handler runs now (kill_timer waits) */
     u32 pass;                    /* timer_softirq passes so far */
 };
 static struct timer_queue queues[CONFIG_NR_CPUS];
@@ -224,6 +225,7 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
     t->data = data;
     t->cpu = cpu;
     t->active = false;
+    t->killed = false;
     t->next = NULL;
 }
 
@@ -244,6 +246,10 @@ void set_timer(struct timer *t, s_time_t expires)
     unsigned long flags = spin_lock_irqsave(&q->lock);
     struct timer **pp;
 
+    if (t->killed) {
+        spin_unlock_irqrestore(&q->lock, flags);
+        return;
+    }
     if (t->active)
         unlink_timer(q, t);
     t->expires = expires;
@@ -271,6 +277,22 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&q->lock, flags);
 }
 
+void kill_timer(struct timer *t)
+{
+    struct timer_queue *q = &queues[t->cpu];
+    unsigned long flags = spin_lock_irqsave(&q->lock);
+
+    t->killed = true;
+    if (t->active)
+        unlink_timer(q, t);
+    spin_unlock_irqrestore(&q->lock, flags);
+    /* On its own CPU the handler is either done or is our caller. */
+    if (t->cpu == smp_processor_id())
+        return;
+    while (__atomic_load_n(&q->running, __ATOMIC_ACQUIRE) == t)
+        cpu_relax();
+}
+
 /* Run the timers of this CPU that were due when the pass began, each at
  * most once: one that re-arms itself in the past (or is re-armed by
  * another) waits for the next pass, so no timer can keep the CPU here. */
@@ -286,9 +308,11 @@ void timer_softirq(void)
         q->head = t->next;
         t->active = false;
         t->pass = pass;
+        q->running = t;
         spin_unlock_irqrestore(&q->lock, flags);
         t->fn(t->data);
         flags = spin_lock_irqsave(&q->lock);
+        __atomic_store_n(&q->running, NULL, __ATOMIC_RELEASE);
     }
     reprogram(q);
     spin_unlock_irqrestore(&q->lock, flags);
@@ -304,6 +328,7 @@ static void timer_interrupt(struct cpu_regs *regs)
 void timers_init_cpu(unsigned int cpu)
 {
     queues[cpu].head = NULL;
+    queues[cpu].running = NULL;
     queues[cpu].lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     if (cpu == 0)
         set_vector_handler(VECTOR_TIMER, timer_interrupt);

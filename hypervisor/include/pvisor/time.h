@@ -38,12 +38,18 @@ struct timer {
     struct timer *next;
     unsigned int cpu;
     bool active;
+    bool killed;           /* kill_timer: set_timer ignores it from then on */
     u32 pass;              /* timer_softirq pass that last ran it */
 };
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void set_timer(struct timer *t, s_time_t expires);
 void stop_timer(struct timer *t);
+/* For a timer whose memory is about to go (Xen's kill_timer): dequeued,
+ * never armed again (a handler re-arming itself included), and if its
+ * handler is running on another CPU, returns only once it has finished.
+ * Not under a lock the handler takes. */
+void kill_timer(struct timer *t);
 void timer_softirq(void);
 void timers_init_cpu(unsigned int cpu);
 /* Read the CMOS real-time clock (Unix seconds). */

@@ -97,11 +97,13 @@ void vcpu_timers_init(struct vcpu *v)
     arch_set_wallclock(v->domain, wallclock_boot_sec, wallclock_boot_nsec);
 }
 
+/* The vCPU is going: a periodic handler running on another CPU would
+ * re-arm its timer behind a plain stop_timer and fire into freed memory. */
 void vcpu_timers_kill(struct vcpu *v)
 {
-    stop_timer(&v->singleshot_timer);
-    stop_timer(&v->periodic_timer);
-    stop_timer(&v->poll_timer);
+    kill_timer(&v->singleshot_timer);
+    kill_timer(&v->periodic_timer);
+    kill_timer(&v->poll_timer);
 }
 
 /* The periodic timer only runs while its vCPU does (Xen's semantics): on

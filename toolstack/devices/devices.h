@@ -13,12 +13,17 @@
 #ifndef PVISOR_DEVICES_H
 #define PVISOR_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <xenstore.h>
 #include "xlcfg.h"
 
 #define DEVICES_DEFAULT_TIMEOUT_MS 10000
+/* From unpause to every frontend Connected: the guest boots and loads its
+ * frontend modules first (tens of seconds under TCG). */
+#define DEVICES_CONNECT_TIMEOUT_MS 120000
 #define DEVICES_DEFAULT_BRIDGE     "xenbr0"   /* libxl's default */
 
 /* Attach disk to domid; returns once both ends are Connected (4). */
@@ -33,6 +38,41 @@ int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xl
                            unsigned timeout_ms, char *err, size_t errlen);
 int devices_network_detach(struct xs_handle *xs, uint32_t domid, uint32_t devid,
                            unsigned timeout_ms, char *err, size_t errlen);
+
+/*
+ * The devices of a domU being created, as libxl wires them (guide §5):
+ * - devices_domain_check before anything is built: every disk a file or
+ *   block device with no other writer, every bridge there, no vdev or
+ *   devid twice;
+ * - devices_domain_plug while the domain is paused: every disk and vif's
+ *   nodes written, loop devices bound, each backend driven (InitWait),
+ *   each vif on its bridge with hotplug-status "connected";
+ * - devices_domain_wait_connected once it runs: both ends of every device
+ *   Connected, within timeout_ms in all; stopped (may be NULL) says the
+ *   domain shut down meanwhile, which ends the wait at once.
+ * trace (may be NULL) gets a line per phase of each device.
+ * A failure leaves the devices made so far: devices_domain_unplug (part of
+ * destroying the domain) takes them away.
+ */
+int devices_domain_check(struct xs_handle *xs, const struct xlcfg *cfg, char *err, size_t errlen);
+int devices_domain_plug(struct xs_handle *xs, uint32_t domid, const struct xlcfg *cfg,
+                        unsigned timeout_ms, FILE *trace, char *err, size_t errlen);
+int devices_domain_wait_connected(struct xs_handle *xs, uint32_t domid, const struct xlcfg *cfg,
+                                  unsigned timeout_ms, bool (*stopped)(uint32_t domid),
+                                  FILE *trace, char *err, size_t errlen);
+
+/*
+ * Every vbd and vif of domid found in xenstore, whoever made them, the
+ * domain paused or dead: backends asked to close, frontend directories
+ * removed (so the backends let go without the guest), Closed awaited
+ * (timeout_ms in all), nodes removed, loop devices freed, vifs out of
+ * their bridges.  Carries on past errors; the first is in err.
+ */
+int devices_domain_unplug(struct xs_handle *xs, uint32_t domid, unsigned timeout_ms,
+                          FILE *trace, char *err, size_t errlen);
+
+/* PVCTL_DEVICE_TIMEOUT_MS from the environment, else dflt. */
+unsigned devices_timeout_ms(unsigned dflt);
 
 /* `network create NAME [ADDR/PREFIX]`: a bridge, up, with an IPv4 address if given. */
 int devices_network_create(const char *name, const char *cidr, char *err, size_t errlen);

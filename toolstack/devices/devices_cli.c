@@ -1,5 +1,5 @@
 /* Hotplug commands on a running domU, xl's syntax:
- *   block-attach DOM DISKSPEC      block-detach DOM VDEV
+ *   block-attach DOM DISKSPEC      block-detach DOM VDEV        (DOM: id or name)
  *   network-attach DOM [VIFSPEC]   network-detach DOM DEVID
  *   network create NAME [A.B.C.D/N]
  * Specs go through xlcfg, so they mean what they mean in a config file. */
@@ -23,8 +23,8 @@ int devices_cli_handles(const char *cmd)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: block-attach DOMID DISKSPEC | block-detach DOMID VDEV | "
-                    "network-attach DOMID [VIFSPEC] | network-detach DOMID DEVID | "
+    fprintf(stderr, "usage: block-attach DOM DISKSPEC | block-detach DOM VDEV | "
+                    "network-attach DOM [VIFSPEC] | network-detach DOM DEVID | "
                     "network create NAME [ADDR/PREFIX]\n");
     return 2;
 }
@@ -48,23 +48,45 @@ static int parse_one(const char *key, const char *spec, struct xlcfg *cfg)
     return 0;
 }
 
-static int domid_of(const char *s, uint32_t *out)
+/* DOM as a domU's id or name (xenstore's /local/domain/N/name). */
+static int domid_of(struct xs_handle *xs, const char *s, uint32_t *out)
 {
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || end == s || v == 0 || v >= 0x7ff0) {
-        fprintf(stderr, "bad domain id \"%s\" (a domU's number)\n", s);
-        return -1;
+    if (*s && !*end && !errno) {
+        if (v == 0 || v >= 0x7ff0) {
+            fprintf(stderr, "bad domain id \"%s\" (a domU's number)\n", s);
+            return -1;
+        }
+        *out = (uint32_t)v;
+        return 0;
     }
-    *out = (uint32_t)v;
-    return 0;
+    unsigned n = 0;
+    char **ids = xs_directory(xs, XBT_NULL, "/local/domain", &n);
+    int rc = -1;
+    for (unsigned i = 0; ids && i < n && rc; i++) {
+        char p[64], *nm;
+        unsigned len;
+        v = strtoul(ids[i], &end, 10);
+        if (*end || v == 0 || v >= 0x7ff0)
+            continue;
+        snprintf(p, sizeof(p), "/local/domain/%lu/name", v);
+        if ((nm = xs_read(xs, XBT_NULL, p, &len)) && !strcmp(nm, s)) {
+            *out = (uint32_t)v;
+            rc = 0;
+        }
+        free(nm);
+    }
+    free(ids);
+    if (rc)
+        fprintf(stderr, "no domU \"%s\"\n", s);
+    return rc;
 }
 
 static unsigned timeout_ms(void)
 {
-    const char *t = getenv("PVCTL_DEVICE_TIMEOUT_MS");
-    return t ? (unsigned)strtoul(t, NULL, 10) : DEVICES_DEFAULT_TIMEOUT_MS;
+    return devices_timeout_ms(DEVICES_DEFAULT_TIMEOUT_MS);
 }
 
 int devices_cli(int argc, char **argv)
@@ -84,11 +106,13 @@ int devices_cli(int argc, char **argv)
     bool vif_attach = !strcmp(cmd, "network-attach");
     if (argc != 3 && !(vif_attach && argc == 2))
         return usage();
-    if (domid_of(argv[1], &domid))
-        return 1;
     struct xs_handle *xs = xs_open(0);
     if (!xs) {
         fprintf(stderr, "cannot reach xenstore: %s\n", strerror(errno));
+        return 1;
+    }
+    if (domid_of(xs, argv[1], &domid)) {
+        xs_close(xs);
         return 1;
     }
     struct xlcfg cfg;

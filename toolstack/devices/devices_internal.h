@@ -18,4 +18,23 @@ void vif_nodes(uint32_t domid, const struct xlcfg_vif *vif, const char *mac,
 int vbd_check_in_use(struct xs_handle *xs, xs_transaction_t t, const char *target, bool ro,
                      uint32_t domid, uint32_t vdev, char *err, size_t errlen);
 
+/* Before a domain is built: the disk can be opened as asked (a file or
+ * block device, no other writer), the vif's bridge exists. */
+int vbd_check(struct xs_handle *xs, const struct xlcfg_disk *disk, char *err, size_t errlen);
+int vif_check(const struct xlcfg_vif *vif, char *err, size_t errlen);
+
+/* One device's first half, the domain still paused: nodes written (and a
+ * disk's loop device bound); with timeout_ms, the backend driven
+ * (InitWait or later) and a vif's netdev on its bridge, hotplug-status
+ * "connected".  On failure nothing of the device is left. */
+int vbd_plug(struct xs_handle *xs, uint32_t domid, const struct xlcfg_disk *disk,
+             unsigned timeout_ms, char *err, size_t errlen);
+int vif_plug(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *vif,
+             unsigned timeout_ms, char *err, size_t errlen);
+
+/* A vif's nodes written by vif_plug(.., 0, ..): wait for netback's InitWait
+ * and its netdev, put that on the bridge, hotplug-status "connected". */
+int vif_bridge(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *vif,
+               unsigned timeout_ms, char *err, size_t errlen);
+
 #endif

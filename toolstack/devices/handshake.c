@@ -53,6 +53,16 @@ int handshake_wait(struct xs_handle *xs, const char *dir, int want, int want_or,
     }
 }
 
+void handshake_stuck_message(const char *kind, const char *name, unsigned domid, bool backend,
+                             int state, unsigned timeout_ms, char *err, size_t errlen)
+{
+    bool disk = !strcmp(kind, "disk");
+    snprintf(err, errlen, "%s %s of domain %u: %s still %s after %u ms (is xen-%s loaded in %s?)",
+             kind, name, domid, backend ? "backend" : "frontend", handshake_state_name(state),
+             timeout_ms, disk ? (backend ? "blkback" : "blkfront") : (backend ? "netback" : "netfront"),
+             backend ? "dom0" : "the guest");
+}
+
 /* Ask the backend to close (libxl: online=0, state=Closing) and wait. */
 int devices_close_backend(struct xs_handle *xs, const char *be, unsigned timeout_ms, int *last)
 {

@@ -2,6 +2,7 @@
 #ifndef PVISOR_DEVICES_HANDSHAKE_H
 #define PVISOR_DEVICES_HANDSHAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <xenstore.h>
 
@@ -13,6 +14,13 @@ int handshake_read_state(struct xs_handle *xs, const char *path);
  * timeout_ms.  Returns 0, or -1 with the last state seen in *last. */
 int handshake_wait(struct xs_handle *xs, const char *dir, int want, int want_or,
                    unsigned timeout_ms, int *last);
+
+/* The one line for a device whose ends did not reach Connected in
+ * timeout_ms: the backend's side (backend: state is its state) or the
+ * guest's (state: the frontend's).  kind "disk" or "vif", name its vdev or
+ * devid. */
+void handshake_stuck_message(const char *kind, const char *name, unsigned domid, bool backend,
+                             int state, unsigned timeout_ms, char *err, size_t errlen);
 
 /* Ask the backend at be to close (libxl: online=0, state=Closing in one
  * transaction) and wait for Closed (6). */

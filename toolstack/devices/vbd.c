@@ -139,33 +139,58 @@ static int check(struct xs_handle *xs, xs_transaction_t t, void *a, char *err, s
                             c->domid, c->disk->virtual_device, err, errlen);
 }
 
-int devices_block_attach(struct xs_handle *xs, uint32_t domid, const struct xlcfg_disk *d,
-                         unsigned timeout_ms, char *err, size_t errlen)
+/* The backend in a state that says it is driven (InitWait .. Connected). */
+static bool backend_ready(int s)
 {
-    err[0] = 0;
+    return s == 2 || s == 3 || s == 4;
+}
+
+/* What can be said of a disk before anything is bound: a file or a block
+ * device named by an absolute path.  Fills *st. */
+static int vbd_target_ok(const struct xlcfg_disk *d, struct stat *st, char *err, size_t errlen)
+{
     if (!d->target || !d->target[0] || d->target[0] != '/') {
         snprintf(err, errlen, "disk %s: target must be an absolute path", d->vdev ? d->vdev : "?");
         return -1;
     }
-    bool ro = d->access == XLCFG_DISK_RO;
-    struct stat st;
-    if (stat(d->target, &st)) {
+    if (stat(d->target, st)) {
         snprintf(err, errlen, "disk %s: %s", d->target, strerror(errno));
         return -1;
     }
+    if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) {
+        snprintf(err, errlen, "disk %s: neither a file nor a block device", d->target);
+        return -1;
+    }
+    return 0;
+}
+
+int vbd_check(struct xs_handle *xs, const struct xlcfg_disk *d, char *err, size_t errlen)
+{
+    struct stat st;
+    if (vbd_target_ok(d, &st, err, errlen))
+        return -1;
+    return vbd_check_in_use(xs, XBT_NULL, d->target, d->access == XLCFG_DISK_RO, ~0u,
+                            d->virtual_device, err, errlen);
+}
+
+int vbd_plug(struct xs_handle *xs, uint32_t domid, const struct xlcfg_disk *d,
+             unsigned timeout_ms, char *err, size_t errlen)
+{
+    err[0] = 0;
+    bool ro = d->access == XLCFG_DISK_RO;
+    struct stat st;
+    if (vbd_target_ok(d, &st, err, errlen))
+        return -1;
     char node[64];
     unsigned major, minor;
     bool loop = S_ISREG(st.st_mode);
     if (loop) {
         if (loop_attach(d->target, ro, node, sizeof(node), &major, &minor, err, errlen))
             return -1;
-    } else if (S_ISBLK(st.st_mode)) {
+    } else {
         snprintf(node, sizeof(node), "%s", d->target);
         major = major(st.st_rdev);
         minor = minor(st.st_rdev);
-    } else {
-        snprintf(err, errlen, "disk %s: neither a file nor a block device", d->target);
-        return -1;
     }
 
     struct node_set b, f;
@@ -179,24 +204,36 @@ int devices_block_attach(struct xs_handle *xs, uint32_t domid, const struct xlcf
     }
     if (!timeout_ms)
         return 0;
+    /* blkback's probe ends in InitWait; it then waits for the frontend. */
+    char be[128], fe[128], e2[256];
+    nodes_paths("vbd", domid, d->virtual_device, be, sizeof(be), fe, sizeof(fe));
+    int sb = -1;
+    if (!handshake_wait(xs, be, 2, 4, timeout_ms, &sb))
+        return 0;
+    snprintf(err, errlen, "disk %s of domain %u: backend still %s after %u ms "
+             "(is xen-blkback loaded in dom0?)", d->vdev, domid, handshake_state_name(sb), timeout_ms);
+    devices_block_detach(xs, domid, d->virtual_device, timeout_ms < 2000 ? timeout_ms : 2000,
+                         e2, sizeof(e2));
+    return -1;
+}
 
-    char be[128], fe[128];
+int devices_block_attach(struct xs_handle *xs, uint32_t domid, const struct xlcfg_disk *d,
+                         unsigned timeout_ms, char *err, size_t errlen)
+{
+    if (vbd_plug(xs, domid, d, timeout_ms, err, errlen))
+        return -1;
+    if (!timeout_ms)
+        return 0;
+    char be[128], fe[128], e2[256];
     nodes_paths("vbd", domid, d->virtual_device, be, sizeof(be), fe, sizeof(fe));
     int sb = -1, sf = -1;
     if (!handshake_wait(xs, be, 4, -1, timeout_ms, &sb) &&
         !handshake_wait(xs, fe, 4, -1, timeout_ms, &sf))
         return 0;
-    /* A backend waiting in InitWait waits for the frontend: say so. */
-    if (sb != 4 && sb != 2 && sb != 3)
-        snprintf(err, errlen, "disk %s of domain %u: backend still %s after %u ms "
-                 "(is xen-blkback loaded in dom0?)", d->vdev, domid,
-                 handshake_state_name(sb), timeout_ms);
-    else
-        snprintf(err, errlen, "disk %s of domain %u: frontend still %s after %u ms "
-                 "(is xen-blkfront loaded in the guest?)", d->vdev, domid,
-                 handshake_state_name(handshake_read_state(xs, fe)), timeout_ms);
+    bool guest = backend_ready(sb);
+    handshake_stuck_message("disk", d->vdev, domid, !guest,
+                            guest ? handshake_read_state(xs, fe) : sb, timeout_ms, err, errlen);
     /* Take the half-made device down again: no nodes or loop device left. */
-    char e2[256];
     devices_block_detach(xs, domid, d->virtual_device, timeout_ms < 2000 ? timeout_ms : 2000,
                          e2, sizeof(e2));
     return -1;

@@ -56,20 +56,28 @@ static bool bridge_exists(const char *br)
     return access(p, F_OK) == 0;
 }
 
-int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *v,
-                           unsigned timeout_ms, char *err, size_t errlen)
+int vif_check(const struct xlcfg_vif *v, char *err, size_t errlen)
 {
-    err[0] = 0;
     const char *br = v->bridge ? v->bridge : DEVICES_DEFAULT_BRIDGE;
     if (v->vifname) {
-        snprintf(err, errlen, "vif %u: vifname= is not supported (the backend names it vif%u.%u)",
-                 v->devid, domid, v->devid);
+        snprintf(err, errlen, "vif %u: vifname= is not supported (the backend names it vifDOMID.%u)",
+                 v->devid, v->devid);
         return -1;
     }
     if (!bridge_exists(br)) {
         snprintf(err, errlen, "bridge %s does not exist (create it: pvctl network create %s)", br, br);
         return -1;
     }
+    return 0;
+}
+
+int vif_plug(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *v,
+             unsigned timeout_ms, char *err, size_t errlen)
+{
+    err[0] = 0;
+    const char *br = v->bridge ? v->bridge : DEVICES_DEFAULT_BRIDGE;
+    if (vif_check(v, err, errlen))
+        return -1;
     char mac[18];
     uint8_t m[6] = { 0x00, 0x16, 0x3e };
     if (v->mac_set) {
@@ -82,7 +90,7 @@ int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xl
     }
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 
-    char be[128], fe[128], p[192], ifname[IFNAMSIZ + 8];
+    char be[128], fe[128], p[192];
     nodes_paths("vif", domid, v->devid, be, sizeof(be), fe, sizeof(fe));
     unsigned len;
     char *old = xs_read(xs, XBT_NULL, be, &len);
@@ -102,17 +110,22 @@ int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xl
     vif_nodes(domid, v, mac, br, &b, &f);
     if (nodes_write(xs, "vif", domid, v->devid, &b, &f, NULL, NULL, err, errlen))
         return -1;
-    if (!timeout_ms)
-        return 0;
+    return timeout_ms ? vif_bridge(xs, domid, v, timeout_ms, err, errlen) : 0;
+}
 
+int vif_bridge(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *v,
+               unsigned timeout_ms, char *err, size_t errlen)
+{
+    const char *br = v->bridge ? v->bridge : DEVICES_DEFAULT_BRIDGE;
+    char be[128], fe[128], p[192], ifname[IFNAMSIZ + 8], e2[256];
+    nodes_paths("vif", domid, v->devid, be, sizeof(be), fe, sizeof(fe));
     /* netback creates vifD.N when it probes (state InitWait). */
     ifname_of(domid, v->devid, ifname, sizeof(ifname));
     int last = -1;
-    char e2[256];
     if (handshake_wait(xs, be, 2, 4, timeout_ms, &last)) {
-        snprintf(err, errlen, "vif %u of domain %u: backend still %s after %u ms "
-                 "(is xen-netback loaded in dom0?)", v->devid, domid,
-                 handshake_state_name(last), timeout_ms);
+        char name[16];
+        snprintf(name, sizeof(name), "%u", v->devid);
+        handshake_stuck_message("vif", name, domid, true, last, timeout_ms, err, errlen);
         goto undo;
     }
     for (int i = 0; !if_nametoindex(ifname); i++) {
@@ -130,20 +143,30 @@ int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xl
         snprintf(err, errlen, "xenstore: cannot write %s: %s", p, strerror(errno));
         goto undo;
     }
-    int sf = -1;
-    if (!handshake_wait(xs, be, 4, -1, timeout_ms, &last) &&
+    return 0;
+undo:
+    devices_network_detach(xs, domid, v->devid, timeout_ms < 2000 ? timeout_ms : 2000, e2, sizeof(e2));
+    return -1;
+}
+
+int devices_network_attach(struct xs_handle *xs, uint32_t domid, const struct xlcfg_vif *v,
+                           unsigned timeout_ms, char *err, size_t errlen)
+{
+    if (vif_plug(xs, domid, v, timeout_ms, err, errlen))
+        return -1;
+    if (!timeout_ms)
+        return 0;
+    char be[128], fe[128], name[16], e2[256];
+    nodes_paths("vif", domid, v->devid, be, sizeof(be), fe, sizeof(fe));
+    int sb = -1, sf = -1;
+    if (!handshake_wait(xs, be, 4, -1, timeout_ms, &sb) &&
         !handshake_wait(xs, fe, 4, -1, timeout_ms, &sf))
         return 0;
     /* netback waits in InitWait for the frontend: then it is the guest's. */
-    sf = handshake_read_state(xs, fe);
-    if (last != 4 && last != 2)
-        snprintf(err, errlen, "vif %u of domain %u: backend still %s after %u ms",
-                 v->devid, domid, handshake_state_name(last), timeout_ms);
-    else
-        snprintf(err, errlen, "vif %u of domain %u: frontend still %s after %u ms "
-                 "(is xen-netfront loaded in the guest?)", v->devid, domid,
-                 handshake_state_name(sf), timeout_ms);
-undo:
+    bool guest = sb == 2 || sb == 4;
+    snprintf(name, sizeof(name), "%u", v->devid);
+    handshake_stuck_message("vif", name, domid, !guest, guest ? handshake_read_state(xs, fe) : sb,
+                            timeout_ms, err, errlen);
     devices_network_detach(xs, domid, v->devid, timeout_ms < 2000 ? timeout_ms : 2000, e2, sizeof(e2));
     return -1;
 }

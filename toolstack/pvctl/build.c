@@ -3,10 +3,12 @@
  * max_mem, the store and console ports, populate_physmap, the layout of
  * common/pv_layout.c filled through foreign mappings, the L4 pinned for
  * the domU, shared_info, vCPU 0's context, grant entries 0 and 1, then
- * xenstore (dom_xs.c), XS_INTRODUCE and unpause. Any failure destroys
- * what was made.
+ * xenstore (dom_xs.c), XS_INTRODUCE, the disks and vifs plugged
+ * (toolstack/devices), unpause, and the wait for the devices to connect.
+ * Any failure destroys what was made.
  */
 #include "build.h"
+#include "devices.h"
 #include "dom_xs.h"
 #include "hv.h"
 #include "image.h"
@@ -236,6 +238,14 @@ static void random_uuid(uint8_t u[16])
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
 }
 
+/* Has the guest shut down or died (the wait for its devices ends)? */
+static bool domain_stopped(uint32_t domid)
+{
+    struct xen_domctl_getdomaininfo info;
+    return hv_domain_info((domid_t)domid, &info) ||
+           (info.flags & (XEN_DOMINF_shutdown | XEN_DOMINF_dying));
+}
+
 int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid,
                   struct timings *t, char *err, size_t errlen)
 {
@@ -248,6 +258,9 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
 
     if (dom_xs_find(xs, cfg->name) >= 0)
         FAIL("a domain named \"%s\" already exists", cfg->name);
+    /* a disk in use or a missing bridge: refused before anything is made */
+    if (devices_domain_check(xs, cfg, err, errlen))
+        goto fail;
     /* load */
     d.nr_pages = cfg->memory_mib << 8;
     if (kernel_load(cfg->kernel, d.nr_pages * PG, &d.k, err, errlen))
@@ -358,15 +371,30 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
         FAIL("introducing the domain to xenstored: %s", strerror(errno));
     double t3 = now_s();
 
+    /* the backends ready before the guest runs, as libxl has them */
+    FILE *trace = t && t->verbose ? stderr : NULL;
+    if (devices_domain_plug(xs, d.id, cfg, devices_timeout_ms(DEVICES_DEFAULT_TIMEOUT_MS), trace,
+                            err, errlen))
+        goto fail;
+    double t4 = now_s();
     memset(&dc, 0, sizeof(dc));
     if (domctl_simple(&dc, XEN_DOMCTL_unpausedomain, d.id))
         FAIL("unpausedomain: %s", strerror(errno));
-    double t4 = now_s();
+    double t5 = now_s();
+    if (trace && cfg->n_disks + cfg->n_vifs)
+        fprintf(trace, "pvctl: domain %u runs; waiting for its %zu device(s) to connect\n", d.id,
+                cfg->n_disks + cfg->n_vifs);
+    if (devices_domain_wait_connected(xs, d.id, cfg, devices_timeout_ms(DEVICES_CONNECT_TIMEOUT_MS),
+                                      domain_stopped, trace, err, errlen))
+        goto fail;
+    double t6 = now_s();
     if (t) {
         t->load = t1 - t0;
         t->build = t2 - t1;
         t->xenstore = t3 - t2;
-        t->unpause = t4 - t3;
+        t->devices = t4 - t3;
+        t->unpause = t5 - t4;
+        t->connect = t6 - t5;
     }
     *domid = d.id;
     kernel_free(&d.k);
@@ -394,6 +422,11 @@ int domain_destroy(struct xs_handle *xs, uint32_t domid, char *err, size_t errle
         return -1;
     }
     domctl_simple(&dc, XEN_DOMCTL_pausedomain, domid);
+    /* the backends let go of the guest's grants before it dies */
+    char e2[256];
+    if (devices_domain_unplug(xs, domid, devices_timeout_ms(DEVICES_DEFAULT_TIMEOUT_MS), NULL,
+                              e2, sizeof(e2)))
+        fprintf(stderr, "pvctl: %s\n", e2);
     dom_xs_remove(xs, domid);
     /* No XS_RELEASE (libxl sends none on destroy): xenstored would forget
      * the domain while it is still alive, fire @releaseDomain then, and

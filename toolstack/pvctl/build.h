@@ -5,17 +5,20 @@
  */
 #ifndef PVCTL_BUILD_H
 #define PVCTL_BUILD_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <xenstore.h>
 #include "xlcfg.h"
 
-struct timings { double parse, load, build, xenstore, unpause; };
+/* Phases of a create in seconds; verbose (in): each device's phases on stderr. */
+struct timings { double parse, load, build, xenstore, devices, unpause, connect; bool verbose; };
 
 /* 0 and *domid, or -1 with one line in err. Leaves the domain running. */
 int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid,
                   struct timings *t, char *err, size_t errlen);
 
-/* Everything of a domain: xenstore, ports, memory (destroydomain). */
+/* Everything of a domain: its disks and vifs (closed, loop devices freed),
+ * xenstore, ports, memory (destroydomain). */
 int domain_destroy(struct xs_handle *xs, uint32_t domid, char *err, size_t errlen);
 
 double now_s(void);

@@ -59,8 +59,8 @@ static int usage(void)
             "  destroy DOM                     kill a domain, free all it holds\n"
             "  pause DOM | unpause DOM\n"
             "  dmesg [-c]                      the hypervisor's log (-c: then clear it)\n"
-            "  block-attach ID DISKSPEC | block-detach ID VDEV       hotplug a disk (xl's spec)\n"
-            "  network-attach ID [VIFSPEC] | network-detach ID DEVID hotplug a vif\n"
+            "  block-attach DOM DISKSPEC | block-detach DOM VDEV       hotplug a disk (xl's spec)\n"
+            "  network-attach DOM [VIFSPEC] | network-detach DOM DEVID hotplug a vif\n"
             "  network create NAME [A.B.C.D/N]  a bridge for vifs\n"
             "DOM: a name or an id. Exit: 0 ok, 1 failed, 2 usage or config, 3 no such domain,\n"
             "4 not in a dom0 (no /dev/xen/privcmd or xenstored).\n");
@@ -138,6 +138,7 @@ static int cmd_create(int argc, char **argv)
     if (config_load(cfgpath, ov, nov, &lim, &cfg, err, sizeof(err)))
         return fail(EXIT_USAGE, "%s", err);
     t.parse = now_s() - t0;
+    t.verbose = verbose;
     if (domain_create(xs, &cfg, &domid, &t, err, sizeof(err))) {
         config_free(&cfg);
         return fail(EXIT_FAIL, "%s", err);
@@ -148,8 +149,9 @@ static int cmd_create(int argc, char **argv)
     fflush(stdout);
     if (verbose)
         fprintf(stderr, "pvctl: create %s: parse %.3f s, load %.3f s, build %.3f s, xenstore %.3f s, "
-                "unpause %.3f s, total %.3f s\n", cfg.name, t.parse, t.load, t.build, t.xenstore,
-                t.unpause, t.parse + t.load + t.build + t.xenstore + t.unpause);
+                "devices %.3f s, unpause %.3f s, connect %.3f s, total %.3f s\n", cfg.name, t.parse,
+                t.load, t.build, t.xenstore, t.devices, t.unpause, t.connect,
+                t.parse + t.load + t.build + t.xenstore + t.devices + t.unpause + t.connect);
     config_free(&cfg);
     if (attach && console_attach(xs, domid, err, sizeof(err)))
         return err[0] ? fail(EXIT_FAIL, "%s", err) : EXIT_FAIL;

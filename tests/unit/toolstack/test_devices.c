@@ -417,6 +417,153 @@ static void test_block_hostile_specs(void **state)
     assert_string_equal(err, "domain 1 has no disk 51712");
 }
 
+/* A config of disks for the domain-level calls (no file: the specs only). */
+static void cfg_of(struct xlcfg *c, struct xlcfg_disk *d, size_t n)
+{
+    memset(c, 0, sizeof(*c));
+    c->name = "t";
+    c->disks = d;
+    c->n_disks = n;
+}
+
+static int stopped_calls;
+static bool always_stopped(uint32_t domid)
+{
+    (void)domid;
+    stopped_calls++;
+    return true;
+}
+
+/* pvctl create's sequence on two disks (one shared read-only), another
+ * domain refused the writable one, then destroy's unplug: nothing left. */
+static void test_domain_plug_connect_unplug(void **state)
+{
+    (void)state;
+    if (!can_loop())
+        skip();
+    char *rw = tmpfile_of("dom-rw.img", 1 << 20), *ro = tmpfile_of("dom-ro.img", 1 << 20), err[256];
+    struct xlcfg_disk d[2] = {
+        { .target = rw, .vdev = "xvda", .virtual_device = 51712, .access = XLCFG_DISK_RW, .trusted = true },
+        { .target = ro, .vdev = "xvdb", .virtual_device = 51728, .access = XLCFG_DISK_RO, .trusted = true },
+    };
+    struct xlcfg c;
+    cfg_of(&c, d, 2);
+    static struct sim s1 = { "/local/domain/0/backend/vbd/1/51712", "/local/domain/1/device/vbd/51712", 0, false, false };
+    static struct sim s2 = { "/local/domain/0/backend/vbd/1/51728", "/local/domain/1/device/vbd/51728", 0, false, false };
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, simulate, &s1);
+    pthread_create(&t2, NULL, simulate, &s2);
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), 0);
+    if (devices_domain_plug(xs, 1, &c, 3000, NULL, err, sizeof(err)))
+        fail_msg("%s", err);
+    if (devices_domain_wait_connected(xs, 1, &c, 3000, NULL, NULL, err, sizeof(err)))
+        fail_msg("%s", err);
+    assert_int_equal(loops_on(rw), 1);
+    assert_int_equal(loops_on(ro), 1);
+
+    /* another domU: the writable disk refused before it is built, the
+     * read-only one shared */
+    struct xlcfg c2;
+    cfg_of(&c2, &d[0], 1);
+    assert_int_equal(devices_domain_check(xs, &c2, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "is in use by domain 1"));
+    cfg_of(&c2, &d[1], 1);
+    assert_int_equal(devices_domain_check(xs, &c2, err, sizeof(err)), 0);
+
+    if (devices_domain_unplug(xs, 1, 3000, NULL, err, sizeof(err)))
+        fail_msg("%s", err);
+    s1.stop = s2.stop = 1;
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    assert_int_equal(loops_on(rw), 0);
+    assert_int_equal(loops_on(ro), 0);
+    assert_null(rd("/local/domain/0/backend/vbd/1"));
+    assert_null(rd("/local/domain/1/device/vbd"));
+    char *dom = rd("/local/domain/1");
+    assert_non_null(dom);
+    free(dom);
+}
+
+static void test_domain_check_refusals(void **state)
+{
+    (void)state;
+    char *img = tmpfile_of("twice.img", 4096), err[256];
+    struct xlcfg_disk d[2] = {
+        { .target = img, .vdev = "xvda", .virtual_device = 51712, .access = XLCFG_DISK_RO },
+        { .target = img, .vdev = "xvdb", .virtual_device = 51728, .access = XLCFG_DISK_RO },
+    };
+    struct xlcfg c;
+    cfg_of(&c, d, 2);
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), 0);   /* ro twice: fine */
+    d[1].access = XLCFG_DISK_RW;
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "is given twice (xvda and xvdb)"));
+    d[1].virtual_device = 51712;
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), -1);
+    assert_string_equal(err, "disk xvdb: a second disk with the same device (xvda)");
+    d[1].target = "/nonexistent/x.img";
+    d[1].virtual_device = 51728;
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), -1);
+    assert_string_equal(err, "disk /nonexistent/x.img: No such file or directory");
+    struct xlcfg_vif v[2] = { { .devid = 0, .bridge = "nosuchbr0" }, { .devid = 0 } };
+    cfg_of(&c, d, 1);
+    c.vifs = v;
+    c.n_vifs = 1;
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), -1);
+    assert_string_equal(err, "bridge nosuchbr0 does not exist (create it: pvctl network create nosuchbr0)");
+    c.n_vifs = 2;                               /* the config's own fault first */
+    assert_int_equal(devices_domain_check(xs, &c, err, sizeof(err)), -1);
+    assert_string_equal(err, "vif 0 is given twice");
+}
+
+/* The guest never loads blkfront: the wait ends at its bound with the
+ * guest's side named, or at once when the domain stops; unplug leaves
+ * nothing, also of a device no backend driver ever took. */
+static void test_domain_never_connects(void **state)
+{
+    (void)state;
+    if (!can_loop())
+        skip();
+    char *img = tmpfile_of("never.img", 1 << 20), *img2 = tmpfile_of("nodriver.img", 1 << 20), err[256];
+    struct xlcfg_disk d = { .target = img, .vdev = "xvda", .virtual_device = 51712,
+                            .access = XLCFG_DISK_RW, .trusted = true };
+    struct xlcfg c;
+    cfg_of(&c, &d, 1);
+    static struct sim s = { "/local/domain/0/backend/vbd/2/51712", "/local/domain/2/device/vbd/51712",
+                            0, false, true };
+    pthread_t th;
+    pthread_create(&th, NULL, simulate, &s);
+    if (devices_domain_plug(xs, 2, &c, 3000, NULL, err, sizeof(err)))
+        fail_msg("%s", err);
+    assert_int_equal(devices_domain_wait_connected(xs, 2, &c, 300, NULL, NULL, err, sizeof(err)), -1);
+    assert_string_equal(err, "disk xvda of domain 2: frontend still Initialising after 300 ms "
+                             "(is xen-blkfront loaded in the guest?)");
+    assert_int_equal(devices_domain_wait_connected(xs, 2, &c, 60000, always_stopped, NULL, err, sizeof(err)), -1);
+    assert_int_equal(stopped_calls, 1);
+    assert_string_equal(err, "domain 2 stopped before disk xvda connected (frontend Initialising)");
+    /* a second disk whose backend no driver takes (state stays Initialising) */
+    struct xlcfg_disk d2 = d;
+    d2.target = img2;
+    d2.vdev = "xvdb";
+    d2.virtual_device = 51728;
+    assert_int_equal(devices_block_attach(xs, 2, &d2, 0, err, sizeof(err)), 0);
+    if (devices_domain_unplug(xs, 2, 3000, NULL, err, sizeof(err)))
+        fail_msg("%s", err);
+    s.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(loops_on(img), 0);
+    assert_int_equal(loops_on(img2), 0);
+    assert_null(rd("/local/domain/0/backend/vbd/2"));
+    assert_null(rd("/local/domain/2/device/vbd"));
+    /* plugging with no backend driver: bounded, nothing left */
+    assert_int_equal(devices_domain_plug(xs, 2, &c, 200, NULL, err, sizeof(err)), -1);
+    assert_string_equal(err, "disk xvda of domain 2: backend still Initialising after 200 ms "
+                             "(is xen-blkback loaded in dom0?)");
+    assert_int_equal(devices_domain_unplug(xs, 2, 200, NULL, err, sizeof(err)), 0);
+    assert_int_equal(loops_on(img), 0);
+    assert_null(rd("/local/domain/0/backend/vbd/2"));
+}
+
 /* Bridges only in a network namespace of a child of ours. */
 static int in_netns(void (*fn)(void))
 {
@@ -523,6 +670,9 @@ int main(void)
         cmocka_unit_test(test_block_frontend_dead),
         cmocka_unit_test(test_block_hostile_specs),
         cmocka_unit_test(test_vif_bridge_in_netns),
+        cmocka_unit_test(test_domain_plug_connect_unplug),
+        cmocka_unit_test(test_domain_check_refusals),
+        cmocka_unit_test(test_domain_never_connects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -130,6 +130,30 @@ static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_
     return GNTST_okay;
 }
 
+/*
+ * The bytes themselves. Distinct ranges move 8 bytes per `movsq`, 32 of
+ * them per loop iteration: one instruction per word (an unrolled register
+ * loop takes two, `rep movsq` one per iteration but, under emulation,
+ * a translated block each), so a 4 KiB copy is ~530 instructions in 16
+ * blocks. Overlapping ranges (one frame on both sides) and the tail go
+ * through memmove.
+ */
+static void move_bytes(u8 *d, const u8 *s, unsigned int len)
+{
+#if defined(__x86_64__)
+    if (d + len <= s || s + len <= d) {
+        unsigned int blocks = len / 256;
+
+        for (; blocks; blocks--)
+            __asm__ __volatile__(
+                ".rept 32\n\tmovsq\n\t.endr"
+                : "+D"(d), "+S"(s) : : "memory");
+        len %= 256;
+    }
+#endif
+    __builtin_memmove(d, s, len);
+}
+
 s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
              const struct gnttab_copy *op)
 {
@@ -155,7 +179,7 @@ s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
         u8 *d = env->ops->map_data(env->ctx, dst.mfn);
         const u8 *s = env->ops->map_data(env->ctx, src.mfn);
 
-        __builtin_memmove(d + op->dest.offset, s + op->source.offset, op->len);
+        move_bytes(d + op->dest.offset, s + op->source.offset, op->len);
     }
     release(env, &dst);
     release(env, &src);

@@ -525,6 +525,41 @@ static void test_copy_both_directions(void **state)
     GCHECK();
 }
 
+/* The bytes that move are exactly [offset, offset + len) of each side, at
+ * every length the word-block loop and its tail split differently; one
+ * frame on both sides (overlapping ranges) moves as memmove does. */
+static void test_copy_bytes_exact(void **state)
+{
+    static const u16 lens[] = { 0, 1, 7, 8, 9, 255, 256, 257, 511, 512, 1000, 2048, 3583, 4095, 4096 };
+    static u8 want[4096];
+
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    for (unsigned int i = 0; i < 4096; i++)
+        ((u8 *)fe->mem[GF])[i] = (u8)(i * 7 + 3);
+    for (unsigned int k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        u16 len = lens[k], soff = (u16)((4096 - len) / 3), doff = (u16)((4096 - len) - ((4096 - len) & 5));
+
+        memset(fe->mem[30], 0xee, 4096);
+        memset(want, 0xee, 4096);
+        memcpy(want + doff, (u8 *)fe->mem[GF] + soff, len);
+        assert_int_equal(copy1(v1, cp(D2, 20, soff, DOMID_SELF, 30, doff, len,
+                                      GNTCOPY_source_gref)), GNTST_okay);
+        assert_memory_equal(fe->mem[30], want, 4096);
+    }
+    /* frame 30 onto itself, 8 bytes further on, both directions */
+    for (unsigned int dir = 0; dir < 2; dir++) {
+        for (unsigned int i = 0; i < 4096; i++)
+            ((u8 *)fe->mem[30])[i] = (u8)(i * 13 + 1);
+        memcpy(want, fe->mem[30], 4096);
+        memmove(want + (dir ? 0 : 8), want + (dir ? 8 : 0), 3000);
+        assert_int_equal(copy1(v1, cp(DOMID_SELF, 30, dir ? 8 : 0, DOMID_SELF, 30,
+                                      dir ? 0 : 8, 3000, 0)), GNTST_okay);
+        assert_memory_equal(fe->mem[30], want, 4096);
+    }
+    GCHECK();
+}
+
 static void test_copy_refusals(void **state)
 {
     struct gsnap *s;
@@ -945,6 +980,7 @@ int main(void)
         T_(test_table_dropped_under_mapping),
         T_(test_unmap_flushes_first),
         T_(test_copy_both_directions),
+        T_(test_copy_bytes_exact),
         T_(test_copy_refusals),
         T_(test_revoke_during_copy),
         T_(test_swap),

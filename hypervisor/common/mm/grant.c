@@ -7,7 +7,11 @@
  */
 #include "mm_internal.h"
 
-/* The L1 table and slot addr names, locked, with a general reference. */
+/* The L1 table and slot addr names, locked. The page lock is the only
+ * hold we take: a locked table keeps its type (put_type waits for the
+ * lock, rule 12), and a typed frame keeps the general reference that came
+ * with its type (rule 3), so it can be neither freed nor given to another
+ * owner while we hold the lock; whose it is we check under it. */
 static int lock_l1(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contains_pte,
                    mfn_t *l1, unsigned int *idx)
 {
@@ -24,18 +28,17 @@ static int lock_l1(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contain
         mm_log(env, d, "grant", "no L1 table maps this address", -XEN_EINVAL, addr, 0);
         return -XEN_EINVAL;
     }
-    if (!mm_get_page(env, *l1, d)) {
-        mm_log(env, d, "grant", "PTE frame not the caller's", -XEN_EINVAL, addr, *l1);
+    if (!mm_mfn_valid(env, *l1) || !mm_page_lock(env, *l1)) {
+        mm_log(env, d, "grant", "PTE frame not a live table", -XEN_EINVAL, addr, *l1);
         return -XEN_EINVAL;
     }
-    if (!mm_page_lock(env, *l1)) {
-        mm_put_page(env, *l1);
-        mm_log(env, d, "grant", "PTE frame not a live table", -XEN_EINVAL, addr, *l1);
+    if (!mm_frame_owned_by(mm_frame(env, *l1), d->domid)) {
+        mm_page_unlock(env, *l1);
+        mm_log(env, d, "grant", "PTE frame not the caller's", -XEN_EINVAL, addr, *l1);
         return -XEN_EINVAL;
     }
     if (pgt_type(mm_load(&mm_frame(env, *l1)->type_info)) != PGT_L1) {
         mm_page_unlock(env, *l1);
-        mm_put_page(env, *l1);
         mm_log(env, d, "grant", "PTE frame not an L1 table", -XEN_EINVAL, addr, *l1);
         return -XEN_EINVAL;
     }
@@ -45,7 +48,6 @@ static int lock_l1(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contain
 static void unlock_l1(struct mm_env *env, mfn_t l1)
 {
     mm_page_unlock(env, l1);
-    mm_put_page(env, l1);
 }
 
 int mm_grant_create(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contains_pte,

@@ -98,6 +98,9 @@ void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *wha
 bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e);
 
 /* refcount.c */
+/* Is f d's own frame (or a hypervisor frame shared with d)? Stable only
+ * while f is held (a reference, or a type count under the page lock). */
+bool mm_frame_owned_by(const struct frame *f, u16 domid);
 void mm_get_page_light(struct mm_env *env, mfn_t mfn);
 void mm_set_stamp(struct mm_env *env, mfn_t mfn);
 struct mm_domain *mm_frame_owner(struct mm_env *env, mfn_t mfn);

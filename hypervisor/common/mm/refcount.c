@@ -49,7 +49,7 @@ void mm_vcpu_init(struct mm_vcpu *v, struct mm_domain *d, u32 vcpu_id)
 
 /* Owner check against the frame's allocation state: only the owner's own
  * frames and the hypervisor frames shared with it are its to reference. */
-static bool frame_owned_by(const struct frame *f, u16 domid)
+bool mm_frame_owned_by(const struct frame *f, u16 domid)
 {
     u8 state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 
@@ -78,7 +78,7 @@ bool mm_get_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
             return false;
     } while (!mm_cas(&f->count_info, &x, x + 1));
 
-    if (!frame_owned_by(f, d->domid)) {
+    if (!mm_frame_owned_by(f, d->domid)) {
         mm_put_page(env, mfn);
         return false;
     }
@@ -145,7 +145,7 @@ bool mm_steal_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
     if (!d || !mm_mfn_valid(env, mfn))
         return false;
     f = mm_frame(env, mfn);
-    if (!frame_owned_by(f, d->domid) ||
+    if (!mm_frame_owned_by(f, d->domid) ||
         __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_DOMAIN)
         return false;
     x = mm_load(&f->count_info);

@@ -89,6 +89,33 @@ static void test_contains_pte(void **state)
     GCHECK();
 }
 
+/* contains_pte names the L1 by machine address: a frame beyond the frame
+ * table, and another domain's live L1 table (which the grant code now
+ * holds only by its page lock), are refused with nothing changed. */
+static void test_contains_pte_not_ours(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    const u32 L1X = 52;         /* one of d2's frames, made an L1 of d2's */
+
+    (void)state;
+    gnt_fake_grant(g, D2, 1, D1, GF, GTF_permit_access);
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, (u64)FAKE_FRAMES << 12);
+    assert_int_equal(op.status, GNTST_general_error);
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ~7ULL);
+    assert_int_equal(op.status, GNTST_general_error);
+    assert_true(mm_get_page(&fe->env, L1X, v2->dom));
+    assert_int_equal(mm_get_type(&fe->env, v2, L1X, PGT_L1, 0), 0);
+    struct snap *s = snap_take();
+    op = map1(v1, D2, 1, RW | GNTMAP_contains_pte, ((u64)L1X << 12) | 8);
+    assert_int_equal(op.status, GNTST_general_error);
+    snap_same(s);
+    assert_int_equal(fe->mem[L1X][1], 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 1), GTF_permit_access);
+    assert_int_equal(mm_put_type(&fe->env, v2, L1X, 0), 0);
+    mm_put_page(&fe->env, L1X);
+    GCHECK();
+}
+
 static void test_unmap_and_replace(void **state)
 {
     struct gnttab_map_grant_ref op;
@@ -964,6 +991,7 @@ int main(void)
         T_(test_map_unmap_rw),
         T_(test_map_ro_and_device),
         T_(test_contains_pte),
+        T_(test_contains_pte_not_ours),
         T_(test_unmap_and_replace),
         T_(test_ref_beyond_table),
         T_(test_bad_handles),

@@ -106,10 +106,75 @@ static void test_map_unmap_revoke_race(void **state)
     GCHECK();
 }
 
+/* The grant code holds the L1 it writes only by the table's page lock
+ * (no reference of its own): d2 keeps making its frame 52 an L1 table and
+ * dropping it again (validation, devalidation, back to no type) while d1
+ * names that frame as its PTE table (always refused: not d1's) and, on
+ * another vCPU, maps into its own L1 by PTE address (always accepted). At
+ * the end every count is back. */
+static void *l1_churner(void *arg)
+{
+    (void)arg;
+    for (unsigned int n = 0; n < ROUNDS && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); n++) {
+        if (!mm_get_page(&fe->env, 52, v2->dom))
+            fail_msg("d2 lost its frame 52");
+        if (mm_get_type(&fe->env, v2, 52, PGT_L1, 0) == 0)
+            mm_put_type(&fe->env, v2, 52, 0);
+        mm_put_page(&fe->env, 52);
+    }
+    return NULL;
+}
+
+static void *foreign_pte_mapper(void *arg)
+{
+    struct racer *r = arg;
+
+    for (unsigned int n = 0; n < ROUNDS && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); n++) {
+        struct gnttab_map_grant_ref op = map_op(D2, REF, r->flags, r->addr);
+
+        gnt_map(genv, r->v, T(D1), &op);
+        if (op.status == GNTST_okay) {
+            stop = true;
+            fail_msg("d1 wrote a grant PTE into d2's table");
+        }
+    }
+    return NULL;
+}
+
+static void test_pte_table_churn(void **state)
+{
+    struct racer own = { v1, GNTMAP_host_map | GNTMAP_contains_pte,
+                         ((u64)L1A << 12) | (101 * 8), 0 };
+    struct racer foreign = { v1b, GNTMAP_host_map | GNTMAP_contains_pte,
+                             ((u64)52 << 12) | (3 * 8), 1 };
+    u64 base = gcount(GF), base52 = gcount(52);
+    pthread_t t[3];
+
+    (void)state;
+    stop = false;
+    maps_ok[0] = 0;
+    gnt_fake_grant(g, D2, REF, D1, GF, GTF_permit_access);
+    pthread_create(&t[0], NULL, mapper, &own);
+    pthread_create(&t[1], NULL, foreign_pte_mapper, &foreign);
+    pthread_create(&t[2], NULL, l1_churner, NULL);
+    for (unsigned int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    print_message("maps into its own table: %lu\n", maps_ok[0]);
+    assert_true(maps_ok[0] > 0);
+    assert_int_equal(gnt_act(T(D2), REF)->pin, 0);
+    assert_int_equal(gcount(GF), base);
+    assert_int_equal(gcount(52), base52);
+    assert_int_equal(pgt_count(fe->frames[52].type_info), 0);
+    assert_int_equal(fe->mem[52][3], 0);
+    assert_int_equal(l1e(101), 0);
+    GCHECK();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_map_unmap_revoke_race, gsetup, gteardown),
+        cmocka_unit_test_setup_teardown(test_pte_table_churn, gsetup, gteardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

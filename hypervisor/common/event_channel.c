@@ -3,6 +3,7 @@
  * environment (locks, domain lookup, shared_info and vcpu_info, wake-ups).
  * The rules live in common/evtchn/ (see <pvisor/evtchn.h>).
  */
+#include <pvisor/perfc.h>
 #include <pvisor/event.h>
 #include <pvisor/smp.h>
 #include <pvisor/softirq.h>
@@ -295,6 +296,7 @@ long do_event_channel_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
     case EVTCHNOP_close:
         EVTCHN_IN(evtchn_close_t, evtchn_close(&hv_env, me, op.port));
     case EVTCHNOP_send:
+        perfc_incr(PERFC_evtchn_send);
         EVTCHN_IN(evtchn_send_t, evtchn_send(&hv_env, me, op.port));
     case EVTCHNOP_unmask:
         EVTCHN_IN(evtchn_unmask_t, evtchn_unmask(&hv_env, me, op.port));

@@ -5,6 +5,7 @@
  * frames are shared with their domain like shared_info, guest memory and
  * TLB flushes go through the memory-safety module's environment.
  */
+#include <pvisor/perfc.h>
 #include <pvisor/compiler.h>
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
@@ -217,6 +218,11 @@ long do_grant_table_op(unsigned long cmd, XEN_GUEST_HANDLE_PARAM(void) uop, unsi
     struct gnt_cont cont;
     long rc;
 
+    switch (cmd & 0xfff) {             /* GNTOP_* opaque flags above bit 12 */
+    case GNTTABOP_map_grant_ref: perfc_add(PERFC_gnttab_map, count & 0xffff); break;
+    case GNTTABOP_unmap_grant_ref: perfc_add(PERFC_gnttab_unmap, count & 0xffff); break;
+    case GNTTABOP_copy: perfc_add(PERFC_gnttab_copy, count & 0xffff); break;
+    }
     rc = gnt_do_op(env(), &v->mm, v->domain->grant_table, (unsigned int)cmd, (u64)(unsigned long)uop.p,
                    (unsigned int)count, &cont);
     if (rc == -XEN_ERESTART) {

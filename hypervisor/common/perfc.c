@@ -4,6 +4,7 @@
 #include <pvisor/cmdline.h>
 #include <pvisor/domain.h>
 #include <pvisor/time.h>
+#include <string.h>
 
 u64 perfc[PERFC_NR];
 static bool opt_perfc;
@@ -98,24 +99,37 @@ static const char *const names[] = {
     [PERFC_cr3_changed] = "base pointer changes",
     [PERFC_toggle_mode] = "guest kernel/user switches",
     [PERFC_tlb_clock_wrap] = "TLB flush clock wraps",
+    [PERFC_gnttab_map] = "grant map entries",
+    [PERFC_gnttab_unmap] = "grant unmap entries",
+    [PERFC_gnttab_copy] = "grant copy entries",
+    [PERFC_evtchn_send] = "event channel sends",
 };
 
 static u32 port_count[0x10000 / 8];    /* per 8-port group */
+static u32 isa_port_count[0x100];      /* the legacy ports one by one: PIT, 0x61, PIC... */
 
 void perfc_port(unsigned int port)
 {
-    port_count[(port & 0xffff) / 8]++;
+    port &= 0xffff;
+    if (port < 0x100)
+        isa_port_count[port]++;
+    else
+        port_count[port / 8]++;
 }
 
-void perfc_print(void)
+/* Debug key 'p' (`xl debug-keys p`, as Xen's): the counters since boot or
+ * since the last 'P', so a script can frame one phase of a run. */
+static void perfc_print_counters(void)
 {
-    profile_print();
     if (!opt_perfc)
         return;
-    for (unsigned i = 0; i < 0x10000 / 8; i++)
+    for (unsigned i = 0; i < 0x100; i++)
+        if (isa_port_count[i] > 100)
+            printk("perfc:   port %#x: %u accesses\n", i, isa_port_count[i]);
+    for (unsigned i = 0x100 / 8; i < 0x10000 / 8; i++)
         if (port_count[i] > 100)
             printk("perfc:   ports %#x-%#x: %u accesses\n", i * 8, i * 8 + 7, port_count[i]);
-    printk("perfc: counters since boot\n");
+    printk("perfc: counters since boot or the last reset\n");
     for (unsigned i = 0; i < 64; i++)
         if (perfc[PERFC_hypercall_base + i])
             printk("perfc:   hypercall %2u: %llu\n", i, (unsigned long long)perfc[PERFC_hypercall_base + i]);
@@ -124,4 +138,23 @@ void perfc_print(void)
             printk("perfc:   trap %2u: %llu\n", i, (unsigned long long)perfc[PERFC_trap_base + i]);
     for (unsigned i = PERFC_syscall_bounce; i < PERFC_NR; i++)
         printk("perfc:   %s: %llu\n", names[i], (unsigned long long)perfc[i]);
+}
+
+void perfc_print(void)
+{
+    profile_print();
+    perfc_print_counters();
+}
+
+void perfc_debug_key(char key)
+{
+    if (key == 'p') {
+        perfc_print_counters();
+    } else if (key == 'P' && opt_perfc) {
+        /* Racy against increments on other CPUs: a statistic, as Xen's. */
+        memset(perfc, 0, sizeof(perfc));
+        memset(port_count, 0, sizeof(port_count));
+        memset(isa_port_count, 0, sizeof(isa_port_count));
+        printk("perfc: counters reset\n");
+    }
 }

@@ -12,6 +12,7 @@
  * Every count and handle comes from the guest: output is bounded by what
  * exists, never by the guest's numbers, and each copy checks its range.
  */
+#include <pvisor/perfc.h>
 #include <pvisor/sysctl.h>
 #include <pvisor/hypercall.h>
 #include <pvisor/domain.h>
@@ -228,12 +229,13 @@ static long scheduler_op(const struct xen_sysctl_scheduler_op *op)
 
 static long debug_keys(const struct xen_sysctl_debug_keys *k)
 {
-    /* pvisor has no debug-key handlers: each key is read (a bad buffer is
-     * -EFAULT, as on Xen) and ignored. */
+    /* Each key is read (a bad buffer is -EFAULT, as on Xen); the perf
+     * counters' 'p' and 'P' are the only handlers, the rest is ignored. */
     for (u32 i = 0; i < k->nr_keys; i++) {
         char c;
         if (copy_from_guest_offset(&c, k->keys, i, 1))
             return -XEN_EFAULT;
+        perfc_debug_key(c);
         if ((i & 0xfff) == 0xfff && hypercall_preempt_check())
             break;
     }

@@ -620,6 +620,12 @@ static void other_checks(void)
 	CHECK_EQ("debug_keys.none", sysctl(XEN_SYSCTL_debug_keys), 0);
 	op.u.debug_keys.nr_keys = 1;
 	CHECK_EQ("debug_keys.nullptr", sysctl(XEN_SYSCTL_debug_keys), -XEN_EFAULT);
+	/* the perf counters' print and reset keys (bench/split-drivers.sh) */
+	static char perfc_keys[] = "pP";
+	clear_op();
+	op.u.debug_keys.keys.p = perfc_keys;
+	op.u.debug_keys.nr_keys = 2;
+	CHECK_EQ("debug_keys.perfc", sysctl(XEN_SYSCTL_debug_keys), 0);
 
 	clear_op();
 	CHECK_EQ("levelling_caps", sysctl(XEN_SYSCTL_get_cpu_levelling_caps), 0);

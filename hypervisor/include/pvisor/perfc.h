@@ -24,6 +24,10 @@ enum perfc_id {
     PERFC_cr3_changed,
     PERFC_toggle_mode,
     PERFC_tlb_clock_wrap,
+    PERFC_gnttab_map,                    /* entries asked for (a continuation counts its rest again) */
+    PERFC_gnttab_unmap,
+    PERFC_gnttab_copy,
+    PERFC_evtchn_send,
     PERFC_NR
 };
 
@@ -31,6 +35,8 @@ extern u64 perfc[PERFC_NR];
 #define perfc_incr(id) (perfc[id]++)
 #define perfc_add(id, n) (perfc[id] += (n))
 void perfc_print(void);
+/* `xl debug-keys`: 'p' prints the counters, 'P' zeroes them (with `perfc`). */
+void perfc_debug_key(char key);
 void perfc_port(unsigned int port);
 /* Statistical profile (`profile` option): the interrupted RIP, sampled by
  * a 1 kHz timer; dumped with the counters. */

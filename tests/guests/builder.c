@@ -582,6 +582,9 @@ void test_main(void)
 			const char *args = !strcmp(k, "smp") ? "cpus=4" :
 					   !strcmp(k, "schedsmp") ? "cpus=6" : "";
 			run_domu(&images[i], 2048, args, k, SHUTDOWN_poweroff);
+			/* and again with the virtual PIT its toolstack may ask for */
+			if (!strcmp(k, "pitdomu"))
+				run_domu(&images[i], 2048, "pit", "pitdomu.pit", SHUTDOWN_poweroff);
 		}
 		/* A domU that crashes (a fault it has no handler for, a bounce frame
 		 * onto the hypervisor's stack, a bad iret) dies alone: we go on. */

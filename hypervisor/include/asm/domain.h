@@ -19,7 +19,7 @@ struct arch_domain {
     /* Per-domain virtual area: the L3 behind L4 slot 260 (GDT/LDT shadows). */
     u64 *perdomain_l3;
     u8 vpic_imr[2];                    /* dom0's virtual PIC masks (ioport.c) */
-    struct vpit2 vpit;                 /* dom0's virtual PIT channel 2 (vpit.c) */
+    struct vpit2 vpit;                 /* virtual PIT channel 2 of dom0 and XEN_X86_EMU_PIT domUs (vpit.c) */
     spinlock_t vpit_lock;              /* its vCPUs may touch it at once */
     /* Where a preempted arch_domain_relinquish_resources resumes. */
     unsigned int relmem_step;

@@ -1,6 +1,7 @@
 /*
- * dom0's virtual PIT channel 2 and port 0x61, as Xen gives a PV hardware
- * domain (its pv_pit_handler): the real PIT belongs to the hypervisor, but
+ * The virtual PIT channel 2 and port 0x61 Xen gives a PV hardware domain
+ * and a domU created with XEN_X86_EMU_PIT (its pv_pit_handler; libxl asks
+ * for none for PV domUs): the real PIT belongs to the hypervisor, but
  * Linux's TSC calibration (quick_pit_calibrate, pit_calibrate_tsc) and the
  * PC-speaker gate expect channel 2 to count. Without it every read of
  * port 0x42 returns 0xff and Linux spins through its 50 000-iteration

@@ -315,6 +315,17 @@ static int32_t domu_maptrack(const char *cmdline)
 	return -1;
 }
 
+/* a whole word of the domU's command line */
+static bool cmdline_word(const char *cmdline, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = cmdline ? cmdline : ""; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages,
 		 const char *cmdline)
 {
@@ -342,6 +353,9 @@ long domu_create(struct domu *d, const struct image *img, unsigned long nr_pages
 	c.u.createdomain.max_grant_frames = -1;
 	c.u.createdomain.max_maptrack_frames = domu_maptrack(cmdline);
 	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	/* "pit": a virtual PIT channel 2, as a toolstack may ask for a PV domU */
+	if (cmdline_word(cmdline, "pit"))
+		c.u.createdomain.arch.emulation_flags = XEN_X86_EMU_PIT;
 	if ((rc = domctl(&c)))
 		return rc;
 	d->id = c.domain;

@@ -64,10 +64,15 @@ static bool vpic_access(struct domain *d, unsigned int port, unsigned int bytes,
     return false;
 }
 
-/* dom0's PIT channel 2 and port 0x61 are virtual, as on Xen (vpit.h). */
+/* PIT channel 2 and port 0x61 are virtual, as on Xen (vpit.h), for dom0
+ * and for a domU created with XEN_X86_EMU_PIT (Xen's has_vpit). A domU
+ * without it reads all ones there, as on Xen: its Linux then spins through
+ * quick_pit_calibrate's 100 000 trapped reads of port 0x42 at boot (libxl
+ * creates PV domUs without the flag). */
 static bool vpit_port(const struct domain *d, unsigned int port, unsigned int bytes)
 {
-    return d->is_privileged && bytes == 1 && (port == 0x42 || port == 0x43 || port == 0x61);
+    return (d->is_privileged || (d->emulation_flags & XEN_X86_EMU_PIT)) && bytes == 1 &&
+           (port == 0x42 || port == 0x43 || port == 0x61);
 }
 
 u32 ioport_guest_read(struct domain *d, unsigned int port, unsigned int bytes)

@@ -1,4 +1,4 @@
-/* dom0's virtual PIT channel 2 (see pvisor/vpit.h). */
+/* The virtual PIT channel 2 of dom0 and XEN_X86_EMU_PIT domUs (see pvisor/vpit.h). */
 #include <pvisor/vpit.h>
 
 void vpit2_init(struct vpit2 *p)

@@ -44,6 +44,8 @@ FORCE:
 
 # `make bench`: dom0 boot time on pvisor against Xen 4.17, same QEMU line.
 BENCH_SCRIPTS += bench/boot-linux.sh
+# a domU's disk and network through the split drivers, Xen 4.17's reference dom0 on both
+BENCH_SCRIPTS += bench/split-drivers.sh
 
 # `make linux-symbols`: the ELF vmlinux inside Debian's bzImage and the
 # System.map rebuilt from its kallsyms (Debian ships a stub), for mapping

@@ -1,0 +1,109 @@
+#!/bin/bash
+# dom0 /init of bench/split-drivers.sh: Debian's Xen 4.17 toolstack (C
+# xenstored, xenconsoled, xl with its shell hotplug scripts) creates the
+# disk+vif domU sd.rounds= times (dom0's command line, default 3); each
+# round times `xl create`, create->the guest's marker and `xl destroy`, and
+# copies the guest's own figures (guest-init.sh) from its console. With
+# pvisor's `perfc`, `xl debug-keys P/p` frame the phases of each round in
+# the serial log (SD-PHASE lines around the counters). Lines for the host:
+# "SD-RESULT round name value unit", SD-DONE at the end.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+export HOME=/root TERM=dumb
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+# devtmpfs has no /dev/std* links; the hotplug scripts' claim_lock() needs them
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /data && mount -t tmpfs -o size=100m tmpfs /data
+mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
+         /var/log/xen/console /var/lib/xen /var/lib/xenstored /srv
+
+note() { echo "SD-NOTE $*"; }
+el() { local a=${1/./} b=${2/./}; local d=$((10#$b - 10#$a)); ((d < 0)) && d=0
+       printf '%d.%03d' $((d / 1000000)) $(((d % 1000000) / 1000)); }
+finish() {
+    echo "SD-DONE"
+    sync
+    echo o > /proc/sysrq-trigger
+    sleep 5
+    poweroff -f
+}
+rounds=3
+for a in $(cat /proc/cmdline); do
+    case $a in sd.rounds=*) rounds=${a#sd.rounds=} ;; esac
+done
+# phase NAME: the hypervisor's counters since the last phase (pvisor with
+# `perfc`; nothing on a hypervisor without perf counters)
+phase() { echo "SD-PHASE $1"; xl debug-keys p >/dev/null 2>&1; xl debug-keys P >/dev/null 2>&1; echo "SD-PHASE-END $1"; }
+waitcons() {   # waitcons PATTERN TENTHS: poll the guest's console log
+    local i
+    for ((i = 0; i < $2; i++)); do
+        grep -aq "$1" $CLOG 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs \
+         xen-blkback xen-netback llc stp bridge loop; do
+    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
+done
+mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+ip link set lo up
+XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
+for i in $(seq 1 300); do
+    xenstore-read -s / >/dev/null 2>&1 && break
+    sleep 0.1
+done
+xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
+    || note "xenconsoled failed"
+
+brctl addbr xenbr0
+echo 0 > /sys/class/net/xenbr0/bridge/stp_state
+echo 0 > /sys/class/net/xenbr0/bridge/forward_delay
+ip addr add 10.0.0.1/24 dev xenbr0; ip link set xenbr0 up
+dd if=/dev/zero of=/data/disk.img bs=1M count=80 2>/dev/null
+dd if=/dev/zero of=/srv/blob bs=1M count=64 2>/dev/null
+httpd -p 80 -h /srv
+netblast sink 5001 &
+netblast source 5002 64 &
+
+CLOG=/var/log/xen/console/guest-sdbench.log
+for r in $(seq 1 "$rounds"); do
+    res() { echo "SD-RESULT $r $1 $2 $3"; }
+    rm -f $CLOG
+    sync; echo 3 >/proc/sys/vm/drop_caches
+    phase "$r idle"
+    T0=$EPOCHREALTIME
+    timeout 180 xl create /etc/xen/sdbench.cfg >/dev/null 2>&1 </dev/null || note "round $r: xl create failed"
+    res xl_create "$(el $T0 $EPOCHREALTIME)" s
+    waitcons GUEST-MARKER-UP 1500 && res create_to_marker "$(el $T0 $EPOCHREALTIME)" s
+    phase "$r create"
+    waitcons GUEST-DISK-START 600
+    waitcons GUEST-DISK-DONE 3000
+    phase "$r disk"
+    waitcons GUEST-IO-DONE 3000 || note "round $r: the guest's I/O did not finish"
+    phase "$r net"
+    grep -a '^GUEST-RESULT ' $CLOG | tr -d '\r' | sed "s/^GUEST-RESULT /SD-RESULT $r /"
+    for s in /sys/bus/xen-backend/devices/vbd-*/statistics; do
+        res blk_requests "$(( $(cat $s/rd_req) + $(cat $s/wr_req) ))" count
+        res blk_sectors "$(( $(cat $s/rd_sect) + $(cat $s/wr_sect) ))" count
+    done
+    for v in /sys/class/net/vif*/statistics; do
+        res vif_packets "$(( $(cat $v/rx_packets) + $(cat $v/tx_packets) ))" count
+    done
+    T0=$EPOCHREALTIME
+    timeout 120 xl destroy sdbench >/dev/null 2>&1 </dev/null || note "round $r: xl destroy failed"
+    res xl_destroy "$(el $T0 $EPOCHREALTIME)" s
+    phase "$r destroy"
+    res left_domains "$(xl list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l)" count
+done
+finish

@@ -1,0 +1,51 @@
+#!/bin/busybox sh
+# domU /init of bench/split-drivers.sh: the reference stack's cloud 6.1
+# kernel over xen-blkfront and xen-netfront. Prints its marker first (the
+# create->marker figure), then one "GUEST-RESULT name value unit" per
+# figure on hvc0, GUEST-IO-DONE, and idles until dom0 destroys it.
+#   disk: 64 MiB sequential direct write and read of xvda (dd, 1 MiB
+#         blocks), 4 KiB random direct reads (randread, queue depth 1)
+#   net:  ping dom0 over xenbr0, 64 MiB from dom0's httpd (busybox wget,
+#         as the issue's Xen figure), 64 MiB each way over TCP (netblast:
+#         64 KiB system calls on both ends)
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+echo "GUEST-MARKER-UP"
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+up() { read u _ </proc/uptime; echo "$u"; }
+res() { echo "GUEST-RESULT $1 $2 $3"; }
+rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN{d=b-a; if (d<=0) d=0.01; printf "%.1f", m/d}'; }
+insmod /lib/modules/xen-blkfront.ko
+insmod /lib/modules/xen-netfront.ko
+
+n=0; while [ ! -b /dev/xvda ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done
+if [ -b /dev/xvda ]; then
+    sleep 2   # dom0 reads the hypervisor's counters after the marker
+    echo "GUEST-DISK-START"
+    t0=$(up); dd if=/dev/zero of=/dev/xvda bs=1M count=64 oflag=direct 2>/dev/null; rc=$?; t1=$(up)
+    [ $rc = 0 ] && res disk_write "$(rate $t0 $t1 64)" MiB/s
+    t0=$(up); dd if=/dev/xvda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null; rc=$?; t1=$(up)
+    [ $rc = 0 ] && res disk_read "$(rate $t0 $t1 64)" MiB/s
+    set -- $(/bin/randread /dev/xvda 64 2000)
+    [ -n "${2:-}" ] && res disk_randread "$1" IOPS && res disk_randread_lat "$2" us
+fi
+echo "GUEST-DISK-DONE"
+sleep 3   # and after the disk figures
+
+n=0; while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done
+if [ -e /sys/class/net/eth0 ]; then
+    ip link set lo up
+    ip link set eth0 up
+    ip addr add 10.0.0.2/24 dev eth0
+    ping -c 2 -W 3 10.0.0.1 >/dev/null 2>&1   # ARP and the bridge's learning first
+    p=$(ping -c 5 -W 3 10.0.0.1 2>&1 | tail -1)
+    res ping "$(echo "$p" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')" ms
+    t0=$(up); wget -q -O /dev/null http://10.0.0.1/blob; rc=$?; t1=$(up)
+    [ $rc = 0 ] && res http_dom0_to_domu "$(rate $t0 $t1 64)" MiB/s
+    r=$(/bin/netblast recv 10.0.0.1 5002) && res tcp_dom0_to_domu "$r" MiB/s
+    r=$(/bin/netblast send 10.0.0.1 5001 64) && res tcp_domu_to_dom0 "$r" MiB/s
+fi
+echo "GUEST-IO-DONE"
+while :; do sleep 3600; done

@@ -1,21 +1,106 @@
 #!/bin/bash
-# pvctl create against xl create (issue 14's benchmark): runs the pvctl
-# system test (the same binary in the reference dom0 on pvisor and on Xen
-# 4.17, same QEMU) and prints how long `pvctl create` of Debian's stock
-# kernel + busybox initramfs took to return on each, and the ratio to the
-# reference `xl create` of the same guest on Xen 4.17 (1.80 s, no devices,
-# ../shared/reference/xen-stack). TCG timings on a shared host are noisy:
-# run it on a quiet machine.
+# pvctl create/destroy against xl (issue 14's benchmark). Boots the
+# reference stack's dom0 (Debian 6.1, C xenstored, xenconsoled; same QEMU
+# command line) on pvisor and on Xen 4.17 with bench/pvctl-create-dom0.sh
+# as its /init, which times Debian's stock kernel + busybox initramfs
+# (anchor-min.cfg, 128 MiB, no devices) created and destroyed by pvctl on
+# both and by xl on Xen, and prints medians:
+#   create       the command returned (pvctl: kernel cache warm)
+#   create-cold  pvctl with its kernel cache emptied first
+#   marker       create start -> GUEST-MARKER-UP in the console log
+#   destroy      the command returned;  gone: no longer listed
+#   cycles/min   create + destroy without waiting for the guest
+# The ratio column is pvisor+pvctl over Xen+xl on the same host at the
+# same time; the goal is issue 14's. Environment:
+#   PVCTL_BENCH_ROUNDS=3  rounds per boot (each: pvctl cold, pvctl warm, xl)
+#   PVCTL_BENCH_CYCLES=5  create/destroy cycles per tool
+#   PVCTL_BENCH_HVS="pvisor xen"
+#   PVCTL_BENCH_KEEP=1    keep the serial logs (the directory is printed)
+#   PVCTL_BENCH_ICOUNT=1  QEMU -icount shift=0: dom0's clock counts executed
+#                         instructions (1 ns each), so host load cannot move
+#                         the figures; TCG's cost per instruction is not seen
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XL=1.80
-out=$("$ROOT/tests/system/linux/pvctl-domu.sh" 2>&1)
-grep -a '^time ' <<<"$out"
-for hv in pvisor xen; do
-	for s in create-linux create-idle; do
-		t=$(sed -n "s/^time $hv: pvctl $s returned after \([0-9.]*\) s.*/\1/p" <<<"$out")
-		[ -n "$t" ] && awk -v t="$t" -v x="$XL" -v h="$hv" -v s="$s" \
-			'BEGIN { printf "pvctl %s on %s: %.3f s = %.2fx xl create (%.2f s)\n", s, h, t, t / x, x }'
-	done
+BUILD=${PVISOR_BUILD:-$ROOT/build}
+REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
+[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
+export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+HVS=${PVCTL_BENCH_HVS:-pvisor xen}
+ROUNDS=${PVCTL_BENCH_ROUNDS:-3}
+CYCLES=${PVCTL_BENCH_CYCLES:-5}
+T=$(mktemp -d /tmp/pvbench-pvctl.XXXXXX)
+[ -n "${PVCTL_BENCH_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
+
+[ -x "$REF/build.sh" ] || { echo "pvctl-create: skipped (no reference stack)"; exit 0; }
+command -v qemu-system-x86_64 >/dev/null || { echo "pvctl-create: skipped (no qemu-system-x86_64)"; exit 0; }
+for f in pvisor.elf toolstack/pvctl; do
+	[ -f "$BUILD/$f" ] || { echo "pvctl-create: $BUILD/$f not built (make)"; exit 1; }
 done
-grep -aq '^PASS' <<<"$out" || { echo "bench: the pvctl system test failed"; exit 1; }
+
+# the reference images, built and copied under the lock other tests take
+exec 9>"$XA_WORK.lock"
+flock 9
+if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
+	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
+	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "pvctl-create: building the reference images failed"; exit 1; }
+fi
+mkdir -p "$T/out"
+cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$T/out/" ||
+	{ echo "pvctl-create: copying the reference images failed"; exit 1; }
+flock -u 9
+exec 9>&-
+mkdir -p "$T/add/usr/sbin"
+install -m 755 "$ROOT/bench/pvctl-create-dom0.sh" "$T/add/init"
+install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
+# xl runs on Xen only (it runs on pvisor too, but is not what is compared)
+initrd() {
+	printf 'ROUNDS=%d\nCYCLES=%d\nXL=%d\n' "$ROUNDS" "$CYCLES" "$1" >"$T/add/bench.conf"
+	{
+		cat "$T/out/dom0-initrd.gz"
+		(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
+	} >"$T/dom0.cpio.gz"
+}
+QARGS=
+[ "${PVCTL_BENCH_ICOUNT:-0}" = 1 ] && QARGS="-icount shift=0"
+
+for hv in $HVS; do
+	case $hv in xen) k=$T/out/xen.elf; initrd 1 ;; *) k=$BUILD/pvisor.elf; initrd 0 ;; esac
+	t0=$SECONDS
+	timeout 1800 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
+		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$hv.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$k" -append "console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot" \
+		-initrd "$T/out/vmlinuz-dom0 console=hvc0,$T/dom0.cpio.gz" </dev/null >/dev/null 2>&1
+	tr -d '\r' <"$T/$hv.log" >"$T/$hv.txt"
+	echo "pvctl-create: $hv boot took $((SECONDS - t0)) s"
+	grep -aq '^BENCH-DONE' "$T/$hv.txt" || echo "pvctl-create: $hv: the dom0 script did not finish"
+	grep -a '^BENCH-NOTE' "$T/$hv.txt" | grep -v 'pvctl: \(create\|destroy\)' | sed "s/^BENCH-NOTE /$hv: /"
+	grep -a '^BENCH-NOTE' "$T/$hv.txt" | grep 'pvctl: \(create\|destroy\)' | sed "s/^BENCH-NOTE /$hv: /" | head -6
+	grep -a '^BENCH ' "$T/$hv.txt" | awk -v h="$hv" '{print h, $2, $3, $4}' >>"$T/all"
+done
+[ -s "$T/all" ] || { echo "pvctl-create: no samples"; exit 1; }
+
+# median of HV TOOL FIG, or -
+med() {
+	awk -v h="$1" -v t="$2" -v f="$3" '$1 == h && $2 == t && $3 == f {print $4}' "$T/all" | sort -n |
+		awk '{v[NR] = $1} END {if (NR) printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print "-"}'
+}
+n_of() { awk -v h="$1" -v t="$2" -v f="$3" '$1 == h && $2 == t && $3 == f' "$T/all" | wc -l; }
+ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+cpm() { [ "$1" = - ] && echo - || awk -v c="$1" 'BEGIN { printf "%.1f", 60 / c }'; }
+[ -n "${PVCTL_BENCH_KEEP:-}" ] && echo "pvctl-create: logs in $T"
+echo "pvctl-create: medians in seconds${QARGS:+ (-icount shift=0: 1 s = 10^9 instructions)} ($ROUNDS rounds, $CYCLES cycles per boot; n = samples on pvisor)"
+printf '%-26s %4s %13s %13s %10s %7s %7s\n' figure n "pvisor+pvctl" "xen+pvctl" "xen+xl" ratio goal
+row() {   # FIG-PVCTL FIG-XL LABEL GOAL
+	local p x xl
+	p=$(med pvisor pvctl "$1") x=$(med xen pvctl "$1") xl=$(med xen xl "$2")
+	printf '%-26s %4s %13s %13s %10s %7s %7s\n' "$3" "$(n_of pvisor pvctl "$1")" "$p" "$x" "$xl" "$(ratio "$p" "$xl")" "$4"
+}
+row create create "create returns (warm)" "<=0.10"
+row create-cold create "create returns (cold)" "<=0.10"
+row marker marker "create -> marker (warm)" "<=0.50"
+row marker-cold marker "create -> marker (cold)" "<=0.50"
+row destroy destroy "destroy returns" "<=0.20"
+row gone gone "destroy -> gone" "-"
+p=$(cpm "$(med pvisor pvctl cycle)") x=$(cpm "$(med xen pvctl cycle)") xl=$(cpm "$(med xen xl cycle)")
+printf '%-26s %4s %13s %13s %10s %7s %7s\n' "cycles per minute" "$(n_of pvisor pvctl cycle)" "$p" "$x" "$xl" "$(ratio "$p" "$xl")" "-"

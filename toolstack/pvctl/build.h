@@ -10,8 +10,13 @@
 #include <xenstore.h>
 #include "xlcfg.h"
 
-/* Phases of a create in seconds; verbose (in): each device's phases on stderr. */
-struct timings { double parse, load, build, xenstore, devices, unpause, connect; bool verbose; };
+/* Phases of a create in seconds (populate and fill are parts of build,
+ * introduce of xenstore); verbose (in): each device's phases on stderr. */
+struct timings {
+    double parse, load, build, xenstore, devices, unpause, connect, populate, fill, introduce;
+    const char *kernel;
+    bool verbose;
+};
 
 /* 0 and *domid, or -1 with one line in err. Leaves the domain running. */
 int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid,
@@ -19,6 +24,10 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
 
 /* Everything of a domain: its disks and vifs (closed, loop devices freed),
  * xenstore, ports, memory (destroydomain). */
+/* the last domain_destroy's phases, for -v */
+struct destroy_timings { double pause, devices, xenstore, destroy; unsigned calls; };
+extern struct destroy_timings destroy_t;
+
 int domain_destroy(struct xs_handle *xs, uint32_t domid, char *err, size_t errlen);
 
 double now_s(void);

@@ -21,8 +21,11 @@ DOM0_PROGRAMS += $(O)/toolstack/pvctl
 toolstack/pvctl/config_seam.c: ;
 
 # The loader on the host: every payload format, hostile images.
-PVCTL_IMAGE_SRCS := toolstack/pvctl/image.c toolstack/pvctl/unpack.c hypervisor/common/pv_elf.c \
+PVCTL_IMAGE_SRCS := toolstack/pvctl/image.c toolstack/pvctl/kcache.c toolstack/pvctl/unpack.c hypervisor/common/pv_elf.c \
                     $(wildcard hypervisor/common/decompress/*.c)
 $(eval $(call unit_test,test_pvctl_image,tests/unit/toolstack/test_pvctl_image.c $(PVCTL_IMAGE_SRCS),-Itoolstack/pvctl -llzma -llz4 -lzstd -lz))
 $(eval $(call fuzz_target,fuzz_pvctl_image,tests/fuzz/toolstack/fuzz_pvctl_image.c $(PVCTL_IMAGE_SRCS) $(PV_LAYOUT_SRCS),-Itoolstack/pvctl -Wno-unused-command-line-argument -llzma -llz4 -lzstd -lz))
 BENCH_SCRIPTS += bench/pvctl-create.sh
+# pipelined xenstore transactions, against pvstored
+$(eval $(call unit_test,test_xs_batch,tests/unit/toolstack/test_xs_batch.c toolstack/pvctl/xs_batch.c,-Itoolstack/pvctl -lxenstore))
+$(O)/tests/unit/test_xs_batch: $(O)/pvstored

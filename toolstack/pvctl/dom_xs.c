@@ -1,5 +1,6 @@
 /* A domU's xenstore entries (see dom_xs.h). */
 #include "dom_xs.h"
+#include "xs_batch.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +19,15 @@ void uuid_format(const uint8_t u[16], char out[37])
 enum own { DOM0_READ, GUEST_OWNED, DOM0_ONLY, INHERIT };
 
 /* Write (value) or mkdir (NULL) path with its permissions. */
-static bool put(struct xs_handle *xs, xs_transaction_t t, uint32_t domid, enum own o,
-                const char *path, const char *value)
+static void put(struct xs_batch *b, uint32_t domid, enum own o, const char *path, const char *value)
 {
     struct xs_permissions p[2] = {
         { .id = o == GUEST_OWNED ? domid : 0, .perms = XS_PERM_NONE },
         { .id = domid, .perms = XS_PERM_READ },
     };
-    bool ok = value ? xs_write(xs, t, path, value, (unsigned)strlen(value)) : xs_mkdir(xs, t, path);
-    return ok && (o == INHERIT || xs_set_permissions(xs, t, path, p, o == DOM0_READ ? 2 : 1));
+    xs_batch_write(b, path, value);
+    if (o != INHERIT)
+        xs_batch_perms(b, path, p, o == DOM0_READ ? 2 : 1);
 }
 
 int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, size_t errlen)
@@ -40,15 +41,13 @@ int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, s
     snprintf(vm, sizeof(vm), "/vm/%s", uuid);
     snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u/0", id);
 
-    for (int attempt = 0; attempt < 8; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        bool ok = t != XBT_NULL;
-#define P(o, val, ...) do { if (ok) { snprintf(p, sizeof(p), __VA_ARGS__); ok = put(xs, t, id, o, p, val); } } while (0)
+    struct xs_batch b;
+    xs_batch_init(&b);
+    {
+#define P(o, val, ...) do { snprintf(p, sizeof(p), __VA_ARGS__); put(&b, id, o, p, val); } while (0)
 #define V(...) (snprintf(v, sizeof(v), __VA_ARGS__), v)
-        if (ok) {
-            xs_rm(xs, t, dom);
-            xs_rm(xs, t, vm);
-        }
+        xs_batch_rm(&b, dom);
+        xs_batch_rm(&b, vm);
         /* libxl__domain_make */
         P(DOM0_READ, NULL, "%s", dom);
         P(DOM0_READ, NULL, "%s", vm);
@@ -106,38 +105,32 @@ int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, s
         P(INHERIT, "vt100", "%s/protocol", be);
 #undef P
 #undef V
-        if (!ok) {
-            int e = errno;
-            if (t != XBT_NULL)
-                xs_transaction_end(xs, t, true);
-            snprintf(err, errlen, "writing %s to xenstore: %s", p, strerror(e));
-            return -1;
-        }
-        if (xs_transaction_end(xs, t, false))
-            return 0;
-        if (errno != EAGAIN)
-            break;
     }
-    snprintf(err, errlen, "xenstore transaction for %s: %s", dom, strerror(errno));
-    return -1;
+    int rc = xs_batch_commit(xs, &b, err, errlen);
+    xs_batch_free(&b);
+    return rc;
 }
 
 void dom_xs_remove(struct xs_handle *xs, uint32_t domid)
 {
-    char p[96], *vm;
+    char p[96], *vm, err[300];
     unsigned len;
+    struct xs_batch b;
 
     snprintf(p, sizeof(p), "/local/domain/%u/vm", domid);
     vm = xs_read(xs, XBT_NULL, p, &len);
+    xs_batch_init(&b);
     if (vm && !strncmp(vm, "/vm/", 4))
-        xs_rm(xs, XBT_NULL, vm);
+        xs_batch_rm(&b, vm);
     free(vm);
     snprintf(p, sizeof(p), "/local/domain/%u", domid);
-    xs_rm(xs, XBT_NULL, p);
+    xs_batch_rm(&b, p);
     snprintf(p, sizeof(p), "/libxl/%u", domid);
-    xs_rm(xs, XBT_NULL, p);
+    xs_batch_rm(&b, p);
     snprintf(p, sizeof(p), "/local/domain/0/backend/console/%u", domid);
-    xs_rm(xs, XBT_NULL, p);
+    xs_batch_rm(&b, p);
+    xs_batch_apply(xs, &b, err, sizeof(err));    /* what is left is not ours to fix */
+    xs_batch_free(&b);
 }
 
 char *dom_xs_name(struct xs_handle *xs, uint32_t domid)

@@ -1,5 +1,6 @@
 /* Kernel images for pvctl's builder (see image.h). */
 #include "image.h"
+#include "kcache.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <pvisor/decompress.h>
 
@@ -145,20 +147,102 @@ fail:
     return -1;
 }
 
-int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen)
+/* The ELF of a cache entry: only its headers and notes are touched here
+ * (a file mapping, no copy); the segments are read straight into the
+ * domain's memory by kernel_copy_seg. */
+static int kernel_from_cache(int fd, size_t len, size_t limit, struct kernel *k, char *err, size_t errlen)
 {
-    uint8_t *img;
-    size_t len;
-    char why[200];
+    const char *why;
 
     memset(k, 0, sizeof(*k));
-    if (map_file(path, IMAGE_MAX_FILE, &img, &len, err, errlen))
+    if (len > limit || len > IMAGE_MAX_UNPACKED) {
+        snprintf(err, errlen, "the kernel unpacks to %zu KiB, more than the domain's memory", len >> 10);
         return -1;
-    int rc = kernel_from_bytes(img, len, limit, k, why, sizeof(why));
-    unmap_file(img, len);
+    }
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, KCACHE_HDR);
+    if (m == MAP_FAILED) {
+        snprintf(err, errlen, "kernel cache: %s", strerror(errno));
+        return -1;
+    }
+    k->elf = m;
+    k->elf_cap = k->elf_len = len;
+    k->format = "bzImage (unpacked, cached)";
+    if (!elf_is_x86_64(k->elf, len) || pv_elf_parse(k->elf, len, &k->info, &why) ||
+        pv_elf_check(&k->info, false, &why)) {
+        snprintf(err, errlen, "kernel cache entry refused");
+        kernel_free(k);
+        return -1;
+    }
+    k->fd = fd;
+    k->cached = true;
+    return 0;
+}
+
+int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen)
+{
+    struct kcache_key key;
+    struct stat st;
+    char why[200];
+    int rc = -1, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    memset(k, 0, sizeof(*k));
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX_FILE || !st.st_size) {
+        snprintf(err, errlen, "%s: %s", path,
+                 !S_ISREG(st.st_mode) ? "not a regular file" : st.st_size ? "too large" : "empty");
+        goto out;
+    }
+    bool cacheable = !kcache_key_of(fd, path, &key);
+    if (cacheable) {
+        int cfd = kcache_open(&key);
+        if (cfd >= 0) {
+            if (!kernel_from_cache(cfd, key.elf_len, limit, k, why, sizeof(why))) {
+                rc = 0;
+                goto out;
+            }
+            close(cfd);
+            if (key.elf_len > limit) {     /* the same refusal as unpacking gives */
+                snprintf(err, errlen, "%s: %s", path, why);
+                goto out;
+            }
+        }
+    }
+    void *img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (img == MAP_FAILED) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = kernel_from_bytes(img, (size_t)st.st_size, limit, k, why, sizeof(why));
+    munmap(img, (size_t)st.st_size);
     if (rc)
         snprintf(err, errlen, "%s: %s", path, why);
+    else if (cacheable && strncmp(k->format, "bzImage", 7) == 0)
+        kcache_store(&key, fd, k->elf, k->elf_len);
+out:
+    if (fd >= 0)
+        close(fd);
     return rc;
+}
+
+int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s)
+{
+    if (!k->cached) {
+        memcpy(dst, k->elf + s->offset, s->filesz);
+        return 0;
+    }
+    for (uint64_t got = 0; got < s->filesz;) {
+        ssize_t r = pread(k->fd, dst + got, s->filesz - got, (off_t)(KCACHE_HDR + s->offset + got));
+        if (r <= 0) {
+            if (!r)
+                errno = EIO;
+            return -1;
+        }
+        got += (uint64_t)r;
+    }
+    return 0;
 }
 
 void kernel_free(struct kernel *k)
@@ -166,4 +250,7 @@ void kernel_free(struct kernel *k)
     if (k->elf)
         munmap(k->elf, k->elf_cap);
     k->elf = NULL;
+    if (k->cached)
+        close(k->fd);
+    k->cached = false;
 }

@@ -8,6 +8,7 @@
 #ifndef PVCTL_IMAGE_H
 #define PVCTL_IMAGE_H
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <pvisor/pv_elf.h>
 
@@ -15,8 +16,10 @@
 #define IMAGE_MAX_UNPACKED (512u << 20)   /* the ELF inside a bzImage */
 
 struct kernel {
-    uint8_t *elf;                 /* owned: an anonymous mapping of elf_cap bytes */
+    uint8_t *elf;                 /* owned: a mapping of elf_cap bytes (anonymous, or of fd) */
     size_t elf_len, elf_cap;
+    bool cached;                  /* elf maps a kernel cache entry, open as fd: the */
+    int fd;                       /* segments are read from fd, not through elf */
     struct pv_elf info;           /* headers and notes (points into elf) */
     const char *format;           /* "ELF", "bzImage/xz", ... */
 };
@@ -26,7 +29,11 @@ struct kernel {
  * 0, or -1 with err (one line). */
 int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kernel *k,
                       char *err, size_t errlen);
+/* A kernel file: a bzImage's unpacked ELF comes from dom0's kernel cache
+ * (kcache.h) when it holds it, and goes into it when not. */
 int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen);
+/* Copy segment s's file bytes to dst (0, or -1 with errno). */
+int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s);
 void kernel_free(struct kernel *k);
 
 /* A whole file, at most max bytes, mapped read-only (unmap_file after);

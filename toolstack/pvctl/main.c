@@ -31,6 +31,7 @@
 #include <xen/version.h>
 
 static bool verbose;
+static double t_start;          /* for -v */
 static struct xs_handle *xs;
 static char err[512];
 
@@ -134,6 +135,7 @@ static int cmd_create(int argc, char **argv)
     if ((rc = need_env(true)))
         return rc;
     double t0 = now_s();
+    double t_env = t0 - t_start;
     struct xlcfg_limits lim = { .max_memory_mib = free_mib(NULL), .max_vcpus = XLCFG_VCPUS_HARD_MAX };
     if (config_load(cfgpath, ov, nov, &lim, &cfg, err, sizeof(err)))
         return fail(EXIT_USAGE, "%s", err);
@@ -143,15 +145,20 @@ static int cmd_create(int argc, char **argv)
         config_free(&cfg);
         return fail(EXIT_FAIL, "%s", err);
     }
+    double tm = now_s();
     if (monitor_start(&cfg, domid, err, sizeof(err)))
         fprintf(stderr, "pvctl: %s (the domain runs; nothing will act on its shutdown)\n", err);
+    tm = now_s() - tm;
     printf("Started domain %s (id=%u)\n", cfg.name, domid);
     fflush(stdout);
     if (verbose)
         fprintf(stderr, "pvctl: create %s: parse %.3f s, load %.3f s, build %.3f s, xenstore %.3f s, "
-                "devices %.3f s, unpause %.3f s, connect %.3f s, total %.3f s\n", cfg.name, t.parse,
+                "devices %.3f s, unpause %.3f s, connect %.3f s, total %.3f s (kernel %s; build: populate "
+                "%.3f s, fill %.3f s; xenstore: introduce %.3f s; before: %.3f s, monitor %.3f s, "
+                "%.3f s since pvctl started)\n", cfg.name, t.parse,
                 t.load, t.build, t.xenstore, t.devices, t.unpause, t.connect,
-                t.parse + t.load + t.build + t.xenstore + t.devices + t.unpause + t.connect);
+                t.parse + t.load + t.build + t.xenstore + t.devices + t.unpause + t.connect,
+                t.kernel ? t.kernel : "?", t.populate, t.fill, t.introduce, t_env, tm, now_s() - t_start);
     config_free(&cfg);
     if (attach && console_attach(xs, domid, err, sizeof(err)))
         return err[0] ? fail(EXIT_FAIL, "%s", err) : EXIT_FAIL;
@@ -326,8 +333,15 @@ static int cmd_dom(int argc, char **argv)
             name_unlock(lk);
             return EXIT_NODOM;
         }
+        double t0 = now_s();
         rc = domain_destroy(xs, (uint32_t)id, err, sizeof(err));
         name_unlock(lk);
+        if (verbose)
+            fprintf(stderr, "pvctl: destroy %ld: pause %.3f s, devices %.3f s, xenstore %.3f s, "
+                    "destroydomain %.3f s (%u calls), total %.3f s; before: lookup %.3f s, "
+                    "%.3f s since pvctl started\n", id, destroy_t.pause, destroy_t.devices,
+                    destroy_t.xenstore, destroy_t.destroy, destroy_t.calls,
+                    now_s() - t0, t0 - t_start, now_s() - t_start);
         return rc ? fail(EXIT_FAIL, "%s", err) : EXIT_OK;
     }
     if ((id = resolve(argv[1])) < 0)
@@ -355,6 +369,7 @@ static int cmd_dom(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int i = 1;
+    t_start = now_s();
     while (i < argc && !strcmp(argv[i], "-v")) {
         verbose = true;
         i++;

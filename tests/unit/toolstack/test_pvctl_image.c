@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <lz4.h>
 #include <lzma.h>
@@ -177,12 +181,143 @@ static void test_bad_elves(void **state)
     assert_int_equal(kernel_from_bytes((const uint8_t *)"MZ", 2, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)), -1);
 }
 
+/* dom0's kernel cache (kcache.c): a hit gives the same segments as
+ * unpacking; a file changed, replaced or too fresh, a tampered entry, a
+ * directory others can write, and a cache turned off never give one. */
+static char kc_dir[64], kc_file[96], kc_file2[96];
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int entries(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "exit $(ls %s 2>/dev/null | grep -c '\\.elf$')", kc_dir);
+    return WEXITSTATUS(system(cmd));
+}
+
+/* load path; assert it came from the cache or not, and its segment bytes
+ * are the ELF's in img */
+static void load_expect(const char *path, bool cached)
+{
+    struct kernel k;
+    uint8_t seg[0x2000];
+    if (kernel_load(path, IMAGE_MAX_UNPACKED, &k, err, sizeof(err)))
+        fail_msg("%s", err);
+    assert_int_equal(k.cached, cached);
+    assert_int_equal(k.info.nr_segs, 1);
+    assert_true(k.info.segs[0].filesz <= sizeof(seg));
+    assert_int_equal(kernel_copy_seg(&k, seg, &k.info.segs[0]), 0);
+    assert_memory_equal(seg, img + k.info.segs[0].offset, k.info.segs[0].filesz);
+    kernel_free(&k);
+}
+
+static void test_kernel_cache(void **state)
+{
+    char name[160];
+    (void)state;
+    snprintf(kc_dir, sizeof(kc_dir), "/tmp/pvctl-kcache.XXXXXX");
+    assert_non_null(mkdtemp(kc_dir));
+    snprintf(kc_file, sizeof(kc_file), "%s/vmlinuz", kc_dir);
+    snprintf(kc_file2, sizeof(kc_file2), "%s/vmlinuz.new", kc_dir);
+    snprintf(name, sizeof(name), "%s/cache", kc_dir);
+    setenv("PVCTL_KCACHE_DIR", name, 1);
+    unsetenv("PVCTL_KCACHE_MIB");
+    build_elf();
+    write_file(kc_file, bz, make_bzimage(compress_gzip, ELF_IMG_SIZE));
+    for (int i = 0; i < 60; i++) {            /* for the bound, below */
+        snprintf(name, sizeof(name), "%s/k%d", kc_dir, i);
+        write_file(name, bz, make_bzimage(compress_gzip, ELF_IMG_SIZE));
+    }
+    img[LOADOFF] ^= 0xff;                       /* a second, different kernel */
+    write_file(kc_file2, bz, make_bzimage(compress_gzip, ELF_IMG_SIZE));
+    img[LOADOFF] ^= 0xff;
+    /* too fresh to be known by its times: unpacked, not cached */
+    load_expect(kc_file, false);
+    snprintf(kc_dir + strlen(kc_dir), sizeof(kc_dir) - strlen(kc_dir), "/cache");
+    assert_int_equal(entries(), 0);
+    sleep(3);
+    load_expect(kc_file, false);                /* a miss fills it */
+    assert_int_equal(entries(), 1);
+    load_expect(kc_file, true);
+
+    /* turned off */
+    setenv("PVCTL_KCACHE_MIB", "0", 1);
+    load_expect(kc_file, false);
+    setenv("PVCTL_KCACHE_MIB", "x", 1);
+    load_expect(kc_file, false);
+    unsetenv("PVCTL_KCACHE_MIB");
+
+    /* a tampered entry: its key, its length */
+    snprintf(name, sizeof(name), "sh -c 'for f in %s/*.elf; do printf X | dd of=$f bs=1 seek=200 conv=notrunc 2>/dev/null; done'", kc_dir);
+    assert_int_equal(system(name), 0);
+    load_expect(kc_file, false);                /* refused, then rewritten */
+    load_expect(kc_file, true);
+    snprintf(name, sizeof(name), "sh -c 'for f in %s/*.elf; do printf X >>$f; done'", kc_dir);
+    assert_int_equal(system(name), 0);
+    load_expect(kc_file, false);
+    load_expect(kc_file, true);
+
+    /* a directory someone else could write: not used */
+    chmod(kc_dir, 0777);
+    load_expect(kc_file, false);
+    chmod(kc_dir, 0700);
+    load_expect(kc_file, true);
+
+    /* the file replaced under its name: the other kernel, never the entry */
+    assert_int_equal(rename(kc_file2, kc_file), 0);
+    img[LOADOFF] ^= 0xff;
+    load_expect(kc_file, false);
+    sleep(3);
+    load_expect(kc_file, false);                /* settled: replaces the entry */
+    assert_int_equal(entries(), 1);
+    load_expect(kc_file, true);
+    /* the same file written in place (same size, mtime put back) */
+    img[LOADOFF + 1] ^= 0xff;
+    struct stat st;
+    assert_int_equal(stat(kc_file, &st), 0);
+    write_file(kc_file, bz, make_bzimage(compress_gzip, ELF_IMG_SIZE));
+    struct timespec ts[2] = { st.st_atim, st.st_mtim };
+    assert_int_equal(utimensat(AT_FDCWD, kc_file, ts, 0), 0);
+    load_expect(kc_file, false);
+    sleep(3);
+    load_expect(kc_file, false);
+    load_expect(kc_file, true);
+
+    /* bounded: 60 kernels of 20 KiB entries into 1 MiB, the oldest used
+     * dropped, the newest kept */
+    setenv("PVCTL_KCACHE_MIB", "1", 1);
+    build_elf();                                /* their kernel */
+    for (int i = 0; i < 60; i++) {
+        snprintf(name, sizeof(name), "%.*s/k%d", (int)strlen(kc_dir) - 6, kc_dir, i);
+        load_expect(name, false);
+    }
+    snprintf(name, sizeof(name), "exit $(( $(cat %s/*.elf | wc -c) > 1048576 ))", kc_dir);
+    assert_int_equal(WEXITSTATUS(system(name)), 0);
+    assert_true(entries() >= 40 && entries() <= 51);
+    snprintf(name, sizeof(name), "%.*s/k59", (int)strlen(kc_dir) - 6, kc_dir);
+    load_expect(name, true);
+    snprintf(name, sizeof(name), "%.*s/k0", (int)strlen(kc_dir) - 6, kc_dir);
+    load_expect(name, false);
+
+    snprintf(name, sizeof(name), "rm -rf %.*s", (int)strlen(kc_dir) - 6, kc_dir);
+    assert_int_equal(system(name), 0);
+    unsetenv("PVCTL_KCACHE_DIR");
+    unsetenv("PVCTL_KCACHE_MIB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elf),
         cmocka_unit_test(test_bzimage_formats),
         cmocka_unit_test(test_bad_elves),
+        cmocka_unit_test(test_kernel_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

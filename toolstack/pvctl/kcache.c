@@ -1,0 +1,235 @@
+/* dom0's cache of unpacked kernel images (see kcache.h). */
+#include "kcache.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char kc_magic[8] = { 'P', 'V', 'K', 'C', 0, 0, 0, 1 };
+#define EDGE (64u << 10)          /* bytes hashed at each end of the file */
+#define MAX_ENTRIES 64
+
+static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static uint64_t limit_bytes(void)
+{
+    const char *s = getenv("PVCTL_KCACHE_MIB");
+    char *end;
+    unsigned long long mib = s && *s ? strtoull(s, &end, 10) : 256;
+    if (s && *s && *end)
+        mib = 0;
+    return mib > (1ull << 20) ? 1ull << 40 : mib << 20;
+}
+
+/* The directory, made if missing; NULL unless it is ours alone (root's
+ * cache feeds guests' kernels: nobody else may plant an entry). */
+static const char *cache_dir(void)
+{
+    const char *d = getenv("PVCTL_KCACHE_DIR");
+    struct stat st;
+
+    if (!d || !*d) {
+        d = "/var/cache/pvisor/kernels";
+        mkdir("/var/cache", 0755);
+        mkdir("/var/cache/pvisor", 0700);
+    }
+    mkdir(d, 0700);
+    if (lstat(d, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+        return NULL;
+    return d;
+}
+
+static int read_at(int fd, void *buf, size_t n, off_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (uint8_t *)buf + got, n - got, off + (off_t)got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+int kcache_key_of(int fd, const char *path, struct kcache_key *key)
+{
+    struct stat st;
+    struct timespec now;
+    static uint8_t buf[EDGE];
+
+    memset(key, 0, sizeof(*key));
+    if (!limit_bytes() || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        strlen(path) >= sizeof(key->path) || clock_gettime(CLOCK_REALTIME, &now))
+        return -1;
+    /* A write in the same clock tick as the one before it leaves ctime
+     * alone: only a file whose last change is 2 s old is known by its
+     * times (git's "racily clean" rule). */
+    if (st.st_ctim.tv_sec > now.tv_sec - 2 || st.st_mtim.tv_sec > now.tv_sec - 2)
+        return -1;
+    memcpy(key->magic, kc_magic, sizeof(kc_magic));
+    key->dev = st.st_dev;
+    key->ino = st.st_ino;
+    key->size = (uint64_t)st.st_size;
+    key->mtime_s = st.st_mtim.tv_sec;
+    key->mtime_ns = st.st_mtim.tv_nsec;
+    key->ctime_s = st.st_ctim.tv_sec;
+    key->ctime_ns = st.st_ctim.tv_nsec;
+    snprintf(key->path, sizeof(key->path), "%s", path);
+    size_t n = key->size < EDGE ? key->size : EDGE;
+    uint64_t h = 0x6a09e667f3bcc908ull ^ key->size;
+    if (read_at(fd, buf, n, 0))
+        return -1;
+    h = mix(h, buf, n);
+    if (read_at(fd, buf, n, (off_t)(key->size - n)))
+        return -1;
+    key->head_tail_hash = mix(h, buf, n);
+    return 0;
+}
+
+/* dir/<hash of the path>.elf: a newer version of a file replaces the
+ * entry of the older one */
+static void entry_name(const char *dir, const struct kcache_key *key, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%016llx.elf", dir,
+             (unsigned long long)mix(0x243f6a8885a308d3ull, (const uint8_t *)key->path, strlen(key->path)));
+}
+
+int kcache_open(struct kcache_key *key)
+{
+    const char *dir = cache_dir();
+    char name[512];
+    struct kcache_key have;
+    struct stat st;
+
+    if (!dir)
+        return -1;
+    entry_name(dir, key, name, sizeof(name));
+    int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) ||
+        read_at(fd, &have, sizeof(have), 0))
+        goto miss;
+    key->elf_len = have.elf_len;
+    if (memcmp(&have, key, sizeof(have)) || (uint64_t)st.st_size != KCACHE_HDR + have.elf_len ||
+        !have.elf_len)
+        goto miss;
+    futimens(fd, NULL);           /* used now: the last to be dropped */
+    return fd;
+miss:
+    key->elf_len = 0;
+    close(fd);
+    return -1;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return -1;
+        p = (const uint8_t *)p + w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Drop the least recently used entries until the total fits the bound
+ * (and leftovers of writers that died over ten minutes ago). */
+static void evict(const char *dir, uint64_t limit)
+{
+    struct ent { char name[64]; uint64_t size; struct timespec used; } e[MAX_ENTRIES];
+    unsigned n = 0;
+    uint64_t total = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char p[512];
+    time_t now = time(NULL);
+
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        struct stat st;
+        size_t l = strlen(de->d_name);
+        bool tmp = !strncmp(de->d_name, ".tmp.", 5);
+        if (l >= sizeof(e[0].name) || (!tmp && (l < 5 || strcmp(de->d_name + l - 4, ".elf"))))
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        if (lstat(p, &st) || !S_ISREG(st.st_mode))
+            continue;
+        if (tmp) {
+            if (st.st_mtime < now - 600)
+                unlink(p);
+            continue;
+        }
+        total += (uint64_t)st.st_size;
+        if (n == MAX_ENTRIES) {   /* more than we ever write: drop it */
+            unlink(p);
+            total -= (uint64_t)st.st_size;
+            continue;
+        }
+        snprintf(e[n].name, sizeof(e[n].name), "%s", de->d_name);
+        e[n].size = (uint64_t)st.st_size;
+        e[n].used = st.st_mtim;
+        n++;
+    }
+    closedir(d);
+    while (total > limit && n) {
+        unsigned o = 0;
+        for (unsigned i = 1; i < n; i++)
+            if (e[i].used.tv_sec < e[o].used.tv_sec ||
+                (e[i].used.tv_sec == e[o].used.tv_sec && e[i].used.tv_nsec < e[o].used.tv_nsec))
+                o = i;
+        snprintf(p, sizeof(p), "%s/%s", dir, e[o].name);
+        unlink(p);
+        total -= e[o].size;
+        e[o] = e[--n];
+    }
+}
+
+void kcache_store(const struct kcache_key *key, int fd, const uint8_t *elf, size_t len)
+{
+    const char *dir = cache_dir();
+    uint64_t limit = limit_bytes();
+    char tmp[512], name[512];
+    static uint8_t hdr[KCACHE_HDR];
+    struct stat st;
+
+    if (!dir || !len || (uint64_t)len + KCACHE_HDR > limit)
+        return;
+    /* the file we unpacked is still the one the key names */
+    if (fstat(fd, &st) || st.st_dev != key->dev || st.st_ino != key->ino ||
+        (uint64_t)st.st_size != key->size || st.st_mtim.tv_sec != key->mtime_s ||
+        st.st_mtim.tv_nsec != key->mtime_ns || st.st_ctim.tv_sec != key->ctime_s ||
+        st.st_ctim.tv_nsec != key->ctime_ns)
+        return;
+    evict(dir, limit - len - KCACHE_HDR);
+    snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", dir);
+    int out = mkstemp(tmp);
+    if (out < 0)
+        return;
+    struct kcache_key k = *key;
+    k.elf_len = len;
+    memset(hdr, 0, sizeof(hdr));
+    memcpy(hdr, &k, sizeof(k));
+    entry_name(dir, key, name, sizeof(name));
+    bool bad = fchmod(out, 0600) || write_all(out, hdr, sizeof(hdr)) || write_all(out, elf, len);
+    bad |= close(out) != 0;
+    if (bad || rename(tmp, name))
+        unlink(tmp);
+}

@@ -1,0 +1,83 @@
+# Sourced by the dom0 /init scripts of the split-driver system tests
+# (rootdisk-dom0-init.sh, split-failures-dom0-init.sh): the reference
+# stack's dom0 (C xenstored, xenconsoled logging each guest to
+# $CL/guest-NAME.log, xen-blkback and loop loaded) with pvctl, and the
+# helpers that print the lines the host-side test judges:
+#   SD-BEGIN <name> ... SD-END <name> rc=<status>   (a command and its output)
+#   SD-CHECK <what> <value>                         (facts)
+#   SD-DONE                                         then power-off
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+export HOME=/root TERM=dumb
+# The guest boots under TCG while dom0 attaches: its frontend connects
+# when its initramfs loads blkfront, long after the backend is ready.
+export PVCTL_DEVICE_TIMEOUT_MS=${PVCTL_DEVICE_TIMEOUT_MS:-240000}
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+ln -sf /proc/mounts /etc/mtab
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen \
+         /var/lib/xenstored /var/log/pvisor /data
+CL=/var/log/xen/console
+
+note() { echo "SD-NOTE $*"; }
+check() { echo "SD-CHECK $1 $2"; }
+step() {   # step NAME SECONDS COMMAND...
+    local name=$1 secs=$2 rc
+    shift 2
+    echo "SD-BEGIN $name"
+    timeout "$secs" "$@" </dev/null >/tmp/step.out 2>&1
+    rc=$?
+    cat /tmp/step.out
+    echo "SD-END $name rc=$rc"
+    return $rc
+}
+finish() {
+    echo "SD-DONE"
+    sync
+    echo o > /proc/sysrq-trigger
+    sleep 5
+    poweroff -f
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (0), or 1 after SECONDS
+wait_for() {
+    local secs=$1 n=0
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        [ $n -ge $((secs * 5)) ] && return 1
+        sleep 0.2
+        n=$((n + 1))
+    done
+}
+in_log() { grep -aq "$2" "$CL/guest-$1.log" 2>/dev/null; }      # in_log NAME REGEX
+# await NAME REGEX SECONDS: until the guest's console has REGEX; if not,
+# a note with the console's last lines
+await() {
+    wait_for "$3" in_log "$1" "$2" && return 0
+    note "$1: no '$2' in its console after $3 s; it ends with:"
+    tail -5 "$CL/guest-$1.log" 2>/dev/null | tr -d '\r' | sed 's/^/SD-NOTE   | /'
+    return 1
+}
+guest_lines() { grep -a "^$2" "$CL/guest-$1.log" 2>/dev/null | tr -d '\r'; }
+gone() { ! pvctl list | awk 'NR > 1 {print $1}' | grep -qx "$1"; }
+domid() { pvctl list | awk -v n="$1" '$1 == n {print $2}'; }
+free_mib() { pvctl info --json | sed -n 's/.*"free_memory": \([0-9]*\).*/\1/p'; }
+# what a device leaves behind, for SD-CHECK lines
+loops_on() { losetup -a | grep -c "$1"; }
+vbd_nodes() { xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .; }
+others() { pvctl list | awk 'NR > 1 && $1 != "Domain-0"' | grep -c .; }
+
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop xen-blkback; do
+    insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
+done
+mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
+wait_for 30 xenstore-read -s / || { note "xenstored did not come up"; finish; }
+timeout 60 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=$CL || note "xenconsoled failed"

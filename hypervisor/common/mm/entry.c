@@ -82,7 +82,10 @@ int mm_mod_lk(struct mm_env *env, struct mm_vcpu *v, unsigned int level,
         }
         if (fastpath(ol, nl)) {
             nl = mm_adjust(level, nl);
-            return mm_entry_update(env, table, idx, ol, nl, preserve_ad) ? 0 : lost;
+            if (!mm_entry_update(env, table, idx, ol, nl, preserve_ad))
+                return lost;
+            mm_pt_changed(env);
+            return 0;
         }
         rc = mm_lk_get_refs(env, v, level, nl, d, false, &child_partial);
         if (rc == -XEN_ERESTART) {
@@ -108,6 +111,7 @@ int mm_mod_lk(struct mm_env *env, struct mm_vcpu *v, unsigned int level,
         mm_log(env, d, "mod_lk", "entry changed under us", lost, table, idx);
         return lost;
     }
+    mm_pt_changed(env);
     if (ol & _PAGE_PRESENT)
         *old_out = ol;
     return 0;

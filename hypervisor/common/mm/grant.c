@@ -24,7 +24,7 @@ static int lock_l1(struct mm_env *env, struct mm_vcpu *v, u64 addr, bool contain
         }
         *l1 = (mfn_t)(addr >> 12);
         *idx = (unsigned int)(addr & 0xfff) >> 3;
-    } else if (mm_walk_l1(env, v, addr, l1, idx)) {
+    } else if (mm_walk_l1_cached(env, v, addr, l1, idx)) {
         mm_log(env, d, "grant", "no L1 table maps this address", -XEN_EINVAL, addr, 0);
         return -XEN_EINVAL;
     }

@@ -145,6 +145,15 @@ int mm_put_old_entry(struct mm_env *env, struct mm_vcpu *v, u64 old);
 
 /* walk.c */
 int mm_walk_l1(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1, unsigned int *idx);
+/* The same through v's one-entry cache; only for v's own hypercalls. */
+int mm_walk_l1_cached(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
+                      unsigned int *idx);
+
+/* An L2-L4 entry changed, after the change is visible (walk.c's cache). */
+static inline void mm_pt_changed(struct mm_env *env)
+{
+    __atomic_add_fetch(&env->pt_gen, 1, __ATOMIC_SEQ_CST);
+}
 
 /* flush helpers */
 int mm_read_vcpumask(struct mm_env *env, struct mm_vcpu *v, u64 gva, u64 *mask,

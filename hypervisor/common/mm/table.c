@@ -448,6 +448,7 @@ int mm_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int t
     case PGT_L3:
     case PGT_L4:
         rc = table_validate(env, v, mfn, type, flags, d, nr, pset);
+        mm_pt_changed(env);
         break;
     case PGT_SEG_DESC:
         *nr = 0;
@@ -474,8 +475,12 @@ int mm_devalidate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int
         return 0;
     case PGT_L2:
     case PGT_L3:
-    case PGT_L4:
-        return table_devalidate(env, v, mfn, type, flags, nr, pset);
+    case PGT_L4: {
+        int rc = table_devalidate(env, v, mfn, type, flags, nr, pset);
+
+        mm_pt_changed(env);
+        return rc;
+    }
     default:
         *nr = 0;
         *pset = false;

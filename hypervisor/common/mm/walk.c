@@ -35,3 +35,37 @@ int mm_walk_l1(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1, unsigne
     *idx = (unsigned int)(va >> 12) & 511;
     return 0;
 }
+
+/*
+ * A grant map and its unmap each need the L1 of one address, usually in a
+ * region mapped a moment before. Xen reads it through its linear page
+ * table; we remember the last walk's answer per vCPU. It stays right while
+ * the vCPU's kernel L4 is the same frame and no L2-L4 entry anywhere has
+ * changed since (env->pt_gen): the path from that L4 to the L1 runs only
+ * through validated tables, whose entries change only by mod_lk, and a
+ * table whose type went (and whose memory may then change) is revalidated
+ * before any table can point to it again; all three bump the generation.
+ * A stale answer could only name a wrong L1 of the vCPU's own domain,
+ * and the caller still checks type, owner and lock.
+ */
+int mm_walk_l1_cached(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
+                      unsigned int *idx)
+{
+    u64 gen = __atomic_load_n(&env->pt_gen, __ATOMIC_ACQUIRE), tag = (va >> 21) + 1;
+    int rc;
+
+    if (v->l1_cache.tag == tag && v->l1_cache.gen == gen && v->l1_cache.l4 == v->guest_table &&
+        v->guest_table) {
+        *l1 = v->l1_cache.l1;
+        *idx = (unsigned int)(va >> 12) & 511;
+        return 0;
+    }
+    rc = mm_walk_l1(env, v, va, l1, idx);
+    if (!rc) {
+        v->l1_cache.tag = tag;
+        v->l1_cache.gen = gen;
+        v->l1_cache.l4 = v->guest_table;
+        v->l1_cache.l1 = *l1;
+    }
+    return rc;
+}

@@ -143,6 +143,14 @@ struct mm_vcpu {
     u64 ldt_base;
     u32 ldt_ents;
     mfn_t ldt_frames[MM_LDT_FRAMES];    /* 0 = not mapped yet */
+    /* The L1 table the grant code last found for a 2 MiB region of this
+     * vCPU's kernel tables (mm_walk_l1_cached): valid while guest_table is
+     * still l4 and env->pt_gen still gen. Touched only by the vCPU itself. */
+    struct {
+        u64 tag;            /* (va >> 21) + 1, 0 = empty */
+        mfn_t l4, l1;
+        u64 gen;
+    } l1_cache;
 };
 
 /* One line per refused request: the env formats it. */
@@ -230,6 +238,10 @@ struct mm_env {
      * the L1 cache on affected CPUs; domains with check_l1tf are crashed
      * for writing one (Xen's pv-l1tf). */
     u64 l1tf_addr_mask, l1tf_safe_maddr;
+    /* Bumped after any L2-L4 entry of any domain changes (mod_lk,
+     * validation, devalidation): the vCPUs' l1_cache entries made before
+     * are stale. The module's own counter (start at 0). */
+    u64 pt_gen;
 };
 
 /* iomem_access answers */

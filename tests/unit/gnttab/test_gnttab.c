@@ -116,6 +116,61 @@ static void test_contains_pte_not_ours(void **state)
     GCHECK();
 }
 
+/* Map and unmap a grant at VAG: which L1 frame received the grant PTE. */
+static mfn_t l1_that_maps_vag(void)
+{
+    struct gnttab_map_grant_ref op = map1(v1, D2, 3, RW, VAG);
+    mfn_t found = 0;
+
+    if (op.status != GNTST_okay)
+        return 0;
+    for (mfn_t m = 8; m < FAKE_FRAMES && !found; m++)
+        if (pte_mfn(fe->mem[m][100]) == GF && (fe->mem[m][100] & _PAGE_GNTTAB))
+            found = m;
+    assert_int_equal(gunmap1(v1, op.handle, VAG, 0), GNTST_okay);
+    return found;
+}
+
+/* The grant code remembers the L1 it last found per vCPU. Try to make that
+ * stale: switch the vCPU's base pointer to another tree and back, have
+ * another vCPU point the L2 entry at another L1, then clear it. Each map
+ * must land in (or be refused by) what the tables say now. */
+static void test_l1_cache_stale(void **state)
+{
+    const u64 pt = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
+    const unsigned int l2i = (VA1 >> 21) & 511;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 3, D1, GF, GTF_permit_access);
+    assert_int_equal(l1_that_maps_vag(), L1A);
+    assert_int_equal(l1_that_maps_vag(), L1A);
+    /* a second tree 41 -> 42 -> 43 -> 44 of d1's own frames */
+    for (mfn_t m = 40; m <= 44; m++) {
+        unmap1(m);
+        memset(fe->mem[m], 0, sizeof(fe->mem[m]));
+    }
+    fe->mem[41][(VA1 >> 39) & 511] = pte(42, pt);
+    fe->mem[42][(VA1 >> 30) & 511] = pte(43, pt);
+    fe->mem[43][l2i] = pte(44, pt);
+    assert_int_equal(PIN(v1, 4, 41), 0);
+    assert_int_equal(BASEPTR(v1, 41), 0);
+    assert_int_equal(l1_that_maps_vag(), 44);
+    assert_int_equal(BASEPTR(v1, L4A), 0);
+    assert_int_equal(l1_that_maps_vag(), L1A);
+    /* another vCPU of d1 points the L2 entry at L1 40 */
+    assert_int_equal(PIN(v1, 1, 40), 0);
+    assert_int_equal(mmu1(v1b, L2A, l2i, pte(40, pt), MMU_NORMAL_PT_UPDATE, SELF), 0);
+    assert_int_equal(l1_that_maps_vag(), 40);
+    /* ... and then clears it: no L1 maps VAG any more */
+    assert_int_equal(mmu1(v1b, L2A, l2i, 0, MMU_NORMAL_PT_UPDATE, SELF), 0);
+    assert_int_equal(map1(v1, D2, 3, RW, VAG).status, GNTST_general_error);
+    assert_int_equal(gnt_fake_flags(g, D2, 3), GTF_permit_access);
+    assert_int_equal(UNPIN(v1, 40), 0);
+    assert_int_equal(mmu1(v1b, L2A, l2i, pte(L1A, pt), MMU_NORMAL_PT_UPDATE, SELF), 0);
+    assert_int_equal(l1_that_maps_vag(), L1A);
+    GCHECK();
+}
+
 static void test_unmap_and_replace(void **state)
 {
     struct gnttab_map_grant_ref op;
@@ -992,6 +1047,7 @@ int main(void)
         T_(test_map_ro_and_device),
         T_(test_contains_pte),
         T_(test_contains_pte_not_ours),
+        T_(test_l1_cache_stale),
         T_(test_unmap_and_replace),
         T_(test_ref_beyond_table),
         T_(test_bad_handles),

@@ -98,9 +98,21 @@ void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *wha
 bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e);
 
 /* refcount.c */
-/* Is f d's own frame (or a hypervisor frame shared with d)? Stable only
- * while f is held (a reference, or a type count under the page lock). */
-bool mm_frame_owned_by(const struct frame *f, u16 domid);
+/* Owner check against the frame's allocation state: only the owner's own
+ * frames and the hypervisor frames shared with it are its to reference.
+ * Stable only while f is held (a reference, or a type count under the
+ * page lock). */
+static inline bool mm_frame_owned_by(const struct frame *f, u16 domid)
+{
+    u8 state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+
+    if (state == FRAME_DOMAIN)
+        return f->owner == domid;
+    if (state == FRAME_HV && (f->flags & FRAMEF_SHARED_XEN))
+        return f->owner == domid;
+    return false;
+}
+
 void mm_get_page_light(struct mm_env *env, mfn_t mfn);
 void mm_set_stamp(struct mm_env *env, mfn_t mfn);
 struct mm_domain *mm_frame_owner(struct mm_env *env, mfn_t mfn);
@@ -145,9 +157,23 @@ int mm_put_old_entry(struct mm_env *env, struct mm_vcpu *v, u64 old);
 
 /* walk.c */
 int mm_walk_l1(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1, unsigned int *idx);
-/* The same through v's one-entry cache; only for v's own hypercalls. */
-int mm_walk_l1_cached(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
-                      unsigned int *idx);
+/* The same through v's one-entry cache (walk.c says why it stays right);
+ * only for v's own hypercalls. The hit is inline, the walk that refills
+ * it is not. */
+int mm_walk_l1_fill(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
+                    unsigned int *idx);
+static inline int mm_walk_l1_cached(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
+                                    unsigned int *idx)
+{
+    if (likely(v->l1_cache.tag == (va >> 21) + 1 &&
+               v->l1_cache.gen == __atomic_load_n(&env->pt_gen, __ATOMIC_ACQUIRE) &&
+               v->l1_cache.l4 == v->guest_table && v->guest_table)) {
+        *l1 = v->l1_cache.l1;
+        *idx = (unsigned int)(va >> 12) & 511;
+        return 0;
+    }
+    return mm_walk_l1_fill(env, v, va, l1, idx);
+}
 
 /* An L2-L4 entry changed, after the change is visible (walk.c's cache). */
 static inline void mm_pt_changed(struct mm_env *env)

@@ -47,19 +47,6 @@ void mm_vcpu_init(struct mm_vcpu *v, struct mm_domain *d, u32 vcpu_id)
     v->kernel_mode = true;
 }
 
-/* Owner check against the frame's allocation state: only the owner's own
- * frames and the hypervisor frames shared with it are its to reference. */
-bool mm_frame_owned_by(const struct frame *f, u16 domid)
-{
-    u8 state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
-
-    if (state == FRAME_DOMAIN)
-        return f->owner == domid;
-    if (state == FRAME_HV && (f->flags & FRAMEF_SHARED_XEN))
-        return f->owner == domid;
-    return false;
-}
-
 bool mm_get_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
 {
     struct frame *f;

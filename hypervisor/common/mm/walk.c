@@ -48,21 +48,14 @@ int mm_walk_l1(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1, unsigne
  * A stale answer could only name a wrong L1 of the vCPU's own domain,
  * and the caller still checks type, owner and lock.
  */
-int mm_walk_l1_cached(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
-                      unsigned int *idx)
+int mm_walk_l1_fill(struct mm_env *env, struct mm_vcpu *v, u64 va, mfn_t *l1,
+                    unsigned int *idx)
 {
-    u64 gen = __atomic_load_n(&env->pt_gen, __ATOMIC_ACQUIRE), tag = (va >> 21) + 1;
-    int rc;
+    u64 gen = __atomic_load_n(&env->pt_gen, __ATOMIC_ACQUIRE);
+    int rc = mm_walk_l1(env, v, va, l1, idx);
 
-    if (v->l1_cache.tag == tag && v->l1_cache.gen == gen && v->l1_cache.l4 == v->guest_table &&
-        v->guest_table) {
-        *l1 = v->l1_cache.l1;
-        *idx = (unsigned int)(va >> 12) & 511;
-        return 0;
-    }
-    rc = mm_walk_l1(env, v, va, l1, idx);
     if (!rc) {
-        v->l1_cache.tag = tag;
+        v->l1_cache.tag = (va >> 21) + 1;
         v->l1_cache.gen = gen;
         v->l1_cache.l4 = v->guest_table;
         v->l1_cache.l1 = *l1;

@@ -24,6 +24,21 @@ static struct buddy heap;
 static DEFINE_SPINLOCK(heap_lock);
 static struct rangeset boot_pool;
 static u64 outstanding_claims;          /* every domain's claim (heap_lock) */
+/* Free frames the idle scrubber has yet to zero (heap_lock; an estimate:
+ * frames taken by paths that ignore the flags leave it high until a full
+ * pass finds nothing and resets it). */
+static unsigned long scrub_dirty, scrub_cursor, scrub_clean_run;
+
+/* Every frame back to the heap: contents unknown (FRAMEF_NOSCRUB off),
+ * the idle scrubber's to zero. heap_lock held. */
+static void heap_free(u64 mfn, unsigned int order)
+{
+    for (u64 i = 0; i < (1ull << order); i++)
+        frame_table[mfn + i].flags = (u16)((frame_table[mfn + i].flags & ~FRAMEF_NOSCRUB) |
+                                           FRAMEF_SCRUB_IDLE);
+    scrub_dirty += 1ul << order;
+    buddy_free(&heap, mfn, order);
+}
 
 /* A block from the heap unless claims reserve the memory for others
  * (claim: the caller's own, consumed on success). heap_lock held. */
@@ -155,7 +170,7 @@ void free_xenheap_pages(void *va, unsigned int order)
     if (!va)
         return;
     flags = spin_lock_irqsave(&heap_lock);
-    buddy_free(&heap, virt_to_mfn(va), order);
+    heap_free(virt_to_mfn(va), order);
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
@@ -170,12 +185,23 @@ long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int add
     else
         mfn = heap_take(order, address_bits && address_bits < 64 ?
                                1ul << (address_bits - PAGE_SHIFT) : 0, claim);
+    if (mfn >= 0)
+        for (u64 i = 0; i < (1ull << order); i++)
+            if ((frame_table[mfn + i].flags & (FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE)) ==
+                FRAMEF_SCRUB_IDLE && scrub_dirty)
+                scrub_dirty--;
     spin_unlock_irqrestore(&heap_lock, flags);
 
     if (mfn < 0)
         return -1;
-    /* Never leak a previous owner's data to the next one. */
-    memset(mfn_to_virt(mfn), 0, PAGE_SIZE << order);
+    /* Never leak a previous owner's data to the next one: zero what the
+     * idle scrubber has not (the frames are ours now, off the heap). */
+    for (u64 i = 0; i < (1ull << order); i++) {
+        struct frame *f = &frame_table[mfn + i];
+        if (!(f->flags & FRAMEF_NOSCRUB))
+            memset(mfn_to_virt(mfn + i), 0, PAGE_SIZE);
+        f->flags &= (u16)~(FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE);
+    }
     for (u64 i = 0; i < (1ull << order); i++) {
         struct frame *f = &frame_table[mfn + i];
         f->state = FRAME_DOMAIN;
@@ -225,7 +251,7 @@ void free_domheap_pages(unsigned long mfn, unsigned int order)
         f->count_info = 0;
         f->type_info = 0;
     }
-    buddy_free(&heap, mfn, order);
+    heap_free(mfn, order);
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
@@ -237,6 +263,39 @@ u64 free_pages_count(void)
 void *alloc_cpu_stack(void)
 {
     return alloc_xenheap_pages(STACK_ORDER);
+}
+
+bool scrub_pending(void)
+{
+    return __atomic_load_n(&scrub_dirty, __ATOMIC_RELAXED) != 0;
+}
+
+/* Up to 16 frames zeroed or 4096 looked at, under heap_lock (a frame the
+ * heap holds cannot be taken meanwhile; 64 KiB of zeroing bounds the
+ * time interrupts wait). Only frames freed at run time: boot memory is
+ * zeroed when first allocated, as before. */
+void scrub_free_pages(void)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    unsigned int zeroed = 0;
+
+    for (unsigned int n = 0; n < 4096 && zeroed < 16 && scrub_dirty; n++) {
+        if (++scrub_cursor >= max_mfn)
+            scrub_cursor = 0;
+        struct frame *f = &frame_table[scrub_cursor];
+        if (f->state != FRAME_FREE || (f->flags & (FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE)) != FRAMEF_SCRUB_IDLE) {
+            /* a whole pass with nothing to do: the estimate was high */
+            if (++scrub_clean_run >= max_mfn)
+                scrub_dirty = scrub_clean_run = 0;
+            continue;
+        }
+        memset(mfn_to_virt(scrub_cursor), 0, PAGE_SIZE);
+        f->flags = (u16)((f->flags & ~FRAMEF_SCRUB_IDLE) | FRAMEF_NOSCRUB);
+        scrub_dirty--;
+        scrub_clean_run = 0;
+        zeroed++;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 /* Allocate and free a spread of orders and check the allocator's books. */
@@ -265,6 +324,28 @@ int page_alloc_selftest(void)
         free_xenheap_pages(blocks[i], orders[i]);
     if (heap.free_pages != before)
         return -103;
+    /* the idle scrubber zeroes what was freed (0xa5 above), and a domain
+     * frame it zeroed comes back zero without being zeroed again */
+    for (unsigned int n = 0; scrub_pending() && n < 1000000; n++)
+        scrub_free_pages();
+    if (scrub_pending())
+        return -104;
+    for (unsigned i = 0; i < 32; i++) {
+        unsigned long m = virt_to_mfn(blocks[i]);
+        const struct frame *f = &frame_table[m];
+        if (f->state == FRAME_FREE && (f->flags & FRAMEF_NOSCRUB) && ((u64 *)blocks[i])[0])
+            return -105;
+    }
+    long dm = alloc_domheap_pages(3, DOMID_XEN);
+    if (dm < 0)
+        return -106;
+    for (unsigned long w = 0; w < (PAGE_SIZE << 3) / 8; w++)
+        if (((u64 *)mfn_to_virt(dm))[w])
+            return -107;
+    for (unsigned i = 0; i < 8; i++)
+        if (frame_table[dm + i].flags & (FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE))
+            return -108;
+    free_domheap_pages(dm, 3);
     unsigned long flags = spin_lock_irqsave(&heap_lock);
     rc = buddy_check(&heap);
     spin_unlock_irqrestore(&heap_lock, flags);
@@ -293,7 +374,7 @@ void *alloc_xenheap_contig(unsigned long npages)
             for (u64 i = 0; i < (1ull << o); i++)
                 frame_table[m + i].order = 0;
             frame_table[m].order = (u8)o;
-            buddy_free(&heap, m, o);
+            heap_free(m, o);
             m += 1ul << o;
         }
     }
@@ -310,7 +391,7 @@ void free_xenheap_contig(void *va, unsigned long npages)
         unsigned int o = 0;
         while (o < BUDDY_MAX_ORDER && !(mfn & (1ul << o)) && mfn + (2ul << o) <= end)
             o++;
-        buddy_free(&heap, mfn, o);
+        heap_free(mfn, o);
         mfn += 1ul << o;
     }
     spin_unlock_irqrestore(&heap_lock, flags);

@@ -32,6 +32,7 @@ struct frame {
 _Static_assert(sizeof(struct frame) == 32, "frame descriptor is 32 bytes");
 
 #define FRAMEF_SHARED_XEN  0x0001  /* hypervisor frame a guest may map (shared_info, grant frames) */
-#define FRAMEF_NOSCRUB     0x0002  /* contents already zero */
+#define FRAMEF_NOSCRUB     0x0002  /* free and its contents already zero */
+#define FRAMEF_SCRUB_IDLE  0x0004  /* freed at run time: the idle loop zeroes it */
 
 #endif

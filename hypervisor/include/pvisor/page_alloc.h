@@ -46,6 +46,11 @@ long alloc_domheap_pages_noscrub(unsigned int order, u32 domid);
 
 u64 free_pages_count(void);
 int page_alloc_selftest(void);
+/* The idle loop's share of allocation: frames domains gave back are zeroed
+ * while a CPU has nothing else to do (as Xen scrubs in idle), so a later
+ * populate_physmap finds them clean instead of zeroing them itself. */
+bool scrub_pending(void);
+void scrub_free_pages(void);     /* one bounded chunk; interrupts on */
 
 /* Frames inside a firmware RAM/ACPI range (whether or not allocatable). */
 bool mfn_is_ram(unsigned long mfn);

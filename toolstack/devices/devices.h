@@ -24,6 +24,8 @@
 /* From unpause to every frontend Connected: the guest boots and loads its
  * frontend modules first (tens of seconds under TCG). */
 #define DEVICES_CONNECT_TIMEOUT_MS 120000
+/* A dead or paused guest's backends closing: dom0's side alone. */
+#define DEVICES_CLOSE_TIMEOUT_MS   10000
 #define DEVICES_DEFAULT_BRIDGE     "xenbr0"   /* libxl's default */
 
 /* Attach disk to domid; returns once both ends are Connected (4). */

@@ -186,20 +186,53 @@ static char *rd(struct xs_handle *xs, const char *be, const char *key)
     return xs_read(xs, XBT_NULL, p, &len);
 }
 
-/* online=0, state=Closing in one transaction (libxl's forced removal). */
-static void ask_close(struct xs_handle *xs, const char *be)
+/*
+ * online=0 and state=Closing in one transaction, unless the backend is
+ * Closed already: read and written in the same transaction, so a backend
+ * that says Closed meanwhile makes it retry rather than have its Closed
+ * overwritten (the driver would then never write Closed again).  Returns
+ * whether the backend is to be waited for.
+ */
+static bool ask_close(struct xs_handle *xs, const char *be)
 {
     char p[192];
     for (int attempt = 0; attempt < 16; attempt++) {
         xs_transaction_t t = xs_transaction_start(xs);
         if (t == XBT_NULL)
-            return;
+            return false;
+        unsigned len;
+        snprintf(p, sizeof(p), "%s/state", be);
+        char *v = xs_read(xs, t, p, &len);
+        int s = v && len == 1 && v[0] >= '0' && v[0] <= '8' ? v[0] - '0' : -1;
+        free(v);
+        if (s == 6 || s < 0) {
+            xs_transaction_end(xs, t, true);
+            return false;
+        }
         snprintf(p, sizeof(p), "%s/online", be);
         xs_write(xs, t, p, "0", 1);
         snprintf(p, sizeof(p), "%s/state", be);
         xs_write(xs, t, p, "5", 1);
-        if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
-            return;
+        /* Initialising: no driver took it, nothing to wait for */
+        if (xs_transaction_end(xs, t, false))
+            return s >= 2;
+        if (errno != EAGAIN)
+            return false;
+    }
+    return false;
+}
+
+/* Closed or gone (0), else -1 after timeout_ms with the last state. */
+static int wait_closed(struct xs_handle *xs, const char *be, long long timeout_ms, int *last)
+{
+    double end = now_s() + timeout_ms / 1000.0;
+    for (;;) {
+        *last = handshake_read_state(xs, be);
+        if (*last == 6 || *last < 0)
+            return 0;
+        if (now_s() >= end)
+            return -1;
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
     }
 }
 
@@ -229,17 +262,13 @@ int devices_domain_unplug(struct xs_handle *xs, uint32_t domid, unsigned timeout
             d->vif = k;
             d->dev = (uint32_t)dev;
             nodes_paths(k ? "vif" : "vbd", domid, d->dev, be, sizeof(be), fe, sizeof(fe));
-            int s = handshake_read_state(xs, be);
-            /* Initialising: no driver took it; Closed: done already */
-            d->wait = s >= 2 && s <= 5;
             if (k)
                 d->bridge = rd(xs, be, "bridge");
             else {
                 d->node = rd(xs, be, "node");
                 d->params = rd(xs, be, "params");
             }
-            if (s != 6)
-                ask_close(xs, be);
+            d->wait = ask_close(xs, be);
         }
         free(devs);
     }
@@ -254,9 +283,9 @@ int devices_domain_unplug(struct xs_handle *xs, uint32_t domid, unsigned timeout
     for (size_t i = 0; i < n; i++) {
         struct plugged *d = &pl[i];
         nodes_paths(d->vif ? "vif" : "vbd", domid, d->dev, be, sizeof(be), fe, sizeof(fe));
-        int left = (int)timeout_ms - (int)((now_s() - t0) * 1000), last = -1;
-        if (d->wait && (left <= 0 || handshake_wait(xs, be, 6, -1, (unsigned)left, &last)) && last >= 0 &&
-            !rc) {
+        long long left = (long long)timeout_ms - (long long)((now_s() - t0) * 1000);
+        int last = -1;
+        if (d->wait && wait_closed(xs, be, left, &last) && !rc) {
             snprintf(err, errlen, "%s %u of domain %u: backend still %s after %u ms; removed anyway",
                      d->vif ? "vif" : "disk", d->dev, domid, handshake_state_name(last), timeout_ms);
             rc = -1;

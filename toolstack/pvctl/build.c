@@ -420,10 +420,11 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     if (domctl_simple(&dc, XEN_DOMCTL_unpausedomain, d.id))
         FAIL("unpausedomain: %s", strerror(errno));
     double t5 = now_s();
-    if (trace && cfg->n_disks + cfg->n_vifs)
+    bool wait = !(t && t->no_connect);
+    if (trace && wait && cfg->n_disks + cfg->n_vifs)
         fprintf(trace, "pvctl: domain %u runs; waiting for its %zu device(s) to connect\n", d.id,
                 cfg->n_disks + cfg->n_vifs);
-    if (devices_domain_wait_connected(xs, d.id, cfg, devices_timeout_ms(DEVICES_CONNECT_TIMEOUT_MS),
+    if (wait && devices_domain_wait_connected(xs, d.id, cfg, devices_timeout_ms(DEVICES_CONNECT_TIMEOUT_MS),
                                       domain_stopped, trace, err, errlen))
         goto fail;
     double t6 = now_s();
@@ -471,7 +472,7 @@ int domain_destroy(struct xs_handle *xs, uint32_t domid, char *err, size_t errle
     double tp = now_s();
     /* the backends let go of the guest's grants before it dies */
     char e2[256];
-    if (devices_domain_unplug(xs, domid, devices_timeout_ms(DEVICES_DEFAULT_TIMEOUT_MS), NULL,
+    if (devices_domain_unplug(xs, domid, DEVICES_CLOSE_TIMEOUT_MS, NULL,
                               e2, sizeof(e2)))
         fprintf(stderr, "pvctl: %s\n", e2);
     double t1 = now_s();

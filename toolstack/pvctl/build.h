@@ -11,11 +11,13 @@
 #include "xlcfg.h"
 
 /* Phases of a create in seconds (populate and fill are parts of build,
- * introduce of xenstore); verbose (in): each device's phases on stderr. */
+ * introduce of xenstore).  In: verbose, each device's phases on stderr;
+ * no_connect, return once the guest runs (its backends ready) without
+ * waiting for its frontends. */
 struct timings {
     double parse, load, build, xenstore, devices, unpause, connect, populate, fill, introduce;
     const char *kernel;
-    bool verbose;
+    bool verbose, no_connect;
 };
 
 /* 0 and *domid, or -1 with one line in err. Leaves the domain running. */

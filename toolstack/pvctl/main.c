@@ -1,7 +1,7 @@
 /*
  * pvctl: the toolstack of pvisor's dom0 (also runs in Xen 4.17's dom0).
  *
- *   pvctl [-v] create CFG [-c] [key=value...]
+ *   pvctl [-v] create CFG [-c] [--no-connect] [key=value...]
  *   pvctl list [--json] | info [--json] | dmesg [-c]
  *   pvctl destroy|pause|unpause|reboot|console DOM
  *   pvctl shutdown DOM [--wait]
@@ -51,7 +51,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: pvctl [-v] COMMAND ...\n"
-            "  create CFG [-c] [key=value...]  build and start a domain (-c: attach its console)\n"
+            "  create CFG [-c] [--no-connect] [key=value...]\n"
+            "                                  build and start a domain (-c: attach its console;\n"
+            "                                  --no-connect: return before its disks and vifs connect)\n"
             "  list [--json]                   domains\n"
             "  info [--json]                   the host (free_memory in MiB, as xl info)\n"
             "  console DOM                     attach to a console (Ctrl-] detaches)\n"
@@ -123,6 +125,8 @@ static int cmd_create(int argc, char **argv)
             attach = true;
         else if (!strcmp(argv[i], "-v"))
             verbose = true;
+        else if (!strcmp(argv[i], "--no-connect"))
+            t.no_connect = true;
         else if (!cfgpath && !strchr(argv[i], '='))
             cfgpath = argv[i];
         else if (strchr(argv[i], '=') && nov < XLCFG_OVERRIDES_MAX)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "devices_cli.h"
 #include "devices_internal.h"
 #include "handshake.h"
 #include "loop.h"
@@ -564,6 +565,38 @@ static void test_domain_never_connects(void **state)
     assert_null(rd("/local/domain/0/backend/vbd/2"));
 }
 
+/* The hotplug commands take a domain's name as well as its id; an unknown
+ * name writes nothing. */
+static void test_cli_domain_by_name(void **state)
+{
+    (void)state;
+    if (!can_loop())
+        skip();
+    char *img = tmpfile_of("byname.img", 1 << 20), spec[256];
+    assert_true(xs_write(xs, XBT_NULL, "/local/domain/1/name", "alpha", 5));
+    static struct sim s = { "/local/domain/0/backend/vbd/1/51744", "/local/domain/1/device/vbd/51744", 0, false, false };
+    pthread_t th;
+    pthread_create(&th, NULL, simulate, &s);
+    snprintf(spec, sizeof(spec), "vdev=xvdc, access=ro, target=%s", img);
+    char *attach[] = { "block-attach", "alpha", spec, NULL };
+    assert_int_equal(devices_cli(3, attach), 0);
+    char *st = rd("/local/domain/1/device/vbd/51744/state");
+    assert_non_null(st);
+    assert_string_equal(st, "4");
+    free(st);
+    char *nosuch[] = { "block-attach", "nosuch", spec, NULL };
+    assert_int_equal(devices_cli(3, nosuch), 1);
+    char *detach[] = { "block-detach", "alpha", "xvdc", NULL };
+    assert_int_equal(devices_cli(3, detach), 0);
+    s.stop = 1;
+    pthread_join(th, NULL);
+    assert_null(rd("/local/domain/0/backend/vbd/1/51744"));
+    assert_int_equal(loops_on(img), 0);
+    char *bad[] = { "block-detach", "0", "xvdc", NULL };       /* dom0: refused */
+    assert_int_equal(devices_cli(3, bad), 1);
+    xs_rm(xs, XBT_NULL, "/local/domain/1/name");
+}
+
 /* Bridges only in a network namespace of a child of ours. */
 static int in_netns(void (*fn)(void))
 {
@@ -673,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_domain_plug_connect_unplug),
         cmocka_unit_test(test_domain_check_refusals),
         cmocka_unit_test(test_domain_never_connects),
+        cmocka_unit_test(test_cli_domain_by_name),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

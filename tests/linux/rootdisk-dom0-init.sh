@@ -33,7 +33,7 @@ boot() {
     id=$(domid "$name")
     check loops-attached-$name "$(loops_on $IMG)"
     await "$name" "$3" "$4"
-    wait_for 120 gone "$name" && check gone-$name 1 || { check gone-$name 0; step destroy-$name 60 pvctl destroy "$name"; }
+    wait_for 300 gone "$name" && check gone-$name 1 || { check gone-$name 0; step destroy-$name 60 pvctl destroy "$name"; }
     guest_lines "$name" 'ROOT-' | sed 's/^/SD-GUEST /'
     guest_lines "$name" 'ROOTDISK-INITRD' | sed 's/^/SD-GUEST /'
     # a crashed or powered-off domain's disk goes with it (pvctl's monitor)
@@ -49,7 +49,7 @@ boot() {
 
 free0=$(free_mib)
 check free-before "$free0"
-cp /guest/rootdisk.img $IMG
+mv /guest/rootdisk.img $IMG   # (dom0's root is a tmpfs of half its memory: no copy to spare)
 
 boot rdwrite write 'ROOT-CRASHING' 400
 # e2fsck on a copy: the crash left a journal to replay, and nothing else wrong

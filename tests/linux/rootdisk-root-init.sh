@@ -8,7 +8,7 @@
 #          off cleanly (dom0 then runs e2fsck -fn on the image)
 #   read   read xvdb whenever it is there, one ROOT-READ line a pass
 #          (hotplug, a disk file that vanishes, destroy with I/O in flight)
-#   steal  (rootdisk.victim=ID) try to map and copy every grant ref 0..4095
+#   steal  (rootdisk.victim=ID) try to map and copy every grant ref 0..2047
 #          of domain ID, which grants its disk rings and pages to dom0
 #          only (gntsteal); power-off
 #   features  the frontend's view of what the backend offers, then a
@@ -60,6 +60,11 @@ check)
     poweroff -f
     ;;
 read)
+    insmod /lib/modules/$(uname -r)/kernel/drivers/net/xen-netfront.ko 2>/dev/null
+    n=0; while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+    if ip link set eth0 up 2>/dev/null && ip addr add 10.0.0.2/24 dev eth0; then
+        ping -c 2 -W 5 10.0.0.1 >/dev/null 2>&1 && echo "ROOT-NET ping-ok" || echo "ROOT-NET ping-failed"
+    fi
     # 8 MiB passes, uncached; a pass's sum says what the guest saw
     pass=0
     while :; do
@@ -83,7 +88,7 @@ steal)
     v=$(uname -r)
     insmod /lib/modules/$v/kernel/drivers/xen/xen-gntdev.ko
     insmod /lib/modules/$v/kernel/drivers/xen/xen-gntalloc.ko
-    echo "ROOT-$(gntsteal "$victim" 0 4096 2>&1 | tail -1)"
+    echo "ROOT-$(gntsteal "$victim" 0 2048 2>&1 | tail -1)"
     poweroff -f
     ;;
 features)

@@ -45,14 +45,14 @@ finish() {
     sleep 5
     poweroff -f
 }
-# wait_for SECONDS COMMAND...: until COMMAND succeeds (0), or 1 after SECONDS
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (0), or 1 after
+# SECONDS of wall-clock time (bash's clock: polls cost a lot under TCG)
 wait_for() {
-    local secs=$1 n=0
+    local end=$((SECONDS + $1))
     shift
     while ! "$@" >/dev/null 2>&1; do
-        [ $n -ge $((secs * 5)) ] && return 1
+        [ $SECONDS -ge $end ] && return 1
         sleep 0.2
-        n=$((n + 1))
     done
 }
 in_log() { grep -aq "$2" "$CL/guest-$1.log" 2>/dev/null; }      # in_log NAME REGEX
@@ -71,9 +71,11 @@ free_mib() { pvctl info --json | sed -n 's/.*"free_memory": \([0-9]*\).*/\1/p'; 
 # what a device leaves behind, for SD-CHECK lines
 loops_on() { losetup -a | grep -c "$1"; }
 vbd_nodes() { xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .; }
+vif_nodes() { xenstore-ls /local/domain/0/backend/vif 2>/dev/null | grep -c .; }
+vifs() { ls /sys/class/net | grep -c '^vif'; }
 others() { pvctl list | awk 'NR > 1 && $1 != "Domain-0"' | grep -c .; }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop xen-blkback; do
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop xen-blkback llc stp bridge xen-netback; do
     insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
 done
 mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"

@@ -74,7 +74,7 @@ rm -rf "$T/ird-guest" "$T/ird-dom0"
 HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
 boot() {   # boot LOG IMAGE [MORE_HV_ARGS]
 	local t0=$SECONDS
-	timeout 1200 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
+	timeout $((600 + 400 * ROUNDS)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.raw" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$2" -append "$HV_ARGS${3:+ $3}" \

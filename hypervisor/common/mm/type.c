@@ -144,8 +144,8 @@ int mm_get_type_ex(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned in
                              left_partial);
 }
 
-int mm_get_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
-                unsigned int flags)
+int mm_get_type_slow(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
+                     unsigned int flags)
 {
     bool left_partial;
 
@@ -178,7 +178,7 @@ static int finish_devalidation(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
 /* Drop one full type reference. -ERESTART: the reference became the
  * frame's parked state (the caller keeps its general reference and must
  * see the partial put through). */
-int mm_put_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags)
+int mm_put_type_slow(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags)
 {
     struct frame *f = mm_frame(env, mfn);
     u64 x = mm_load(&f->type_info);

@@ -262,9 +262,38 @@ bool mm_get_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d);
 void mm_put_page(struct mm_env *env, mfn_t mfn);
 /* Type refs. flags: MM_PREEMPTIBLE. Returns 0, -ERESTART, -EINVAL... */
 #define MM_PREEMPTIBLE 1
-int mm_get_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
-                unsigned int flags);
-int mm_put_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags);
+int mm_get_type_slow(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
+                     unsigned int flags);
+int mm_put_type_slow(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags);
+
+/* The common cases inline (every grant map and copy takes and drops a
+ * writable type on a frame that already has it): one more reference of a
+ * type the frame has, validated, far from overflow; one fewer when it is
+ * not the last and no lock holder would be left alone with the table.
+ * Anything else goes the whole way. */
+static inline int mm_get_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
+                              unsigned int type, unsigned int flags)
+{
+    u64 *p = &env->frames[mfn].type_info, x = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    u64 c = pgt_count(x);
+
+    if (c != 0 && c < PGT_COUNT_MASK - 1 && pgt_type(x) == type && (x & PGT_VALIDATED) &&
+        __atomic_compare_exchange_n(p, &x, x + 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+        return 0;
+    return mm_get_type_slow(env, v, mfn, type, flags);
+}
+
+static inline int mm_put_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
+                              unsigned int flags)
+{
+    u64 *p = &env->frames[mfn].type_info, x = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    u64 c = pgt_count(x);
+
+    if ((c > 2 || (c == 2 && !(x & PGT_LOCKED))) && !(x & PGT_PARTIAL) &&
+        __atomic_compare_exchange_n(p, &x, x - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+        return 0;
+    return mm_put_type_slow(env, v, mfn, flags);
+}
 /* Drop the owner's allocation reference (decrease_reservation). */
 void mm_frame_release(struct mm_env *env, mfn_t mfn);
 /* Take a frame from its owner for good (XENMEM_exchange), atomically: only

@@ -61,7 +61,9 @@ def header_value(path, key, default):
 def discover(build, fuzz_seconds):
     tests = []
     for p in executables(os.path.join(build, "tests", "unit")):
-        tests.append(Test("unit", os.path.basename(p), [p], 120))
+        # 300 s: the decoder tests run the real compressors (zstd -19, xz -9e)
+        # and wait for CPU time on a CI host shared with QEMU boots.
+        tests.append(Test("unit", os.path.basename(p), [p], 300))
     for p in executables(os.path.join(build, "tests", "fuzz")):
         name = os.path.basename(p)
         seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name)

@@ -30,7 +30,10 @@ static void each_input(const char *cmd, bool must_detect, size_t max_len)
 
 static void test_levels(void **st)
 {
-    static const int levels[] = { 1, 2, 3, 5, 7, 9, 12, 15, 17, 19 };
+    /* One level per family of match finders (fast, dfast, greedy/lazy,
+     * btlazy2, btopt, btultra2): the decoder sees each kind of sequence
+     * stream; more levels only cost compression time under a loaded CI. */
+    static const int levels[] = { 1, 3, 5, 9, 15, 19 };
     char cmd[64];
     (void)st;
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {

@@ -1,6 +1,7 @@
 /* The per-domain monitor (see life.h). */
 #include "life.h"
 #include "build.h"
+#include "coredump.h"
 #include "dom_xs.h"
 #include "hv.h"
 #include <xen/sched.h>
@@ -73,6 +74,23 @@ static int state_of(uint32_t domid, unsigned *reason)
     return 1;
 }
 
+/* xl's coredump-*: the core to PVCTL_DUMP_DIR/NAME, and whether it could
+ * be written or not the action goes on (xl: "no point crying over spilled
+ * milk") */
+static void dump_core(const char *name, uint32_t domid)
+{
+    char path[256], msg[300];
+
+    mkdir("/var/lib/xen", 0755);
+    mkdir(PVCTL_DUMP_DIR, 0700);
+    snprintf(path, sizeof(path), "%s/%s", PVCTL_DUMP_DIR, name);
+    logf_("dumping core to %s", path);
+    if (core_dump(domid, path, msg, sizeof(msg)))
+        logf_("core dump failed: %s", msg);
+    else
+        logf_("core dump written: %s", msg);
+}
+
 static void monitor(const struct xlcfg *cfg, uint32_t domid)
 {
     struct xs_handle *xs = xs_open(0);
@@ -104,6 +122,10 @@ static void monitor(const struct xlcfg *cfg, uint32_t domid)
             logf_("domain %u destroyed by someone else: no %s", domid, xlcfg_action_name(a));
             name_unlock(lk);
             return;
+        }
+        if (a == XLCFG_ACTION_COREDUMP_DESTROY || a == XLCFG_ACTION_COREDUMP_RESTART) {
+            dump_core(cfg->name, domid);
+            a = a == XLCFG_ACTION_COREDUMP_DESTROY ? XLCFG_ACTION_DESTROY : XLCFG_ACTION_RESTART;
         }
         /* the actions on a handle of their own: the watching one has
          * libxenstore's reader thread on it */

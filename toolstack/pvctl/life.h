@@ -3,7 +3,8 @@
  * runs (its own config in memory, nothing to keep in step with another
  * daemon, gone with the domain). It watches @releaseDomain and acts on the
  * guest's shutdown as on_poweroff / on_reboot / on_crash say: destroy,
- * restart (destroy, then create again from the same config) or preserve.
+ * restart (destroy, then create again from the same config), preserve, or
+ * coredump-destroy / coredump-restart (coredump.h, then destroy / restart).
  */
 #ifndef PVCTL_LIFE_H
 #define PVCTL_LIFE_H

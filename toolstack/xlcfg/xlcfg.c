@@ -179,10 +179,9 @@ static int get_action(struct ctx *c, const struct xlcfg_setting *s, enum xlcfg_a
     for (size_t i = 0; i < N_ACTIONS; i++) {
         if (strcmp(v, action_names[i]))
             continue;
-        if (i != XLCFG_ACTION_DESTROY && i != XLCFG_ACTION_RESTART &&
-            i != XLCFG_ACTION_PRESERVE)
-            return fail_at(c, s, "%s action \"%s\" is not supported by pvctl "
-                           "(destroy, restart or preserve)", s->key, v);
+        if (i == XLCFG_ACTION_RENAME_RESTART || i == XLCFG_ACTION_SOFT_RESET)
+            return fail_at(c, s, "%s action \"%s\" is not supported by pvctl (destroy, restart, "
+                           "preserve, coredump-destroy or coredump-restart)", s->key, v);
         *out = (enum xlcfg_action)i;
         return 0;
     }

@@ -43,8 +43,8 @@ enum xlcfg_action {
     XLCFG_ACTION_RESTART,              /* "restart" */
     XLCFG_ACTION_RENAME_RESTART,       /* "rename-restart"   (refused: pvctl lacks it) */
     XLCFG_ACTION_PRESERVE,             /* "preserve" */
-    XLCFG_ACTION_COREDUMP_DESTROY,     /* "coredump-destroy" (refused) */
-    XLCFG_ACTION_COREDUMP_RESTART,     /* "coredump-restart" (refused) */
+    XLCFG_ACTION_COREDUMP_DESTROY,     /* "coredump-destroy" */
+    XLCFG_ACTION_COREDUMP_RESTART,     /* "coredump-restart" */
     XLCFG_ACTION_SOFT_RESET,           /* "soft-reset"       (refused) */
 };
 

@@ -14,20 +14,21 @@ void uuid_format(const uint8_t u[16], char out[37])
              u[13], u[14], u[15]);
 }
 
-/* DOM0_READ: (n0,rN), set on the tree tops; INHERIT: a new node takes
- * its parent's permissions in xenstore, so no second request. */
-enum own { DOM0_READ, GUEST_OWNED, DOM0_ONLY, INHERIT };
+/* DOM0_READ: (n0,rN), set on the tree tops; GUEST_OWNED: (nN);
+ * FRONTEND: (nN,r0), libxl's frontend entries of a device; INHERIT: a new
+ * node takes its parent's permissions in xenstore, so no second request. */
+enum own { DOM0_READ, GUEST_OWNED, FRONTEND, DOM0_ONLY, INHERIT };
 
 /* Write (value) or mkdir (NULL) path with its permissions. */
 static void put(struct xs_batch *b, uint32_t domid, enum own o, const char *path, const char *value)
 {
     struct xs_permissions p[2] = {
-        { .id = o == GUEST_OWNED ? domid : 0, .perms = XS_PERM_NONE },
-        { .id = domid, .perms = XS_PERM_READ },
+        { .id = o == GUEST_OWNED || o == FRONTEND ? domid : 0, .perms = XS_PERM_NONE },
+        { .id = o == FRONTEND ? 0 : domid, .perms = XS_PERM_READ },
     };
     xs_batch_write(b, path, value);
     if (o != INHERIT)
-        xs_batch_perms(b, path, p, o == DOM0_READ ? 2 : 1);
+        xs_batch_perms(b, path, p, o == DOM0_READ || o == FRONTEND ? 2 : 1);
 }
 
 int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, size_t errlen)
@@ -90,7 +91,7 @@ int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, s
         P(INHERIT, V("%lld.00", (long long)time(NULL)), "%s/start_time", vm);
         /* the console (libxl__device_console_add, device 0) */
         P(INHERIT, be, "%s/console/backend", dom);
-        P(INHERIT, "0", "%s/console/backend-id", dom);
+        P(FRONTEND, "0", "%s/console/backend-id", dom);
         P(INHERIT, "1048576", "%s/console/limit", dom);
         P(INHERIT, "xenconsoled", "%s/console/type", dom);
         P(INHERIT, "pty", "%s/console/output", dom);
@@ -103,6 +104,15 @@ int dom_xs_write(struct xs_handle *xs, const struct dom_xs_info *i, char *err, s
         P(INHERIT, "1", "%s/online", be);
         P(INHERIT, "1", "%s/state", be);
         P(INHERIT, "vt100", "%s/protocol", be);
+        /* libxl's own record of the console device, and its device-model
+         * version (written for every domain, PV too) */
+        P(INHERIT, V("%s/console", dom), "/libxl/%u/device/console/0/frontend", id);
+        P(INHERIT, be, "/libxl/%u/device/console/0/backend", id);
+        P(INHERIT, V("%u", id), "/libxl/%u/device/console/0/frontend-id", id);
+        P(INHERIT, "1", "/libxl/%u/device/console/0/online", id);
+        P(INHERIT, "1", "/libxl/%u/device/console/0/state", id);
+        P(INHERIT, "vt100", "/libxl/%u/device/console/0/protocol", id);
+        P(INHERIT, "qemu_xen", "/libxl/%u/dm-version", id);
 #undef P
 #undef V
     }

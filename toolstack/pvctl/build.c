@@ -10,6 +10,7 @@
 #include "build.h"
 #include "devices.h"
 #include "dom_xs.h"
+#include "fault.h"
 #include "hv.h"
 #include "image.h"
 #include "xs_batch.h"
@@ -340,6 +341,8 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
         FAIL("createdomain: %s", strerror(errno));
     d.id = dc.domain;
     created = true;
+    if (fault_at("domain"))
+        FAIL("max_vcpus %u: refused (PVCTL_FAULT=domain)", cfg->maxvcpus);
     memset(&dc, 0, sizeof(dc));
     dc.u.max_vcpus.max = cfg->maxvcpus;
     if (domctl_simple(&dc, XEN_DOMCTL_max_vcpus, d.id))
@@ -363,6 +366,8 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     double tp = now_s();
     if (populate(&d))
         FAIL("populating %llu MiB: %s", (unsigned long long)cfg->memory_mib, strerror(errno));
+    if (fault_at("memory"))
+        FAIL("getdomaininfo: refused (PVCTL_FAULT=memory)");
     struct xen_domctl_getdomaininfo info;
     if (hv_domain_info((domid_t)d.id, &info))
         FAIL("getdomaininfo: %s", strerror(errno));
@@ -373,6 +378,8 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     if (fill(&d, cfg, err, errlen))
         goto fail;
     double tf1 = now_s();
+    if (fault_at("image"))
+        FAIL("pinning the domain's page tables: refused (PVCTL_FAULT=image)");
     struct mmuext_op pin = { .cmd = MMUEXT_PIN_L4_TABLE };
     pin.arg1.mfn = d.p2m[d.lay.pt_pfn];
     if (hv_mmuext_op(&pin, 1, (domid_t)d.id))
@@ -395,6 +402,8 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     }
     if (seed_grants(&d, err, errlen))
         goto fail;
+    if (fault_at("grants"))
+        FAIL("mapping the domain's grant table: refused (PVCTL_FAULT=grants)");
     double t2 = now_s();
 
     /* xenstore, then introduce before the domain runs */
@@ -405,9 +414,13 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     memcpy(xi.uuid, uuid, 16);
     if (dom_xs_write(xs, &xi, err, errlen))
         goto fail;
+    if (fault_at("xenstore"))
+        FAIL("writing /local/domain/%u to xenstore: refused (PVCTL_FAULT=xenstore)", d.id);
     double ti = now_s();
     if (!xs_batch_introduce(xs, d.id, xi.store_mfn, d.store_port))
         FAIL("introducing the domain to xenstored: %s", strerror(errno));
+    if (fault_at("introduce"))
+        FAIL("introducing the domain to xenstored: refused (PVCTL_FAULT=introduce)");
     double t3 = now_s();
 
     /* the backends ready before the guest runs, as libxl has them */
@@ -417,6 +430,8 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
         goto fail;
     double t4 = now_s();
     memset(&dc, 0, sizeof(dc));
+    if (fault_at("unpause"))
+        FAIL("unpausedomain: refused (PVCTL_FAULT=unpause)");
     if (domctl_simple(&dc, XEN_DOMCTL_unpausedomain, d.id))
         FAIL("unpausedomain: %s", strerror(errno));
     double t5 = now_s();

@@ -55,7 +55,7 @@ static int usage(void)
             "                                  build and start a domain (-c: attach its console;\n"
             "                                  --no-connect: return before its disks and vifs connect)\n"
             "  list [--json]                   domains\n"
-            "  info [--json]                   the host (free_memory in MiB, as xl info)\n"
+            "  info [--json]                   the host (free_memory in MiB, as xl info; free_pages)\n"
             "  console DOM                     attach to a console (Ctrl-] detaches)\n"
             "  shutdown DOM [--wait]           ask the guest to power off\n"
             "  reboot DOM                      ask the guest to reboot\n"
@@ -267,8 +267,9 @@ static int cmd_info(int argc, char **argv)
     unsigned long long total = (unsigned long long)p->total_pages >> 8, fr = (unsigned long long)p->free_pages >> 8;
     if (json)
         printf("{\"xen_version\": \"%ld.%ld%s\", \"xen_caps\": \"%s\", \"nr_cpus\": %u, "
-               "\"cpu_mhz\": %u, \"total_memory\": %llu, \"free_memory\": %llu}\n",
-               ver >> 16, ver & 0xffff, extra, caps, p->nr_cpus, p->cpu_khz / 1000, total, fr);
+               "\"cpu_mhz\": %u, \"total_memory\": %llu, \"free_memory\": %llu, \"free_pages\": %llu}\n",
+               ver >> 16, ver & 0xffff, extra, caps, p->nr_cpus, p->cpu_khz / 1000, total, fr,
+               (unsigned long long)p->free_pages);
     else
         printf("xen_version            : %ld.%ld%s\nxen_caps               : %s\n"
                "nr_cpus                : %u\ncpu_mhz                : %u\n"

@@ -203,9 +203,42 @@ static size_t backlog_limit(struct daemon *d, struct console *c)
 	return (size_t)v;
 }
 
+/* console/tty, only while the console is still there: a destroy racing
+ * this setup removes /local/domain/N first, and a plain write after it
+ * would bring /local/domain/N/console/tty back for a domain that is gone
+ * (seen after a crash the monitor destroys at once). false on an error. */
+static bool write_tty(struct daemon *d, struct console *c, const char *tty)
+{
+	char key[96], ref[96];
+
+	snprintf(key, sizeof(key), "%s/tty", c->xspath);
+	snprintf(ref, sizeof(ref), "%s/ring-ref", c->xspath);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		xs_transaction_t t = xs_transaction_start(d->xs);
+		unsigned len;
+		char *r;
+		bool ok;
+
+		if (t == XBT_NULL)
+			return false;
+		r = xs_read(d->xs, t, ref, &len);
+		ok = !r || xs_write(d->xs, t, key, tty, strlen(tty));
+		free(r);
+		if (!ok) {
+			xs_transaction_end(d->xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(d->xs, t, false))
+			return true;
+		if (errno != EAGAIN)
+			return false;
+	}
+	return false;
+}
+
 static int open_pty(struct daemon *d, struct console *c)
 {
-	char path[64], key[96];
+	char path[64];
 	struct termios t;
 
 	c->master_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
@@ -221,8 +254,7 @@ static int open_pty(struct daemon *d, struct console *c)
 		goto fail;
 	if (cons_buf_init(&c->backlog, backlog_limit(d, c)) < 0)
 		goto fail;
-	snprintf(key, sizeof(key), "%s/tty", c->xspath);
-	if (!xs_write(d->xs, XBT_NULL, key, path, strlen(path)))
+	if (!write_tty(d, c, path))
 		goto fail;
 	return 0;
 fail:

@@ -150,11 +150,9 @@ if wait_for 120 grep -q LIFE-GUEST-CRASHING $CL/cc.log && wait_for 120 gone cc; 
   else
     check crash-coredump FAIL "monitor: $(tail -3 $ML/pvctl-cc.log | tr '\n' ';')"
   fi
-  if [ -s /var/lib/xen/dump/cc ]; then
-    m=$(head -c 4 /var/lib/xen/dump/cc | od -An -c | tr -d ' ')
-    [ "$m" = '177ELF' ] && check crash-coredump-file PASS "/var/lib/xen/dump/cc: an ELF core of $(wc -c </var/lib/xen/dump/cc) bytes" ||
-      check crash-coredump-file FAIL "/var/lib/xen/dump/cc starts with '$m'"
-  fi
+  m=$(head -c 4 /var/lib/xen/dump/cc 2>/dev/null | od -An -c | tr -d ' ')
+  [ "$m" = '177ELF' ] && check crash-coredump-file PASS "/var/lib/xen/dump/cc: an ELF core of $(wc -c </var/lib/xen/dump/cc) bytes" ||
+    check crash-coredump-file FAIL "/var/lib/xen/dump/cc: '$m' $(tail -1 $ML/pvctl-cc.log)"
   rm -f /var/lib/xen/dump/cc
 else
   check crash-coredump FAIL "monitor: $(tail -2 $ML/pvctl-cc.log 2>&1 | tr '\n' ';')"

@@ -90,10 +90,11 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory dom0 || { echo "run: dom0's image could not be built (see above; Debian packages come from apt-get download)" >&2; exit 1; }
 	$(Q)scripts/run-qemu.sh $(RUN_ARGS)
 
-# build/pvisor.iso: GRUB2 (multiboot2) with dom0 kernel and initramfs modules
-# when they exist (DOM0_KERNEL / DOM0_INITRD / DOM0_ARGS override).
-DOM0_KERNEL ?= $(wildcard $(O)/linux/vmlinuz-amd64)
-DOM0_INITRD ?= $(wildcard $(O)/linux/initramfs-dom0.cpio.gz)
+# build/pvisor.iso: GRUB2 (multiboot2) booting pvisor with make dom0's image
+# (the product's dom0: pvstored, pvconsoled, pvctl, a shell on the serial
+# console), as `make run` does; DOM0_KERNEL / DOM0_INITRD / DOM0_ARGS override.
+DOM0_KERNEL ?= $(O)/dom0/vmlinuz
+DOM0_INITRD ?= $(O)/dom0/initrd.gz
 DOM0_ARGS   ?= console=hvc0 earlyprintk=xen
 ISO_HV_ARGS ?= console=com1 com1=115200 dom0_mem=512M
 iso: $(O)/pvisor.iso

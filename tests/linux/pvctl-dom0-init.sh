@@ -1,13 +1,25 @@
 #!/bin/bash
-# dom0 /init of tests/system/linux/pvctl-domu.sh: the reference stack's dom0
-# (Debian's 6.1 kernel, C xenstored, xenconsoled logging each guest to
-# /var/log/xen/console/guest-NAME.log) with pvctl doing what xl does. The
-# same script on Xen 4.17 and on pvisor. Lines for the test:
+# dom0 script of tests/system/linux/pvctl-domu.sh, in one of two dom0s:
+#  - the reference stack's (as its /init: Debian's 6.1 kernel, C xenstored,
+#    xenconsoled logging each guest to /var/log/xen/console/guest-NAME.log);
+#  - make dom0's image, the product's own (run by its init through
+#    pvisor.run= once pvstored and pvconsoled are up; consoles in
+#    /var/log/pvisor/console/NAME.log; the test adds /guest/* and
+#    /etc/xen/anchor-min.cfg from the reference stack).
+# pvctl doing what xl does, the same script on Xen 4.17 and on pvisor.
+# Lines for the test:
 #   PV-BEGIN <name> ... PV-END <name> rc=<status> t=<seconds>
 #   PV-MARK <what> <value>      (facts the test judges)
 #   PV-DONE                     then power-off
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 export HOME=/root TERM=dumb
+# make dom0's image: its init has set everything up and runs us
+if [ $$ != 1 ] && [ -f /run/xenstored.pid ] && command -v pvstored >/dev/null; then
+    PRODUCT_DOM0=1
+else
+    PRODUCT_DOM0=
+fi
+if [ -z "$PRODUCT_DOM0" ]; then
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -20,24 +32,27 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen \
          /var/lib/xenstored /var/log/pvisor
+fi
 
 note() { echo "PV-NOTE $*"; }
 mark() { echo "PV-MARK $*"; }
-t_now() { echo "$EPOCHREALTIME"; }
+# seconds: bash's clock, or busybox sh's (make dom0's image has no bash)
+t_now() { echo "${EPOCHREALTIME:-$(cut -d' ' -f1 /proc/uptime)}"; }
 section() {   # section NAME SECONDS COMMAND...
     local name=$1 secs=$2 rc t0 t1
     shift 2
     echo "PV-BEGIN $name"
-    t0=$EPOCHREALTIME
+    t0=$(t_now)
     timeout "$secs" "$@" </dev/null >/tmp/out 2>&1
     rc=$?
-    t1=$EPOCHREALTIME
+    t1=$(t_now)
     cat /tmp/out
     echo "PV-END $name rc=$rc t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
     return $rc
 }
 finish() {
     echo "PV-DONE"
+    [ -n "$PRODUCT_DOM0" ] && exit 0    # its init powers off
     sync
     echo o > /proc/sysrq-trigger
     sleep 5
@@ -45,19 +60,26 @@ finish() {
 }
 # wait_for SECONDS COMMAND...: until COMMAND succeeds; prints the seconds
 wait_for() {
-    local secs=$1 t0=$EPOCHREALTIME
+    local secs=$1 t0
+    t0=$(t_now)
     shift
     while ! "$@" >/dev/null 2>&1; do
-        awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }' && { echo timeout; return 1; }
+        awk -v a="$t0" -v b="$(t_now)" -v s="$secs" 'BEGIN { exit !(b - a > s) }' && { echo timeout; return 1; }
         sleep 0.05
     done
-    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'
+    awk -v a="$t0" -v b="$(t_now)" 'BEGIN { printf "%.3f\n", b - a }'
 }
 free_mib() { pvctl info --json | sed 's/.*"free_memory": \([0-9]*\).*/\1/'; }
 # Domain-0 and no other domain that is not dying
 only_dom0() { [ "$(pvctl list --json | grep '"domid"' | grep -vc '"state": "[-a-z]*d"')" = 1 ]; }
 gone() { ! pvctl list --json | grep -q "\"name\": \"$1\""; }
 
+clog() { echo "$CL/guest-$1.log"; }
+if [ -n "$PRODUCT_DOM0" ]; then
+    CL=/var/log/pvisor/console
+    clog() { echo "$CL/$1.log"; }
+    note "in make dom0's image: pvstored, pvconsoled"
+else
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
     insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
 done
@@ -72,6 +94,7 @@ xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
     || note "xenconsoled failed"
 CL=/var/log/xen/console
+fi
 
 section info 30 pvctl info --json
 free0=$(free_mib)
@@ -88,8 +111,8 @@ cmdline = "reason=poweroff"
 on_poweroff = "preserve"
 CFG
 section create-elf 60 pvctl -v create /tmp/tk.cfg
-mark elf-result-after "$(wait_for 60 grep -q '^RESULT' $CL/guest-tk.log)"
-mark elf-result "$(grep -a '^RESULT' $CL/guest-tk.log | head -1)"
+mark elf-result-after "$(wait_for 60 grep -q '^RESULT' $(clog tk))"
+mark elf-result "$(grep -a '^RESULT' $(clog tk) | head -1)"
 section destroy-elf 30 pvctl destroy tk
 mark elf-gone "$(wait_for 30 gone tk)"
 
@@ -111,12 +134,12 @@ section restart-log 30 tail -3 /var/log/pvisor/pvctl-tkr.log
 
 # 3. Debian's stock kernel (bzImage) with the busybox initramfs: marker, poweroff
 section create-linux 60 pvctl -v create /etc/xen/anchor-min.cfg 'name="lin"' 'extra="console=hvc0 xa.mode=poweroff"'
-mark linux-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $CL/guest-lin.log)"
+mark linux-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $(clog lin))"
 mark linux-gone "$(wait_for 60 gone lin)"
 
 # 4. an idle one: list --json, xenstore, destroy
 section create-idle 60 pvctl -v create /etc/xen/anchor-min.cfg 'name="idle"'
-mark idle-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $CL/guest-idle.log)"
+mark idle-marker "$(wait_for 120 grep -q GUEST-MARKER-UP $(clog idle))"
 # two domUs at once: the test kernel beside the idle Linux
 section create-second 60 pvctl create /tmp/tk.cfg 'name="tk2"'
 section list-json 30 pvctl list --json
@@ -151,6 +174,8 @@ section list-end 30 pvctl list
 mark free-after "$(free_mib)"
 section dmesg 30 sh -c 'pvctl dmesg | tail -3'
 # who holds a dying domain: list again once xenconsoled is gone
-kill "$(cat /run/xenconsoled.pid)"; sleep 2
-section list-no-xenconsoled 30 pvctl list
+if [ -z "$PRODUCT_DOM0" ]; then
+    kill "$(cat /run/xenconsoled.pid)"; sleep 2
+    section list-no-xenconsoled 30 pvctl list
+fi
 finish

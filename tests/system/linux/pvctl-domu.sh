@@ -1,8 +1,11 @@
 #!/bin/bash
 # timeout: 1200
-# pvctl end to end, the same binary on pvisor and on Debian's Xen 4.17:
-# the reference stack's dom0 (tests/linux/pvctl-dom0-init.sh: C xenstored,
-# xenconsoled) creates with pvctl a domU from a PV test kernel ELF (its
+# pvctl end to end, the same binary on pvisor and on Debian's Xen 4.17. On
+# pvisor in make dom0's image, the product's own dom0 (pvstored, pvconsoled;
+# tests/linux/pvctl-dom0-init.sh through pvisor.run=, with the reference
+# stack's domU kernel, initramfs and anchor-min.cfg added); on Xen in the
+# reference stack's dom0 (the same script as its /init: C xenstored,
+# xenconsoled). pvctl creates a domU from a PV test kernel ELF (its
 # RESULT line in the console log; kept at power-off by on_poweroff=
 # "preserve", then destroyed), the same kernel crashing with on_crash="preserve"
 # and rebooting with on_reboot="restart" (restarted twice, then destroyed), Debian's
@@ -11,6 +14,8 @@
 # refused with one line and nothing left, five create/destroy cycles, and
 # free memory back where it began. Prints create times next to xl's.
 #   PVCTL_HVS="pvisor xen"   which hypervisors (default both)
+#   PVCTL_PVISOR_DOM0=reference   pvisor with the reference stack's dom0
+#                            instead of make dom0's image
 #   PVISOR_XL_WORK=DIR       where the reference images are built (shared with xl-toolstack.sh)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -20,6 +25,7 @@ REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
 [ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
 export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
 HVS=${PVCTL_HVS:-pvisor xen}
+PVISOR_DOM0=${PVCTL_PVISOR_DOM0:-product}
 SKIP=77
 
 [ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
@@ -53,15 +59,38 @@ install -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
 	cat "$OUT/dom0-initrd.gz"
 	(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
 } >"$T/dom0-pvctl.cpio.gz"
+# make dom0's image with the script (run by its init through pvisor.run=,
+# under busybox sh: the image has no bash), the test kernel and the
+# reference's domU files the script names
+if [ "$PVISOR_DOM0" = product ] && [[ " $HVS " == *" pvisor "* ]]; then
+	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL flock "$BUILD/.linux-assets.lock" make -s --no-print-directory -C "$ROOT" O="$BUILD" \
+	     dom0 >"$T/make-dom0.log" 2>&1; then
+		if grep -q "apt-get download\|cannot fetch\|cannot resolve" "$T/make-dom0.log"; then
+			echo "skip: Debian packages cannot be fetched"; tail -3 "$T/make-dom0.log"; exit $SKIP
+		fi
+		tail -20 "$T/make-dom0.log"; echo "FAIL: make dom0"; exit 1
+	fi
+	cp "$XA_WORK/out/vmlinuz-domu" "$XA_WORK/out/guest-initrd.gz" "$OUT/" || { echo "FAIL: copying the reference domU"; exit 1; }
+	printf '#!/bin/sh\nexec sh /usr/lib/pvisor-test/pvctl-dom0-init.sh\n' >"$T/run-pvctl.sh"
+	chmod 755 "$T/run-pvctl.sh"
+	echo "# not a kernel: a text file for the hostile config table" >"$T/xl.conf"
+	"$ROOT/toolstack/dom0/add-files.py" "$BUILD/dom0/initrd.gz" "$T/dom0-product.gz" \
+		"$T/run-pvctl.sh:/usr/lib/pvisor-test/run-pvctl.sh" \
+		"$ROOT/tests/linux/pvctl-dom0-init.sh:/usr/lib/pvisor-test/pvctl-dom0-init.sh" \
+		"$BUILD/tests/guests/shutdown.elf:/pvctl/shutdown.elf" \
+		"$OUT/vmlinuz-domu:/guest/vmlinuz" "$OUT/guest-initrd.gz:/guest/initrd.gz" \
+		"$REF/files/domu-min.cfg:/etc/xen/anchor-min.cfg" "$T/xl.conf:/etc/xen/xl.conf" ||
+		{ echo "FAIL: add-files.py"; exit 1; }
+fi
 
 HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE: the serial log in $T/NAME.txt
+boot() {   # boot NAME IMAGE [DOM0-KERNEL DOM0-ARGS INITRD]: the serial log in $T/NAME.txt
 	local t0=$SECONDS
 	timeout 900 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$2" -append "$HV_ARGS" \
-		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-pvctl.cpio.gz" </dev/null >/dev/null 2>&1
+		-initrd "${3:-$OUT/vmlinuz-dom0} ${4:-console=hvc0},${5:-$T/dom0-pvctl.cpio.gz}" </dev/null >/dev/null 2>&1
 	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
 	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
 }
@@ -76,7 +105,13 @@ ok() { echo "ok   $*"; }
 for hv in $HVS; do
 	case $hv in
 	xen) boot xen "$OUT/xen.elf" ;;
-	pvisor) boot pvisor "$BUILD/pvisor.elf" ;;
+	pvisor)
+		if [ "$PVISOR_DOM0" = product ]; then
+			boot pvisor "$BUILD/pvisor.elf" "$BUILD/dom0/vmlinuz" \
+				"console=hvc0 pvisor.run=/usr/lib/pvisor-test/run-pvctl.sh" "$T/dom0-product.gz"
+		else
+			boot pvisor "$BUILD/pvisor.elf"
+		fi ;;
 	esac
 	grep -aq '^PV-DONE' "$T/$hv.txt" || bad "$hv: the dom0 script did not finish"
 	for s in info list-empty create-elf destroy-elf create-crash destroy-crashed create-linux create-idle create-second list-json destroy-second shutdown destroy-idle create-restart list-end dmesg; do

@@ -113,6 +113,9 @@ sed -i -e 's|^kernel = .*|kernel = "/guest/shutdown.elf"|' -e '/^ramdisk/d' -e '
     -e 's/^on_\([a-z]*\) = .*/on_\1 = "preserve"/' /etc/pvisor-c1.cfg
 dd if=/dev/zero of=/data/scratch.img bs=1M count=8 2>/dev/null
 dd if=/dev/zero of=/data/cycle.img bs=1M count=4 2>/dev/null
+cfg r1 reboot 10.0.0.7 "'vdev=xvda, access=rw, target=/data/reboot.img'" "'bridge=xenbr0'"
+sed -i 's/^on_reboot = .*/on_reboot = "restart"/' /etc/pvisor-r1.cfg
+dd if=/dev/zero of=/data/reboot.img bs=1M count=4 2>/dev/null
 
 # 1. the writer: its disk and vif Connected when create returns
 step create-w1 300 pvctl -v create /etc/pvisor-w1.cfg
@@ -156,7 +159,19 @@ sleep 1
 # 3. what the writer left is a clean ext4
 step fsck 120 /opt/e2fs/e2fsck -fn $D
 
-# 4. destroy of a running Linux guest whose devices are Connected, then
+# 4. on_reboot="restart": the monitor unplugs the old domain's devices
+# and plugs the new one's (the disk is free for it again)
+step create-r1 300 pvctl create /etc/pvisor-r1.cfg
+r1a=$(pvctl list | awk '$1 == "r1" {print $2}')
+wait_log r1 GUEST-SECOND-BOOT 400 && check r1-restarted 1 || check r1-restarted 0
+r1b=$(pvctl list | awk '$1 == "r1" {print $2}')
+check r1-new-domain "$([ -n "$r1b" ] && [ "$r1a" != "$r1b" ] && echo 1 || echo 0)"
+check r1-devices "$(loops) $(vifs) $(device_nodes)"
+step destroy-r1 60 pvctl destroy r1
+check r1-gone "$(loops) $(vifs) $(device_nodes)"
+guest_lines r1
+
+# 5. destroy of a running Linux guest whose devices are Connected, then
 # create/destroy cycles with a disk and a vif (the tiny guest)
 step create-l1 300 pvctl create /etc/pvisor-l1.cfg
 id=$(pvctl list | awk '$1 == "l1" {print $2}')

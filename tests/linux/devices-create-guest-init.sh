@@ -10,6 +10,8 @@
 #           16 MiB over xenbr0; power off
 #   peer  : xvda (read-only, shared) holds the pattern; receives 16 MiB
 #           from multi; power off
+#   reboot: first boot (xvda blank) marks xvda and reboots; the boot after
+#           the monitor's restart finds the mark and idles
 #   cycle : idle (create/destroy cycles)
 # Lines on hvc0: GUEST-<WHAT> ...
 /bin/busybox --install -s /bin
@@ -82,6 +84,16 @@ multi)
     n=0; until ping -c 1 -W 1 10.0.0.4 >/dev/null 2>&1 || [ $n -ge 120 ]; do n=$((n+1)); done
     ping -c 3 -W 5 10.0.0.4 >/dev/null 2>&1 && echo "GUEST-PING-PEER-OK" || echo "GUEST-PING-PEER-BAD"
     echo "GUEST-TCP-PEER $(/bin/tcp-pattern connect 10.0.0.4 5003 send 16777216 2>&1)"
+    ;;
+reboot)
+    waitfor /dev/xvda
+    if [ "$(head -c 6 /dev/xvda)" = booted ]; then
+        echo "GUEST-SECOND-BOOT"
+        while :; do sleep 3600; done
+    fi
+    printf booted | dd of=/dev/xvda conv=fsync 2>/dev/null
+    echo "GUEST-FIRST-BOOT"
+    reboot -f
     ;;
 peer)
     read_pattern

@@ -13,6 +13,7 @@
 #   - two disks and two vifs (two bridges) in one domU
 #   - a second writer of the disk refused with one line and nothing left
 #     (pvctl create, and block-attach by domain name)
+#   - on_reboot="restart": the monitor moves the devices to the new domain
 #   - 20 create/destroy cycles with a disk and a vif: no loop devices,
 #     vifs, nodes, gntdev maps or memory left
 #   --hv xen|pvisor|both (default both)
@@ -138,6 +139,11 @@ for hv in $HVS; do
 		ok "$hv: block-attach by name refuses the writer too" ||
 		bad "$hv: block-attach p1: exit '$(rc block-attach-by-name)': $(out block-attach-by-name | head -1)"
 	out fsck | grep -q 'pvdev: .* files' && ok "$hv: e2fsck clean: $(out fsck | tail -1)"
+	[ "$(rc create-r1)" = 0 ] && [ "$(rc destroy-r1)" = 0 ] || bad "$hv: r1: create '$(rc create-r1)', destroy '$(rc destroy-r1)'"
+	need r1-restarted 1 "on_reboot=restart with a disk and a vif: the restarted domain boots with its devices"
+	need r1-new-domain 1 "restart: a new domain"
+	need r1-devices "1 1 2" "restart: one loop device, one vif, one vbd and one vif directory (the old ones gone)"
+	need r1-gone "0 0 0" "restarted domain destroyed: nothing left"
 	need l1-connected "4 4 4 4" "create returned with both ends of the disk and the vif Connected"
 	need l1-gone "0 0 0" "destroy of a running guest: no loop device, vif or node left"
 	[ "$(rc create-c1-stops)" = 1 ] && [ "$(val c1-stops-lines)" = 1 ] &&

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,6 +220,11 @@ void kcache_store(const struct kcache_key *key, int fd, const uint8_t *elf, size
         st.st_ctim.tv_nsec != key->ctime_ns)
         return;
     evict(dir, limit - len - KCACHE_HDR);
+    /* dom0's root is often RAM: the cache never takes more than half of
+     * what is left there, whatever the limit says (guest images, dumps). */
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) || (uint64_t)len + KCACHE_HDR > (uint64_t)vfs.f_bavail * vfs.f_frsize / 2)
+        return;
     snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", dir);
     int out = mkstemp(tmp);
     if (out < 0)

@@ -51,6 +51,7 @@ flock -u 9
 exec 9>&-
 mkdir -p "$T/add/usr/sbin"
 install -m 755 "$ROOT/bench/pvctl-create-dom0.sh" "$T/add/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 # xl runs on Xen only (it runs on pvisor too, but is not what is compared)
 initrd() {

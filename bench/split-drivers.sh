@@ -52,6 +52,7 @@ install -m 755 "$D/guest-init.sh" "$T/ird-guest/init"
 install -m 755 "$T/randread" "$T/netblast" "$T/ird-guest/bin/"
 mkcpio "$T/ird-guest" "$T/ird-dom0/guest/initrd-sd.gz"
 install -m 755 "$D/dom0-init.sh" "$T/ird-dom0/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
 install -m 755 "$T/netblast" "$T/ird-dom0/usr/bin/netblast"
 cat >"$T/ird-dom0/etc/xen/sdbench.cfg" <<'CFG'
 name     = "sdbench"

@@ -7,19 +7,7 @@
 # pvisor's `perfc`, `xl debug-keys P/p` frame the phases of each round in
 # the serial log (SD-PHASE lines around the counters). Lines for the host:
 # "SD-RESULT round name value unit", SD-DONE at the end.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
-export HOME=/root TERM=dumb
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts
-# devtmpfs has no /dev/std* links; the hotplug scripts' claim_lock() needs them
-ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs tmpfs /tmp
+. /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /data && mount -t tmpfs -o size=100m tmpfs /data
 mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
          /var/log/xen/console /var/lib/xen /var/lib/xenstored /srv

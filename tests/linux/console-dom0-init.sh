@@ -6,18 +6,7 @@
 # and what destroy and create/destroy cycles leave in pvconsoled (fds,
 # mappings). Output framed as CONS-BEGIN/CONS-END NAME rc=N; CONS-DONE at
 # the end, then power off.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
-export HOME=/root TERM=dumb
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts
-ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs tmpfs /tmp
+. /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen /var/lib/xen /var/lib/xenstored
 
 LOGDIR=/var/log/pvisor/console

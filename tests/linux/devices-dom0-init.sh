@@ -5,21 +5,10 @@
 # hotplugs a file-backed disk and a vif, waits for the guest's results,
 # unplugs both, and checks nothing is left: loop devices, vifs, nodes.
 # Lines: DEV-<NAME> rc=<status> and DEV-CHECK <what> <value>; DEV-DONE.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
-export HOME=/root TERM=dumb
+. /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 # The guest boots under TCG while dom0 hotplugs: its frontends connect
 # when its init loads them, long after the backends are ready.
 export PVCTL_DEVICE_TIMEOUT_MS=240000
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts
-ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs tmpfs /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
          /var/log/xen/console /var/lib/xen /var/lib/xenstored /data
 

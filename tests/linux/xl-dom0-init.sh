@@ -5,19 +5,7 @@
 # between Xen and pvisor. Each command's output is framed by
 #   XL-BEGIN <name>            and          XL-END <name> rc=<status>
 # and the run ends with XL-DONE, then powers off.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
-export HOME=/root TERM=dumb
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts
-# devtmpfs has no /dev/std* links (udev adds them elsewhere)
-ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
-ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs tmpfs /tmp
+. /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
          /var/log/xen/console /var/lib/xen /var/lib/xenstored
 

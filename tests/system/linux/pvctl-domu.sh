@@ -51,6 +51,7 @@ exec 9>&-
 gzip -t "$OUT/dom0-initrd.gz" || { echo "FAIL: $XA_WORK/out/dom0-initrd.gz is not whole"; exit 1; }
 mkdir -p "$T/add/usr/sbin" "$T/add/pvctl"
 install -m 755 "$ROOT/tests/linux/pvctl-dom0-init.sh" "$T/add/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 install -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
 # Ours appended to the reference dom0 initramfs: the kernel unpacks both,

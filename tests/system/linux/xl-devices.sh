@@ -52,6 +52,7 @@ install -m 755 "$ROOT/tests/linux/xl-devices-guest-init.sh" "$T/ird-guest/init"
 cp -a "$XA_WORK/x/ird-dom0" "$T/ird-dom0"
 mkcpio "$T/ird-guest" "$T/ird-dom0/guest/initrd.gz"
 install -m 755 "$ROOT/tests/linux/xl-devices-dom0-init.sh" "$T/ird-dom0/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
 mkcpio "$T/ird-dom0" "$T/dom0-xldev.cpio.gz"
 rm -rf "$T/ird-guest" "$T/ird-dom0"
 

@@ -42,6 +42,7 @@ if ! "$T/ref/build.sh" >"$T/build.log" 2>&1; then
 	exit 1
 fi
 install -m 755 "$ROOT/tests/linux/xl-dom0-init.sh" "$D/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$D/etc/ref-dom0-bringup.sh"
 (cd "$D" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/dom0-xl.cpio.gz"
 cp "$OUT/vmlinuz-dom0" "$OUT/xen.elf" "$T/"
 flock -u 9

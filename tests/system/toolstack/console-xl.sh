@@ -42,6 +42,7 @@ OUT=$T/out
 mkdir -p "$T/overlay/usr/sbin"
 install -m 755 "$BUILD/toolstack/pvconsoled" "$T/overlay/usr/sbin/pvconsoled"
 install -m 755 "$ROOT/tests/linux/console-dom0-init.sh" "$T/overlay/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/overlay/etc/ref-dom0-bringup.sh"
 (cd "$T/overlay" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/overlay.cpio.gz"
 cat "$OUT/dom0-initrd.gz" "$T/overlay.cpio.gz" >"$T/dom0-console.cpio.gz"
 

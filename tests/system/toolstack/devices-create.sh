@@ -64,6 +64,7 @@ install -m 755 "$T/tcp-pattern" "$G/bin/tcp-pattern"
 A=$T/dom0-add
 mkdir -p "$A/usr/sbin" "$A/usr/bin" "$A/guest" "$A/data" "$A/opt/e2fs/lib"
 install -m 755 "$ROOT/tests/linux/devices-create-dom0-init.sh" "$A/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$A/etc/ref-dom0-bringup.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$A/usr/sbin/pvctl"
 install -m 755 "$T/tcp-pattern" "$A/usr/bin/tcp-pattern"
 install -m 644 "$BUILD/tests/guests/shutdown.elf" "$A/guest/shutdown.elf"

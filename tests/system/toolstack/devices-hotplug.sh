@@ -39,6 +39,7 @@ cp "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/xen.elf" "$T/"
 flock -u 9
 exec 9>&-
 install -m 755 "$ROOT/tests/linux/devices-dom0-init.sh" "$T/dom0/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/dom0/etc/ref-dom0-bringup.sh"
 install -m 755 "$BUILD/toolstack/pvdev" "$T/dom0/usr/bin/pvdev"
 install -m 755 "$ROOT/tests/linux/devices-guest-init.sh" "$T/guest/init"
 (cd "$T/guest" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/dom0/guest/initrd-dev.gz"

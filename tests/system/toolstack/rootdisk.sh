@@ -28,6 +28,7 @@ SKIP=77
 
 split_images "$T" || exit 1
 install -m 755 "$ROOT/tests/linux/rootdisk-dom0-init.sh" "$T/add/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
 split_dom0_image "$T"
 
 fail=0

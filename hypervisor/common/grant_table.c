@@ -139,9 +139,17 @@ static void op_relax(void *ctx)
 static void op_log(void *ctx, u16 domid, const char *what, const char *why, int rc, u64 a,
                    u64 b)
 {
+    /* The line names who asked (the current domain) and, when it is not
+     * the same, whose table the refused entry is in. */
+    u16 self = is_idle_vcpu(current) ? DOMID_XEN : current->domain->domain_id;
+
     (void)ctx;
-    gprintk(LOG_INFO "d%u: grant %s refused (%d): %s [%#llx %#llx]\n", domid, what, rc, why,
-            (unsigned long long)a, (unsigned long long)b);
+    if (domid == self || domid == DOMID_INVALID)
+        gprintk(LOG_INFO "d%u: grant %s refused (%d): %s [%#llx %#llx]\n", self, what, rc, why,
+                (unsigned long long)a, (unsigned long long)b);
+    else
+        gprintk(LOG_INFO "d%u: grant %s refused (%d) in d%u's table: %s [%#llx %#llx]\n", self,
+                what, rc, domid, why, (unsigned long long)a, (unsigned long long)b);
 }
 
 static const struct gnt_env_ops gnt_ops = {

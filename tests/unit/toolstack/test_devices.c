@@ -28,14 +28,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/pvstored_daemon.h"
 #include "bridge.h"
 #include "devices_cli.h"
 #include "devices_internal.h"
 #include "handshake.h"
 #include "loop.h"
 
-static char dir[64];
-static pid_t store_pid;
 static struct xs_handle *xs;
 
 static char *rd(const char *path)
@@ -81,32 +80,10 @@ static bool reference(const char *path, char *val, char *perm)
     return found;
 }
 
-static void start_store(void)
-{
-    char sock[96], bin[4096];
-    /* pvstored of the same build directory: O/tests/unit/test_devices -> O/pvstored */
-    ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 32);
-    assert_true(n > 0);
-    bin[n] = 0;
-    strcpy(strrchr(bin, '/'), "/../../pvstored");
-    snprintf(dir, sizeof(dir), "/tmp/test_devices.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/sock", dir);
-    store_pid = fork();
-    if (!store_pid) {
-        execl(bin, bin, "--no-fork", "--no-persist", "--socket", sock, (char *)NULL);
-        _exit(127);
-    }
-    setenv("XENSTORED_PATH", sock, 1);
-    for (int i = 0; i < 500 && !(xs = xs_open(0)); i++)
-        usleep(10000);
-    assert_non_null(xs);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    start_store();
+    xs = pvstored_start("test_devices");
     for (unsigned d = 1; d <= 3; d++) {
         char p[64];
         snprintf(p, sizeof(p), "/local/domain/%u", d);
@@ -118,12 +95,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    xs_close(xs);
-    kill(store_pid, SIGTERM);
-    waitpid(store_pid, NULL, 0);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) < 0;
+    return pvstored_stop(xs);
 }
 
 /* Every key we write has the reference's value and permissions, and every
@@ -252,7 +224,7 @@ static char *tmpfile_of(const char *name, size_t size)
     static char path[4][128];
     static int k;
     char *p = path[k++ & 3];
-    snprintf(p, 128, "%s/%s", dir, name);
+    snprintf(p, 128, "%s/%s", pvstored_dir, name);   /* files beside the daemon's socket */
     int fd = open(p, O_CREAT | O_RDWR | O_TRUNC, 0600);
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, (off_t)size), 0);
@@ -397,7 +369,7 @@ static void test_block_hostile_specs(void **state)
     assert_string_equal(err, "disk /nonexistent/disk.img: No such file or directory");
     d.target = "relative.img";
     assert_int_equal(devices_block_attach(xs, 1, &d, 0, err, sizeof(err)), -1);
-    d.target = dir;                                   /* a directory */
+    d.target = pvstored_dir;                               /* a directory */
     assert_int_equal(devices_block_attach(xs, 1, &d, 0, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "neither a file nor a block device"));
     d.target = "/dev/null";                           /* a character device */

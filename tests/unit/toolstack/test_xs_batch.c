@@ -17,44 +17,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "../lib/pvstored_daemon.h"
 #include "xs_batch.h"
 
 static struct xs_handle *xs;
-static pid_t store_pid;
-static char dir[64], sock[96];
 
 static int setup(void **state)
 {
-    char bin[4096];
     (void)state;
-    ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 32);
-    assert_true(n > 0);
-    bin[n] = 0;
-    strcpy(strrchr(bin, '/'), "/../../pvstored");
-    snprintf(dir, sizeof(dir), "/tmp/test_xs_batch.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/sock", dir);
-    store_pid = fork();
-    if (!store_pid) {
-        execl(bin, bin, "--no-fork", "--no-persist", "--socket", sock, (char *)NULL);
-        _exit(127);
-    }
-    setenv("XENSTORED_PATH", sock, 1);
-    for (int i = 0; i < 500 && !(xs = xs_open(0)); i++)
-        usleep(10000);
-    assert_non_null(xs);
+    xs = pvstored_start("test_xs_batch");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    xs_close(xs);
-    kill(store_pid, SIGTERM);
-    waitpid(store_pid, NULL, 0);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) < 0;
+    return pvstored_stop(xs);
 }
 
 static void fill(struct xs_batch *b, const char *top)

@@ -113,16 +113,22 @@ static void NORETURN movss_survived(long version)
 	finish();
 }
 
+/* vCPU 1's laps while vCPU 0 sleeps: proof that it ran in between. */
+static volatile unsigned long failsafe_laps;
+
 static long failsafe_worker(unsigned int id, void *arg)
 {
 	static struct sched_poll sp = { .nr_ports = 1 };
 	static evtchn_port_t port;
 	uint64_t *ldt, *empty, rsp;
+	unsigned long laps;
 
 	(void)arg;
 	if (id) {
-		for (;;)
+		for (;;) {
+			failsafe_laps++;
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		}
 	}
 	ldt = alloc_page();
 	empty = alloc_page();
@@ -138,14 +144,25 @@ static long failsafe_worker(unsigned int id, void *arg)
 	/* another LDT, entry 1 empty: DS cannot be reloaded */
 	if (mmuext1(MMUEXT_SET_LDT, (unsigned long)empty, 4))
 		panic("set_ldt empty");
-	sp.timeout = xen_system_time() + 50000000;     /* vCPU 1 runs meanwhile */
-	asm volatile("mov %%rsp, %%r12\n\t"
-		     "mov %0, %%rsp\n\t"
-		     "syscall\n\t"
-		     "mov %%r12, %%rsp"
-		     : : "r"(rsp), "a"((long)__HYPERVISOR_sched_op), "D"((long)SCHEDOP_poll),
-		       "S"(&sp) : "rcx", "r11", "r12", "memory");
-	hv_stack_survived(rsp);
+	/* Sleep until vCPU 1 is seen to have run meanwhile: then the one host
+	 * CPU switched away from vCPU 0 and back, which reloads DS. A poll can
+	 * end without that (its timeout already past when QEMU's thread was
+	 * descheduled on a loaded host): sleep again, DS is still unloadable. */
+	for (unsigned int tries = 0; tries < 100; tries++) {
+		laps = failsafe_laps;
+		sp.timeout = xen_system_time() + 50000000;
+		long op = __HYPERVISOR_sched_op, cmd = SCHEDOP_poll;
+		struct sched_poll *arg = &sp;
+		asm volatile("mov %%rsp, %%r12\n\t"
+			     "mov %3, %%rsp\n\t"
+			     "syscall\n\t"
+			     "mov %%r12, %%rsp"
+			     : "+a"(op), "+D"(cmd), "+S"(arg) : "r"(rsp)
+			     : "rcx", "r11", "r12", "memory");
+		if (failsafe_laps != laps)
+			hv_stack_survived(rsp);
+	}
+	panic("failsafe_hv_stack: vCPU 1 never ran while vCPU 0 slept (100 polls)");
 	return 0;
 }
 

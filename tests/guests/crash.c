@@ -46,6 +46,7 @@
 #include "guest.h"
 
 #define XEN_DIRECTMAP 0xffff830000000000UL      /* Xen's and pvisor's layout */
+#define XEN_DIRECTMAP_END 0xffff880000000000UL
 
 static uint8_t victim[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t escape_stack[4096] __attribute__((aligned(16)));
@@ -113,15 +114,71 @@ static void NORETURN movss_survived(long version)
 	finish();
 }
 
-/* vCPU 1's laps while vCPU 0 sleeps: proof that it ran in between. */
-static volatile unsigned long failsafe_laps;
+/*
+ * failsafe_hv_stack. vCPU 0 loads DS from an LDT, swaps in an empty LDT and
+ * sleeps with RSP at our page's direct-map alias while vCPU 1 spins on the
+ * one host CPU: switching back to vCPU 0 cannot reload DS, so the
+ * hypervisor must build a failsafe frame at RSP and, as it cannot, crash
+ * the domain. Two things can spoil the probe without a hypervisor bug, and
+ * both lead to another try: the poll ends without a switch (its timeout
+ * already past when a loaded host descheduled QEMU), or vCPU 0 is switched
+ * out on its ordinary stack between swapping the LDT and moving RSP (then
+ * the failsafe callback is rightly delivered there).
+ */
+static volatile unsigned long failsafe_laps;    /* vCPU 1 ran meanwhile */
+static unsigned int failsafe_tries;
+static uint64_t *failsafe_ldt, *failsafe_empty, failsafe_rsp;
+static struct sched_poll failsafe_sp = { .nr_ports = 1 };
+void failsafe_retry_entry(void);
+void failsafe_retry(uint64_t rsp);
+
+asm(".text\n"
+    ".globl failsafe_retry_entry\n"
+    "failsafe_retry_entry:\n\t"
+    "mov %rsp, %rdi\n\t"
+    "lea escape_stack+4096(%rip), %rsp\n\t"
+    "call failsafe_retry\n\t"
+    "ud2\n");
+
+static void NORETURN failsafe_probe(void)
+{
+	for (;;) {
+		if (++failsafe_tries > 100)
+			panic("failsafe_hv_stack: no switch back to vCPU 0 in 100 tries");
+		if (mmuext1(MMUEXT_SET_LDT, (unsigned long)failsafe_ldt, 4))
+			panic("set_ldt");
+		asm volatile("mov %0, %%ds" :: "r"(0x0f));
+		/* another LDT, entry 1 empty: DS cannot be reloaded */
+		if (mmuext1(MMUEXT_SET_LDT, (unsigned long)failsafe_empty, 4))
+			panic("set_ldt empty");
+		unsigned long laps = failsafe_laps;
+		long op = __HYPERVISOR_sched_op, cmd = SCHEDOP_poll;
+		struct sched_poll *arg = &failsafe_sp;
+		failsafe_sp.timeout = xen_system_time() + 50000000;
+		asm volatile("mov %%rsp, %%r12\n\t"
+			     "mov %3, %%rsp\n\t"
+			     "syscall\n\t"
+			     "mov %%r12, %%rsp"
+			     : "+a"(op), "+D"(cmd), "+S"(arg) : "r"(failsafe_rsp)
+			     : "rcx", "r11", "r12", "memory");
+		if (failsafe_laps != laps)
+			hv_stack_survived(failsafe_rsp);
+	}
+}
+
+/* The failsafe callback: at the alias, the hypervisor wrote its frame into
+ * its own memory; anywhere else it was right to deliver it: try again. */
+void failsafe_retry(uint64_t rsp)
+{
+	if (rsp >= XEN_DIRECTMAP && rsp < XEN_DIRECTMAP_END)
+		hv_stack_survived(rsp);
+	vcpu->evtchn_upcall_mask = 0;
+	failsafe_probe();
+}
 
 static long failsafe_worker(unsigned int id, void *arg)
 {
-	static struct sched_poll sp = { .nr_ports = 1 };
 	static evtchn_port_t port;
-	uint64_t *ldt, *empty, rsp;
-	unsigned long laps;
 
 	(void)arg;
 	if (id) {
@@ -130,39 +187,18 @@ static long failsafe_worker(unsigned int id, void *arg)
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 		}
 	}
-	ldt = alloc_page();
-	empty = alloc_page();
-	rsp = hv_alias_rsp();
-	ldt[1] = 0x00cff3000000ffffUL;          /* data, DPL 3 */
-	page_set_ro(ldt);
-	page_set_ro(empty);
+	failsafe_ldt = alloc_page();
+	failsafe_empty = alloc_page();
+	failsafe_rsp = hv_alias_rsp();
+	if (register_callback(CALLBACKTYPE_failsafe, (unsigned long)failsafe_retry_entry,
+			      CALLBACKF_mask_events))
+		panic("cannot install the failsafe callback");
+	failsafe_ldt[1] = 0x00cff3000000ffffUL;        /* data, DPL 3 */
+	page_set_ro(failsafe_ldt);
+	page_set_ro(failsafe_empty);
 	port = (evtchn_port_t)evtchn_bind_ipi(0);
-	set_xen_guest_handle(sp.ports, &port);
-	if (mmuext1(MMUEXT_SET_LDT, (unsigned long)ldt, 4))
-		panic("set_ldt");
-	asm volatile("mov %0, %%ds" :: "r"(0x0f));
-	/* another LDT, entry 1 empty: DS cannot be reloaded */
-	if (mmuext1(MMUEXT_SET_LDT, (unsigned long)empty, 4))
-		panic("set_ldt empty");
-	/* Sleep until vCPU 1 is seen to have run meanwhile: then the one host
-	 * CPU switched away from vCPU 0 and back, which reloads DS. A poll can
-	 * end without that (its timeout already past when QEMU's thread was
-	 * descheduled on a loaded host): sleep again, DS is still unloadable. */
-	for (unsigned int tries = 0; tries < 100; tries++) {
-		laps = failsafe_laps;
-		sp.timeout = xen_system_time() + 50000000;
-		long op = __HYPERVISOR_sched_op, cmd = SCHEDOP_poll;
-		struct sched_poll *arg = &sp;
-		asm volatile("mov %%rsp, %%r12\n\t"
-			     "mov %3, %%rsp\n\t"
-			     "syscall\n\t"
-			     "mov %%r12, %%rsp"
-			     : "+a"(op), "+D"(cmd), "+S"(arg) : "r"(rsp)
-			     : "rcx", "r11", "r12", "memory");
-		if (failsafe_laps != laps)
-			hv_stack_survived(rsp);
-	}
-	panic("failsafe_hv_stack: vCPU 1 never ran while vCPU 0 slept (100 polls)");
+	set_xen_guest_handle(failsafe_sp.ports, &port);
+	failsafe_probe();
 	return 0;
 }
 

@@ -152,47 +152,19 @@ static void grant_checks(void)
  * gives the hardware domain a virtual channel 2 (pv_pit_handler) counting
  * at 1.193182 MHz while the real PIT stays Xen's.
  */
-static inline uint8_t io_in(uint16_t port)
-{
-	uint8_t v;
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void io_out(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static unsigned int pit2_read(void)
-{
-	unsigned int lo = io_in(0x42);
-	return lo | (unsigned int)io_in(0x42) << 8;
-}
-
 static void pit_checks(void)
 {
 	struct physdev_set_iopl iopl = { .iopl = 1 };
+	struct pit2_count pc;
 	CHECK_EQ("pit.set_iopl", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
-	io_out(0x61, (uint8_t)((io_in(0x61) & ~0x02) | 0x01));     /* gate on, speaker off */
-	io_out(0x43, 0xb0);                                      /* ch2, LSB+MSB, mode 0 */
-	io_out(0x42, 0xff);
-	io_out(0x42, 0xff);
-	uint64_t t0 = xen_system_time();
-	unsigned int c0 = pit2_read();
-	while (xen_system_time() - t0 < 5000000)                 /* 5 ms */
-		;
-	unsigned int c1 = pit2_read();
-	uint64_t ns = xen_system_time() - t0;
-	unsigned long want = ns * 1193182 / 1000000000;
-	unsigned long got = (c0 - c1) & 0xffff;
-	CHECK("pit.ch2.counts_down", c1 < c0);
+	pit2_count_down(5000000, &pc);                           /* 5 ms */
+	CHECK("pit.ch2.counts_down", pc.last < pc.first);
 	/* within a quarter either way: both reads are trapped and emulated */
-	CHECK("pit.ch2.rate", got * 4 > want * 3 && got * 4 < want * 5);
+	CHECK("pit.ch2.rate", pc.got * 4 > pc.want * 3 && pc.got * 4 < pc.want * 5);
 	CHECK_EQ("pit.ch2.out_low_while_counting", io_in(0x61) & 0x20, 0);
 	CHECK_EQ("pit.port61.gate", io_in(0x61) & 0x03, 0x01);
 	io_out(0x43, 0x80);                                      /* latch */
-	t0 = xen_system_time();
+	uint64_t t0 = xen_system_time();
 	while (xen_system_time() - t0 < 1000000)
 		;
 	unsigned int l = pit2_read(), after = pit2_read();

@@ -13,55 +13,22 @@
  */
 #include "guest.h"
 
-static inline uint8_t io_in(uint16_t port)
-{
-	uint8_t v;
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void io_out(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static unsigned int pit2_read(void)
-{
-	unsigned int lo = io_in(0x42);
-	return lo | (unsigned int)io_in(0x42) << 8;
-}
-
-static void spin_ns(uint64_t ns)
-{
-	uint64_t t0 = xen_system_time();
-	while (xen_system_time() - t0 < ns)
-		;
-}
-
 void test_main(void)
 {
 	bool vpit = (start_info->flags & SIF_INITDOMAIN) || cmdline_has("pit");
 	struct physdev_set_iopl iopl = { .iopl = 1 };
+	struct pit2_count pc;
 
 	CHECK_EQ("set_iopl", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
-	io_out(0x61, (uint8_t)((io_in(0x61) & ~0x02) | 0x01));     /* gate on, speaker off */
-	io_out(0x43, 0xb0);                                      /* ch2, LSB+MSB, mode 0 */
-	io_out(0x42, 0xff);
-	io_out(0x42, 0xff);
-	uint64_t t0 = xen_system_time();
-	unsigned int c0 = pit2_read();
-	spin_ns(5000000);
-	unsigned int c1 = pit2_read();
-	unsigned long want = (xen_system_time() - t0) * 1193182 / 1000000000;
-	unsigned long got = (c0 - c1) & 0xffff;
+	pit2_count_down(5000000, &pc);
 	if (vpit) {
-		CHECK("vpit.counts_down", c1 < c0);
+		CHECK("vpit.counts_down", pc.last < pc.first);
 		/* within a quarter either way: both reads are trapped and emulated */
-		CHECK("vpit.rate", got * 4 > want * 3 && got * 4 < want * 5);
+		CHECK("vpit.rate", pc.got * 4 > pc.want * 3 && pc.got * 4 < pc.want * 5);
 		CHECK_EQ("vpit.port61.gate", io_in(0x61) & 0x03, 0x01);
 	} else {
-		CHECK_EQ("novpit.ch2_first", c0, 0xffff);
-		CHECK_EQ("novpit.ch2_after_5ms", c1, 0xffff);
+		CHECK_EQ("novpit.ch2_first", pc.first, 0xffff);
+		CHECK_EQ("novpit.ch2_after_5ms", pc.last, 0xffff);
 		CHECK_EQ("novpit.port61", io_in(0x61), 0xff);
 		CHECK_EQ("novpit.port43", io_in(0x43), 0xff);
 	}

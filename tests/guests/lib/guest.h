@@ -299,4 +299,25 @@ static inline uint64_t read_rflags(void)
 /* pvclock: ns of Xen system time now, from vcpu->time. */
 uint64_t xen_system_time(void);
 
+/* Port I/O: allowed at ring 3 once the kernel's virtual IOPL is raised
+ * (PHYSDEVOP_set_iopl); the hypervisor emulates each access. */
+static inline uint8_t io_in(uint16_t port)
+{
+	uint8_t v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void io_out(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* PIT channel 2 as Linux's TSC calibration drives it (lib/pit.c). */
+struct pit2_count {
+	unsigned int first, last;       /* the counter read twice, ns apart */
+	unsigned long want, got;        /* ticks at 1.193182 MHz in that time, and counted */
+};
+unsigned int pit2_read(void);
+void pit2_count_down(uint64_t ns, struct pit2_count *c);
+
 #endif

@@ -29,19 +29,10 @@ finish() {
     poweroff -f
 }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop llc stp bridge xen-blkback xen-netback; do
-    insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop llc stp bridge xen-blkback xen-netback
+ref_xenstored
 timeout 60 xen-init-dom0 >/dev/null 2>&1
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 dd if=/dev/zero of=/data/disk.img bs=1M count=16 2>/dev/null
 step network-create 10 pvdev network create xenbr0 10.0.0.1/24

@@ -26,21 +26,11 @@ finish() {
     poweroff -f
 }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
-    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+ref_xenstored
 note "capabilities=$(cat /proc/xen/capabilities)"
-
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
 section init-dom0 60 xen-init-dom0
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 section info 60 xl info
 section list 60 xl list

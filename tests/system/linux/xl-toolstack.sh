@@ -17,62 +17,24 @@
 #   PVISOR_XL_WORK=DIR   where the reference images are built (kept between runs)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-xl.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
-SKIP=77
+. "$ROOT/tests/linux/ref-stack-lib.sh"
+ref_start xl-toolstack
+ref_need built pvisor.elf
 
-[ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
-[ -f "$BUILD/pvisor.elf" ] || { echo "FAIL: $BUILD/pvisor.elf not built (make)"; exit 1; }
-command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
+# ---- images: the reference build, with this test's dom0 /init appended
+ref_images out/xen.elf out/vmlinuz-dom0 out/dom0-initrd.gz || exit 1
+ref_dom0_init "$T/dom0-add" "$ROOT/tests/linux/xl-dom0-init.sh"
+ref_appended "$T/dom0-xl.cpio.gz" "$REF_IMG/out/dom0-initrd.gz" "$T/dom0-add"
 
-# ---- images: the reference build, with this test's dom0 /init
-# One build at a time in the shared work directory (other worktrees run
-# this test too): the build, our /init in its dom0 tree and the cpio of it.
-cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-mkdir -p "$XA_WORK"
-OUT=$XA_WORK/out D=$XA_WORK/x/ird-dom0
-exec 9>"$XA_WORK/.lock"
-flock 9
-if ! "$T/ref/build.sh" >"$T/build.log" 2>&1; then
-	tail -20 "$T/build.log"
-	echo "FAIL: building the reference stack images"
-	exit 1
-fi
-install -m 755 "$ROOT/tests/linux/xl-dom0-init.sh" "$D/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$D/etc/ref-dom0-bringup.sh"
-(cd "$D" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$T/dom0-xl.cpio.gz"
-cp "$OUT/vmlinuz-dom0" "$OUT/xen.elf" "$T/"
-flock -u 9
-exec 9>&-
-
-HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE: the serial log in $T/NAME.log
-	local t0=$SECONDS
-	timeout 600 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS" \
-		-initrd "$T/vmlinuz-dom0 console=hvc0,$T/dom0-xl.cpio.gz" </dev/null >/dev/null 2>&1
-	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
-	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
-}
 raw_section() {   # raw_section HV NAME: the lines between XL-BEGIN and XL-END
 	awk -v n="$2" '$0 == "XL-BEGIN " n {on = 1; next} on && index($0, "XL-END " n " ") == 1 {exit} on' "$T/$1.txt"
 }
-section() {   # section HV NAME: the same without the hypervisor's and the kernel's own lines
-	raw_section "$1" "$2" | grep -av '^(XEN)\|^(PV)\|^\[ *[0-9]*\.[0-9]*\]'
-}
-section_rc() { grep -a "^XL-END $2 " "$T/$1.txt" | sed 's/.*rc=//'; }
+section() { ref_section "$T/$1.txt" XL "$2"; }   # section HV NAME: without the hypervisor's and the kernel's own lines
+section_rc() { ref_rc "$T/$1.txt" XL "$2"; }
 
-boot xen "$T/xen.elf"
-boot pvisor "$BUILD/pvisor.elf"
+ref_boot xen xen 600 "$T/dom0-xl.cpio.gz"
+ref_boot pvisor pvisor 600 "$T/dom0-xl.cpio.gz"
 
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-ok() { echo "ok   $*"; }
 for hv in xen pvisor; do
 	grep -aq '^XL-DONE' "$T/$hv.txt" || bad "$hv: the dom0 script did not finish"
 	for s in info list dmesg dmesg-clear dmesg-after-clear; do
@@ -185,9 +147,4 @@ dx=$(domu "$(section xen list-after-create)"); dp=$(domu "$(section pvisor list-
 [ "$dx" = "$dp" ] || bad "xl list domU: pvisor '$dp' xen '$dx'"
 [ $fail = 0 ] && ok "xl create / console / list / destroy: $dp, marker seen, xenstored and xenconsoled each map one grant until destroy, then Domain-0 alone"
 
-if [ $fail = 0 ]; then
-	echo "xl-toolstack: 1 passed, 0 failed"
-else
-	echo "xl-toolstack: 0 passed, 1 failed (logs: $T/xen.txt, $T/pvisor.txt)"
-fi
-exit $fail
+ref_verdict "$T/xen.txt, $T/pvisor.txt"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Where the instructions of issue 14's create -> marker go: boots the
+# reference dom0 (as bench/pvctl-create.sh) under -icount shift=0 with the
+# instruction plugin (bench/insn-profile/) on each hypervisor; dom0
+# (bench/domu-boot-profile-dom0.sh) creates the benchmark's domU once to
+# warm pvctl's cache, then marks one create -> marker window per tool
+# (pvctl; on Xen also xl) for the plugin. Prints, per window, the
+# instructions of the hypervisor, dom0's and the domU's kernels and user
+# space (bench/insn-profile/split.py) and the domains' CPU times.
+# Environment: PROFILE_HVS="pvisor xen", PROFILE_KEEP=1 (keep the logs and
+# counts; the directory is printed), PROFILE_PERFC=1 (pvisor boots with
+# perfc and prints its counters for the window).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${PVISOR_BUILD:-$ROOT/build}
+HERE=$ROOT/bench/insn-profile
+REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
+[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
+export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+HVS=${PROFILE_HVS:-pvisor xen}
+T=$(mktemp -d /tmp/pvprof.XXXXXX)
+[ -n "${PROFILE_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
+
+[ -x "$REF/build.sh" ] || { echo "domu-boot-profile: skipped (no reference stack)"; exit 0; }
+for f in pvisor.elf toolstack/pvctl; do
+	[ -f "$BUILD/$f" ] || { echo "domu-boot-profile: $BUILD/$f not built (make)"; exit 1; }
+done
+mkdir -p "$BUILD/insn-profile"
+so=$BUILD/insn-profile/plugin.so mark=$BUILD/insn-profile/pvprof-mark
+[ "$so" -nt "$HERE/plugin.c" ] || gcc -O2 -shared -fPIC -o "$so" "$HERE/plugin.c" || exit 1
+[ "$mark" -nt "$HERE/pvprof-mark.S" ] || gcc -nostdlib -static -o "$mark" "$HERE/pvprof-mark.S" || exit 1
+
+exec 9>"$XA_WORK.lock"
+flock 9
+if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
+	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
+	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "domu-boot-profile: building the reference images failed"; exit 1; }
+fi
+mkdir -p "$T/out"
+cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/vmlinuz-domu" "$XA_WORK/out/dom0-initrd.gz" "$T/out/" ||
+	{ echo "domu-boot-profile: copying the reference images failed"; exit 1; }
+flock -u 9
+exec 9>&-
+# the two kernels' symbols (tools/kallsyms caches them)
+for k in dom0 domu; do
+	"$ROOT/tools/kallsyms/symbolize" "$T/out/vmlinuz-$k" ffffffff81000000 >/dev/null 2>&1
+	cp "${PVISOR_KSYMS_CACHE:-${TMPDIR:-/tmp}/pvisor-kallsyms}"/vmlinuz-$k-$(stat -c '%s-%Y' "$T/out/vmlinuz-$k").map "$T/map-$k" 2>/dev/null ||
+		{ echo "domu-boot-profile: no symbols for vmlinuz-$k"; exit 1; }
+done
+mkdir -p "$T/add/usr/sbin"
+install -m 755 "$ROOT/bench/domu-boot-profile-dom0.sh" "$T/add/init"
+install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
+install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
+install -m 755 "$mark" "$T/add/usr/sbin/pvprof-mark"
+
+for hv in $HVS; do
+	case $hv in
+	xen) k=$T/out/xen.elf xl=1 extra= ;;
+	*) k=$BUILD/pvisor.elf xl=0 extra=${PROFILE_PERFC:+perfc} ;;
+	esac
+	printf 'XL=%d\nPERFC=%d\n' "$xl" "${PROFILE_PERFC:-0}" >"$T/add/bench.conf"
+	{
+		cat "$T/out/dom0-initrd.gz"
+		(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
+	} >"$T/dom0-$hv.cpio.gz"
+	t0=$SECONDS
+	PROF_OUT=$T/$hv.prof timeout 3000 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
+		-icount shift=0 -plugin "$so" \
+		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$hv.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$k" -append "console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot $extra" \
+		-initrd "$T/out/vmlinuz-dom0 console=hvc0,$T/dom0-$hv.cpio.gz" </dev/null >/dev/null 2>&1
+	tr -d '\r' <"$T/$hv.log" >"$T/$hv.txt"
+	echo "domu-boot-profile: $hv boot took $((SECONDS - t0)) s"
+	grep -aq '^PROF-DONE' "$T/$hv.txt" || echo "domu-boot-profile: $hv: the dom0 script did not finish"
+	grep -a '^PROF-NOTE\|^PROF-WINDOW\|^PROF-CPU' "$T/$hv.txt" | sed "s/^/$hv: /"
+	n=1
+	for tool in pvctl $([ "$xl" = 1 ] && echo xl); do
+		echo "== $hv, $tool create -> marker"
+		if [ -s "$T/$hv.prof.$n" ]; then
+			python3 "$HERE/split.py" "$T/$hv.prof.$n" "$k" "$T/map-dom0" "$T/map-domu"
+		else
+			echo "(no window counts)"
+		fi
+		n=$((n + 2))
+	done
+done
+[ -n "${PROFILE_KEEP:-}" ] && echo "domu-boot-profile: logs and counts in $T"
+exit 0

@@ -15,6 +15,7 @@
 #include <pvisor/uaccess.h>
 #include <asm/processor.h>
 #include <string.h>
+#include "gnttab/gnttab_env.h"     /* the calls the module makes directly */
 
 static struct domain *md_to_domain(const struct mm_domain *md)
 {
@@ -106,12 +107,18 @@ static void *op_map_data(void *ctx, mfn_t mfn)
     return mfn_to_virt(mfn);
 }
 
-static void op_flush_domain(void *ctx, struct mm_vcpu *v)
+/* Called directly by the module (gnttab_env.h). */
+void gnttab_flush_domain(struct mm_vcpu *v)
 {
     struct mm_env *mm = arch_mm_env();
 
-    (void)ctx;
     mm->ops->flush_guest(mm->ctx, v, MM_FLUSH_TLB | MM_FLUSH_ALL, NULL, 0);
+}
+
+static void op_flush_domain(void *ctx, struct mm_vcpu *v)
+{
+    (void)ctx;
+    gnttab_flush_domain(v);
 }
 
 static void op_flush_cache_range(void *ctx, mfn_t mfn, unsigned int off, unsigned int len)

@@ -29,8 +29,8 @@ static long restart(struct gnt_cont *cont, unsigned int cmd, u64 uop, unsigned i
     return -XEN_ERESTART;
 }
 
-#define GET(x, at) env->ops->copy_from_guest(env->ctx, v, &(x), (at), sizeof(x))
-#define PUT(at, x) env->ops->copy_to_guest(env->ctx, v, (at), &(x), sizeof(x))
+#define GET(x, at) gnt_env_copy_from(env, v, &(x), (at), sizeof(x))
+#define PUT(at, x) gnt_env_copy_to(env, v, (at), &(x), sizeof(x))
 #define PUT_FIELD(at, type, f, x) PUT((at) + offsetof(type, f), (x).f)
 
 static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u64 uop,
@@ -40,7 +40,7 @@ static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
         struct gnttab_map_grant_ref op;
         u64 at = uop + i * sizeof(op);
 
-        if (i && env->ops->preempt_check(env->ctx))
+        if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_map_grant_ref, at, count - i);
         if (GET(op, at))
             return -XEN_EFAULT;
@@ -100,13 +100,13 @@ static long do_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *l
                 break;
             }
         }
-        env->ops->flush_domain(env->ctx, v);
+        gnt_env_flush_domain(env, v);
         for (unsigned int k = 0; k < n; k++)
             gnt_unmap_complete(env, v, &done[k]);
         if (rc)
             return rc;
         i += c;
-        if (i < count && env->ops->preempt_check(env->ctx))
+        if (i < count && gnt_env_preempt(env))
             return restart(cont, cmd, uop + i * size, count - i);
     }
     return 0;
@@ -119,7 +119,7 @@ static long do_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt
         struct gnttab_copy op;
         u64 at = uop + i * sizeof(op);
 
-        if (i && env->ops->preempt_check(env->ctx))
+        if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_copy, at, count - i);
         if (GET(op, at))
             return -XEN_EFAULT;
@@ -137,7 +137,7 @@ static long do_swap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt
         struct gnttab_swap_grant_ref op;
         u64 at = uop + i * sizeof(op);
 
-        if (i && env->ops->preempt_check(env->ctx))
+        if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_swap_grant_ref, at, count - i);
         if (GET(op, at))
             return -XEN_EFAULT;
@@ -157,7 +157,7 @@ static long do_cache_flush(struct gnt_env *env, struct mm_vcpu *v, struct gnt_ta
         u64 at = uop + i * sizeof(op);
         long rc;
 
-        if (i && env->ops->preempt_check(env->ctx))
+        if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_cache_flush, at, count - i);
         if (GET(op, at))
             return -XEN_EFAULT;

@@ -18,15 +18,13 @@ struct side {
 static s16 lock_side(struct gnt_env *env, struct gnt_table *lt, u16 domid, bool by_gref,
                      struct side *s)
 {
-    int err = 0;
-
     if (domid != DOMID_SELF && !by_gref)
         return GNTST_permission_denied;
     if (domid == DOMID_SELF || domid == lt->domid) {
         gnt_table_get(lt);
         s->t = lt;
     } else {
-        s->t = env->ops->get_table(env->ctx, lt, domid, false, &err);
+        s->t = gnt_env_get_table(env, lt, domid);
     }
     return s->t ? GNTST_okay : GNTST_bad_domain;
 }
@@ -176,8 +174,8 @@ s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
         st = GNTST_bad_copy_arg;
     }
     if (!st && op->len) {
-        u8 *d = env->ops->map_data(env->ctx, dst.mfn);
-        const u8 *s = env->ops->map_data(env->ctx, src.mfn);
+        u8 *d = gnt_env_map_data(env, dst.mfn);
+        const u8 *s = gnt_env_map_data(env, src.mfn);
 
         move_bytes(d + op->dest.offset, s + op->source.offset, op->len);
     }

@@ -4,6 +4,7 @@
 
 #include <pvisor/gnttab.h>
 #include <pvisor/compiler.h>
+#include "gnttab_env.h"
 
 #define GNT_BUG_ON(c) do { if (unlikely(c)) __builtin_trap(); } while (0)
 #define GNT_NO_HANDLE (~0u)
@@ -16,7 +17,7 @@ static inline void gnt_lock(struct gnt_env *env, struct gnt_table *t)
 {
     while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE))
         while (__atomic_load_n(&t->lock, __ATOMIC_RELAXED))
-            env->ops->relax(env->ctx);
+            gnt_env_relax(env);
 }
 
 static inline void gnt_unlock(struct gnt_table *t)

@@ -144,7 +144,6 @@ void gnt_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
     struct gnt_active *act;
     struct gnt_maptrack *mt;
     s16 st = GNTST_okay;
-    int err = 0;
     mfn_t mfn;
     u32 h;
 
@@ -153,7 +152,7 @@ void gnt_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
         op->status = GNTST_bad_gntref;
         return;
     }
-    rt = env->ops->get_table(env->ctx, lt, op->dom, false, &err);
+    rt = gnt_env_get_table(env, lt, op->dom);
     if (!rt) {
         gnt_log(env, lt, "map", "no such domain", GNTST_bad_domain, op->dom, 0);
         op->status = GNTST_bad_domain;

@@ -149,7 +149,7 @@ int gnt_table_teardown(struct gnt_env *env, struct gnt_table *t)
         struct gnt_maptrack *mt, m;
         struct gnt_active *act;
 
-        if (++n % 64 == 0 && env->ops->preempt_check(env->ctx))
+        if (++n % 64 == 0 && gnt_env_preempt(env))
             return -XEN_ERESTART;
         gnt_lock(env, t);
         mt = gnt_mt(t, t->teardown_pos);

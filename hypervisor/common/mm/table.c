@@ -38,6 +38,21 @@ u64 mm_adjust_l1e(u64 l1e)
     return mm_adjust(1, l1e);
 }
 
+/* Through the direct map when there is one, as mm_read_entry reads: the
+ * environment's call is indirect (a retpoline in the hypervisor), and
+ * every grant map and unmap makes one. */
+static inline u64 entry_cmpxchg(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old,
+                                u64 val)
+{
+    if (env->direct_map) {
+        u64 *p = (u64 *)(env->direct_map + ((u64)mfn << 12)) + idx;
+
+        __atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        return old;
+    }
+    return env->ops->entry_cmpxchg(env->ctx, mfn, idx, old, val);
+}
+
 /* Replace entry idx of table mfn, old -> val, with one cmpxchg; only the
  * hardware A/D bits may change meanwhile (rule 12). */
 bool mm_entry_update(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old, u64 val,
@@ -47,7 +62,7 @@ bool mm_entry_update(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old, u
 
     for (;;) {
         u64 n = val | (preserve_ad ? (t & MM_A_D) : 0);
-        u64 seen = env->ops->entry_cmpxchg(env->ctx, mfn, idx, t, n);
+        u64 seen = entry_cmpxchg(env, mfn, idx, t, n);
 
         if (seen == t)
             return true;

@@ -5,9 +5,11 @@
  *
  * A pure module (common/gnttab/): caller and target are explicit
  * arguments, guest memory and hypervisor pages are reached only through
- * struct gnt_env_ops, frame counts and grant PTEs through the memory-safety
+ * the environment, frame counts and grant PTEs through the memory-safety
  * module (pvisor/mm.h). The hypervisor's shim (common/grant_table.c) and the
- * host tests each provide an environment.
+ * host tests each provide an environment: struct gnt_env_ops, whose calls
+ * made per batch entry the hypervisor build turns into direct ones
+ * (common/gnttab/gnttab_env.h).
  *
  * THE RULES (Xen 4.17's behaviour; docs/grant-tables.md has the reasoning)
  *  G1. A ref is valid below nr_frames * 512 of the granter's table

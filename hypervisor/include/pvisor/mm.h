@@ -231,7 +231,8 @@ struct mm_env {
     struct frame *frames;
     unsigned long nr_frames;
     /* Every frame mapped at direct_map + (mfn << 12), or NULL: entries are
-     * read through ops->map_frame (a page-table walk reads three). */
+     * read through ops->map_frame (a page-table walk reads three) and
+     * compare-exchanged through ops->entry_cmpxchg (mm_entry_update). */
     const u8 *direct_map;
     /* L1TF: a non-present entry whose address bits (under l1tf_addr_mask)
      * are nonzero and below l1tf_safe_maddr could leak that memory through

@@ -40,12 +40,8 @@ resources() {  # resources NAME: fds and Xen mappings of the daemon, one line
 	echo "CONS-END $1 rc=0"
 }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
-	insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-wait_for 30 xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+ref_xenstored
 section init-dom0 60 xen-init-dom0
 
 # pvconsoled in xenconsoled's place: it returns once it serves

@@ -71,19 +71,10 @@ if [ -n "$PRODUCT_DOM0" ]; then
     clog() { echo "$CL/$1.log"; }
     note "in make dom0's image: pvstored, pvconsoled"
 else
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
-    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+ref_xenstored
 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 CL=/var/log/xen/console
 fi
 

@@ -19,59 +19,26 @@
 #   PVISOR_XL_WORK=DIR       where the reference images are built (shared with xl-toolstack.sh)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-pvctl.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+. "$ROOT/tests/linux/ref-stack-lib.sh"
+. "$ROOT/tests/linux/dom0-image-lib.sh"
+ref_start pvctl-domu
 HVS=${PVCTL_HVS:-pvisor xen}
 PVISOR_DOM0=${PVCTL_PVISOR_DOM0:-product}
-SKIP=77
+ref_need built pvisor.elf toolstack/pvctl tests/guests/shutdown.elf
 
-[ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
-for f in pvisor.elf toolstack/pvctl tests/guests/shutdown.elf; do
-	[ -f "$BUILD/$f" ] || { echo "FAIL: $BUILD/$f not built (make)"; exit 1; }
-done
-command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
-
-# ---- images: the reference stack (built under the lock other tests take on
-# XA_WORK, and copied out under it so a later build cannot change them)
-exec 9>"$XA_WORK.lock"
-flock 9
-if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
-	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "FAIL: building the reference stack images"; exit 1; }
-fi
-OUT=$T/out
-mkdir -p "$OUT"
-cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$OUT/" ||
-	{ echo "FAIL: copying the reference images"; exit 1; }
-flock -u 9
-exec 9>&-
-gzip -t "$OUT/dom0-initrd.gz" || { echo "FAIL: $XA_WORK/out/dom0-initrd.gz is not whole"; exit 1; }
-mkdir -p "$T/add/usr/sbin" "$T/add/pvctl"
-install -m 755 "$ROOT/tests/linux/pvctl-dom0-init.sh" "$T/add/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
-install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
-install -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
-# Ours appended to the reference dom0 initramfs: the kernel unpacks both,
-# our /init over its own.
-{
-	cat "$OUT/dom0-initrd.gz"
-	(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
-} >"$T/dom0-pvctl.cpio.gz"
+# ---- images: the reference stack, with ours appended to its dom0
+# initramfs (the kernel unpacks both, our /init over its own)
+ref_images out/xen.elf out/vmlinuz-dom0 out/dom0-initrd.gz out/vmlinuz-domu out/guest-initrd.gz || exit 1
+OUT=$REF_IMG/out
+ref_dom0_init "$T/add" "$ROOT/tests/linux/pvctl-dom0-init.sh"
+install -D -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
+install -D -m 644 "$BUILD/tests/guests/shutdown.elf" "$T/add/pvctl/shutdown.elf"
+ref_appended "$T/dom0-pvctl.cpio.gz" "$OUT/dom0-initrd.gz" "$T/add"
 # make dom0's image with the script (run by its init through pvisor.run=,
 # under busybox sh: the image has no bash), the test kernel and the
 # reference's domU files the script names
 if [ "$PVISOR_DOM0" = product ] && [[ " $HVS " == *" pvisor "* ]]; then
-	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL flock "$BUILD/.linux-assets.lock" make -s --no-print-directory -C "$ROOT" O="$BUILD" \
-	     dom0 >"$T/make-dom0.log" 2>&1; then
-		if grep -q "apt-get download\|cannot fetch\|cannot resolve" "$T/make-dom0.log"; then
-			echo "skip: Debian packages cannot be fetched"; tail -3 "$T/make-dom0.log"; exit $SKIP
-		fi
-		tail -20 "$T/make-dom0.log"; echo "FAIL: make dom0"; exit 1
-	fi
-	cp "$XA_WORK/out/vmlinuz-domu" "$XA_WORK/out/guest-initrd.gz" "$OUT/" || { echo "FAIL: copying the reference domU"; exit 1; }
+	image_make "$T/make-dom0.log" "make dom0" dom0
 	printf '#!/bin/sh\nexec sh /usr/lib/pvisor-test/pvctl-dom0-init.sh\n' >"$T/run-pvctl.sh"
 	chmod 755 "$T/run-pvctl.sh"
 	echo "# not a kernel: a text file for the hostile config table" >"$T/xl.conf"
@@ -84,34 +51,20 @@ if [ "$PVISOR_DOM0" = product ] && [[ " $HVS " == *" pvisor "* ]]; then
 		{ echo "FAIL: add-files.py"; exit 1; }
 fi
 
-HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE [DOM0-KERNEL DOM0-ARGS INITRD]: the serial log in $T/NAME.txt
-	local t0=$SECONDS
-	timeout 900 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS" \
-		-initrd "${3:-$OUT/vmlinuz-dom0} ${4:-console=hvc0},${5:-$T/dom0-pvctl.cpio.gz}" </dev/null >/dev/null 2>&1
-	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
-	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
-}
-section() { awk -v n="$2" '$0 == "PV-BEGIN " n {on = 1; next} on && index($0, "PV-END " n " ") == 1 {exit} on' "$T/$1.txt" | grep -av '^(XEN)\|^(PV)\|^\[ *[0-9]*\.[0-9]*\]'; }
-rc_of() { grep -a "^PV-END $2 " "$T/$1.txt" | sed -n 's/.* rc=\([0-9]*\).*/\1/p' | head -1; }
+section() { ref_section "$T/$1.txt" PV "$2"; }
+rc_of() { ref_rc "$T/$1.txt" PV "$2"; }
 t_of() { grep -a "^PV-END $2 " "$T/$1.txt" | sed -n 's/.* t=\([0-9.]*\).*/\1/p' | head -1; }
 mark() { grep -a "^PV-MARK $2 " "$T/$1.txt" | head -1 | cut -d' ' -f3-; }
 
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-ok() { echo "ok   $*"; }
 for hv in $HVS; do
 	case $hv in
-	xen) boot xen "$OUT/xen.elf" ;;
+	xen) ref_boot xen xen 900 "$T/dom0-pvctl.cpio.gz" ;;
 	pvisor)
 		if [ "$PVISOR_DOM0" = product ]; then
-			boot pvisor "$BUILD/pvisor.elf" "$BUILD/dom0/vmlinuz" \
-				"console=hvc0 pvisor.run=/usr/lib/pvisor-test/run-pvctl.sh" "$T/dom0-product.gz"
+			ref_boot --dom0-kernel "$BUILD/dom0/vmlinuz" --dom0-args "console=hvc0 pvisor.run=/usr/lib/pvisor-test/run-pvctl.sh" \
+				pvisor pvisor 900 "$T/dom0-product.gz"
 		else
-			boot pvisor "$BUILD/pvisor.elf"
+			ref_boot pvisor pvisor 900 "$T/dom0-pvctl.cpio.gz"
 		fi ;;
 	esac
 	grep -aq '^PV-DONE' "$T/$hv.txt" || bad "$hv: the dom0 script did not finish"

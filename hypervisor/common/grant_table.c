@@ -175,12 +175,15 @@ static const struct gnt_env_ops gnt_ops = {
     .log = op_log,
 };
 
+/* Filled once (every grant hypercall asks). */
 static struct gnt_env *env(void)
 {
     static struct gnt_env e;
 
-    e.ops = &gnt_ops;
-    e.mm = arch_mm_env();
+    if (unlikely(!e.mm)) {
+        e.ops = &gnt_ops;
+        e.mm = arch_mm_env();
+    }
     return &e;
 }
 

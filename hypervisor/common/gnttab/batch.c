@@ -33,6 +33,7 @@ static long restart(struct gnt_cont *cont, unsigned int cmd, u64 uop, unsigned i
 #define PUT(at, x) gnt_env_copy_to(env, v, (at), &(x), sizeof(x))
 #define PUT_FIELD(at, type, f, x) PUT((at) + offsetof(type, f), (x).f)
 
+__attribute__((noinline))
 static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u64 uop,
                    unsigned int count, struct gnt_cont *cont)
 {
@@ -54,6 +55,7 @@ static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
 /* unmap_grant_ref and unmap_and_replace: up to GNT_UNMAP_BATCH mappings
  * are cleared, then the caller's TLBs flushed once, then their pins,
  * references and status bits released (rule G5). */
+__attribute__((noinline))
 static long do_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
                      unsigned int cmd, u64 uop, unsigned int count, struct gnt_cont *cont)
 {
@@ -112,6 +114,7 @@ static long do_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *l
     return 0;
 }
 
+__attribute__((noinline))
 static long do_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u64 uop,
                     unsigned int count, struct gnt_cont *cont)
 {
@@ -168,8 +171,11 @@ static long do_cache_flush(struct gnt_env *env, struct mm_vcpu *v, struct gnt_ta
     return 0;
 }
 
-long gnt_do_op(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
-               unsigned int cmd, u64 uop, unsigned int count, struct gnt_cont *cont)
+/* Everything but the three commands split drivers issue per request. */
+static __attribute__((noinline)) long do_other(struct gnt_env *env, struct mm_vcpu *v,
+                                               struct gnt_table *lt, unsigned int cmd,
+                                               u64 uop, unsigned int count,
+                                               struct gnt_cont *cont)
 {
     unsigned int opaque = cmd & ~GNT_CMD_MASK;
     size_t size = 0;
@@ -234,4 +240,24 @@ long gnt_do_op(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
         return do_cache_flush(env, v, lt, uop, count, cont);
     }
     return -XEN_ENOSYS;
+}
+
+/* map, unmap and copy straight to their loops (the same checks as
+ * do_other's: no opaque bits, a count that fits an int, an array in guest
+ * space); the two switches over every command are for the rest. */
+long gnt_do_op(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
+               unsigned int cmd, u64 uop, unsigned int count, struct gnt_cont *cont)
+{
+    if ((int)count >= 0) {
+        if (cmd == GNTTABOP_map_grant_ref)
+            return array_ok(uop, count, sizeof(struct gnttab_map_grant_ref))
+                   ? do_map(env, v, lt, uop, count, cont) : -XEN_EFAULT;
+        if (cmd == GNTTABOP_unmap_grant_ref)
+            return array_ok(uop, count, sizeof(struct gnttab_unmap_grant_ref))
+                   ? do_unmap(env, v, lt, cmd, uop, count, cont) : -XEN_EFAULT;
+        if (cmd == GNTTABOP_copy)
+            return array_ok(uop, count, sizeof(struct gnttab_copy))
+                   ? do_copy(env, v, lt, uop, count, cont) : -XEN_EFAULT;
+    }
+    return do_other(env, v, lt, cmd, uop, count, cont);
 }

@@ -149,7 +149,8 @@ static void move_bytes(u8 *d, const u8 *s, unsigned int len)
         len %= 256;
     }
 #endif
-    __builtin_memmove(d, s, len);
+    if (len)        /* a whole number of blocks: no call for nothing */
+        __builtin_memmove(d, s, len);
 }
 
 s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,

@@ -140,6 +140,22 @@ static void grant_checks(void)
 	CHECK_EQ("gnttab.setup_table.bad_list", gop(GNTTABOP_setup_table, &st, 1), 0);
 	CHECK_EQ("gnttab.setup_table.bad_list.status", st.status, GNTST_bad_virt_addr);
 	CHECK_EQ("gnttab.setup_table.badptr", gop(GNTTABOP_setup_table, (void *)0x1000, 1), -XEN_EFAULT);
+	/* Batch arrays the hypervisor must not read or write: its own M2P
+	 * (which guests may read), its direct map, across the canonical hole,
+	 * wrapping around the top. The whole array is checked once, then its
+	 * entries are copied unchecked. */
+	static const uint64_t bad_arrays[] = { 0xffff800000000000UL, 0xffff830000000000UL,
+		0x00007ffffffffff0UL, 0xfffffffffffffff0UL };
+	static const unsigned int batch_cmds[] = { GNTTABOP_map_grant_ref,
+		GNTTABOP_unmap_grant_ref, GNTTABOP_copy };
+	uint64_t m2p_head[8];
+	memcpy(m2p_head, (const void *)bad_arrays[0], sizeof(m2p_head));
+	for (unsigned int c = 0; c < ARRAY_SIZE(batch_cmds); c++)
+		for (unsigned int i = 0; i < ARRAY_SIZE(bad_arrays); i++)
+			CHECK_EQ(checkname("gnttab.bad_array.%u.%u", batch_cmds[c], i),
+				 gop(batch_cmds[c], (void *)bad_arrays[i], 1), -XEN_EFAULT);
+	CHECK_EQ("gnttab.bad_array.m2p_unchanged",
+		 memcmp(m2p_head, (const void *)bad_arrays[0], sizeof(m2p_head)), 0);
 	/* query_size takes exactly one. */
 	CHECK_EQ("gnttab.query_size.count0", gop(GNTTABOP_query_size, &qs, 0), -XEN_EINVAL);
 	CHECK_EQ("gnttab.cmd99", gop(99, &qs, 1), -XEN_ENOSYS);

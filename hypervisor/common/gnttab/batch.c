@@ -12,6 +12,9 @@
 /* Xen's own split of the command word (xen/common/grant_table.c). */
 #define GNT_CMD_MASK ((1u << 12) - 1)
 
+/* The whole array in guest space (canonical, clear of the hypervisor's
+ * slots, no wrap): every element is then too, so map, unmap and copy
+ * copy elements without checking each again (GET_OK). */
 static bool array_ok(u64 p, unsigned int n, size_t size)
 {
     u64 end = p + (u64)n * size;
@@ -32,6 +35,10 @@ static long restart(struct gnt_cont *cont, unsigned int cmd, u64 uop, unsigned i
 #define GET(x, at) gnt_env_copy_from(env, v, &(x), (at), sizeof(x))
 #define PUT(at, x) gnt_env_copy_to(env, v, (at), &(x), sizeof(x))
 #define PUT_FIELD(at, type, f, x) PUT((at) + offsetof(type, f), (x).f)
+/* In map, unmap and copy, whose arrays gnt_do_op checked with array_ok. */
+#define GET_OK(x, at) gnt_env_copy_from_ok(env, v, &(x), (at), sizeof(x))
+#define PUT_OK(at, x) gnt_env_copy_to_ok(env, v, (at), &(x), sizeof(x))
+#define PUT_FIELD_OK(at, type, f, x) PUT_OK((at) + offsetof(type, f), (x).f)
 
 __attribute__((noinline))
 static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u64 uop,
@@ -43,10 +50,10 @@ static long do_map(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
 
         if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_map_grant_ref, at, count - i);
-        if (GET(op, at))
+        if (GET_OK(op, at))
             return -XEN_EFAULT;
         gnt_map(env, v, lt, &op);
-        if (PUT(at, op))
+        if (PUT_OK(at, op))
             return -XEN_EFAULT;
     }
     return 0;
@@ -75,26 +82,26 @@ static long do_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *l
             if (cmd == GNTTABOP_unmap_grant_ref) {
                 struct gnttab_unmap_grant_ref op;
 
-                if (GET(op, at)) {
+                if (GET_OK(op, at)) {
                     rc = -XEN_EFAULT;
                     break;
                 }
                 gnt_unmap(env, v, lt, op.handle, op.host_addr, op.dev_bus_addr, 0, &st,
                           &done[n]);
                 op.status = st;
-                if (PUT_FIELD(at, struct gnttab_unmap_grant_ref, status, op))
+                if (PUT_FIELD_OK(at, struct gnttab_unmap_grant_ref, status, op))
                     rc = -XEN_EFAULT;
             } else {
                 struct gnttab_unmap_and_replace op;
 
-                if (GET(op, at)) {
+                if (GET_OK(op, at)) {
                     rc = -XEN_EFAULT;
                     break;
                 }
                 gnt_unmap(env, v, lt, op.handle, op.host_addr, 0, op.new_addr, &st,
                           &done[n]);
                 op.status = st;
-                if (PUT_FIELD(at, struct gnttab_unmap_and_replace, status, op))
+                if (PUT_FIELD_OK(at, struct gnttab_unmap_and_replace, status, op))
                     rc = -XEN_EFAULT;
             }
             if (rc) {
@@ -124,10 +131,10 @@ static long do_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt
 
         if (i && gnt_env_preempt(env))
             return restart(cont, GNTTABOP_copy, at, count - i);
-        if (GET(op, at))
+        if (GET_OK(op, at))
             return -XEN_EFAULT;
         op.status = gnt_copy(env, v, lt, &op);
-        if (PUT_FIELD(at, struct gnttab_copy, status, op))
+        if (PUT_FIELD_OK(at, struct gnttab_copy, status, op))
             return -XEN_EFAULT;
     }
     return 0;

@@ -28,6 +28,21 @@ static inline int gnt_env_copy_to(struct gnt_env *env, struct mm_vcpu *v, u64 gv
     return env->ops->copy_to_guest(env->ctx, v, gva, src, len);
 }
 
+/* The same for an element of an array array_ok() accepted as a whole
+ * (as Xen's guest_handle_okay, then __copy_from_guest): the hypervisor
+ * skips the per-copy range check, never the fault handling. */
+static inline int gnt_env_copy_from_ok(struct gnt_env *env, struct mm_vcpu *v, void *dst,
+                                       u64 gva, size_t len)
+{
+    return env->ops->copy_from_guest(env->ctx, v, dst, gva, len);
+}
+
+static inline int gnt_env_copy_to_ok(struct gnt_env *env, struct mm_vcpu *v, u64 gva,
+                                     const void *src, size_t len)
+{
+    return env->ops->copy_to_guest(env->ctx, v, gva, src, len);
+}
+
 /* Another live domain's table by id, referenced (not `controlled`). */
 static inline struct gnt_table *gnt_env_get_table(struct gnt_env *env, struct gnt_table *caller,
                                                   u16 domid)
@@ -81,6 +96,22 @@ static inline int gnt_env_copy_to(struct gnt_env *env, struct mm_vcpu *v, u64 gv
     (void)env;
     (void)v;
     return copy_to_guest_va(gva, src, len);
+}
+
+static inline int gnt_env_copy_from_ok(struct gnt_env *env, struct mm_vcpu *v, void *dst,
+                                       u64 gva, size_t len)
+{
+    (void)env;
+    (void)v;
+    return raw_copy_from_guest(dst, gva, len) ? -XEN_EFAULT : 0;
+}
+
+static inline int gnt_env_copy_to_ok(struct gnt_env *env, struct mm_vcpu *v, u64 gva,
+                                     const void *src, size_t len)
+{
+    (void)env;
+    (void)v;
+    return raw_copy_to_guest(gva, src, len) ? -XEN_EFAULT : 0;
 }
 
 static inline struct gnt_table *gnt_env_get_table(struct gnt_env *env, struct gnt_table *caller,

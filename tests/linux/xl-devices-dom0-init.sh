@@ -33,22 +33,12 @@ finish() {
     poweroff -f
 }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs \
-         xen-blkback xen-netback llc stp bridge loop; do
-    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback llc stp bridge loop
 ip link set lo up
 
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_xenstored
 section init-dom0 60 xen-init-dom0
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 # the domU's network: dom0's bridge, the vif joins it through vif-bridge
 brctl addbr xenbr0

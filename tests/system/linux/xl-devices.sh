@@ -14,70 +14,36 @@
 # the same results; rates and times are printed side by side.
 # Under TCG on a loaded 2-CPU host (load ~13): the Xen boot 280-313 s,
 # pvisor's 153-245 s (2026-12-06, same run: 313 s and 153 s).
-#   PVISOR_XLDEV_WORK=DIR   where the reference images are built (kept between runs)
+#   PVISOR_XL_WORK=DIR   where the reference images are built (kept between runs)
 #   PVISOR_XLDEV_ONLY=xen|pvisor   boot only one (its own checks)
 #   PVISOR_XLDEV_PVISOR_ARGS="perfc profile"   more hypervisor options for pvisor's boot
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-xldev.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-# its own build tree: build.sh starts with rm -rf of its unpacked trees, so
-# sharing xl-toolstack.sh's would race; the .debs are reused from there
-export XA_WORK=${PVISOR_XLDEV_WORK:-/tmp/pvisor-xl-devices-stack}
-SKIP=77
+. "$ROOT/tests/linux/ref-stack-lib.sh"
+ref_start xl-devices
 ONLY=${PVISOR_XLDEV_ONLY:-}   # "xen" or "pvisor": boot one (its checks only)
-
-[ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
-[ -f "$BUILD/pvisor.elf" ] || { echo "FAIL: $BUILD/pvisor.elf not built (make)"; exit 1; }
-command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
-
-# ---- images: the reference build; this test's dom0 /init and domU /init,
-# in copies (the reference tree is shared with xl-toolstack.sh)
-cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-mkdir -p "$XA_WORK/debs"
-for d in /tmp/pvisor-xl-stack/debs; do
-	[ -d "$d" ] && cp -n "$d"/*.deb "$XA_WORK/debs/" 2>/dev/null
-done
-if ! flock "$XA_WORK.lock" "$T/ref/build.sh" >"$T/build.log" 2>&1; then
-	tail -20 "$T/build.log"
-	echo "FAIL: building the reference stack images"
-	exit 1
-fi
-OUT=$XA_WORK/out
-mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$2"; }
-cp -a "$XA_WORK/x/ird-guest" "$T/ird-guest"
-install -m 755 "$ROOT/tests/linux/xl-devices-guest-init.sh" "$T/ird-guest/init"
-cp -a "$XA_WORK/x/ird-dom0" "$T/ird-dom0"
-mkcpio "$T/ird-guest" "$T/ird-dom0/guest/initrd.gz"
-install -m 755 "$ROOT/tests/linux/xl-devices-dom0-init.sh" "$T/ird-dom0/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
-mkcpio "$T/ird-dom0" "$T/dom0-xldev.cpio.gz"
-rm -rf "$T/ird-guest" "$T/ird-dom0"
-
-HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE [MORE_HV_ARGS]: the serial log in $T/NAME.txt
-	local t0=$SECONDS
-	timeout 540 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS${3:+ $3}" \
-		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-xldev.cpio.gz" </dev/null >/dev/null 2>&1
-	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
-	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
-}
-HVS="xen pvisor"
 [ -n "$ONLY" ] && HVS=$ONLY
+ref_need built pvisor.elf
+
+# ---- images: the reference build; this test's dom0 /init and domU /init
+# appended to its initramfs images
+ref_images out/xen.elf out/vmlinuz-dom0 out/dom0-initrd.gz out/guest-initrd.gz || exit 1
+install -D -m 755 "$ROOT/tests/linux/xl-devices-guest-init.sh" "$T/guest-add/init"
+ref_dom0_init "$T/dom0-add" "$ROOT/tests/linux/xl-devices-dom0-init.sh"
+mkdir -p "$T/dom0-add/guest"
+ref_appended "$T/dom0-add/guest/initrd.gz" "$REF_IMG/out/guest-initrd.gz" "$T/guest-add"
+ref_appended "$T/dom0-xldev.cpio.gz" "$REF_IMG/out/dom0-initrd.gz" "$T/dom0-add"
+
 for hv in $HVS; do
-	case $hv in xen) boot xen "$OUT/xen.elf" ;; pvisor) boot pvisor "$BUILD/pvisor.elf" "${PVISOR_XLDEV_PVISOR_ARGS:-}" ;; esac
+	case $hv in
+	xen) ref_boot xen xen 540 "$T/dom0-xldev.cpio.gz" ;;
+	pvisor) ref_boot --hv-args "${PVISOR_XLDEV_PVISOR_ARGS:-}" pvisor pvisor 540 "$T/dom0-xldev.cpio.gz" ;;
+	esac
 done
 
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
 # value HV NAME: a result line of dom0 (XL-RESULT) or of the guest (GUEST-RESULT)
 value() { grep -as "^XL-RESULT $2 \|GUEST-RESULT $2 " "$T/$1.txt" | tail -1 | sed 's/.*RESULT [^ ]* \([^ ]*\).*/\1/'; }
-section_rc() { grep -a "^XL-END $2 " "$T/$1.txt" | sed 's/.*rc=//'; }
+section_rc() { ref_rc "$T/$1.txt" XL "$2"; }
 check() {   # check HV NAME EXPECTED
 	local v; v=$(value "$1" "$2")
 	[ "$v" = "$3" ] || bad "$1: $2 is '${v:-missing}', expected '$3'"
@@ -107,24 +73,12 @@ if [ -z "$ONLY" ]; then
 	[ "$(value xen xvda_pattern_md5)" = "$(value pvisor xvda_pattern_md5)" ] ||
 		bad "pattern md5: xen $(value xen xvda_pattern_md5) pvisor $(value pvisor xvda_pattern_md5)"
 fi
-# hypervisor lines that repeat in pvisor's log (3 or more times) are bugs:
-if [[ " $HVS " == *" pvisor "* ]]; then
-	# its own lines once dom0 runs, not the boot listing xl dmesg prints again
-	# nor the perfc/profile dump (PVISOR_XLDEV_PVISOR_ARGS)
-	rep=$(awk '/^\(PV\) dom0: command line/ {on = 1; next} /^XL-BEGIN dmesg/ {skip = 1}
-		/^XL-END dmesg/ {skip = 0; next} on && !skip && /^\(PV\)/ && !/^\(PV\) (perfc|profile):/' "$T/pvisor.txt" |
-		sed 's/[0-9a-fx]\{4,\}/N/g' | sort | uniq -c | awk '$1 >= 3' | sort -rn | head -5)
-	[ -z "$rep" ] || { echo "pvisor log lines that repeat:"; echo "$rep"; bad "pvisor: repeated hypervisor log lines"; }
-fi
+# hypervisor lines that repeat in pvisor's log (3 or more times) are bugs
+[[ " $HVS " == *" pvisor "* ]] && ref_repeats "$T/pvisor.txt"
 
 printf '%-24s %12s %12s\n' figure xen pvisor
 for k in xl_create create_to_marker create_to_iodone xvda_write_rate xvda_read_rate ping_avg \
          http_rx_rate nc_tx_rate xl_destroy; do
 	printf '%-24s %12s %12s\n' $k "$(value xen $k)" "$(value pvisor $k)"
 done
-if [ $fail = 0 ]; then
-	echo "xl-devices: 1 passed, 0 failed"
-else
-	echo "xl-devices: 0 passed, 1 failed (logs: $T/xen.txt, $T/pvisor.txt)"
-fi
-exit $fail
+ref_verdict "$T/xen.txt, $T/pvisor.txt"

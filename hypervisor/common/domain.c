@@ -355,10 +355,9 @@ static bool pages_still_joining(struct domain *d)
     return pending;
 }
 
-void domain_remove_page(struct domain *d, unsigned long mfn)
+static void page_list_unlink(struct domain *d, unsigned long mfn)
 {
     struct frame *f = mfn_to_frame(mfn);
-    unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
     if (f->prev != FRAME_NIL)
         mfn_to_frame(f->prev)->next = f->next;
@@ -367,7 +366,20 @@ void domain_remove_page(struct domain *d, unsigned long mfn)
     if (f->next != FRAME_NIL)
         mfn_to_frame(f->next)->prev = f->prev;
     f->next = f->prev = FRAME_NIL;
-    pages_drop(d, 1, flags);
+}
+
+void domain_remove_page(struct domain *d, unsigned long mfn)
+{
+    domain_remove_pages(d, &mfn, 1);
+}
+
+void domain_remove_pages(struct domain *d, const unsigned long *mfn, unsigned int n)
+{
+    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+
+    for (unsigned int i = 0; i < n; i++)
+        page_list_unlink(d, mfn[i]);
+    pages_drop(d, n, flags);
 }
 
 static const char *shutdown_reason_name(unsigned int r)

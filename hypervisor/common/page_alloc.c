@@ -255,6 +255,41 @@ void free_domheap_pages(unsigned long mfn, unsigned int order)
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
+/* The largest order of a naturally aligned block of consecutive frames
+ * starting at mfn[0], n frames at most. */
+static unsigned int run_order(const unsigned long *mfn, unsigned int n)
+{
+    unsigned int order = 0;
+
+    while (order < BUDDY_MAX_ORDER && !(mfn[0] & ((2ul << order) - 1)) && (2u << order) <= n) {
+        /* the upper half of the next block follows on */
+        for (unsigned int i = 1u << order; i < (2u << order); i++)
+            if (mfn[i] != mfn[0] + i)
+                return order;
+        order++;
+    }
+    return order;
+}
+
+void free_domheap_frames(const unsigned long *mfn, unsigned int n)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+
+    for (unsigned int i = 0; i < n;) {
+        unsigned int order = run_order(mfn + i, n - i);
+
+        for (u64 k = 0; k < (1ull << order); k++) {
+            struct frame *f = &frame_table[mfn[i] + k];
+            f->owner = DOMID_XEN;
+            f->count_info = 0;
+            f->type_info = 0;
+        }
+        heap_free(mfn[i], order);
+        i += 1u << order;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+}
+
 u64 free_pages_count(void)
 {
     return heap.free_pages;
@@ -346,6 +381,22 @@ int page_alloc_selftest(void)
         if (frame_table[dm + i].flags & (FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE))
             return -108;
     free_domheap_pages(dm, 3);
+    /* a batch of frames in any order: aligned runs as blocks, the rest
+     * one by one, all of it back */
+    u64 before_batch = heap.free_pages;
+    long bm = alloc_domheap_pages(4, DOMID_XEN);
+    if (bm < 0)
+        return -109;
+    static const unsigned char order_in_batch[16] = { 8, 9, 10, 11, 12, 13, 14, 15, 3, 2, 0, 1, 4, 5, 6, 7 };
+    unsigned long batch[16];
+    for (unsigned i = 0; i < 16; i++)
+        batch[i] = (unsigned long)bm + order_in_batch[i];
+    free_domheap_frames(batch, 16);
+    if (heap.free_pages != before_batch)
+        return -110;
+    for (unsigned i = 0; i < 16; i++)
+        if (frame_table[bm + i].state != FRAME_FREE || frame_table[bm + i].owner != DOMID_XEN)
+            return -111;
     unsigned long flags = spin_lock_irqsave(&heap_lock);
     rc = buddy_check(&heap);
     spin_unlock_irqrestore(&heap_lock, flags);

@@ -25,8 +25,13 @@ struct arch_domain {
     unsigned int relmem_step;
     unsigned long relmem_cursor;
     /* Every frame ever given to the domain lies in [mfn_lo, mfn_hi): the
-     * part of the frame table relinquishing scans. */
+     * part of the frame table relinquishing scans; and in a chunk of it
+     * whose bit is set here (the table cut into RELMEM_CHUNKS chunks of at
+     * least 512 frames): a domain's frames are a few 2 MiB extents spread
+     * over the whole table, and the scan skips the chunks between them. */
     unsigned long mfn_lo, mfn_hi;
+#define RELMEM_CHUNKS 4096
+    unsigned long relmem_chunks[RELMEM_CHUNKS / (8 * sizeof(unsigned long))];
 };
 
 /* 0 or -errno; a failure leaves nothing for arch_domain_destroy to undo

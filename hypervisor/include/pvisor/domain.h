@@ -276,4 +276,6 @@ bool domain_reserve_pages(struct domain *d, unsigned long n);
 void domain_unreserve_pages(struct domain *d, unsigned long n);
 void domain_add_reserved_page(struct domain *d, unsigned long mfn);
 void domain_remove_page(struct domain *d, unsigned long mfn);
+/* The same for n frames, under one hold of the list's lock. */
+void domain_remove_pages(struct domain *d, const unsigned long *mfn, unsigned int n);
 #endif

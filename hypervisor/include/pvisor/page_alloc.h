@@ -38,6 +38,10 @@ long alloc_domheap_pages_below(unsigned int order, u32 domid, unsigned int addre
 long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int address_bits,
                                  u64 *claim);
 void free_domheap_pages(unsigned long mfn, unsigned int order);
+/* Frames back under one hold of the heap's lock (a domain's relinquish
+ * frees them in batches): each naturally aligned run of consecutive
+ * frames goes back as one block. */
+void free_domheap_frames(const unsigned long *mfn, unsigned int n);
 /* XENMEM_claim_pages on one domain's claim *claim (0 cancels): 0, -EINVAL, -ENOMEM. */
 int claim_pages_set(u64 *claim, u64 pages, u64 tot_pages, u64 max_pages);
 /* Free pages and the claims outstanding on them (physinfo, getdomaininfo). */

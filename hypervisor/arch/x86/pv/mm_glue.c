@@ -198,7 +198,7 @@ static void free_frame_now(mfn_t mfn)
  * batch the freed frames wait (count 0, still on their owner's list, so
  * nothing can take them) and one flush then covers every stamp before any
  * of them reaches the heap. Per CPU: a hypercall does not change CPU. */
-#define FREE_BATCH_MAX 256
+#define FREE_BATCH_MAX 512        /* a 2 MiB extent goes back as one block */
 
 struct free_batch {
     bool open;
@@ -216,9 +216,32 @@ static void free_batch_drain(struct free_batch *b)
     /* Frees that the drain causes (a domain's last frame) go straight on. */
     b->open = false;
     b->n = 0;
-    /* The first frame's flush covers the others: each is checked anyway. */
-    for (unsigned int i = 0; i < n; i++)
-        free_frame_now(b->mfn[i]);
+    /* Rule 14 before any reaches the heap; the first frame's flush covers
+     * the others (each stamp is checked; frames freed between two flushes
+     * share one, checked once). */
+    for (unsigned int i = 0; i < n; i++) {
+        u32 stamp = mm_frame_stamp(mfn_to_frame(b->mfn[i]));
+        if (!i || stamp != mm_frame_stamp(mfn_to_frame(b->mfn[i - 1])))
+            op_flush_all_since(NULL, stamp);
+    }
+    /* Off their owners' lists: one lookup and one lock per owner's run
+     * (a relinquish's batch is one domain's). The owner may be dying: it
+     * lives until its last frame is gone. */
+    for (unsigned int i = 0, j; i < n; i = j) {
+        const struct frame *f = mfn_to_frame(b->mfn[i]);
+        struct domain *d;
+
+        for (j = i + 1; j < n && f->state == FRAME_DOMAIN; j++) {
+            const struct frame *g = mfn_to_frame(b->mfn[j]);
+            if (g->state != FRAME_DOMAIN || g->owner != f->owner)
+                break;
+        }
+        if (f->state == FRAME_DOMAIN && (d = get_domain_by_id_any((domid_t)f->owner))) {
+            domain_remove_pages(d, b->mfn + i, j - i);
+            put_domain(d);
+        }
+    }
+    free_domheap_frames(b->mfn, n);
     b->open = open;
 }
 

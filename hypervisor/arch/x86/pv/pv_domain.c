@@ -120,8 +120,26 @@ static u64 *perdomain_l1e(struct domain *d, unsigned long va)
     return &l1[l1_index(va)];
 }
 
+/* log2 of the frames per relinquish chunk (asm/domain.h): the frame
+ * table is fixed once the first domain is made. */
+static unsigned int relmem_shift;
+
+#define CHUNK_WORD_BITS (8 * sizeof(unsigned long))
+
+static bool relmem_chunk_marked(const struct domain *d, unsigned long chunk)
+{
+    return __atomic_load_n(&d->arch.relmem_chunks[chunk / CHUNK_WORD_BITS], __ATOMIC_SEQ_CST) &
+           (1ul << (chunk % CHUNK_WORD_BITS));
+}
+
 int arch_domain_init(struct domain *d)
 {
+    if (!relmem_shift) {
+        unsigned int s = 9;
+        while (((max_mfn - 1) >> s) >= RELMEM_CHUNKS)
+            s++;
+        relmem_shift = s;
+    }
     d->arch.mfn_lo = ~0ul;
     d->arch.mfn_hi = 0;
     vpit2_init(&d->arch.vpit);
@@ -210,8 +228,9 @@ void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs)
 
 enum relmem_step {
     RELMEM_VCPUS,       /* each vCPU's tables, GDT/LDT, vcpu_info page */
-    RELMEM_UNPIN,       /* each frame: unpinned, partial states finished */
-    RELMEM_RELEASE,     /* each frame: its allocation reference dropped */
+    RELMEM_FRAMES,      /* each frame: unpinned, partial state finished,
+                         * its allocation reference dropped */
+    RELMEM_DRAIN,       /* the vCPUs' deferred puts finished */
     RELMEM_DONE,
 };
 
@@ -243,6 +262,10 @@ void arch_note_frame(struct domain *d, unsigned long mfn)
     while (mfn + 1 > hi && !__atomic_compare_exchange_n(&d->arch.mfn_hi, &hi, mfn + 1, false,
                                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         ;
+    unsigned long chunk = mfn >> relmem_shift;
+    if (!relmem_chunk_marked(d, chunk))
+        __atomic_fetch_or(&d->arch.relmem_chunks[chunk / CHUNK_WORD_BITS],
+                          1ul << (chunk % CHUNK_WORD_BITS), __ATOMIC_SEQ_CST);
 }
 
 static struct vcpu *any_vcpu(struct domain *d)
@@ -254,8 +277,13 @@ static struct vcpu *any_vcpu(struct domain *d)
 }
 
 /* One pass over the domain's part of the frame table from
- * d->arch.relmem_cursor. */
-static int relmem_frames(struct domain *d, bool unpin)
+ * d->arch.relmem_cursor. A frame's allocation reference goes in the same
+ * visit as its pin (as Xen's relinquish_memory): one a table still
+ * references lives on until that table is devalidated - when its own pin
+ * goes, later in the pass, or in the drain after it - and is freed then
+ * (no linear page tables, rule 9: every reference chain ends at a pin, a
+ * vCPU's base pointer or a parked state, all of which this undoes). */
+static int relmem_frames(struct domain *d)
 {
     struct mm_env *env = arch_mm_env();
     struct vcpu *v = any_vcpu(d);
@@ -266,11 +294,15 @@ static int relmem_frames(struct domain *d, bool unpin)
     if (*mfn < d->arch.mfn_lo)
         *mfn = d->arch.mfn_lo;
     while (*mfn < end) {
+        if (!relmem_chunk_marked(d, *mfn >> relmem_shift)) {
+            *mfn = ((*mfn >> relmem_shift) + 1) << relmem_shift;
+            continue;
+        }
         if (relmem_get(env, d, *mfn)) {
-            if (!unpin)
-                mm_frame_release(env, *mfn);
-            else if (v)     /* without vCPUs nothing could pin or type it */
+            if (v)          /* without vCPUs nothing could pin or type it */
                 rc = mm_frame_teardown(env, &v->mm, *mfn);
+            if (!rc)
+                mm_frame_release(env, *mfn);
             mm_put_page(env, *mfn);
             if (rc)
                 return rc;  /* the same frame again next time */
@@ -283,12 +315,26 @@ static int relmem_frames(struct domain *d, bool unpin)
 }
 
 /* One flush per batch of freed frames, not one per frame. */
-static int relmem_pass(struct domain *d, bool unpin)
+static int relmem_pass(struct domain *d)
 {
     int rc;
 
     pv_mm_free_batch_begin();
-    rc = relmem_frames(d, unpin);
+    rc = relmem_frames(d);
+    pv_mm_free_batch_end();
+    return rc;
+}
+
+/* The vCPUs' deferred puts (a devalidation the pass left parked). */
+static int relmem_drain(struct domain *d)
+{
+    struct mm_env *env = arch_mm_env();
+    int rc = 0;
+
+    pv_mm_free_batch_begin();
+    for (unsigned int i = 0; i < d->max_vcpus && !rc; i++)
+        if (d->vcpu[i])
+            rc = mm_drain_deferred(env, &d->vcpu[i]->mm);
     pv_mm_free_batch_end();
     return rc;
 }
@@ -318,21 +364,17 @@ int arch_domain_relinquish_resources(struct domain *d)
             if (rc)
                 return rc;
         }
-        a->relmem_step = RELMEM_UNPIN;
+        a->relmem_step = RELMEM_FRAMES;
         a->relmem_cursor = 0;
         /* fall through */
-    case RELMEM_UNPIN:
-        rc = relmem_pass(d, true);
+    case RELMEM_FRAMES:
+        rc = relmem_pass(d);
         if (rc)
             return rc;
-        for (unsigned int i = 0; i < d->max_vcpus; i++)
-            if (d->vcpu[i] && (rc = mm_drain_deferred(env, &d->vcpu[i]->mm)))
-                return rc;
-        a->relmem_step = RELMEM_RELEASE;
-        a->relmem_cursor = 0;
+        a->relmem_step = RELMEM_DRAIN;
         /* fall through */
-    case RELMEM_RELEASE:
-        rc = relmem_pass(d, false);
+    case RELMEM_DRAIN:
+        rc = relmem_drain(d);
         if (rc)
             return rc;
         a->relmem_step = RELMEM_DONE;

@@ -51,19 +51,10 @@ gntdev_maps() { cat /proc/[0-9]*/maps 2>/dev/null | grep -c gntdev; }
 device_nodes() { echo $(($(xenstore-list /local/domain/0/backend/vbd 2>/dev/null | grep -c .) + $(xenstore-list /local/domain/0/backend/vif 2>/dev/null | grep -c .))); }
 domains() { xenstore-list /local/domain | grep -c .; }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop llc stp bridge xen-blkback xen-netback; do
-    insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop llc stp bridge xen-blkback xen-netback
+ref_xenstored
 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 # the guests boot under TCG and load their frontends from the initramfs
 export PVCTL_DEVICE_TIMEOUT_MS=${PVCTL_DEVICE_TIMEOUT_MS:-180000}

@@ -19,56 +19,26 @@
 #   --hv xen|pvisor|both (default both)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-devc.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
-HVS="xen pvisor"
-[ "${1:-}" = --hv ] && HVS=$2
-[ "$HVS" = both ] && HVS="xen pvisor"
-SKIP=77
-
-[ -x "$REF/build.sh" ] || { echo "skip: no reference stack (shared/reference/xen-stack)"; exit $SKIP; }
-for f in pvisor.elf toolstack/pvctl tests/guests/shutdown.elf; do
-	[ -f "$BUILD/$f" ] || { echo "FAIL: $BUILD/$f not built (make)"; exit 1; }
-done
-command -v qemu-system-x86_64 >/dev/null || { echo "skip: no qemu-system-x86_64"; exit $SKIP; }
-for c in mke2fs e2fsck cc; do
-	command -v $c >/dev/null || { echo "skip: no $c on the host"; exit $SKIP; }
-done
-
-# ---- images: the reference stack's, copied out under the lock other
-# tests take on XA_WORK; ours appended (the kernel unpacks both archives)
-exec 9>"$XA_WORK.lock"
-flock 9
-if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ] || [ ! -f "$XA_WORK/out/guest-initrd.gz" ]; then
-	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "FAIL: building the reference stack images"; exit 1; }
-fi
-OUT=$T/out
-mkdir -p "$OUT"
-cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$XA_WORK/out/guest-initrd.gz" "$OUT/" ||
-	{ echo "FAIL: copying the reference images"; exit 1; }
-flock -u 9
-exec 9>&-
-gzip -t "$OUT/dom0-initrd.gz" && gzip -t "$OUT/guest-initrd.gz" || { echo "FAIL: reference initramfs not whole"; exit 1; }
+. "$ROOT/tests/linux/ref-stack-lib.sh"
+ref_start devices-create "$@"
+ref_need built pvisor.elf toolstack/pvctl tests/guests/shutdown.elf host mke2fs e2fsck cc
+# ---- images: the reference stack's; ours appended (the kernel unpacks both archives)
+ref_images out/xen.elf out/vmlinuz-dom0 out/dom0-initrd.gz out/guest-initrd.gz || exit 1
+OUT=$REF_IMG/out
 
 cc -static -O2 -Wall -o "$T/tcp-pattern" "$ROOT/tests/system/toolstack/tcp-pattern.c" ||
 	{ echo "FAIL: building tcp-pattern"; exit 1; }
-cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1); }
 G=$T/guest-add
 mkdir -p "$G/bin"
 install -m 755 "$ROOT/tests/linux/devices-create-guest-init.sh" "$G/init"
 install -m 755 "$T/tcp-pattern" "$G/bin/tcp-pattern"
 A=$T/dom0-add
 mkdir -p "$A/usr/sbin" "$A/usr/bin" "$A/guest" "$A/data" "$A/opt/e2fs/lib"
-install -m 755 "$ROOT/tests/linux/devices-create-dom0-init.sh" "$A/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$A/etc/ref-dom0-bringup.sh"
+ref_dom0_init "$A" "$ROOT/tests/linux/devices-create-dom0-init.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$A/usr/sbin/pvctl"
 install -m 755 "$T/tcp-pattern" "$A/usr/bin/tcp-pattern"
 install -m 644 "$BUILD/tests/guests/shutdown.elf" "$A/guest/shutdown.elf"
-{ cat "$OUT/guest-initrd.gz"; cpio_of "$G"; } >"$A/guest/initrd-dc.gz"
+ref_appended "$A/guest/initrd-dc.gz" "$OUT/guest-initrd.gz" "$G"
 # Debian's e2fsck (the host's, Debian 12 as the reference dom0) with its libraries
 E2FSCK=$(command -v e2fsck)
 cp -L "$E2FSCK" "$A/opt/e2fs/lib/e2fsck.bin"
@@ -76,25 +46,10 @@ ldd "$E2FSCK" | awk '/=> \// {print $3}' | grep -v '/libc\.so' | while read -r l
 printf '#!/bin/sh\nLD_LIBRARY_PATH=/opt/e2fs/lib exec /opt/e2fs/lib/e2fsck.bin "$@"\n' >"$A/opt/e2fs/e2fsck"
 chmod 755 "$A/opt/e2fs/e2fsck"
 mke2fs -q -t ext4 -F -L pvdev "$A/data/disk.img" 32M || { echo "FAIL: mke2fs"; exit 1; }
-{ cat "$OUT/dom0-initrd.gz"; cpio_of "$A"; } >"$T/dom0-dc.cpio.gz"
+ref_appended "$T/dom0-dc.cpio.gz" "$OUT/dom0-initrd.gz" "$A"
 
-HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot NAME IMAGE: the serial log in $T/NAME.txt
-	local t0=$SECONDS
-	timeout 1100 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS" \
-		-initrd "$OUT/vmlinuz-dom0 console=hvc0,$T/dom0-dc.cpio.gz" </dev/null >/dev/null 2>&1
-	echo "$1: QEMU exit $? after $((SECONDS - t0)) s"
-	tr -d '\r' <"$T/$1.log" >"$T/$1.txt"
-}
-
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-ok() { echo "ok   $*"; }
 for hv in $HVS; do
-	case $hv in xen) boot xen "$OUT/xen.elf" ;; pvisor) boot pvisor "$BUILD/pvisor.elf" ;; esac
+	ref_boot "$hv" "$hv" 1100 "$T/dom0-dc.cpio.gz"
 	L=$T/$hv.txt
 	rc() { grep -a "^DC-$1 rc=" "$L" | tail -1 | sed 's/.*rc=//'; }
 	out() { grep -a "^DC-OUT $1: " "$L" | sed "s/^DC-OUT $1: //"; }
@@ -156,9 +111,4 @@ for hv in $HVS; do
 	for k in end-loops end-vifs end-nodes end-frontends end-domains end-gntdev; do need $k 0 "after everything: $k"; done
 	need free-after "$(val free-before)" "free memory back where it began ($(val free-before) MiB)"
 done
-if [ $fail = 0 ]; then
-	echo "devices-create: 1 passed, 0 failed"
-else
-	echo "devices-create: 0 passed, 1 failed (logs: $T/*.txt)"
-fi
-exit $fail
+ref_verdict

@@ -127,8 +127,31 @@ void mm_defer(struct mm_vcpu *v, mfn_t mfn, bool partial);
 int mm_get_type_ex(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,
                    unsigned int flags, bool *left_partial);
 int mm_put_type_partial(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int flags);
-bool mm_page_lock(struct mm_env *env, mfn_t mfn);
-void mm_page_unlock(struct mm_env *env, mfn_t mfn);
+bool mm_page_lock_slow(struct mm_env *env, mfn_t mfn);
+void mm_page_unlock_slow(struct mm_env *env, mfn_t mfn);
+
+/* The page lock's uncontended case inline (a grant map and its unmap each
+ * take one); waiting, refusing and anything unusual go the whole way. */
+static inline bool mm_page_lock(struct mm_env *env, mfn_t mfn)
+{
+    u64 *p = &mm_frame(env, mfn)->type_info, x = mm_load(p);
+
+    if (likely(!(x & PGT_LOCKED) && (x & PGT_VALIDATED) && pgt_count(x) != 0 &&
+               pgt_count(x) < PGT_COUNT_MASK - 1) &&
+        mm_cas(p, &x, (x + 1) | PGT_LOCKED))
+        return true;
+    return mm_page_lock_slow(env, mfn);
+}
+
+static inline void mm_page_unlock(struct mm_env *env, mfn_t mfn)
+{
+    u64 *p = &mm_frame(env, mfn)->type_info, x = mm_load(p);
+
+    if (likely((x & PGT_LOCKED) && pgt_count(x) >= 2) &&
+        mm_cas(p, &x, (x - 1) & ~PGT_LOCKED))
+        return;
+    mm_page_unlock_slow(env, mfn);
+}
 
 /* table.c */
 u64 mm_disallowed(unsigned int level, const struct mm_domain *d);

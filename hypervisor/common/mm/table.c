@@ -38,37 +38,46 @@ u64 mm_adjust_l1e(u64 l1e)
     return mm_adjust(1, l1e);
 }
 
-/* Through the direct map when there is one, as mm_read_entry reads: the
- * environment's call is indirect (a retpoline in the hypervisor), and
- * every grant map and unmap makes one. */
-static inline u64 entry_cmpxchg(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old,
-                                u64 val)
-{
-    if (env->direct_map) {
-        u64 *p = (u64 *)(env->direct_map + ((u64)mfn << 12)) + idx;
-
-        __atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-        return old;
-    }
-    return env->ops->entry_cmpxchg(env->ctx, mfn, idx, old, val);
-}
-
-/* Replace entry idx of table mfn, old -> val, with one cmpxchg; only the
- * hardware A/D bits may change meanwhile (rule 12). */
-bool mm_entry_update(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old, u64 val,
-                     bool preserve_ad)
+/* Through the environment's call (the host tests' fake memory logs every
+ * write and injects races there). */
+static __attribute__((noinline)) bool entry_update_env(struct mm_env *env, mfn_t mfn,
+                                                       unsigned int idx, u64 old, u64 val,
+                                                       bool preserve_ad)
 {
     u64 t = old;
 
     for (;;) {
         u64 n = val | (preserve_ad ? (t & MM_A_D) : 0);
-        u64 seen = entry_cmpxchg(env, mfn, idx, t, n);
+        u64 seen = env->ops->entry_cmpxchg(env->ctx, mfn, idx, t, n);
 
         if (seen == t)
             return true;
         if ((seen ^ t) & ~MM_A_D)
             return false;
         t = seen;
+    }
+}
+
+/* Replace entry idx of table mfn, old -> val, with one cmpxchg; only the
+ * hardware A/D bits may change meanwhile (rule 12). With a direct map (the
+ * hypervisor) the compare-exchange is made there, as mm_read_entry reads,
+ * in a leaf that saves no registers: every grant map and unmap passes
+ * here, and the environment's call is an indirect one (a retpoline). */
+bool mm_entry_update(struct mm_env *env, mfn_t mfn, unsigned int idx, u64 old, u64 val,
+                     bool preserve_ad)
+{
+    u64 *p, t = old;
+
+    if (!env->direct_map)
+        return entry_update_env(env, mfn, idx, old, val, preserve_ad);
+    p = (u64 *)(env->direct_map + ((u64)mfn << 12)) + idx;
+    for (;;) {
+        u64 expect = t, n = val | (preserve_ad ? (t & MM_A_D) : 0);
+
+        if (__atomic_compare_exchange_n(p, &t, n, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return true;
+        if ((t ^ expect) & ~MM_A_D)
+            return false;
     }
 }
 

@@ -229,8 +229,8 @@ int mm_put_type_partial(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsign
 }
 
 /* Xen's page_lock: a validated, in-use table, held against devalidation
- * while one entry is updated. */
-bool mm_page_lock(struct mm_env *env, mfn_t mfn)
+ * while one entry is updated (mm_internal.h tries the common case inline). */
+bool mm_page_lock_slow(struct mm_env *env, mfn_t mfn)
 {
     struct frame *f = mm_frame(env, mfn);
     u64 x = mm_load(&f->type_info);
@@ -249,7 +249,7 @@ bool mm_page_lock(struct mm_env *env, mfn_t mfn)
     }
 }
 
-void mm_page_unlock(struct mm_env *env, mfn_t mfn)
+void mm_page_unlock_slow(struct mm_env *env, mfn_t mfn)
 {
     struct frame *f = mm_frame(env, mfn);
     u64 x = mm_load(&f->type_info);

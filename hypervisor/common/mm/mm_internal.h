@@ -94,8 +94,15 @@ static inline bool mm_is_io(const struct mm_env *env, mfn_t mfn)
 void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *what,
             const char *why, int rc, u64 a, u64 b);
 /* A non-present level-`level` entry e that d may not write: logged, the
- * domain crashed, true (the caller refuses the write). */
-bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e);
+ * domain crashed, true (the caller refuses the write). Inline for the
+ * common answer (validation asks for every empty entry of a table). */
+bool mm_l1tf_refuse_checked(struct mm_env *env, const struct mm_domain *d, unsigned int level,
+                            u64 e);
+static inline bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d,
+                                  unsigned int level, u64 e)
+{
+    return d->check_l1tf && e && mm_l1tf_refuse_checked(env, d, level, e);
+}
 
 /* refcount.c */
 /* Owner check against the frame's allocation state: only the owner's own

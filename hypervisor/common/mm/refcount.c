@@ -25,7 +25,8 @@ void mm_log(const struct mm_env *env, const struct mm_domain *d, const char *wha
 /* Xen's pv_l1tf_check_pte: mfn 0 and addresses above everything cacheable
  * are safe; PSE in a non-present L2-L4 entry never is (a speculative
  * superpage from frame 0; L4 too, through linear walks). */
-bool mm_l1tf_refuse(struct mm_env *env, const struct mm_domain *d, unsigned int level, u64 e)
+bool mm_l1tf_refuse_checked(struct mm_env *env, const struct mm_domain *d, unsigned int level,
+                            u64 e)
 {
     u64 maddr = e & env->l1tf_addr_mask;
 

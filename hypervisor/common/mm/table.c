@@ -215,13 +215,44 @@ static u64 l1e_flip(const struct mm_env *env, u64 e, const struct mm_domain *d)
     return io_flip(e, env->ops->iomem_access(env->ctx, d, pte_mfn(e)));
 }
 
+/* The first index from i whose entry is not zero (PT_ENTRIES if none):
+ * most of a table is empty, and four empty entries cost one test. */
+static inline unsigned int skip_empty(const u64 *t, unsigned int i)
+{
+    while (i < PT_ENTRIES) {
+        if (!(i & 3) && !(mm_load(&t[i]) | mm_load(&t[i + 1]) | mm_load(&t[i + 2]) |
+                          mm_load(&t[i + 3])))
+            i += 4;
+        else if (!mm_load(&t[i]))
+            i++;
+        else
+            break;
+    }
+    return i;
+}
+
+/* The same downwards: the lowest j <= i with entries [j, i) all zero. */
+static inline unsigned int skip_empty_down(const u64 *t, unsigned int i)
+{
+    while (i > 0) {
+        if (!(i & 3) && !(mm_load(&t[i - 1]) | mm_load(&t[i - 2]) | mm_load(&t[i - 3]) |
+                          mm_load(&t[i - 4])))
+            i -= 4;
+        else if (!mm_load(&t[i - 1]))
+            i--;
+        else
+            break;
+    }
+    return i;
+}
+
 static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
 {
     const u64 *t = env->ops->map_frame(env->ctx, mfn);
-    unsigned int i;
+    unsigned int i, end = 0;        /* end: one past the last present entry */
     long rc = 0;
 
-    for (i = 0; i < PT_ENTRIES; i++) {
+    for (i = skip_empty(t, 0); i < PT_ENTRIES; i = skip_empty(t, i + 1)) {
         u64 e = mm_load(&t[i]);
 
         if (!(e & _PAGE_PRESENT)) {
@@ -233,6 +264,7 @@ static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
         rc = l1e_get_refs(env, e, d, d, d);
         if (rc < 0)
             break;
+        end = i + 1;
     }
     if (rc < 0) {
         mm_log(env, d, "validate L1", "bad entry", (int)rc, mfn, i);
@@ -240,9 +272,12 @@ static int l1_validate(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
             mm_l1e_put_refs(env, mm_load(&t[i]));
         return (int)rc;
     }
-    for (i = 0; i < PT_ENTRIES; i++) {
-        u64 e = mm_load(&t[i]), ne = mm_adjust(1, e ^ l1e_flip(env, e, d));
+    for (i = skip_empty(t, 0); i < end; i = skip_empty(t, i + 1)) {
+        u64 e = mm_load(&t[i]), ne;
 
+        if (!(e & _PAGE_PRESENT))
+            continue;               /* neither flipped nor adjusted */
+        ne = mm_adjust(1, e ^ l1e_flip(env, e, d));
         if (ne != e)
             mm_entry_update(env, mfn, i, e, ne, false);
     }
@@ -254,8 +289,12 @@ static void l1_devalidate(struct mm_env *env, mfn_t mfn)
     const u64 *t = env->ops->map_frame(env->ctx, mfn);
     unsigned int i;
 
-    for (i = 0; i < PT_ENTRIES; i++)
-        mm_l1e_put_refs(env, mm_load(&t[i]));
+    for (i = skip_empty(t, 0); i < PT_ENTRIES; i = skip_empty(t, i + 1)) {
+        u64 e = mm_load(&t[i]);
+
+        if (e & _PAGE_PRESENT)
+            mm_l1e_put_refs(env, e);
+    }
 }
 
 /* ---- L2-L4 entries --------------------------------------------------- */
@@ -340,13 +379,10 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
         u64 e;
         int rc;
 
+        if (!ps && (i = skip_empty(t, i)) >= PT_ENTRIES)
+            break;
         if (level == 4 && mm_hv_l4_slot(i))
             continue;
-        if (i > start && (flags & MM_PREEMPTIBLE) && mm_preempt(env)) {
-            *nr = i;
-            *pset = false;
-            return -XEN_ERESTART;
-        }
         e = mm_load(&t[i]);
         if (!(e & _PAGE_PRESENT)) {
             if (!mm_l1tf_refuse(env, d, level, e))
@@ -354,6 +390,13 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
             *nr = i;
             *pset = false;
             return -XEN_EPERM;
+        }
+        /* Preempt before a present entry only: an empty one costs a load
+         * (as the devalidation below), the check an indirect call. */
+        if (i > start && (flags & MM_PREEMPTIBLE) && mm_preempt(env)) {
+            *nr = i;
+            *pset = false;
+            return -XEN_ERESTART;
         }
         rc = mm_lk_get_refs(env, v, level, e, d, ps, &child_partial);
         if (rc) {
@@ -365,7 +408,7 @@ static int table_validate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
         }
     }
     /* Accepted: now adjust (rule 7) and install the hypervisor's slots. */
-    for (i = 0; i < PT_ENTRIES; i++) {
+    for (i = skip_empty(t, 0); i < PT_ENTRIES; i = skip_empty(t, i + 1)) {
         u64 e, ne;
 
         if (level == 4 && mm_hv_l4_slot(i))
@@ -397,7 +440,7 @@ static int table_devalidate(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
             return -XEN_ERESTART;
         did = true;
     }
-    while (i > 0) {
+    while ((i = skip_empty_down(t, i)) > 0) {
         unsigned int j = i - 1;
         u64 e;
 

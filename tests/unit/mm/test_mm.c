@@ -416,6 +416,59 @@ static void test_validation_undoes_on_bad_entry(void **state)
     assert_int_equal(tcount(20), 2);
 }
 
+/* Validation and devalidation skip empty entries four at a time: entries
+ * at every offset around those runs are still found, refused (L1TF),
+ * adjusted (rule 7) and dropped again, also with a preemption due at each
+ * step. */
+static void test_validation_finds_entries_among_empty_ones(void **state)
+{
+    static const unsigned int at[] = { 1, 6, 11, 255, 256, 508, 511 };
+    const unsigned int n = sizeof(at) / sizeof(at[0]);
+    u64 c20;
+    unsigned int i;
+
+    (void)state;
+    boot_dom1();
+    unmap1(30);
+    unmap1(31);
+    c20 = gcount(20);
+    for (i = 0; i < n; i++)
+        fe->mem[30][at[i]] = pte(20, _PAGE_GLOBAL);
+    assert_int_equal(PIN(v1, 1, 30), 0);
+    assert_int_equal(gcount(20), c20 + n);
+    for (i = 0; i < n; i++) {
+        assert_true(fe->mem[30][at[i]] & _PAGE_USER);
+        assert_false(fe->mem[30][at[i]] & _PAGE_GLOBAL);
+    }
+    assert_int_equal(UNPIN(v1, 30), 0);
+    assert_int_equal(gcount(20), c20);
+    /* an L2 whose only entry is its last, preempted before every entry */
+    fe->mem[31][511] = pte(30, 0);
+    fe->preempt_countdown = 0;
+    fe->preempt_every = 1;
+    assert_int_equal(PIN(v1, 2, 31), 0);
+    fe->preempt_countdown = -1;
+    assert_int_equal(tcount(30), 1);
+    assert_int_equal(gcount(20), c20 + n);
+    assert_int_equal(UNPIN(v1, 31), 0);
+    assert_int_equal(tcount(30), 0);
+    assert_int_equal(gcount(20), c20);
+    fe->mem[31][511] = 0;
+    for (i = 0; i < n; i++)
+        fe->mem[30][at[i]] = 0;
+    /* one non-present entry naming memory in an otherwise empty table */
+    env->l1tf_addr_mask = ((1ULL << 40) - 1) & ~0xfffULL;
+    env->l1tf_safe_maddr = 1ULL << 38;
+    fake_dom(fe, 1)->check_l1tf = true;
+    fe->mem[30][509] = (20ULL << 12) | 0x60;
+    assert_int_equal(PIN(v1, 1, 30), -XEN_EPERM);
+    assert_int_equal(tcount(30), 0);
+    fe->mem[30][509] = 0;
+    fake_dom(fe, 1)->check_l1tf = false;
+    env->l1tf_safe_maddr = 0;
+    CHECK();
+}
+
 static void test_deep_validation_failure(void **state)
 {
     struct snap *s;
@@ -1588,6 +1641,7 @@ int main(void)
         T(test_release_frees_last),
         T(test_steal_page),
         T(test_l1tf),
+        T(test_validation_finds_entries_among_empty_ones),
         T(test_foreign_update_defers_to_caller),
         T(test_two_types_at_once),
         T(test_writable_mapping_of_pinned_l1),

@@ -4,15 +4,27 @@
 # same reference dom0 (../shared/reference/xen-stack: Linux 6.1 with
 # xen-blkback/xen-netback, Debian's xl and its hotplug scripts) and the same
 # domU (its cloud kernel, bench/split-drivers/guest-init.sh). Each boot
-# creates the disk+vif domU PVISOR_BENCH_ROUNDS times (default 3) and the
+# creates the disk+vif domU PVISOR_BENCH_ROUNDS times (default 3) with each
+# of its tools (xl, and pvctl: pvisor's own toolstack, the product) and the
 # boots alternate PVISOR_BENCH_RUNS times (default 1); figures are the
 # medians over all rounds. Prints the table with the Xen 4.17 figures of
-# issue 15 (xl, measured earlier), pvisor/Xen ratios and the goal (1.5x
-# the throughput, 0.5x the time), then, from pvisor's perf counters
-# framed around each phase (`xl debug-keys P/p`), what one block request
-# and one network packet cost in hypercalls, traps and switches.
-#   PVISOR_BENCH_HVS="xen pvisor"   which hypervisors to boot
-#   PVISOR_BENCH_KEEP=DIR           keep the serial logs in DIR
+# issue 15 (xl, measured earlier), each pvisor column over Xen+xl, and
+# the goal (1.5x the throughput, 0.5x the time; judged on pvisor+pvctl),
+# then, from pvisor's perf counters framed around each phase (`xl
+# debug-keys P/p`), what one block request and one network packet cost
+# in hypercalls, traps and switches.
+#   PVISOR_BENCH_HVS="xen pvisor"     which hypervisors to boot
+#   PVISOR_BENCH_TOOLS="xl pvctl"     the tools creating the domU on pvisor
+#   PVISOR_BENCH_XEN_TOOLS="xl"       ... and on Xen 4.17 (add pvctl for
+#                                     Xen+pvctl, the toolstacks compared)
+#   PVISOR_BENCH_ICOUNT=1             QEMU -icount shift=0: the guests'
+#                                     clocks count executed instructions
+#                                     (1 ns each), so host load cannot move
+#                                     the figures; what an instruction costs
+#                                     under TCG (a CR3 reload's softmmu
+#                                     flush and refill) is not seen
+#   PVISOR_BENCH_HV_ARGS="..."        more of pvisor's command line
+#   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -23,13 +35,19 @@ export XA_WORK=${PVISOR_XLDEV_WORK:-/tmp/pvisor-xl-devices-stack}
 RUNS=${PVISOR_BENCH_RUNS:-1}
 ROUNDS=${PVISOR_BENCH_ROUNDS:-3}
 HVS=${PVISOR_BENCH_HVS:-xen pvisor}
+TOOLS_PVISOR=${PVISOR_BENCH_TOOLS:-xl pvctl}
+TOOLS_XEN=${PVISOR_BENCH_XEN_TOOLS:-xl}
+QARGS=
+[ "${PVISOR_BENCH_ICOUNT:-0}" = 1 ] && QARGS="-icount shift=0"
 T=$(mktemp -d /tmp/pvbench-sd.XXXXXX)
 [ -n "${PVISOR_BENCH_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 D=$ROOT/bench/split-drivers
 
 [ -x "$REF/build.sh" ] || { echo "split-drivers: skipped, no reference stack (shared/reference/xen-stack)"; exit 0; }
-[ -f "$BUILD/pvisor.elf" ] || { echo "split-drivers: $BUILD/pvisor.elf not built (make)"; exit 1; }
-for t in randread netblast; do
+for f in pvisor.elf toolstack/pvctl; do
+	[ -f "$BUILD/$f" ] || { echo "split-drivers: $BUILD/$f not built (make)"; exit 1; }
+done
+for t in randread netblast mono; do
 	cc -O2 -static -o "$T/$t" "$D/$t.c" 2>"$T/cc.log" || { cat "$T/cc.log"; echo "split-drivers: cannot build $t statically"; exit 1; }
 done
 
@@ -49,11 +67,12 @@ cp -a "$XA_WORK/x/ird-guest" "$T/ird-guest"
 cp -a "$XA_WORK/x/ird-dom0" "$T/ird-dom0"
 cp "$OUT/xen.elf" "$OUT/vmlinuz-dom0" "$T/"
 install -m 755 "$D/guest-init.sh" "$T/ird-guest/init"
-install -m 755 "$T/randread" "$T/netblast" "$T/ird-guest/bin/"
+install -m 755 "$T/randread" "$T/netblast" "$T/mono" "$T/ird-guest/bin/"
 mkcpio "$T/ird-guest" "$T/ird-dom0/guest/initrd-sd.gz"
 install -m 755 "$D/dom0-init.sh" "$T/ird-dom0/init"
 install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
 install -m 755 "$T/netblast" "$T/ird-dom0/usr/bin/netblast"
+install -m 755 "$BUILD/toolstack/pvctl" "$T/ird-dom0/usr/sbin/pvctl"
 cat >"$T/ird-dom0/etc/xen/sdbench.cfg" <<'CFG'
 name     = "sdbench"
 type     = "pv"
@@ -73,44 +92,68 @@ mkcpio "$T/ird-dom0" "$T/dom0.cpio.gz"
 rm -rf "$T/ird-guest" "$T/ird-dom0"
 
 HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot"
-boot() {   # boot LOG IMAGE [MORE_HV_ARGS]
-	local t0=$SECONDS
-	timeout $((600 + 400 * ROUNDS)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
+boot() {   # boot LOG IMAGE TOOLS [MORE_HV_ARGS]
+	local t0=$SECONDS tools=$3 n
+	n=$(echo $tools | wc -w)
+	timeout $((600 + 400 * ROUNDS * n)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.raw" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$2" -append "$HV_ARGS${3:+ $3}" \
-		-initrd "$T/vmlinuz-dom0 console=hvc0 sd.rounds=$ROUNDS,$T/dom0.cpio.gz" </dev/null >/dev/null 2>&1
+		-kernel "$2" -append "$HV_ARGS${4:+ $4}" \
+		-initrd "$T/vmlinuz-dom0 console=hvc0 sd.rounds=$ROUNDS sd.tools=${tools// /+},$T/dom0.cpio.gz" </dev/null >/dev/null 2>&1
 	tr -d '\r' <"$T/$1.raw" >"$T/$1.txt"
 	rm -f "$T/$1.raw"
 	grep -aq '^SD-DONE' "$T/$1.txt" || echo "split-drivers: $1 did not finish ($((SECONDS - t0)) s)" >&2
 	grep -a '^SD-NOTE' "$T/$1.txt" | sed "s/^/$1: /" >&2
 }
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$RUNS"); do
 	for hv in $HVS; do
 		case $hv in
-		xen) boot "xen.$i" "$T/xen.elf" ;;
-		pvisor) boot "pvisor.$i" "$BUILD/pvisor.elf" perfc ;;
+		xen) boot "xen.$i" "$T/xen.elf" "$TOOLS_XEN" ;;
+		pvisor) boot "pvisor.$i" "$BUILD/pvisor.elf" "$TOOLS_PVISOR" "perfc${PVISOR_BENCH_HV_ARGS:+ $PVISOR_BENCH_HV_ARGS}" ;;
 		esac
 	done
 done
 [ -n "${PVISOR_BENCH_KEEP:-}" ] && mkdir -p "$PVISOR_BENCH_KEEP" && cp "$T"/*.txt "$PVISOR_BENCH_KEEP/"
 
-# median HV NAME: over every round of every boot of HV
+# median HV TOOL NAME: over every round of every boot of HV
 median() {
-	cat "$T/$1".*.txt 2>/dev/null | awk -v n="$2" '$1 == "SD-RESULT" && $3 == n {print $4}' | sort -g |
+	cat "$T/$1".*.txt 2>/dev/null | awk -v t="$2" -v n="$3" '$1 == "SD-RESULT" && $2 == t && $4 == n {print $5}' | sort -g |
 		awk '{v[NR] = $1} END {if (NR) printf "%s", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
-uptime | sed 's/.*load/host load/'
-printf '%-26s %8s %9s %9s %8s %8s\n' figure "issue" "xen" "pvisor" "pv/xen" "goal"
+# the columns: every hypervisor+tool that has figures, Xen+xl first
+COLS=
+for c in xen:xl xen:pvctl pvisor:xl pvisor:pvctl; do
+	[ -n "$(median "${c%:*}" "${c#*:}" create)" ] && COLS="$COLS $c"
+done
+GOALCOL=pvisor:xl
+[[ " $COLS " == *" pvisor:pvctl "* ]] && GOALCOL=pvisor:pvctl
+echo "host load average (1, 5, 15 min): $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end${QARGS:+; -icount shift=0: times in instructions (1 s = 10^9)}"
+hdr() {
+	printf '%-28s %7s' figure issue
+	for c in $COLS; do
+		printf ' %13s' "${c/:/+}"
+		[ "${c%:*}" = pvisor ] && printf ' %7s' "/xen+xl"
+	done
+	printf ' %9s\n' goal
+}
+hdr
 row() {   # row NAME UNIT ISSUE_FIGURE KIND(rate|time)
-	local x p
-	x=$(median xen "$1"); p=$(median pvisor "$1")
-	awk -v n="$1 ($2)" -v i="$3" -v x="$x" -v p="$p" -v k="$4" 'BEGIN {
-		r = (x != "" && p != "" && x > 0) ? sprintf("%.2f", p / x) : "-"
-		if (r == "-") g = "-"
+	local c x v line
+	x=$(median xen xl "$1")
+	line=$(printf '%-28s %7s' "$1 ($2)" "$3")
+	for c in $COLS; do
+		v=$(median "${c%:*}" "${c#*:}" "$1")
+		line="$line$(printf ' %13s' "${v:--}")"
+		[ "${c%:*}" = pvisor ] && line="$line$(awk -v x="$x" -v v="$v" 'BEGIN { printf " %7s", (x != "" && v != "" && x > 0) ? sprintf("%.2f", v / x) : "-" }')"
+	done
+	v=$(median "${GOALCOL%:*}" "${GOALCOL#*:}" "$1")
+	line="$line$(awk -v x="$x" -v p="$v" -v k="$4" 'BEGIN {
+		if (x == "" || p == "" || x <= 0) g = "-"
 		else if (k == "rate") g = (p / x >= 1.5) ? ">=1.5 ok" : ">=1.5 no"
 		else g = (p / x <= 0.5) ? "<=0.5 ok" : "<=0.5 no"
-		printf "%-26s %8s %9s %9s %8s %8s\n", n, i, x == "" ? "-" : x, p == "" ? "-" : p, r, g }'
+		printf " %9s", g }')"
+	echo "$line"
 }
 row disk_read MiB/s 100 rate
 row disk_write MiB/s - rate
@@ -120,17 +163,23 @@ row http_dom0_to_domu MiB/s 60 rate
 row tcp_dom0_to_domu MiB/s - rate
 row tcp_domu_to_dom0 MiB/s 94 rate
 row ping ms 11.9 time
-row xl_create s 4.12 time
+row create s 4.12 time
 row create_to_marker s 8.07 time
-row xl_destroy s 1.85 time
-echo "(issue: Xen 4.17 with xl as measured for issue 15, HTTP for dom0->domU; xen/pvisor: medians of $((RUNS * ROUNDS)) rounds each)"
+row destroy s 1.85 time
+echo "(issue: Xen 4.17 with xl as measured for issue 15, HTTP for dom0->domU; columns: medians of the rounds,"
+echo " $ROUNDS per boot and tool, $RUNS boot(s) each; pvctl creates with --no-connect, returning once the"
+echo " guest runs, as xl; the goal is judged on ${GOALCOL/:/+})"
+for hv in $HVS; do
+	cat "$T/$hv".*.txt 2>/dev/null | awk -v h="$hv" '$1 == "SD-RESULT" && ($4 == "left_domains" || $4 == "left_loops") && $5 != 0 {
+		print "split-drivers: " h "+" $2 " round " $3 ": " $4 " " $5 }'
+done
 
 # pvisor's counters per block request (disk phase) and per packet (net phase)
 [[ " $HVS " == *" pvisor "* ]] || exit 0
 awk '
-	$1 == "SD-RESULT" && $3 == "blk_requests" {req[$2] = $4}
-	$1 == "SD-RESULT" && $3 == "vif_packets" {pkt[$2] = $4}
-	/^SD-PHASE / {ph = $3; r = $2; next}
+	$1 == "SD-RESULT" && $4 == "blk_requests" {req[$2 "." $3] = $5}
+	$1 == "SD-RESULT" && $4 == "vif_packets" {pkt[$2 "." $3] = $5}
+	/^SD-PHASE / {ph = $4; r = $2 "." $3; next}
 	/^SD-PHASE-END/ {ph = ""}
 	ph != "" && /perfc:   / {
 		sub(/.*perfc:   /, ""); n = split($0, f, ": "); v = f[n]; k = f[1]; for (i = 2; i < n; i++) k = k ": " f[i]
@@ -145,7 +194,7 @@ awk '
 	}' "$T"/pvisor.*.txt >"$T/per-req.tsv"
 [ -s "$T/per-req.tsv" ] || exit 0
 echo
-echo "pvisor, per block request (disk phase) and per packet (net phase), medians over rounds:"
+echo "pvisor, per block request (disk phase) and per packet (net phase), medians over the rounds of all tools:"
 awk -F'\t' '{v[$1 "\t" $2] = v[$1 "\t" $2] " " $3; names[$2] = 1}
 	function med(s,   a, n, i, j, t) { n = split(s, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
 		return n ? a[int((n + 1) / 2)] : "" }

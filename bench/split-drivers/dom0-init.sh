@@ -1,16 +1,20 @@
 #!/bin/bash
-# dom0 /init of bench/split-drivers.sh: Debian's Xen 4.17 toolstack (C
-# xenstored, xenconsoled, xl with its shell hotplug scripts) creates the
-# disk+vif domU sd.rounds= times (dom0's command line, default 3); each
-# round times `xl create`, create->the guest's marker and `xl destroy`, and
-# copies the guest's own figures (guest-init.sh) from its console. With
-# pvisor's `perfc`, `xl debug-keys P/p` frame the phases of each round in
-# the serial log (SD-PHASE lines around the counters). Lines for the host:
-# "SD-RESULT round name value unit", SD-DONE at the end.
+# dom0 /init of bench/split-drivers.sh: with Debian's Xen 4.17 daemons (C
+# xenstored, xenconsoled) each tool of sd.tools= (dom0's command line,
+# default xl, several joined by +; xl with its shell hotplug scripts, pvctl wiring the devices
+# itself) creates the disk+vif domU sd.rounds= times (default 3); each
+# round times the tool's create (pvctl: --no-connect, returning once the
+# guest runs, as xl), create->the guest's marker and destroy, and copies
+# the guest's own figures (guest-init.sh) from its console. With pvisor's
+# `perfc`, `xl debug-keys P/p` frame the phases of each round in the
+# serial log (SD-PHASE lines around the counters). Lines for the host:
+# "SD-RESULT tool round name value unit", SD-DONE at the end.
 . /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /data && mount -t tmpfs -o size=100m tmpfs /data
 mkdir -p /run/lock /run/xen /run/xenstored /run/xen-hotplug \
-         /var/log/xen/console /var/lib/xen /var/lib/xenstored /srv
+         /var/log/xen/console /var/lib/xen /var/lib/xenstored /srv /var/log/pvisor
+# pvctl: bounds on the backends' and frontends' handshakes (TCG is slow)
+export PVCTL_DEVICE_TIMEOUT_MS=180000
 
 note() { echo "SD-NOTE $*"; }
 el() { local a=${1/./} b=${2/./}; local d=$((10#$b - 10#$a)); ((d < 0)) && d=0
@@ -22,9 +26,12 @@ finish() {
     sleep 5
     poweroff -f
 }
-rounds=3
+rounds=3 tools=xl
 for a in $(cat /proc/cmdline); do
-    case $a in sd.rounds=*) rounds=${a#sd.rounds=} ;; esac
+    case $a in
+    sd.rounds=*) rounds=${a#sd.rounds=} ;;
+    sd.tools=*) tools=${a#sd.tools=}; tools=${tools//+/ } ;;
+    esac
 done
 # phase NAME: the hypervisor's counters since the last phase (pvisor with
 # `perfc`; nothing on a hypervisor without perf counters)
@@ -65,22 +72,38 @@ netblast sink 5001 &
 netblast source 5002 64 &
 
 CLOG=/var/log/xen/console/guest-sdbench.log
+# create / destroy with TOOL, its output in /tmp/out (pvctl's -v phases
+# go to the log as SD-PVCTL lines)
+create() {
+    case $1 in
+    xl) timeout 180 xl create /etc/xen/sdbench.cfg ;;
+    pvctl) timeout 180 pvctl -v create --no-connect /etc/xen/sdbench.cfg ;;
+    esac >/tmp/out 2>&1 </dev/null
+}
+destroy() {
+    case $1 in
+    xl) timeout 120 xl destroy sdbench ;;
+    pvctl) timeout 120 pvctl -v destroy sdbench ;;
+    esac >/tmp/out 2>&1 </dev/null
+}
 for r in $(seq 1 "$rounds"); do
-    res() { echo "SD-RESULT $r $1 $2 $3"; }
+  for tool in $tools; do
+    res() { echo "SD-RESULT $tool $r $1 $2 $3"; }
     rm -f $CLOG
     sync; echo 3 >/proc/sys/vm/drop_caches
-    phase "$r idle"
+    phase "$tool $r idle"
     T0=$EPOCHREALTIME
-    timeout 180 xl create /etc/xen/sdbench.cfg >/dev/null 2>&1 </dev/null || note "round $r: xl create failed"
-    res xl_create "$(el $T0 $EPOCHREALTIME)" s
+    create $tool || note "$tool round $r: create failed: $(tail -1 /tmp/out)"
+    res create "$(el $T0 $EPOCHREALTIME)" s
+    grep -a '^pvctl: ' /tmp/out | sed "s/^/SD-PVCTL $r /"
     waitcons GUEST-MARKER-UP 1500 && res create_to_marker "$(el $T0 $EPOCHREALTIME)" s
-    phase "$r create"
+    phase "$tool $r create"
     waitcons GUEST-DISK-START 600
     waitcons GUEST-DISK-DONE 3000
-    phase "$r disk"
-    waitcons GUEST-IO-DONE 3000 || note "round $r: the guest's I/O did not finish"
-    phase "$r net"
-    grep -a '^GUEST-RESULT ' $CLOG | tr -d '\r' | sed "s/^GUEST-RESULT /SD-RESULT $r /"
+    phase "$tool $r disk"
+    waitcons GUEST-IO-DONE 3000 || note "$tool round $r: the guest's I/O did not finish"
+    phase "$tool $r net"
+    grep -a '^GUEST-RESULT ' $CLOG | tr -d '\r' | sed "s/^GUEST-RESULT /SD-RESULT $tool $r /"
     for s in /sys/bus/xen-backend/devices/vbd-*/statistics; do
         res blk_requests "$(( $(cat $s/rd_req) + $(cat $s/wr_req) ))" count
         res blk_sectors "$(( $(cat $s/rd_sect) + $(cat $s/wr_sect) ))" count
@@ -89,9 +112,12 @@ for r in $(seq 1 "$rounds"); do
         res vif_packets "$(( $(cat $v/rx_packets) + $(cat $v/tx_packets) ))" count
     done
     T0=$EPOCHREALTIME
-    timeout 120 xl destroy sdbench >/dev/null 2>&1 </dev/null || note "round $r: xl destroy failed"
-    res xl_destroy "$(el $T0 $EPOCHREALTIME)" s
-    phase "$r destroy"
+    destroy $tool || note "$tool round $r: destroy failed: $(tail -1 /tmp/out)"
+    res destroy "$(el $T0 $EPOCHREALTIME)" s
+    grep -a '^pvctl: ' /tmp/out | sed "s/^/SD-PVCTL $r /"
+    phase "$tool $r destroy"
     res left_domains "$(xl list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l)" count
+    res left_loops "$(losetup -a | grep -c .)" count
+  done
 done
 finish

@@ -14,9 +14,9 @@ mount -t proc proc /proc
 echo "GUEST-MARKER-UP"
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-up() { read u _ </proc/uptime; echo "$u"; }
+up() { /bin/mono; }   # mono.c: CLOCK_MONOTONIC to the microsecond
 res() { echo "GUEST-RESULT $1 $2 $3"; }
-rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN{d=b-a; if (d<=0) d=0.01; printf "%.1f", m/d}'; }
+rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN{d=b-a; if (d<=0) d=0.000001; printf "%.1f", m/d}'; }
 insmod /lib/modules/xen-blkfront.ko
 insmod /lib/modules/xen-netfront.ko
 
@@ -40,8 +40,9 @@ if [ -e /sys/class/net/eth0 ]; then
     ip link set eth0 up
     ip addr add 10.0.0.2/24 dev eth0
     ping -c 2 -W 3 10.0.0.1 >/dev/null 2>&1   # ARP and the bridge's learning first
-    p=$(ping -c 5 -W 3 10.0.0.1 2>&1 | tail -1)
-    res ping "$(echo "$p" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')" ms
+    p=$(ping -c 5 -W 3 10.0.0.1 2>&1)
+    res ping "$(echo "$p" | tail -1 | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')" ms
+    res ping_each "$(echo "$p" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | tr '\n' ',')" ms
     t0=$(up); wget -q -O /dev/null http://10.0.0.1/blob; rc=$?; t1=$(up)
     [ $rc = 0 ] && res http_dom0_to_domu "$(rate $t0 $t1 64)" MiB/s
     r=$(/bin/netblast recv 10.0.0.1 5002) && res tcp_dom0_to_domu "$r" MiB/s

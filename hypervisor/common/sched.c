@@ -32,6 +32,7 @@
 #include <pvisor/event.h>
 #include <asm/processor.h>
 #include <asm/atomic.h>
+#include <xen/sysctl.h>
 
 /* Xen 4.17's credit2 figures. */
 #define CREDIT_INIT     MILLISECS(10)      /* allowance per reset */
@@ -40,8 +41,14 @@
 #define CARRYOVER_MAX   MICROSECS(500)     /* credit kept across a reset */
 #define MIN_TIMER       MICROSECS(500)
 #define MAX_TIMER       CREDIT_INIT
-#define RATELIMIT       MICROSECS(1000)    /* no preemption before this */
+#define RATELIMIT_US    1000               /* no preemption before this */
 #define MIGRATE_RESIST  MICROSECS(500)     /* a busy pCPU takes another's vCPU only for this much more credit */
+
+/* sched_ratelimit_us= as Xen's: 0 turns it off, 100..500000 (out of range:
+ * the default, as Xen) */
+static unsigned int opt_ratelimit_us = RATELIMIT_US;
+integer_param("sched_ratelimit_us", opt_ratelimit_us);
+#define RATELIMIT       MICROSECS((s64)opt_ratelimit_us)
 
 /*
  * The run queue lock: test-and-set, waiting with interrupts enabled when
@@ -129,6 +136,12 @@ void sched_init_cpu(unsigned int cpu)
     struct sched_rq *rq = &the_rq;
     unsigned long flags;
 
+    if (cpu == 0 && opt_ratelimit_us &&
+        (opt_ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN || opt_ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX)) {
+        printk(LOG_WARN "sched_ratelimit_us=%u outside %u..%u: %u\n", opt_ratelimit_us,
+               XEN_SYSCTL_SCHED_RATELIMIT_MIN, XEN_SYSCTL_SCHED_RATELIMIT_MAX, RATELIMIT_US);
+        opt_ratelimit_us = RATELIMIT_US;
+    }
     idle_vcpus[cpu].processor = cpu;
     idle_vcpus[cpu].is_running = true;
     idle_vcpus[cpu].credit = IDLE_CREDIT;

@@ -63,11 +63,7 @@ vif_nodes() { xenstore-ls /local/domain/0/backend/vif 2>/dev/null | grep -c .; }
 vifs() { ls /sys/class/net | grep -c '^vif'; }
 others() { pvctl list | awk 'NR > 1 && $1 != "Domain-0"' | grep -c .; }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop xen-blkback llc stp bridge xen-netback; do
-    insmod /lib/modules/xa/$m.ko 2>/dev/null || note "insmod $m failed (built in?)"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-wait_for 30 xenstore-read -s / || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs loop xen-blkback llc stp bridge xen-netback
+ref_xenstored
 timeout 60 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=$CL || note "xenconsoled failed"
+ref_xenconsoled

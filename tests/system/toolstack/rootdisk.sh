@@ -15,26 +15,14 @@
 #   --hv xen|pvisor|both (default both)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-rootdisk.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
-HVS="xen pvisor"
-[ "${1:-}" = --hv ] && HVS=$2
-[ "$HVS" = both ] && HVS="xen pvisor"
-SKIP=77
+. "$ROOT/tests/linux/ref-stack-lib.sh"
 . "$ROOT/tests/linux/split-test-lib.sh"
+ref_start rootdisk "$@"
+split_images || exit 1
+split_dom0_image "$ROOT/tests/linux/rootdisk-dom0-init.sh" || exit 1
 
-split_images "$T" || exit 1
-install -m 755 "$ROOT/tests/linux/rootdisk-dom0-init.sh" "$T/add/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
-split_dom0_image "$T"
-
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
 for hv in $HVS; do
-	split_boot "$T" "$hv" 1200
+	split_boot "$hv" 1200
 	L=$T/$hv.txt
 	grep -aq '^SD-DONE' "$L" || bad "$hv: the dom0 script did not finish"
 	for s in create-rdwrite create-rdcheck fsck-after-replay fsck-final; do
@@ -64,16 +52,8 @@ for hv in $HVS; do
 	         vbd-nodes-after-rdwrite vbd-nodes-after-rdcheck; do
 		[ "$(sd_check "$L" $k)" = 0 ] || bad "$hv: $k: '$(sd_check "$L" $k)'"
 	done
-	if [ $hv = pvisor ]; then
-		rep=$(split_repeats "$L")
-		[ -z "$rep" ] || { echo "pvisor log lines that repeat:"; echo "$rep"; bad "pvisor: repeated hypervisor log lines"; }
-	fi
+	[ $hv = pvisor ] && ref_repeats "$L"
 	rec=$(grep -a '^SD-GUEST ROOT-RECOVERY' "$L" | sed 's/.*EXT4-fs (xvda): *//')
 	[ $fail = 0 ] && echo "ok   $hv: root on xvda ($(awk '{print $1, $2, $3, $4}' <<<"${up#SD-GUEST ROOT-UP }")); crash mid-write: e2fsck of a copy exit $c then clean; second domU: kernel '${rec:-no recovery line}', all 4 synced files whole; e2fsck -fn clean; nothing left"
 done
-if [ $fail = 0 ]; then
-	echo "rootdisk: 1 passed, 0 failed"
-else
-	echo "rootdisk: 0 passed, 1 failed (logs: $T/*.txt)"
-fi
-exit $fail
+ref_verdict

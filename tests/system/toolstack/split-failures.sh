@@ -15,27 +15,14 @@
 #   --hv xen|pvisor|both (default both)
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-T=${PVISOR_TEST_TMP:-$(mktemp -d /tmp/pvtest-splitfail.XXXXXX)}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
-HVS="xen pvisor"
-[ "${1:-}" = --hv ] && HVS=$2
-[ "$HVS" = both ] && HVS="xen pvisor"
-SKIP=77
+. "$ROOT/tests/linux/ref-stack-lib.sh"
 . "$ROOT/tests/linux/split-test-lib.sh"
+ref_start split-failures "$@"
+split_images || exit 1
+split_dom0_image "$ROOT/tests/linux/split-failures-dom0-init.sh" || exit 1
 
-split_images "$T" || exit 1
-install -m 755 "$ROOT/tests/linux/split-failures-dom0-init.sh" "$T/add/init"
-install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
-split_dom0_image "$T"
-
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-ok() { echo "ok   $*"; }
 for hv in $HVS; do
-	split_boot "$T" "$hv" 1700
+	split_boot "$hv" 1700
 	L=$T/$hv.txt
 	f0=$fail
 	c() { sd_check "$L" "$1"; }
@@ -99,8 +86,7 @@ for hv in $HVS; do
 	[ $fail = $f1 ] && ok "$hv: backend without persistent grants and discard: guest I/O whole (${ft#SD-GUEST ROOT-FEATURES })"
 	if [ $hv = pvisor ]; then
 		# gntsteal's refusals, rate-limited, are what it provokes
-		rep=$(split_repeats "$L" 'grant (map|copy|pin) refused|guest-caused messages suppressed')
-		[ -z "$rep" ] || { echo "pvisor log lines that repeat:"; echo "$rep"; bad "pvisor: repeated hypervisor log lines"; }
+		ref_repeats "$L" 'grant (map|copy|pin) refused|guest-caused messages suppressed'
 	fi
 	# nothing left
 	[ "$(c free-after)" = "$(c free-before)" ] || bad "$hv: free memory $(c free-before) MiB before, $(c free-after) after"
@@ -108,9 +94,4 @@ for hv in $HVS; do
 		[ "$(c $k)" = 0 ] || bad "$hv: $k: '$(c $k)'"
 	done
 done
-if [ $fail = 0 ]; then
-	echo "split-failures: 1 passed, 0 failed"
-else
-	echo "split-failures: 0 passed, 1 failed (logs: $T/*.txt)"
-fi
-exit $fail
+ref_verdict

@@ -1,7 +1,9 @@
 # Sourced by the host-side tests of make dom0's image (tests/system/dom0/
 # iso.sh, make-run.sh, tests/system/linux/pvctl-domu.sh): building it under
 # the lock the Linux assets take, and a session on its shell (the banner,
-# "dom0# ", poweroff) through a FIFO. Needs ROOT, BUILD and SKIP.
+# "dom0# ", poweroff) through a FIFO. Needs ROOT.
+BUILD=${PVISOR_BUILD:-$ROOT/build}
+SKIP=77
 
 # image_make LOG WHAT TARGET...: make TARGETs (a fresh make, not a sub-make
 # of the test runner's; serialised with the other tests that build);

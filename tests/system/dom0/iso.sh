@@ -7,12 +7,9 @@
 # typed there powers the machine off.
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
-SKIP=77
-BOOT_S=${PVISOR_ISO_BOOT_S:-300}   # to the prompt, on a loaded TCG host
-
 . "$ROOT/tests/linux/dom0-image-lib.sh"
+tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
+BOOT_S=${PVISOR_ISO_BOOT_S:-300}   # to the prompt, on a loaded TCG host
 
 image_make "$tmp/make.log" "make iso" iso
 command -v xorriso >/dev/null || { echo "skip: no xorriso (make deps)"; exit $SKIP; }

@@ -7,12 +7,9 @@
 # stdin is a FIFO the test writes "poweroff" into once the prompt shows.
 set -u
 ROOT=${PVISOR_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
-SKIP=77
-BOOT_S=${PVISOR_MAKE_RUN_BOOT_S:-300}   # to the prompt, on a loaded TCG host
-
 . "$ROOT/tests/linux/dom0-image-lib.sh"
+tmp=${PVISOR_TEST_TMP:-$(mktemp -d)}
+BOOT_S=${PVISOR_MAKE_RUN_BOOT_S:-300}   # to the prompt, on a loaded TCG host
 
 # what make run builds (all, dom0), first and serialised with the other
 # tests that build, so that make run itself only boots

@@ -101,7 +101,7 @@ static void put_page_bits(struct mm_env *env, mfn_t mfn, u64 clear)
         env->ops->free_frame(env->ctx, mfn);
 }
 
-void mm_put_page(struct mm_env *env, mfn_t mfn)
+void mm_put_page_slow(struct mm_env *env, mfn_t mfn)
 {
     put_page_bits(env, mfn, 0);
 }

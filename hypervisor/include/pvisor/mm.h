@@ -260,7 +260,18 @@ struct mm_cont {
 void mm_vcpu_init(struct mm_vcpu *v, struct mm_domain *d, u32 vcpu_id);
 /* Take a general ref on mfn if the domain owns it (rule 1). */
 bool mm_get_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d);
-void mm_put_page(struct mm_env *env, mfn_t mfn);
+void mm_put_page_slow(struct mm_env *env, mfn_t mfn);
+/* A reference that is not the last goes inline (a grant copy drops two,
+ * a map + unmap one); the last one stamps and frees the frame. */
+static inline void mm_put_page(struct mm_env *env, mfn_t mfn)
+{
+    u64 *p = &env->frames[mfn].count_info, x = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+
+    if (pgc_count(x) > 1 &&
+        __atomic_compare_exchange_n(p, &x, x - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+        return;
+    mm_put_page_slow(env, mfn);
+}
 /* Type refs. flags: MM_PREEMPTIBLE. Returns 0, -ERESTART, -EINVAL... */
 #define MM_PREEMPTIBLE 1
 int mm_get_type_slow(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn, unsigned int type,

@@ -27,11 +27,8 @@
 #   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-# the reference images of tests/system/linux/xl-devices.sh (built once, shared under its lock)
-export XA_WORK=${PVISOR_XLDEV_WORK:-/tmp/pvisor-xl-devices-stack}
+# the reference images of the system tests (built once, shared under their lock)
+. "$ROOT/tests/linux/ref-stack-lib.sh"
 RUNS=${PVISOR_BENCH_RUNS:-1}
 ROUNDS=${PVISOR_BENCH_ROUNDS:-3}
 HVS=${PVISOR_BENCH_HVS:-xen pvisor}
@@ -39,7 +36,7 @@ TOOLS_PVISOR=${PVISOR_BENCH_TOOLS:-xl pvctl}
 TOOLS_XEN=${PVISOR_BENCH_XEN_TOOLS:-xl}
 QARGS=
 [ "${PVISOR_BENCH_ICOUNT:-0}" = 1 ] && QARGS="-icount shift=0"
-T=$(mktemp -d /tmp/pvbench-sd.XXXXXX)
+T=$(mktemp -d /tmp/pvbench-sd.XXXXXX) REF_IMG=$T/ref-img
 [ -n "${PVISOR_BENCH_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 D=$ROOT/bench/split-drivers
 
@@ -51,20 +48,10 @@ for t in randread netblast mono; do
 	cc -O2 -static -o "$T/$t" "$D/$t.c" 2>"$T/cc.log" || { cat "$T/cc.log"; echo "split-drivers: cannot build $t statically"; exit 1; }
 done
 
-cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-mkdir -p "$XA_WORK/debs"
-for d in /tmp/pvisor-xl-stack/debs; do
-	[ -d "$d" ] && cp -n "$d"/*.deb "$XA_WORK/debs/" 2>/dev/null
-done
-if ! flock "$XA_WORK.lock" "$T/ref/build.sh" >"$T/build.log" 2>&1; then
-	tail -20 "$T/build.log"
-	echo "split-drivers: building the reference stack images failed"
-	exit 1
-fi
-OUT=$XA_WORK/out
-mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1) >"$2"; }
-cp -a "$XA_WORK/x/ird-guest" "$T/ird-guest"
-cp -a "$XA_WORK/x/ird-dom0" "$T/ird-dom0"
+ref_images out/xen.elf out/vmlinuz-dom0 x/ird-guest x/ird-dom0 || { echo "split-drivers: the reference stack images failed"; exit 1; }
+OUT=$REF_IMG/out
+mkcpio() { ref_cpio "$1" >"$2"; }
+mv "$REF_IMG/x/ird-guest" "$REF_IMG/x/ird-dom0" "$T/"
 cp "$OUT/xen.elf" "$OUT/vmlinuz-dom0" "$T/"
 install -m 755 "$D/guest-init.sh" "$T/ird-guest/init"
 install -m 755 "$T/randread" "$T/netblast" "$T/mono" "$T/ird-guest/bin/"

@@ -45,21 +45,11 @@ waitcons() {   # waitcons PATTERN TENTHS: poll the guest's console log
     return 1
 }
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs \
-         xen-blkback xen-netback llc stp bridge loop; do
-    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback llc stp bridge loop
 ip link set lo up
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_xenstored
 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 brctl addbr xenbr0
 echo 0 > /sys/class/net/xenbr0/bridge/stp_state

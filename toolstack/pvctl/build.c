@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <pvisor/pv_layout.h>
@@ -135,6 +136,110 @@ static int kernel_fill(const struct kernel *k, const struct pv_elf *e, uint8_t *
     return 0;
 }
 
+static struct {
+    double map, copy, unmap;
+    unsigned long mapped;
+} kfill_t;
+
+/* In fill_forked's child: the guest's pages stay mapped for the child's
+ * exit to take down, but for the guest's page tables (pinned next). */
+static bool leave_mapped;
+
+/* Unmap [p, p + n pages) unless leave_mapped. */
+static void unmap_filled(void *p, size_t n)
+{
+    if (!leave_mapped)
+        hv_unmap(p, n);
+}
+
+/* The kernel written into memory populate_physmap gave zeroed (pvisor
+ * zeroes what it hands out, Xen's release builds too; a debug Xen fills
+ * it with 0xc2 to catch exactly this reliance, where PV Linux still
+ * clears its own bss): only pages holding a non-zero
+ * byte of a segment are mapped and written (a third of Debian's 46 MiB
+ * region is bss, brk and zero pages, and mapping a page through privcmd
+ * costs more than writing it). 1 when segments overlap (a later
+ * segment's zeroes would have to overwrite an earlier one's bytes): the
+ * caller writes the whole region instead. */
+static int kernel_fill_sparse(struct dom *d, char *err, size_t errlen)
+{
+    const struct pv_layout *l = &d->lay;
+    const struct pv_elf *e = &d->k.info;
+    uint64_t len = l->kernel_pages * PG, off[PV_ELF_MAX_SEGS];
+    struct kernel_range *r[PV_ELF_MAX_SEGS] = { 0 };
+    size_t nr[PV_ELF_MAX_SEGS] = { 0 }, n = 0;
+    uint32_t *pos = NULL;
+    xen_pfn_t *mfns = NULL;
+    uint8_t *p = NULL;
+    int rc = -1;
+
+    for (unsigned i = 0; i < e->nr_segs; i++) {
+        const struct pv_elf_seg *s = &e->segs[i];
+        off[i] = s->paddr + e->virt_offset - e->virt_kstart;
+        if (!s->filesz)
+            continue;
+        if (off[i] > len || s->filesz > len - off[i])
+            FAIL("%s: a segment outside the kernel's region", d->k.format);
+        for (unsigned j = 0; j < i; j++)
+            if (e->segs[j].filesz && off[j] < off[i] + s->filesz && off[i] < off[j] + e->segs[j].filesz) {
+                rc = 1;
+                goto out;
+            }
+    }
+    /* pos[page]: the page's place in the one mapping, ~0 when not mapped */
+    if (!(pos = malloc(l->kernel_pages * sizeof(*pos))))
+        FAIL("out of memory for the kernel's page list");
+    memset(pos, 0xff, l->kernel_pages * sizeof(*pos));
+    for (unsigned i = 0; i < e->nr_segs; i++) {
+        if (!e->segs[i].filesz)
+            continue;
+        if (kernel_seg_data(&d->k, &e->segs[i], (unsigned)(off[i] & (PG - 1)), &r[i], &nr[i]))
+            FAIL("reading the kernel's segments: %s", strerror(errno));
+        for (size_t j = 0; j < nr[i]; j++) {
+            uint64_t a = off[i] + r[i][j].from, b = a + r[i][j].len;
+            for (uint64_t pg = a / PG; pg < (b + PG - 1) / PG; pg++)
+                pos[pg] = 0;
+        }
+    }
+    if (!(mfns = malloc(l->kernel_pages * sizeof(*mfns))))
+        FAIL("out of memory for the kernel's page list");
+    for (uint64_t pg = 0; pg < l->kernel_pages; pg++)
+        if (!pos[pg]) {
+            pos[pg] = (uint32_t)n;
+            mfns[n++] = d->p2m[l->kernel_pfn + pg];
+        }
+    double t0 = now_s();
+    if (n && !(p = hv_map((domid_t)d->id, PROT_READ | PROT_WRITE, mfns, n)))
+        FAIL("mapping the domain's kernel pages: %s", strerror(errno));
+    double t1 = now_s();
+    /* a range's pages are all mapped and in order: one copy each */
+    for (unsigned i = 0; i < e->nr_segs; i++)
+        for (size_t j = 0; j < nr[i]; j++) {
+            uint64_t a = off[i] + r[i][j].from;
+            if (kernel_copy_part(&d->k, p + (uint64_t)pos[a / PG] * PG + a % PG, &e->segs[i],
+                                 r[i][j].from, r[i][j].len))
+                FAIL("reading the kernel into the domain: %s", strerror(errno));
+        }
+    double t2 = now_s();
+    if (p)
+        unmap_filled(p, n);
+    p = NULL;
+    kfill_t.map = t1 - t0;
+    kfill_t.copy = t2 - t1;
+    kfill_t.unmap = now_s() - t2;
+    kfill_t.mapped = n;
+    rc = 0;
+out:
+fail:
+    if (p)
+        hv_unmap(p, n);
+    for (unsigned i = 0; i < e->nr_segs; i++)
+        free(r[i]);
+    free(mfns);
+    free(pos);
+    return rc;
+}
+
 /* Copy the kernel, initrd, p2m (with its tables), start_info, page tables. */
 static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen)
 {
@@ -142,23 +247,28 @@ static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen
     const struct pv_elf *e = &d->k.info;
     uint8_t *p;
 
-    /* kernel: each PT_LOAD's file bytes, zeroes around them (written
-     * once: 50 MiB twice is 0.1 s under TCG) */
-    if (!(p = map_pfns(d, l->kernel_pfn, l->kernel_pages)))
-        FAIL("mapping the domain's kernel pages: %s", strerror(errno));
-    if (kernel_fill(&d->k, e, p, l->kernel_pages * PG)) {
-        int en = errno;
-        hv_unmap(p, l->kernel_pages);
-        FAIL("reading the kernel into the domain: %s", strerror(en));
+    /* kernel: the pages with data; overlapping segments: each PT_LOAD's
+     * file bytes in turn, zeroes around them */
+    int sparse = kernel_fill_sparse(d, err, errlen);
+    if (sparse < 0)
+        goto fail;
+    if (sparse) {
+        if (!(p = map_pfns(d, l->kernel_pfn, l->kernel_pages)))
+            FAIL("mapping the domain's kernel pages: %s", strerror(errno));
+        if (kernel_fill(&d->k, e, p, l->kernel_pages * PG)) {
+            int en = errno;
+            hv_unmap(p, l->kernel_pages);
+            FAIL("reading the kernel into the domain: %s", strerror(en));
+        }
+        unmap_filled(p, l->kernel_pages);
     }
-    hv_unmap(p, l->kernel_pages);
 
     if (d->initrd_len) {
         if (!(p = map_pfns(d, l->initrd_pfn, l->initrd_pages)))
             FAIL("mapping the domain's initrd pages: %s", strerror(errno));
         memcpy(p, d->initrd, d->initrd_len);
         memset(p + d->initrd_len, 0, l->initrd_pages * PG - d->initrd_len);
-        hv_unmap(p, l->initrd_pages);
+        unmap_filled(p, l->initrd_pages);
     }
 
     /* p2m list (and the tables of its own mapping right after it) */
@@ -168,7 +278,7 @@ static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen
     memcpy(p, d->p2m, d->nr_pages * 8);
     if (l->nr_maps > 1)
         pv_layout_fill_tables(l, 1, d->p2m, (uint64_t *)(p + l->p2m_pages * PG));
-    hv_unmap(p, l->p2m_seg_pages);
+    unmap_filled(p, l->p2m_seg_pages);
 
     /* start_info, xenstore and console pages (consecutive) */
     if (!(p = map_pfns(d, l->si_pfn, 3)))
@@ -195,7 +305,7 @@ static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen
         si->mod_len = l->initrd_unmapped ? l->initrd_pages * PG : d->initrd_len;
     }
     snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline ? cfg->cmdline : "");
-    hv_unmap(p, 3);
+    unmap_filled(p, 3);
 
     /* initial page tables and the boot stack (consecutive) */
     if (!(p = map_pfns(d, l->pt_pfn, l->nr_pt + 1)))
@@ -206,6 +316,75 @@ static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen
     return 0;
 fail:
     return -1;
+}
+
+/*
+ * fill() in a child process. Tearing foreign mappings down is most of what
+ * writing the image costs a PV dom0: munmap clears each entry with a
+ * write the hypervisor traps and emulates (1900 instructions a page for
+ * Debian's kernel, -icount), while an exiting process's page tables are
+ * unpinned in one hypercall and its entries dropped by the hypervisor in
+ * one pass (Linux's xen_exit_mmap). The child writes everything, unmaps
+ * only the guest's page tables (pinned next, so never left to an exit),
+ * reports, and exits; its exit is over when waitpid returns (exit_mm
+ * comes before the parent is told), unless something else holds its mm
+ * at that moment (a /proc reader for microseconds), which could delay
+ * the guest's own early pins of its kernel's tables by as long: nothing
+ * else. A kernel held in dom0's memory rather than read from the cache
+ * would have its pages copied for the child: that one is written here.
+ */
+struct fill_msg {
+    int rc;
+    double map, copy;
+    unsigned long mapped;
+    char err[400];
+};
+
+static int fill_forked(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen)
+{
+    struct fill_msg m;
+    int p[2], st;
+
+    if (!d->k.cached || pipe2(p, O_CLOEXEC))
+        return fill(d, cfg, err, errlen);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return fill(d, cfg, err, errlen);
+    }
+    if (!pid) {
+        close(p[0]);
+        memset(&m, 0, sizeof(m));
+        leave_mapped = true;
+        m.rc = fill(d, cfg, m.err, sizeof(m.err));
+        m.map = kfill_t.map;
+        m.copy = kfill_t.copy;
+        m.mapped = kfill_t.mapped;
+        _exit(write(p[1], &m, sizeof(m)) == (ssize_t)sizeof(m) ? 0 : 1);
+    }
+    close(p[1]);
+    ssize_t n;
+    do
+        n = read(p[0], &m, sizeof(m));
+    while (n < 0 && errno == EINTR);
+    close(p[0]);
+    double tw = now_s();
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    kfill_t.unmap = now_s() - tw;
+    if (n != (ssize_t)sizeof(m)) {
+        snprintf(err, errlen, "writing the domain's image: the writer process died");
+        return -1;
+    }
+    kfill_t.map = m.map;
+    kfill_t.copy = m.copy;
+    kfill_t.mapped = m.mapped;
+    if (m.rc) {
+        snprintf(err, errlen, "%s", m.err);
+        return -1;
+    }
+    return 0;
 }
 
 static int boot_vcpu(struct dom *d, char *err, size_t errlen)
@@ -375,7 +554,7 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
 
     /* the image, then pin (no writable mapping of the tables left) */
     double tf = now_s();
-    if (fill(&d, cfg, err, errlen))
+    if (fill_forked(&d, cfg, err, errlen))
         goto fail;
     double tf1 = now_s();
     if (fault_at("image"))
@@ -453,6 +632,11 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
         t->populate = tf - tp;
         t->fill = tf1 - tf;
         t->introduce = t3 - ti;
+        t->kmap = kfill_t.map;
+        t->kcopy = kfill_t.copy;
+        t->kunmap = kfill_t.unmap;
+        t->kpages_mapped = kfill_t.mapped;
+        t->kpages = d.lay.kernel_pages;
         t->kernel = d.k.format;
     }
     *domid = d.id;

@@ -16,6 +16,10 @@
  * waiting for its frontends. */
 struct timings {
     double parse, load, build, xenstore, devices, unpause, connect, populate, fill, introduce;
+    /* the kernel's part of fill: mapping, copying, unmapping its pages
+     * (those holding data, of the region's) */
+    double kmap, kcopy, kunmap;
+    unsigned long kpages_mapped, kpages;
     const char *kernel;
     bool verbose, no_connect;
 };

@@ -88,14 +88,18 @@ void unmap_file(uint8_t *data, size_t len)
         munmap(data, len);
 }
 
-int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kernel *k,
-                      char *err, size_t errlen)
+/* kernel_from_bytes; a bzImage's payload goes straight into the kernel
+ * cache entry open as out_fd when there is one (*into_entry then says it
+ * did: k->elf maps the entry) */
+static int kernel_unpack(const uint8_t *img, size_t len, size_t limit, struct kernel *k, int out_fd,
+                         bool *into_entry, char *err, size_t errlen)
 {
     struct kernel_image ki;
     const char *why;
     int rc;
 
     memset(k, 0, sizeof(*k));
+    *into_entry = false;
     rc = kernel_image_probe(img, len, IMAGE_MAX_UNPACKED, &ki);
     if (rc) {
         snprintf(err, errlen, "not a PV kernel: %s", decompress_strerror(rc));
@@ -110,8 +114,14 @@ int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kerne
      * is a round trip through the hypervisor each in a PV dom0 (not for
      * sizes only a hostile trailer claims: dom0's memory is small) */
     k->elf_cap = ki.unpacked_size;
-    k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | (k->elf_cap <= (96u << 20) ? MAP_POPULATE : 0), -1, 0);
+    int populate = k->elf_cap <= (96u << 20) ? MAP_POPULATE : 0;
+    k->elf = MAP_FAILED;
+    if (!ki.is_elf && out_fd >= 0) {
+        k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE, MAP_SHARED | populate, out_fd, KCACHE_HDR);
+        *into_entry = k->elf != MAP_FAILED;
+    }
+    if (k->elf == MAP_FAILED)
+        k->elf = mmap(NULL, k->elf_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
     if (k->elf == MAP_FAILED) {
         k->elf = NULL;
         snprintf(err, errlen, "out of memory for a %zu MiB kernel", ki.unpacked_size >> 20);
@@ -145,6 +155,13 @@ int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kerne
 fail:
     kernel_free(k);
     return -1;
+}
+
+int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kernel *k,
+                      char *err, size_t errlen)
+{
+    bool into_entry;
+    return kernel_unpack(img, len, limit, k, -1, &into_entry, err, errlen);
 }
 
 /* The ELF of a cache entry: only its headers and notes are touched here
@@ -200,6 +217,7 @@ int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, siz
         int cfd = kcache_open(&key);
         if (cfd >= 0) {
             if (!kernel_from_cache(cfd, key.elf_len, limit, k, why, sizeof(why))) {
+                k->hit = true;
                 rc = 0;
                 goto out;
             }
@@ -215,26 +233,55 @@ int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, siz
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
-    rc = kernel_from_bytes(img, (size_t)st.st_size, limit, k, why, sizeof(why));
+    /* a miss: the payload is unpacked into a new entry, so nothing is
+     * copied to write it (a size only a hostile trailer claims is refused
+     * by the unpacking before anything is written) */
+    struct kernel_image ki;
+    char tmp[512];
+    int out_fd = -1;
+    bool into_entry = false;
+    if (cacheable && !kernel_image_probe(img, (size_t)st.st_size, IMAGE_MAX_UNPACKED, &ki) &&
+        !ki.is_elf && ki.unpacked_size <= limit)
+        out_fd = kcache_begin(ki.unpacked_size, tmp, sizeof(tmp));
+    rc = kernel_unpack(img, (size_t)st.st_size, limit, k, out_fd, &into_entry, why, sizeof(why));
     munmap(img, (size_t)st.st_size);
     if (rc)
         snprintf(err, errlen, "%s: %s", path, why);
-    else if (cacheable && strncmp(k->format, "bzImage", 7) == 0)
-        kcache_store(&key, fd, k->elf, k->elf_len);
+    if (out_fd >= 0 && (rc || !into_entry))
+        kcache_abandon(out_fd, tmp);
+    else if (out_fd >= 0 && !kcache_publish(&key, fd, out_fd, tmp, k->elf, k->elf_len)) {
+        /* from now on as a hit: the segments' data read from the entry,
+         * its holes (the zero pages) never written */
+        struct kernel hit;
+        int cfd = kcache_open(&key);
+        if (cfd >= 0 && !kernel_from_cache(cfd, key.elf_len, limit, &hit, why, sizeof(why))) {
+            const char *fmt = k->format;
+            kernel_free(k);
+            *k = hit;
+            k->format = fmt;
+        } else if (cfd >= 0) {
+            close(cfd);
+        }
+    }
 out:
     if (fd >= 0)
         close(fd);
     return rc;
 }
 
-int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s)
+int kernel_copy_part(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s,
+                     uint64_t from, uint64_t n)
 {
+    if (from > s->filesz || n > s->filesz - from) {
+        errno = EINVAL;
+        return -1;
+    }
     if (!k->cached) {
-        memcpy(dst, k->elf + s->offset, s->filesz);
+        memcpy(dst, k->elf + s->offset + from, n);
         return 0;
     }
-    for (uint64_t got = 0; got < s->filesz;) {
-        ssize_t r = pread(k->fd, dst + got, s->filesz - got, (off_t)(KCACHE_HDR + s->offset + got));
+    for (uint64_t got = 0; got < n;) {
+        ssize_t r = pread(k->fd, dst + got, n - got, (off_t)(KCACHE_HDR + s->offset + from + got));
         if (r <= 0) {
             if (!r)
                 errno = EIO;
@@ -243,6 +290,96 @@ int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_se
         got += (uint64_t)r;
     }
     return 0;
+}
+
+int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s)
+{
+    return kernel_copy_part(k, dst, s, 0, s->filesz);
+}
+
+bool bytes_all_zero(const uint8_t *p, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+
+    for (; i < n && ((uintptr_t)(p + i) & 7); i++)
+        if (p[i])
+            return false;
+    /* 64 bytes per test: most pages that are not zero fail in the first */
+    for (; i + 64 <= n; i += 64) {
+        const uint64_t *w = (const uint64_t *)(const void *)(p + i);
+        acc = w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7];
+        if (acc)
+            return false;
+    }
+    for (; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* Append [from, from + len) to the ranges, joined to the last if adjacent. */
+static int range_add(struct kernel_range **r, size_t *n, size_t *cap, uint64_t from, uint64_t len)
+{
+    if (*n && (*r)[*n - 1].from + (*r)[*n - 1].len == from) {
+        (*r)[*n - 1].len += len;
+        return 0;
+    }
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        struct kernel_range *g = realloc(*r, nc * sizeof(*g));
+        if (!g)
+            return -1;
+        *r = g;
+        *cap = nc;
+    }
+    (*r)[(*n)++] = (struct kernel_range){ from, len };
+    return 0;
+}
+
+int kernel_seg_data(const struct kernel *k, const struct pv_elf_seg *s, unsigned phase,
+                    struct kernel_range **out, size_t *n)
+{
+    size_t cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!k->cached) {
+        for (uint64_t at = 0; at < s->filesz && !rc;) {
+            uint64_t len = 4096 - ((at + phase) & 4095);
+            if (len > s->filesz - at)
+                len = s->filesz - at;
+            if (!bytes_all_zero(k->elf + s->offset + at, len))
+                rc = range_add(out, n, &cap, at, len);
+            at += len;
+        }
+    } else {
+        /* holes read as zero; whatever the file system cannot tell apart
+         * (no SEEK_DATA: all of it is data) is copied as before */
+        off_t base = (off_t)(KCACHE_HDR + s->offset), end = base + (off_t)s->filesz, at = base;
+        while (at < end && !rc) {
+            off_t d = lseek(k->fd, at, SEEK_DATA);
+            if ((d < 0 && errno == ENXIO) || d >= end)
+                break;
+            off_t h = d < 0 ? -1 : lseek(k->fd, d, SEEK_HOLE);
+            if (d < at || h <= d) {
+                rc = range_add(out, n, &cap, (uint64_t)(at - base), (uint64_t)(end - at));
+                break;
+            }
+            if (h > end)
+                h = end;
+            rc = range_add(out, n, &cap, (uint64_t)(d - base), (uint64_t)(h - d));
+            at = h;
+        }
+    }
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        errno = ENOMEM;
+    }
+    return rc;
 }
 
 void kernel_free(struct kernel *k)

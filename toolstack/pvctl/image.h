@@ -20,6 +20,7 @@ struct kernel {
     size_t elf_len, elf_cap;
     bool cached;                  /* elf maps a kernel cache entry, open as fd: the */
     int fd;                       /* segments are read from fd, not through elf */
+    bool hit;                     /* that entry was there before this load */
     struct pv_elf info;           /* headers and notes (points into elf) */
     const char *format;           /* "ELF", "bzImage/xz", ... */
 };
@@ -34,6 +35,25 @@ int kernel_from_bytes(const uint8_t *img, size_t len, size_t limit, struct kerne
 int kernel_load(const char *path, size_t limit, struct kernel *k, char *err, size_t errlen);
 /* Copy segment s's file bytes to dst (0, or -1 with errno). */
 int kernel_copy_seg(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s);
+/* The same for the n bytes at offset from of them. */
+int kernel_copy_part(const struct kernel *k, uint8_t *dst, const struct pv_elf_seg *s,
+                     uint64_t from, uint64_t n);
+
+/* A part of a segment's file bytes: [from, from + len). */
+struct kernel_range {
+    uint64_t from, len;
+};
+/* The parts of segment s's file bytes that may hold non-zero bytes, in
+ * order and apart; every byte outside them is zero, so a builder writing
+ * into memory that is already zero skips them (and never maps their
+ * pages). A kernel in memory is looked at a page of the domain at a time:
+ * `phase` is where the segment starts within its first page. A cache entry
+ * answers from its holes (kcache_store leaves zero pages out). *out is
+ * malloc'd (free it); 0, or -1 with errno. */
+int kernel_seg_data(const struct kernel *k, const struct pv_elf_seg *s, unsigned phase,
+                    struct kernel_range **out, size_t *n);
+/* Are the n bytes at p all zero? */
+bool bytes_all_zero(const uint8_t *p, size_t n);
 void kernel_free(struct kernel *k);
 
 /* A whole file, at most max bytes, mapped read-only (unmap_file after);

@@ -1,5 +1,6 @@
 /* dom0's cache of unpacked kernel images (see kcache.h). */
 #include "kcache.h"
+#include "image.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -196,46 +197,105 @@ static void evict(const char *dir, uint64_t limit)
             if (e[i].used.tv_sec < e[o].used.tv_sec ||
                 (e[i].used.tv_sec == e[o].used.tv_sec && e[i].used.tv_nsec < e[o].used.tv_nsec))
                 o = i;
-        snprintf(p, sizeof(p), "%s/%s", dir, e[o].name);
-        unlink(p);
+        if (snprintf(p, sizeof(p), "%s/%s", dir, e[o].name) < (int)sizeof(p))
+            unlink(p);
         total -= e[o].size;
         e[o] = e[--n];
     }
 }
 
-void kcache_store(const struct kcache_key *key, int fd, const uint8_t *elf, size_t len)
+/* The kernel file open at fd is still the one the key names. */
+static bool same_file(const struct kcache_key *key, int fd)
+{
+    struct stat st;
+
+    return !fstat(fd, &st) && st.st_dev == key->dev && st.st_ino == key->ino &&
+           (uint64_t)st.st_size == key->size && st.st_mtim.tv_sec == key->mtime_s &&
+           st.st_mtim.tv_nsec == key->mtime_ns && st.st_ctim.tv_sec == key->ctime_s &&
+           st.st_ctim.tv_nsec == key->ctime_ns;
+}
+
+int kcache_begin(size_t len, char *tmp, size_t tmplen)
 {
     const char *dir = cache_dir();
     uint64_t limit = limit_bytes();
-    char tmp[512], name[512];
-    static uint8_t hdr[KCACHE_HDR];
-    struct stat st;
 
     if (!dir || !len || (uint64_t)len + KCACHE_HDR > limit)
-        return;
-    /* the file we unpacked is still the one the key names */
-    if (fstat(fd, &st) || st.st_dev != key->dev || st.st_ino != key->ino ||
-        (uint64_t)st.st_size != key->size || st.st_mtim.tv_sec != key->mtime_s ||
-        st.st_mtim.tv_nsec != key->mtime_ns || st.st_ctim.tv_sec != key->ctime_s ||
-        st.st_ctim.tv_nsec != key->ctime_ns)
-        return;
+        return -1;
     evict(dir, limit - len - KCACHE_HDR);
     /* dom0's root is often RAM: the cache never takes more than half of
      * what is left there, whatever the limit says (guest images, dumps). */
     struct statvfs vfs;
     if (statvfs(dir, &vfs) || (uint64_t)len + KCACHE_HDR > (uint64_t)vfs.f_bavail * vfs.f_frsize / 2)
-        return;
-    snprintf(tmp, sizeof(tmp), "%s/.tmp.XXXXXX", dir);
-    int out = mkstemp(tmp);
-    if (out < 0)
-        return;
+        return -1;
+    snprintf(tmp, tmplen, "%s/.tmp.XXXXXX", dir);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fchmod(fd, 0600) || ftruncate(fd, (off_t)(KCACHE_HDR + len))) {
+        kcache_abandon(fd, tmp);
+        return -1;
+    }
+    return fd;
+}
+
+void kcache_abandon(int fd, const char *tmp)
+{
+    unlink(tmp);
+    close(fd);
+}
+
+/* Pages of the ELF that are all zero become holes: they read as zero,
+ * take no room in dom0's tmpfs, and tell a later create which pages it
+ * need not write at all (kernel_seg_data). A file system without holes
+ * keeps them as written. */
+static void punch_zero_pages(int fd, const uint8_t *elf, size_t len)
+{
+    size_t run = 0, at = 0;
+
+    for (; at < len; at += 4096) {
+        size_t n = len - at < 4096 ? len - at : 4096;
+        if (!bytes_all_zero(elf + at, n)) {
+            if (at > run &&
+                fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(KCACHE_HDR + run),
+                          (off_t)(at - run)))
+                return;
+            run = at + n;
+        }
+    }
+    if (len > run)
+        fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(KCACHE_HDR + run),
+                  (off_t)(len - run));
+}
+
+int kcache_publish(const struct kcache_key *key, int kfd, int fd, const char *tmp,
+                   const uint8_t *elf, size_t len)
+{
+    const char *dir = cache_dir();
+    static uint8_t hdr[KCACHE_HDR];
+    char name[512];
+    struct stat st;
+
+    /* written whole, and the file we unpacked is still the one the key
+     * names */
+    if (!dir || fstat(fd, &st) || (uint64_t)st.st_size != KCACHE_HDR + (uint64_t)len ||
+        !same_file(key, kfd)) {
+        kcache_abandon(fd, tmp);
+        return -1;
+    }
+    punch_zero_pages(fd, elf, len);
     struct kcache_key k = *key;
     k.elf_len = len;
     memset(hdr, 0, sizeof(hdr));
     memcpy(hdr, &k, sizeof(k));
     entry_name(dir, key, name, sizeof(name));
-    bool bad = fchmod(out, 0600) || write_all(out, hdr, sizeof(hdr)) || write_all(out, elf, len);
-    bad |= close(out) != 0;
-    if (bad || rename(tmp, name))
+    if (write_all(fd, hdr, sizeof(hdr)) || close(fd)) {
         unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, name)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
 }

@@ -158,11 +158,13 @@ static int cmd_create(int argc, char **argv)
     if (verbose)
         fprintf(stderr, "pvctl: create %s: parse %.3f s, load %.3f s, build %.3f s, xenstore %.3f s, "
                 "devices %.3f s, unpause %.3f s, connect %.3f s, total %.3f s (kernel %s; build: populate "
-                "%.3f s, fill %.3f s; xenstore: introduce %.3f s; before: %.3f s, monitor %.3f s, "
+                "%.3f s, fill %.3f s (kernel: %lu of %lu pages mapped %.3f s, written %.3f s, unmapped "
+                "%.3f s); xenstore: introduce %.3f s; before: %.3f s, monitor %.3f s, "
                 "%.3f s since pvctl started)\n", cfg.name, t.parse,
                 t.load, t.build, t.xenstore, t.devices, t.unpause, t.connect,
                 t.parse + t.load + t.build + t.xenstore + t.devices + t.unpause + t.connect,
-                t.kernel ? t.kernel : "?", t.populate, t.fill, t.introduce, t_env, tm, now_s() - t_start);
+                t.kernel ? t.kernel : "?", t.populate, t.fill, t.kpages_mapped, t.kpages, t.kmap, t.kcopy,
+                t.kunmap, t.introduce, t_env, tm, now_s() - t_start);
     config_free(&cfg);
     if (attach && console_attach(xs, domid, err, sizeof(err)))
         return err[0] ? fail(EXIT_FAIL, "%s", err) : EXIT_FAIL;

@@ -19,6 +19,8 @@
 #   PVCTL_BENCH_ICOUNT=1  QEMU -icount shift=0: dom0's clock counts executed
 #                         instructions (1 ns each), so host load cannot move
 #                         the figures; TCG's cost per instruction is not seen
+#   PVCTL_BENCH_QEMU_ARGS more QEMU arguments (bench/insn-profile's plugin:
+#                         two boots with other PVCTL_BENCH_CYCLES, diff.py)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PVISOR_BUILD:-$ROOT/build}
@@ -61,8 +63,9 @@ initrd() {
 		(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
 	} >"$T/dom0.cpio.gz"
 }
-QARGS=
-[ "${PVCTL_BENCH_ICOUNT:-0}" = 1 ] && QARGS="-icount shift=0"
+ICARGS=
+[ "${PVCTL_BENCH_ICOUNT:-0}" = 1 ] && ICARGS="-icount shift=0"
+QARGS="$ICARGS ${PVCTL_BENCH_QEMU_ARGS:-}"
 
 for hv in $HVS; do
 	case $hv in xen) k=$T/out/xen.elf; initrd 1 ;; *) k=$BUILD/pvisor.elf; initrd 0 ;; esac
@@ -90,7 +93,7 @@ n_of() { awk -v h="$1" -v t="$2" -v f="$3" '$1 == h && $2 == t && $3 == f' "$T/a
 ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cpm() { [ "$1" = - ] && echo - || awk -v c="$1" 'BEGIN { printf "%.1f", 60 / c }'; }
 [ -n "${PVCTL_BENCH_KEEP:-}" ] && echo "pvctl-create: logs in $T"
-echo "pvctl-create: medians in seconds${QARGS:+ (-icount shift=0: 1 s = 10^9 instructions)} ($ROUNDS rounds, $CYCLES cycles per boot; n = samples on pvisor)"
+echo "pvctl-create: medians in seconds${ICARGS:+ (-icount shift=0: 1 s = 10^9 instructions)} ($ROUNDS rounds, $CYCLES cycles per boot; n = samples on pvisor)"
 printf '%-26s %4s %13s %13s %10s %7s %7s\n' figure n "pvisor+pvctl" "xen+pvctl" "xen+xl" ratio goal
 row() {   # FIG-PVCTL FIG-XL LABEL GOAL
 	local p x xl

@@ -40,19 +40,10 @@ listed() { $1 list 2>/dev/null | awk -v n="$2" '$1 == n {f = 1} END {exit !f}'; 
 CL=/var/log/xen/console
 CFG=/etc/xen/anchor-min.cfg
 
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
-    insmod /lib/modules/xa/$m.ko || note "insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen || note "mount xenfs failed"
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
-xenstore-read -s / >/dev/null 2>&1 || { note "xenstored did not come up"; finish; }
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+ref_xenstored
 xen-init-dom0 >/dev/null 2>&1 || note "xen-init-dom0 failed"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
-    || note "xenconsoled failed"
+ref_xenconsoled
 
 # one round: TOOL NAME SUFFIX (-cold: the create and marker figures of a
 # pvctl with its kernel cache emptied)

@@ -23,6 +23,14 @@
 #                                     the figures; what an instruction costs
 #                                     under TCG (a CR3 reload's softmmu
 #                                     flush and refill) is not seen
+#   PVISOR_BENCH_PROFILE=1            count every executed instruction
+#                                     (bench/insn-profile/plugin.c; dom0
+#                                     runs pvprof-mark at the edges of the
+#                                     disk and net phases) and print for
+#                                     the first two rounds the instructions
+#                                     per block request and per packet in
+#                                     the hypervisor, dom0's and the domU's
+#                                     kernels and user space (split.py)
 #   PVISOR_BENCH_HV_ARGS="..."        more of pvisor's command line
 #   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
 set -u
@@ -44,6 +52,13 @@ D=$ROOT/bench/split-drivers
 for f in pvisor.elf toolstack/pvctl; do
 	[ -f "$BUILD/$f" ] || { echo "split-drivers: $BUILD/$f not built (make)"; exit 1; }
 done
+PROFILE=${PVISOR_BENCH_PROFILE:-0}
+if [ "$PROFILE" = 1 ]; then
+	mkdir -p "$BUILD/insn-profile"
+	so=$BUILD/insn-profile/plugin.so mark=$BUILD/insn-profile/pvprof-mark
+	[ "$so" -nt "$ROOT/bench/insn-profile/plugin.c" ] || gcc -O2 -shared -fPIC -o "$so" "$ROOT/bench/insn-profile/plugin.c" || exit 1
+	[ "$mark" -nt "$ROOT/bench/insn-profile/pvprof-mark.S" ] || gcc -nostdlib -static -o "$mark" "$ROOT/bench/insn-profile/pvprof-mark.S" || exit 1
+fi
 for t in randread netblast mono; do
 	cc -O2 -static -o "$T/$t" "$D/$t.c" 2>"$T/cc.log" || { cat "$T/cc.log"; echo "split-drivers: cannot build $t statically"; exit 1; }
 done
@@ -60,6 +75,15 @@ install -m 755 "$D/dom0-init.sh" "$T/ird-dom0/init"
 install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
 install -m 755 "$T/netblast" "$T/ird-dom0/usr/bin/netblast"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/ird-dom0/usr/sbin/pvctl"
+if [ "$PROFILE" = 1 ]; then
+	install -m 755 "$mark" "$T/ird-dom0/usr/sbin/pvprof-mark"
+	# the two kernels' symbols, for split.py (tools/kallsyms caches them)
+	for k in dom0 domu; do
+		"$ROOT/tools/kallsyms/symbolize" "$OUT/vmlinuz-$k" ffffffff81000000 >/dev/null 2>&1
+		cp "${PVISOR_KSYMS_CACHE:-${TMPDIR:-/tmp}/pvisor-kallsyms}"/vmlinuz-$k-$(stat -c '%s-%Y' "$OUT/vmlinuz-$k").map "$T/map-$k" 2>/dev/null ||
+			{ echo "split-drivers: no symbols for vmlinuz-$k"; exit 1; }
+	done
+fi
 cat >"$T/ird-dom0/etc/xen/sdbench.cfg" <<'CFG'
 name     = "sdbench"
 type     = "pv"
@@ -82,7 +106,8 @@ HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 norebo
 boot() {   # boot LOG IMAGE TOOLS [MORE_HV_ARGS]
 	local t0=$SECONDS tools=$3 n
 	n=$(echo $tools | wc -w)
-	timeout $((600 + 400 * ROUNDS * n)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
+	PROF_OUT=$T/$1.prof timeout $((600 + 400 * ROUNDS * n)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
+		$([ "$PROFILE" = 1 ] && echo "-plugin $so") \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.raw" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$2" -append "$HV_ARGS${4:+ $4}" \
@@ -160,6 +185,29 @@ for hv in $HVS; do
 	cat "$T/$hv".*.txt 2>/dev/null | awk -v h="$hv" '$1 == "SD-RESULT" && ($4 == "left_domains" || $4 == "left_loops") && $5 != 0 {
 		print "split-drivers: " h "+" $2 " round " $3 ": " $4 " " $5 }'
 done
+
+# the plugin's windows: per round and tool four marks (disk start and
+# end, net start and end), at most 8 snapshots: windows 1 and 3 are the
+# first round's disk and net, 5 and 7 the second's
+if [ "$PROFILE" = 1 ]; then
+	for hv in $HVS; do
+		case $hv in xen) elf=$T/xen.elf ;; *) elf=$BUILD/pvisor.elf ;; esac
+		awk '$1 == "SD-RESULT" && $4 == "blk_requests" {print $2, $3, $5, "disk", i * 4 + 1}
+		     $1 == "SD-RESULT" && $4 == "vif_packets" {print $2, $3, $5, "net", i++ * 4 + 3}' "$T/$hv.1.txt" 2>/dev/null |
+		while read -r tool r n phase w; do
+			unit=packet
+			[ "$phase" = disk ] && unit="block request"
+			[ -s "$T/$hv.1.prof.$w" ] && [ "$n" -gt 0 ] || continue
+			echo
+			echo "$hv+$tool round $r: instructions per $unit ($n in the window; plugin window $w):"
+			python3 "$ROOT/bench/insn-profile/split.py" "$T/$hv.1.prof.$w" "$elf" "$T/map-dom0" "$T/map-domu" |
+				awk -v n="$n" '/^-- / {s = $0; k = 0; print "  " $0; next}
+					/^total/ {printf "  total %.0f\n", $3 / n; next}
+					s == "" {v = $1; $1 = ""; printf "  %10.0f %s\n", v / n, $0; next}
+					++k <= 12 {v = $1; $1 = ""; printf "  %10.0f %s\n", v / n, $0}'
+		done
+	done
+fi
 
 # pvisor's counters per block request (disk phase) and per packet (net phase)
 [[ " $HVS " == *" pvisor "* ]] || exit 0

@@ -43,6 +43,7 @@ if [ -e /sys/class/net/eth0 ]; then
     p=$(ping -c 5 -W 3 10.0.0.1 2>&1)
     res ping "$(echo "$p" | tail -1 | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')" ms
     res ping_each "$(echo "$p" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | tr '\n' ',')" ms
+    echo "GUEST-NET-START"   # the transfers (dom0's profile window)
     t0=$(up); wget -q -O /dev/null http://10.0.0.1/blob; rc=$?; t1=$(up)
     [ $rc = 0 ] && res http_dom0_to_domu "$(rate $t0 $t1 64)" MiB/s
     r=$(/bin/netblast recv 10.0.0.1 5002) && res tcp_dom0_to_domu "$r" MiB/s

@@ -30,7 +30,8 @@
 #define TBL (PTE_P | PTE_RW | PTE_A | PTE_US)
 #define NL1 3
 #define GREF0 8
-#define MAPS_PER_PHASE 1000             /* per mapper */
+#define MAPS_PER_PHASE 400              /* per mapper, at most */
+#define PHASE_NS 40000000000UL          /* guest time a phase may take (a loaded host) */
 #define JUNK 0x5a5a5a5a5a5a5a5aUL       /* a swapped-out L1 used as data */
 #define WAIT_NS 20000000000UL           /* guest time a mapper waits for its L1 */
 
@@ -44,6 +45,7 @@ static volatile unsigned int in_map[SMP_MAX_VCPUS];
 static volatile int held[SMP_MAX_VCPUS];        /* L1 + 1 of a live mapping */
 static volatile unsigned int mappers_left;
 static bool retype_phase;
+static uint64_t phase_end;
 
 /* What the mappers saw, over all of them. */
 static unsigned long n_maps, n_refused, n_stale, n_lost, n_twice, n_refused_stable,
@@ -246,7 +248,7 @@ static long racer(unsigned int id, void *arg)
 		}
 		return 0;
 	}
-	for (unsigned int r = 0; r < MAPS_PER_PHASE; r++)
+	for (unsigned int r = 0; r < MAPS_PER_PHASE && xen_system_time() < phase_end; r++)
 		map_once(id);
 	__atomic_sub_fetch(&mappers_left, 1, __ATOMIC_SEQ_CST);
 	return 0;
@@ -307,13 +309,14 @@ static void phase(const char *name, bool retype_too)
 {
 	retype_phase = retype_too;
 	mappers_left = smp_cpus - 1;
+	phase_end = xen_system_time() + PHASE_NS;
 	smp_run(racer, NULL);
 	printf("gntl1race: %s: %lu maps (%lu with a swap meanwhile), %lu refused, %lu swaps, "
 	       "%lu retypes\n", name, n_maps, n_unstable, n_refused, n_swaps, n_retypes);
-	CHECK(checkname("%s.maps", name), n_maps >= MAPS_PER_PHASE / 2);
+	CHECK(checkname("%s.maps", name), n_maps >= 50);
 	CHECK(checkname("%s.swaps", name), n_swaps >= 10);
 	if (retype_too)
-		CHECK(checkname("%s.retypes", name), n_retypes >= 5);
+		CHECK(checkname("%s.retypes", name), n_retypes >= 1);
 	CHECK_EQ(checkname("%s.stale_l1", name), n_stale, 0);
 	CHECK_EQ(checkname("%s.lost_pte", name), n_lost, 0);
 	CHECK_EQ(checkname("%s.pte_twice", name), n_twice, 0);

@@ -24,7 +24,7 @@ toolstack/pvctl/config_seam.c: ;
 PVCTL_IMAGE_SRCS := toolstack/pvctl/image.c toolstack/pvctl/kcache.c toolstack/pvctl/unpack.c hypervisor/common/pv_elf.c \
                     $(wildcard hypervisor/common/decompress/*.c)
 $(eval $(call unit_test,test_pvctl_image,tests/unit/toolstack/test_pvctl_image.c $(PVCTL_IMAGE_SRCS),-Itoolstack/pvctl -llzma -llz4 -lzstd -lz))
-$(eval $(call fuzz_target,fuzz_pvctl_image,tests/fuzz/toolstack/fuzz_pvctl_image.c $(PVCTL_IMAGE_SRCS) $(PV_LAYOUT_SRCS),-Itoolstack/pvctl -Wno-unused-command-line-argument -llzma -llz4 -lzstd -lz))
+$(eval $(call fuzz_target,fuzz_pvctl_image,tests/fuzz/toolstack/fuzz_pvctl_image.c $(PVCTL_IMAGE_SRCS) $(PV_LAYOUT_SRCS),-D_GNU_SOURCE -Itoolstack/pvctl -Wno-unused-command-line-argument -llzma -llz4 -lzstd -lz))
 BENCH_SCRIPTS += bench/pvctl-create.sh
 # pipelined xenstore transactions, against pvstored
 $(eval $(call unit_test,test_xs_batch,tests/unit/toolstack/test_xs_batch.c toolstack/pvctl/xs_batch.c,-Itoolstack/pvctl -lxenstore))

@@ -38,8 +38,9 @@ add=$ROOT/toolstack/dom0/add-files.py
 fail=0
 for hv in $HVS; do
   log=$tmp/life-$hv.log
+  cat "$ROOT/tests/linux/hv-lines.allow" "$ROOT/tests/system/dom0/pvctl-life-hv-lines.allow" >"$tmp/hv-lines.allow"
   "$ROOT/tests/linux/boot-dom0.sh" --hv "$hv" --mode min --no-make --timeout 1500 \
-    --kernel "$BUILD/dom0/vmlinuz" --initrd "$tmp/initrd.gz" \
+    --hv-allow "$tmp/hv-lines.allow" --kernel "$BUILD/dom0/vmlinuz" --initrd "$tmp/initrd.gz" \
     --kernel-args "pvisor.run=/usr/lib/pvisor-test/pvctl-life.sh" --log "$log" >"$tmp/boot-$hv.out" 2>&1
   boot=$?
   clean=$(tr -d '\r' <"$log")

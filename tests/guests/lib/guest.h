@@ -315,9 +315,14 @@ static inline void io_out(uint16_t port, uint8_t v)
 /* PIT channel 2 as Linux's TSC calibration drives it (lib/pit.c). */
 struct pit2_count {
 	unsigned int first, last;       /* the counter read twice, ns apart */
-	unsigned long want, got;        /* ticks at 1.193182 MHz in that time, and counted */
+	unsigned long got;              /* ticks counted between the reads */
+	/* ticks at 1.193182 MHz between the reads, at least and at most: the
+	 * system time is taken around each read, so a stall inside one (a
+	 * loaded host descheduling QEMU) widens the bounds, not the error */
+	unsigned long want_lo, want_hi;
 };
 unsigned int pit2_read(void);
 void pit2_count_down(uint64_t ns, struct pit2_count *c);
+bool pit2_rate_ok(const struct pit2_count *c);  /* within a quarter either way */
 
 #endif

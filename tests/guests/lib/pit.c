@@ -12,6 +12,11 @@ unsigned int pit2_read(void)
 	return lo | (unsigned int)io_in(0x42) << 8;
 }
 
+static unsigned long pit2_ticks(uint64_t ns)
+{
+	return ns * 1193182 / 1000000000;
+}
+
 /* Start channel 2 and read it twice, ns of system time apart. */
 void pit2_count_down(uint64_t ns, struct pit2_count *c)
 {
@@ -21,9 +26,18 @@ void pit2_count_down(uint64_t ns, struct pit2_count *c)
 	io_out(0x42, 0xff);
 	uint64_t t0 = xen_system_time();
 	c->first = pit2_read();
-	while (xen_system_time() - t0 < ns)
+	uint64_t t1 = xen_system_time();
+	while (xen_system_time() - t1 < ns)
 		;
+	uint64_t t2 = xen_system_time();
 	c->last = pit2_read();
-	c->want = (xen_system_time() - t0) * 1193182 / 1000000000;
+	uint64_t t3 = xen_system_time();
+	c->want_lo = pit2_ticks(t2 - t1);
+	c->want_hi = pit2_ticks(t3 - t0);
 	c->got = (c->first - c->last) & 0xffff;
+}
+
+bool pit2_rate_ok(const struct pit2_count *c)
+{
+	return c->got * 4 > c->want_lo * 3 && c->got * 4 < c->want_hi * 5;
 }

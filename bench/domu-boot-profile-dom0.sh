@@ -7,40 +7,20 @@
 #   PROF-WINDOW <tool> <seconds>       create -> marker, as the benchmark
 #   PROF-CPU <tool> <when> <json>      pvctl list --json (cpu_time_s)
 #   PROF-DONE                          then power-off
-. /etc/ref-dom0-bringup.sh
+. /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen \
          /var/lib/xenstored /var/log/pvisor
 XL=0 PERFC=0
 [ -f /bench.conf ] && . /bench.conf
-finish() {
-    echo "PROF-DONE"
-    sync
-    echo o > /proc/sysrq-trigger
-    sleep 5
-    poweroff -f
-}
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-until_ok() {   # the benchmark's poll: COMMAND every 20 ms, up to SECS
-    local secs=$1 t0=$EPOCHREALTIME
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }' && return 1
-        sleep 0.02
-    done
-}
+. /etc/bench-dom0-lib.sh     # bench/bench-dom0-lib.sh: bench_finish, dt, until_ok
+note() { echo "PROF-NOTE $*"; }
+finish() { bench_finish PROF-DONE; }
 CL=/var/log/xen/console
 CFG=/etc/xen/anchor-min.cfg
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
-    insmod /lib/modules/xa/$m.ko || echo "PROF-NOTE insmod $m failed"
-done
-mount -t xenfs xenfs /proc/xen
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstore.pid
-for i in $(seq 1 300); do
-    xenstore-read -s / >/dev/null 2>&1 && break
-    sleep 0.1
-done
+ref_insmod xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+ref_xenstored
 xen-init-dom0 >/dev/null 2>&1
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
+ref_xenconsoled
 
 create() {   # TOOL NAME
     if [ "$1" = pvctl ]; then

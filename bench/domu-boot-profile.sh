@@ -12,11 +12,9 @@
 # perfc and prints its counters for the window).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PVISOR_BUILD:-$ROOT/build}
 HERE=$ROOT/bench/insn-profile
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+# BUILD, REF, XA_WORK and ref_images: the reference-stack tests' library
+. "$ROOT/tests/linux/ref-stack-lib.sh"
 HVS=${PROFILE_HVS:-pvisor xen}
 T=$(mktemp -d /tmp/pvprof.XXXXXX)
 [ -n "${PROFILE_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
@@ -30,17 +28,9 @@ so=$BUILD/insn-profile/plugin.so mark=$BUILD/insn-profile/pvprof-mark
 [ "$so" -nt "$HERE/plugin.c" ] || gcc -O2 -shared -fPIC -o "$so" "$HERE/plugin.c" || exit 1
 [ "$mark" -nt "$HERE/pvprof-mark.S" ] || gcc -nostdlib -static -o "$mark" "$HERE/pvprof-mark.S" || exit 1
 
-exec 9>"$XA_WORK.lock"
-flock 9
-if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
-	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "domu-boot-profile: building the reference images failed"; exit 1; }
-fi
-mkdir -p "$T/out"
-cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/vmlinuz-domu" "$XA_WORK/out/dom0-initrd.gz" "$T/out/" ||
-	{ echo "domu-boot-profile: copying the reference images failed"; exit 1; }
-flock -u 9
-exec 9>&-
+# the reference images, built once and copied under the lock the tests take
+REF_IMG=$T
+ref_images out/xen.elf out/vmlinuz-dom0 out/vmlinuz-domu out/dom0-initrd.gz || { echo "domu-boot-profile: the reference images are missing"; exit 1; }
 # the two kernels' symbols (tools/kallsyms caches them)
 for k in dom0 domu; do
 	"$ROOT/tools/kallsyms/symbolize" "$T/out/vmlinuz-$k" ffffffff81000000 >/dev/null 2>&1
@@ -50,6 +40,7 @@ done
 mkdir -p "$T/add/usr/sbin"
 install -m 755 "$ROOT/bench/domu-boot-profile-dom0.sh" "$T/add/init"
 install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
+install -D -m 644 "$ROOT/bench/bench-dom0-lib.sh" "$T/add/etc/bench-dom0-lib.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 install -m 755 "$mark" "$T/add/usr/sbin/pvprof-mark"
 

@@ -18,24 +18,9 @@ mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen \
 
 ROUNDS=3 CYCLES=5 XL=0 SETTLE=3
 [ -f /bench.conf ] && . /bench.conf
+. /etc/bench-dom0-lib.sh     # bench/bench-dom0-lib.sh: bench_finish, dt, until_ok
 note() { echo "BENCH-NOTE $*"; }
-finish() {
-    echo "BENCH-DONE"
-    sync
-    echo o > /proc/sysrq-trigger
-    sleep 5
-    poweroff -f
-}
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# until COMMAND succeeds (20 ms polls) or SECONDS pass; 0 if it did
-until_ok() {
-    local secs=$1 t0=$EPOCHREALTIME
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }' && return 1
-        sleep 0.02
-    done
-}
+finish() { bench_finish BENCH-DONE; }
 listed() { $1 list 2>/dev/null | awk -v n="$2" '$1 == n {f = 1} END {exit !f}'; }
 CL=/var/log/xen/console
 CFG=/etc/xen/anchor-min.cfg

@@ -23,10 +23,8 @@
 #                         two boots with other PVCTL_BENCH_CYCLES, diff.py)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PVISOR_BUILD:-$ROOT/build}
-REF=${PVISOR_XL_REF:-$ROOT/../shared/reference/xen-stack}
-[ -x "$REF/build.sh" ] || REF=/work/shared/reference/xen-stack
-export XA_WORK=${PVISOR_XL_WORK:-/tmp/pvisor-xl-stack}
+# BUILD, REF, XA_WORK and ref_images: the reference-stack tests' library
+. "$ROOT/tests/linux/ref-stack-lib.sh"
 HVS=${PVCTL_BENCH_HVS:-pvisor xen}
 ROUNDS=${PVCTL_BENCH_ROUNDS:-3}
 CYCLES=${PVCTL_BENCH_CYCLES:-5}
@@ -39,21 +37,13 @@ for f in pvisor.elf toolstack/pvctl; do
 	[ -f "$BUILD/$f" ] || { echo "pvctl-create: $BUILD/$f not built (make)"; exit 1; }
 done
 
-# the reference images, built and copied under the lock other tests take
-exec 9>"$XA_WORK.lock"
-flock 9
-if [ ! -f "$XA_WORK/out/xen.elf" ] || [ ! -f "$XA_WORK/out/dom0-initrd.gz" ]; then
-	cp -r "$REF" "$T/ref" && chmod -R u+w "$T/ref"
-	"$T/ref/build.sh" >"$T/build.log" 2>&1 || { tail -20 "$T/build.log"; echo "pvctl-create: building the reference images failed"; exit 1; }
-fi
-mkdir -p "$T/out"
-cp "$XA_WORK/out/xen.elf" "$XA_WORK/out/vmlinuz-dom0" "$XA_WORK/out/dom0-initrd.gz" "$T/out/" ||
-	{ echo "pvctl-create: copying the reference images failed"; exit 1; }
-flock -u 9
-exec 9>&-
+# the reference images, built once and copied under the lock the tests take
+REF_IMG=$T
+ref_images out/xen.elf out/vmlinuz-dom0 out/dom0-initrd.gz || { echo "pvctl-create: the reference images are missing"; exit 1; }
 mkdir -p "$T/add/usr/sbin"
 install -m 755 "$ROOT/bench/pvctl-create-dom0.sh" "$T/add/init"
 install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/add/etc/ref-dom0-bringup.sh"
+install -D -m 644 "$ROOT/bench/bench-dom0-lib.sh" "$T/add/etc/bench-dom0-lib.sh"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 # xl runs on Xen only (it runs on pvisor too, but is not what is compared)
 initrd() {

@@ -50,19 +50,10 @@ for hv in $HVS; do
 	*) k=$BUILD/pvisor.elf xl=0 extra=${PROFILE_PERFC:+perfc} ;;
 	esac
 	printf 'XL=%d\nPERFC=%d\n' "$xl" "${PROFILE_PERFC:-0}" >"$T/add/bench.conf"
-	{
-		cat "$T/out/dom0-initrd.gz"
-		(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
-	} >"$T/dom0-$hv.cpio.gz"
-	t0=$SECONDS
-	PROF_OUT=$T/$hv.prof timeout 3000 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 \
-		-icount shift=0 -plugin "$so" \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$hv.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$k" -append "console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot $extra" \
-		-initrd "$T/out/vmlinuz-dom0 console=hvc0,$T/dom0-$hv.cpio.gz" </dev/null >/dev/null 2>&1
-	tr -d '\r' <"$T/$hv.log" >"$T/$hv.txt"
-	echo "domu-boot-profile: $hv boot took $((SECONDS - t0)) s"
+	ref_appended "$T/dom0-$hv.cpio.gz" "$T/out/dom0-initrd.gz" "$T/add"
+	export PROF_OUT=$T/$hv.prof      # where the plugin writes its counts
+	ref_boot --hv-args "$extra" --qemu-args "-icount shift=0 -plugin $so" "$hv" "$hv" 3000 "$T/dom0-$hv.cpio.gz" >/dev/null
+	echo "domu-boot-profile: $hv boot took $REF_SECONDS s"
 	grep -aq '^PROF-DONE' "$T/$hv.txt" || echo "domu-boot-profile: $hv: the dom0 script did not finish"
 	grep -a '^PROF-NOTE\|^PROF-WINDOW\|^PROF-CPU' "$T/$hv.txt" | sed "s/^/$hv: /"
 	n=1

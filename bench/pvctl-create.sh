@@ -48,25 +48,16 @@ install -m 755 "$BUILD/toolstack/pvctl" "$T/add/usr/sbin/pvctl"
 # xl runs on Xen only (it runs on pvisor too, but is not what is compared)
 initrd() {
 	printf 'ROUNDS=%d\nCYCLES=%d\nXL=%d\n' "$ROUNDS" "$CYCLES" "$1" >"$T/add/bench.conf"
-	{
-		cat "$T/out/dom0-initrd.gz"
-		(cd "$T/add" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1)
-	} >"$T/dom0.cpio.gz"
+	ref_appended "$T/dom0.cpio.gz" "$T/out/dom0-initrd.gz" "$T/add"
 }
 ICARGS=
 [ "${PVCTL_BENCH_ICOUNT:-0}" = 1 ] && ICARGS="-icount shift=0"
 QARGS="$ICARGS ${PVCTL_BENCH_QEMU_ARGS:-}"
 
 for hv in $HVS; do
-	case $hv in xen) k=$T/out/xen.elf; initrd 1 ;; *) k=$BUILD/pvisor.elf; initrd 0 ;; esac
-	t0=$SECONDS
-	timeout 1800 qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
-		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$hv.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$k" -append "console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 noreboot" \
-		-initrd "$T/out/vmlinuz-dom0 console=hvc0,$T/dom0.cpio.gz" </dev/null >/dev/null 2>&1
-	tr -d '\r' <"$T/$hv.log" >"$T/$hv.txt"
-	echo "pvctl-create: $hv boot took $((SECONDS - t0)) s"
+	case $hv in xen) initrd 1 ;; *) initrd 0 ;; esac
+	ref_boot --qemu-args "$QARGS" "$hv" "$hv" 1800 "$T/dom0.cpio.gz" >/dev/null
+	echo "pvctl-create: $hv boot took $REF_SECONDS s"
 	grep -aq '^BENCH-DONE' "$T/$hv.txt" || echo "pvctl-create: $hv: the dom0 script did not finish"
 	grep -a '^BENCH-NOTE' "$T/$hv.txt" | grep -v 'pvctl: \(create\|destroy\)' | sed "s/^BENCH-NOTE /$hv: /"
 	grep -a '^BENCH-NOTE' "$T/$hv.txt" | grep 'pvctl: \(create\|destroy\)' | sed "s/^BENCH-NOTE /$hv: /" | head -6

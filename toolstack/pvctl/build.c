@@ -152,15 +152,15 @@ static void unmap_filled(void *p, size_t n)
         hv_unmap(p, n);
 }
 
-/* The kernel written into memory populate_physmap gave zeroed (pvisor
- * zeroes what it hands out, Xen's release builds too; a debug Xen fills
- * it with 0xc2 to catch exactly this reliance, where PV Linux still
- * clears its own bss): only pages holding a non-zero
- * byte of a segment are mapped and written (a third of Debian's 46 MiB
- * region is bss, brk and zero pages, and mapping a page through privcmd
- * costs more than writing it). 1 when segments overlap (a later
- * segment's zeroes would have to overwrite an earlier one's bytes): the
- * caller writes the whole region instead. */
+/* The kernel written into memory populate_physmap gave zeroed, on a
+ * hypervisor that guarantees it (hv_allocations_zeroed: pvisor; Xen hands
+ * a frame a live domain ballooned out to the next one as it was): only
+ * pages holding a non-zero byte of a segment are mapped and written (a
+ * third of Debian's 46 MiB region is bss, brk and zero pages, and mapping
+ * a page through privcmd costs more than writing it). 1 when segments
+ * overlap (a later segment's zeroes would have to overwrite an earlier
+ * one's bytes) or memory may hold old data: the caller writes the whole
+ * region instead. */
 static int kernel_fill_sparse(struct dom *d, char *err, size_t errlen)
 {
     const struct pv_layout *l = &d->lay;
@@ -173,6 +173,8 @@ static int kernel_fill_sparse(struct dom *d, char *err, size_t errlen)
     uint8_t *p = NULL;
     int rc = -1;
 
+    if (!hv_allocations_zeroed())
+        return 1;
     for (unsigned i = 0; i < e->nr_segs; i++) {
         const struct pv_elf_seg *s = &e->segs[i];
         off[i] = s->paddr + e->virt_offset - e->virt_kstart;
@@ -247,8 +249,9 @@ static int fill(struct dom *d, const struct xlcfg *cfg, char *err, size_t errlen
     const struct pv_elf *e = &d->k.info;
     uint8_t *p;
 
-    /* kernel: the pages with data; overlapping segments: each PT_LOAD's
-     * file bytes in turn, zeroes around them */
+    /* kernel: the pages with data; overlapping segments or memory not
+     * known to be zero: each PT_LOAD's file bytes in turn, zeroes around
+     * them */
     int sparse = kernel_fill_sparse(d, err, errlen);
     if (sparse < 0)
         goto fail;

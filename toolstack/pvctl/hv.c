@@ -8,6 +8,7 @@
 #include <xentoollog.h>
 #include <xencall.h>
 #include <xenforeignmemory.h>
+#include <xen/version.h>
 
 /* The libraries log to stderr on their own; pvctl prints one line per
  * error itself. */
@@ -138,6 +139,19 @@ int hv_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
 long hv_xen_version(unsigned int cmd, void *arg)
 {
     return xencall2(xc, __HYPERVISOR_xen_version, cmd, (uint64_t)(uintptr_t)arg);
+}
+
+bool hv_allocations_zeroed(void)
+{
+    static int known = -1;
+
+    if (known < 0) {
+        xen_extraversion_t *x = hv_buf(sizeof(*x));
+        known = x && hv_xen_version(XENVER_extraversion, x) >= 0 &&
+                strstr((char *)x, "-pvisor") != NULL;
+        hv_buf_free(x, sizeof(*x));
+    }
+    return known;
 }
 
 int hv_domain_info(domid_t dom, struct xen_domctl_getdomaininfo *info)

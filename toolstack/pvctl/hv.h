@@ -6,6 +6,7 @@
  */
 #ifndef PVCTL_HV_H
 #define PVCTL_HV_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <xen/xen.h>
@@ -32,6 +33,11 @@ int hv_evtchn_op(unsigned int cmd, void *arg, size_t size);
 int hv_mmuext_op(struct mmuext_op *op, unsigned int count, domid_t dom);
 int hv_grant_table_op(unsigned int cmd, void *arg, unsigned int count);
 long hv_xen_version(unsigned int cmd, void *arg);
+/* Whether memory populate_physmap hands out is always zero: pvisor's
+ * guarantee (it zeroes every frame before an owner gets it). Xen zeroes
+ * only what a dying domain or the boot left; a frame a live domain gave
+ * back (a balloon) comes to the next one as it was. */
+bool hv_allocations_zeroed(void);
 
 /* getdomaininfo of exactly `dom` (Xen answers for the next one up):
  * 0, or -1 with errno ESRCH when it does not exist. */

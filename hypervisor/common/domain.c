@@ -492,8 +492,13 @@ void domain_pause_sync(struct domain *d)
         struct vcpu *v = d->vcpu[i];
 
         while (v && (__atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) ||
-                     __atomic_load_n(&v->ctx_loaded, __ATOMIC_ACQUIRE)))
+                     __atomic_load_n(&v->ctx_loaded, __ATOMIC_ACQUIRE))) {
+            /* Off its pCPU, but an idle pCPU may still have its page
+             * tables loaded: that one loads its own. */
+            if (!__atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE))
+                arch_release_vcpu_tables(v);
             cpu_relax();
+        }
     }
 }
 

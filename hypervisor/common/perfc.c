@@ -103,6 +103,9 @@ static const char *const names[] = {
     [PERFC_gnttab_unmap] = "grant unmap entries",
     [PERFC_gnttab_copy] = "grant copy entries",
     [PERFC_evtchn_send] = "event channel sends",
+    [PERFC_lazy_cr3_kept] = "CR3 loads saved (vCPU back from idle)",
+    [PERFC_lazy_sync] = "idle pCPUs asked to drop a vCPU's tables",
+    [PERFC_lazy_wait] = "  of them for a vCPU moving pCPU",
 };
 
 static u32 port_count[0x10000 / 8];    /* per 8-port group */

@@ -29,6 +29,8 @@ void do_softirq(void)
             timer_softirq();
         if (test_and_clear_bit(TLB_CLOCK_SOFTIRQ, &softirq_pending_bits[cpu]))
             tlb_clock_new_period();
+        if (test_and_clear_bit(EXECSTATE_SOFTIRQ, &softirq_pending_bits[cpu]))
+            arch_sync_local_execstate();
         if (test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending_bits[cpu]))
             schedule();
     }

@@ -3,6 +3,9 @@
  * the command line, so each reason gets its own boot:
  *     reason=poweroff|reboot|suspend|crash|watchdog|soft_reset|<number>
  *     code=<number>   first set SCHEDOP_shutdown_code (it overrides reason)
+ *     naps=<number>   first sleep that many times 200 us (SCHEDOP_poll with
+ *                     a timeout): a domU whose pCPU keeps going idle
+ *                     (builder/race.c pauses and destroys it meanwhile)
  * It prints its RESULT first, then "SHUTDOWN reason=<n> code=<n>"; what
  * follows is the hypervisor's.  Xen 4.17 for dom0 (hwdom_shutdown):
  *   poweroff   "Hardware Dom0 halted: halting machine", the machine halts
@@ -37,6 +40,22 @@ static long parse(const char *v)
 	return r;
 }
 
+/* Block and wake n times: each time the vCPU leaves its pCPU idle. */
+static void naps(long n)
+{
+	long port = evtchn_bind_ipi(0);
+	evtchn_port_t p = (evtchn_port_t)port;
+	struct sched_poll sp = { .nr_ports = 1 };
+
+	if (port <= 0)
+		panic("naps: no IPI port (%ld)", port);
+	set_xen_guest_handle(sp.ports, &p);
+	for (long i = 0; i < n; i++) {
+		sp.timeout = xen_system_time() + 200000;
+		HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+	}
+}
+
 void test_main(void)
 {
 	long reason = parse(cmdline_value("reason"));
@@ -48,6 +67,8 @@ void test_main(void)
 		finish();
 
 	printf("RESULT %s: 2 passed, 0 failed\n", guest_name);
+	if (cmdline_value("naps"))
+		naps(parse(cmdline_value("naps")));
 	if (code >= 0) {
 		struct sched_shutdown c = { .reason = (unsigned int)code };
 		HYPERVISOR_sched_op(SCHEDOP_shutdown_code, &c);

@@ -94,6 +94,17 @@ void vcpu_unpause_flags(struct vcpu *v, unsigned int f) { v->pause_flags &= ~f; 
 void sched_vcpu_init(struct vcpu *v) { v->processor = 0; }
 void sched_vcpu_destroy(struct vcpu *v) { (void)v; }
 
+/* An idle pCPU holding a vCPU's page tables (lazy_execstate.c): it lets
+ * go after lazy_release_after requests, as a holder answering its softirq
+ * after a while. */
+static unsigned int lazy_release_calls, lazy_release_after;
+void arch_release_vcpu_tables(struct vcpu *v)
+{
+    assert_false(v->is_running);       /* asked only of a vCPU off its pCPU */
+    if (++lazy_release_calls >= lazy_release_after)
+        v->ctx_loaded = false;
+}
+
 void watchdog_domain_init(struct domain *d) { (void)d; }
 void watchdog_domain_destroy(struct domain *d) { (void)d; }
 
@@ -243,6 +254,7 @@ static int reset(void **state)
     dom_exc_sent = evtchn_kills = 0;
     relinquish_calls = 0;
     relinquish_batch = 1;
+    lazy_release_calls = lazy_release_after = 0;
     memset(test_frames, 0, sizeof(test_frames));
     memset(frame_foreign_mapped, 0, sizeof(frame_foreign_mapped));
     dom0 = NULL;
@@ -426,6 +438,30 @@ static void test_destroy_preempted_and_resumed(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* A vCPU descheduled onto an idle pCPU that keeps its page tables loaded
+ * (ctx_loaded, not running): the kill asks that pCPU to let go and waits
+ * until it has, before anything is relinquished (the stub asserts). */
+static void test_kill_releases_lazily_held_tables(void **state)
+{
+    struct domain *d;
+
+    (void)state;
+    d = make_domain(6, 2);
+    assert_non_null(d);
+    give_frames(d, 40, 4);
+    d->vcpu[1]->ctx_loaded = true;
+    lazy_release_after = 50;            /* the holder takes its time */
+    assert_int_equal(kill_fully(d), 0);
+    assert_int_equal(lazy_release_calls, 50);   /* asked until it let go, then relinquished */
+    /* A vCPU whose tables are nowhere is not asked about. */
+    d = make_domain(6, 1);
+    assert_non_null(d);
+    lazy_release_calls = 0;
+    assert_int_equal(kill_fully(d), 0);
+    assert_int_equal(lazy_release_calls, 0);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* A frame another domain still maps outlives its owner's kill; the owner's
  * struct and domid stay until that mapping goes, then all is freed. */
 static void test_frame_mapped_elsewhere_keeps_owner(void **state)
@@ -543,6 +579,7 @@ static void run_all(void)
         cmocka_unit_test_setup(test_reference_held_across_destroy, reset),
         cmocka_unit_test_setup(test_destroy_preempted_and_resumed, reset),
         cmocka_unit_test_setup(test_frame_mapped_elsewhere_keeps_owner, reset),
+        cmocka_unit_test_setup(test_kill_releases_lazily_held_tables, reset),
         cmocka_unit_test_setup(test_concurrent_kill_restarts, reset),
         cmocka_unit_test_setup(test_kill_waits_for_reserved_frames, reset),
         cmocka_unit_test_setup(test_shutdown_events, reset),

@@ -51,6 +51,12 @@ void arch_vcpu_destroy(struct vcpu *v);
 struct cpu_regs;
 void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
 
+/* An idle pCPU keeps the last vCPU's page tables loaded (lazy_execstate.c,
+ * v->ctx_loaded stays true meanwhile): ask it to load its own (does not
+ * wait), and the EXECSTATE_SOFTIRQ that does it on the holder. */
+void arch_release_vcpu_tables(struct vcpu *v);
+void arch_sync_local_execstate(void);
+
 /* Switch this pCPU from prev to next (context.c); does not return. */
 void __attribute__((noreturn)) context_switch(struct vcpu *prev, struct vcpu *next);
 

@@ -85,8 +85,9 @@ struct vcpu {
     unsigned int processor;            /* pCPU it runs or last ran on */
     struct cpu_regs regs;              /* guest registers while not running */
     bool is_running;                   /* on a pCPU, or its state not saved yet */
-    /* Its state is in a pCPU (from being picked until the switch away has
-     * saved it and loaded other page tables): what domain_kill waits out. */
+    /* Its page tables are in a pCPU's CR3 (from being picked until another
+     * vCPU's or the idle tables are loaded there, which an idle pCPU does
+     * lazily: arch_release_vcpu_tables): what domain_kill waits out. */
     bool ctx_loaded;
     unsigned int pause_flags;          /* VPF_*; runnable when 0 */
     /* Scheduler (sched.c), under the lock of v->processor's run queue. */

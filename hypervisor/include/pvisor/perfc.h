@@ -28,6 +28,9 @@ enum perfc_id {
     PERFC_gnttab_unmap,
     PERFC_gnttab_copy,
     PERFC_evtchn_send,
+    PERFC_lazy_cr3_kept,
+    PERFC_lazy_sync,
+    PERFC_lazy_wait,
     PERFC_NR
 };
 

@@ -8,6 +8,11 @@ void __attribute__((noreturn)) reset_stack_and_jump(void (*fn)(void));
 void show_guest_state(struct vcpu *v, const struct cpu_regs *regs);
 /* d is being freed: forget it as a CPU's last-run domain (IBPB on switch). */
 void pv_forget_domain(const struct domain *d);
+/* The page tables an idle pCPU keeps loaded (lazy_execstate.c). */
+void pv_lazy_idle_enter(struct vcpu *v);
+struct vcpu *pv_lazy_idle_leave(void);
+void pv_lazy_released(struct vcpu *v);
+void pv_lazy_wait_others(struct vcpu *next);
 
 /* Queue exception `vector` for the guest (through its trap table). */
 void pv_inject_trap(struct vcpu *v, unsigned int vector, bool has_error, u32 error);

@@ -7,6 +7,7 @@ enum {
     TIMER_SOFTIRQ,
     SCHEDULE_SOFTIRQ,
     TLB_CLOCK_SOFTIRQ,      /* lead a TLB flush clock wrap (pv/mm_glue.c) */
+    EXECSTATE_SOFTIRQ,      /* idle: give up a vCPU's page tables (pv/lazy_execstate.c) */
     NR_SOFTIRQS
 };
 

@@ -8,6 +8,11 @@
  *   comes back;
  * - pausedomain/unpausedomain pairs on all vCPUs: the pause count ends
  *   where it began (getdomaininfo still says paused, one unpause frees it).
+ * - a domU that keeps blocking (its pCPU idles with the domU's page
+ *   tables still loaded: pvisor's lazy switch to idle, as Xen's): paused,
+ *   its context read and unpaused over and over from one vCPU, then
+ *   pause/unpause pairs and destroydomain from all while it naps; gone,
+ *   every frame back (a pCPU that kept its tables must have let go first).
  * Each vCPU uses its own domctl buffer: the toolstack helpers' static
  * ones are vCPU 0's.
  */
@@ -77,6 +82,52 @@ static void all_zero(const char *name)
 	CHECK_EQ(name, bad, 0);
 }
 
+static void nap_races(const struct image *img)
+{
+	static struct domu d;
+	static struct vcpu_guest_context ctx;
+	struct xen_domctl c;
+	long bad = 0;
+	uint64_t base = free_pages();
+
+	long rc = domu_create(&d, img, 1024, "reason=poweroff naps=100000000");
+	CHECK_EQ("race.nap.create", rc, 0);
+	if (rc)
+		return;
+	if (!(rc = domu_build(&d)))
+		rc = domu_unpause(&d);
+	CHECK_EQ("race.nap.start", rc, 0);
+	domu_console_close(&d);
+	target = d.id;
+	for (unsigned int i = 0; i < 100 && !rc; i++) {
+		poll_sleep(300000 + 70000 * (i % 7));   /* our pCPU idles too */
+		bad += domctl_on_stack(XEN_DOMCTL_pausedomain, target, &c) != 0;
+		bad += get_vcpu_context(target, &ctx) != 0;
+		bad += domctl_on_stack(XEN_DOMCTL_unpausedomain, target, &c) != 0;
+	}
+	CHECK_EQ("race.nap.pause_getcontext", bad, 0);
+	smp_run(pause_fn, NULL);
+	all_zero("race.nap.pause_pairs");
+	struct xen_domctl_getdomaininfo info;
+	CHECK_EQ("race.nap.still_running",
+		 domain_info_exact(target, &info) == 0 && !(info.flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown)), 1);
+	poll_sleep(5000000);
+	smp_run(destroy_fn, NULL);
+	long zero = 0, other = 0;
+	for (unsigned int i = 0; i < smp_cpus; i++) {
+		zero += smp_results[i] == 0;
+		other += smp_results[i] != 0 && smp_results[i] != -XEN_ESRCH;
+	}
+	CHECK_EQ("race.nap.destroy.some_zero", zero > 0, 1);
+	CHECK_EQ("race.nap.destroy.other_errors", other, 0);
+	CHECK_EQ("race.nap.destroy.gone", domain_wait_gone(target, 2000000000UL), 1);
+	evtchn_clear(dom_exc_port);
+	uint64_t deadline = xen_system_time() + 2000000000UL, now;
+	while ((now = free_pages()) < base && xen_system_time() < deadline)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	CHECK_EQ("race.nap.frames_leaked", now < base ? (long)(base - now) : 0, 0);
+}
+
 void domctl_races(const struct image *img)
 {
 	static struct domu d;
@@ -137,4 +188,5 @@ void domctl_races(const struct image *img)
 	while ((now = free_pages()) < base && xen_system_time() < deadline)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	CHECK_EQ("race.frames_leaked", now < base ? (long)(base - now) : 0, 0);
+	nap_races(img);
 }

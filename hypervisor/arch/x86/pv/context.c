@@ -2,7 +2,8 @@
  * vCPU context switch. The outgoing vCPU's registers are copied out of the
  * pCPU's cpu_info, its segment bases and FPU state saved; the incoming one's
  * page tables, segments, bases and FPU are loaded and its registers copied
- * in; then the stack is reset and we leave through the exit path.
+ * in; then the stack is reset and we leave through the exit path. A switch
+ * to idle keeps the page tables loaded (lazy_execstate.c).
  */
 #include <pvisor/pv.h>
 #include <pvisor/pv_mm.h>
@@ -200,7 +201,10 @@ static void ctx_unloaded(struct vcpu *prev)
 void context_switch(struct vcpu *prev, struct vcpu *next)
 {
     struct cpu_info *ci = get_cpu_info();
+    struct vcpu *held;
 
+    if (is_idle_vcpu(prev))
+        pv_lazy_wait_others(next);
     local_irq_disable();
     perfc_incr(PERFC_ctxt_switch);
     if (!is_idle_vcpu(prev)) {
@@ -213,10 +217,10 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     pv_load_percpu_gdt();
     if (is_idle_vcpu(next)) {
         __asm__ __volatile__("mov %0, %%db7" :: "r"(0x400ul));   /* no guest breakpoints */
-        write_cr3(__pa(idle_pg_table));
-        tlb_note_flush();
-        tlb_note_owner(NULL);
-        ctx_unloaded(prev);
+        /* prev's tables stay in CR3 (and it stays ctx_loaded, the tlb
+         * owner) until another vCPU runs here or someone asks. */
+        pv_lazy_idle_enter(prev);
+        sched_context_saved(prev);
         reset_stack_and_jump(idle_loop);
     }
     /* Another domain's branch predictions must not steer this one. */
@@ -225,10 +229,17 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
             spec_ibpb();
         last_domain[ci->cpu_id] = next->domain;
     }
-    __atomic_store_n(&next->ctx_loaded, true, __ATOMIC_RELEASE);
-    tlb_note_owner(next->domain);
-    write_cr3(pv_guest_cr3(next));
-    tlb_note_flush();
+    held = is_idle_vcpu(prev) ? pv_lazy_idle_leave() : NULL;
+    if (held == next && read_cr3() == pv_guest_cr3(next)) {
+        perfc_incr(PERFC_lazy_cr3_kept);      /* back from idle: nothing to reload */
+    } else {
+        __atomic_store_n(&next->ctx_loaded, true, __ATOMIC_RELEASE);
+        tlb_note_owner(next->domain);
+        write_cr3(pv_guest_cr3(next));
+        tlb_note_flush();
+    }
+    if (is_idle_vcpu(prev))
+        pv_lazy_released(held == next ? NULL : held);
     ctx_unloaded(prev);
     pv_load_gdt(next);
     ci->guest_regs = next->regs;

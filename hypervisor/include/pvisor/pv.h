@@ -13,6 +13,7 @@ void pv_lazy_idle_enter(struct vcpu *v);
 struct vcpu *pv_lazy_idle_leave(void);
 void pv_lazy_released(struct vcpu *v);
 void pv_lazy_wait_others(struct vcpu *next);
+bool pv_lazy_held_elsewhere(const struct vcpu *v);
 
 /* Queue exception `vector` for the guest (through its trap table). */
 void pv_inject_trap(struct vcpu *v, unsigned int vector, bool has_error, u32 error);

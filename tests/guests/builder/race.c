@@ -9,7 +9,9 @@
  * - pausedomain/unpausedomain pairs on all vCPUs: the pause count ends
  *   where it began (getdomaininfo still says paused, one unpause frees it).
  * - a domU that keeps blocking (its pCPU idles with the domU's page
- *   tables still loaded: pvisor's lazy switch to idle, as Xen's): paused,
+ *   tables still loaded: pvisor's lazy switch to idle, as Xen's): picked
+ *   by a pCPU busy yielding (pvisor panics if its tables are then in two
+ *   CR3s), paused,
  *   its context read and unpaused over and over from one vCPU, then
  *   pause/unpause pairs and destroydomain from all while it naps; gone,
  *   every frame back (a pCPU that kept its tables must have let go first).
@@ -82,6 +84,22 @@ static void all_zero(const char *name)
 	CHECK_EQ(name, bad, 0);
 }
 
+/* vCPU 1 yields in a loop (its pCPU reschedules all the time, so it may
+ * pick the napping domU while the pCPU the domU last idled on still holds
+ * its tables); the others sleep, leaving a pCPU idle. */
+static long spin_fn(unsigned int id, void *arg)
+{
+	uint64_t end = xen_system_time() + *(uint64_t *)arg;
+
+	if (id != 1) {
+		poll_sleep(*(uint64_t *)arg);
+		return 0;
+	}
+	while (xen_system_time() < end)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	return 0;
+}
+
 static void nap_races(const struct image *img)
 {
 	static struct domu d;
@@ -99,6 +117,11 @@ static void nap_races(const struct image *img)
 	CHECK_EQ("race.nap.start", rc, 0);
 	domu_console_close(&d);
 	target = d.id;
+	uint64_t spin_ns = 1500000000ull;
+	smp_run(spin_fn, &spin_ns);
+	struct xen_domctl_getdomaininfo info;
+	CHECK_EQ("race.nap.busy_pcpu_picks",
+		 domain_info_exact(target, &info) == 0 && !(info.flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown)), 1);
 	for (unsigned int i = 0; i < 100 && !rc; i++) {
 		poll_sleep(300000 + 70000 * (i % 7));   /* our pCPU idles too */
 		bad += domctl_on_stack(XEN_DOMCTL_pausedomain, target, &c) != 0;
@@ -108,7 +131,6 @@ static void nap_races(const struct image *img)
 	CHECK_EQ("race.nap.pause_getcontext", bad, 0);
 	smp_run(pause_fn, NULL);
 	all_zero("race.nap.pause_pairs");
-	struct xen_domctl_getdomaininfo info;
 	CHECK_EQ("race.nap.still_running",
 		 domain_info_exact(target, &info) == 0 && !(info.flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown)), 1);
 	poll_sleep(5000000);

@@ -203,8 +203,8 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     struct cpu_info *ci = get_cpu_info();
     struct vcpu *held;
 
-    if (is_idle_vcpu(prev))
-        pv_lazy_wait_others(next);
+    /* From any prev: a busy pCPU can pick a vCPU an idle one still holds. */
+    pv_lazy_wait_others(next);
     local_irq_disable();
     perfc_incr(PERFC_ctxt_switch);
     if (!is_idle_vcpu(prev)) {
@@ -233,6 +233,9 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
     if (held == next && read_cr3() == pv_guest_cr3(next)) {
         perfc_incr(PERFC_lazy_cr3_kept);      /* back from idle: nothing to reload */
     } else {
+        /* Its tables in two CR3s: the other could outlive their type
+         * reference (next switches base pointer, the old L4 is freed). */
+        BUG_ON(pv_lazy_held_elsewhere(next));
         __atomic_store_n(&next->ctx_loaded, true, __ATOMIC_RELEASE);
         tlb_note_owner(next->domain);
         write_cr3(pv_guest_cr3(next));

@@ -9,8 +9,9 @@
  * lazy), so the vCPU may run elsewhere at once as far as its state goes.
  * What the holding pCPU must give up before anyone relies on it:
  * - the vCPU running on another pCPU (it could switch base pointers and
- *   drop the type reference that keeps our CR3 an L4): the switch in
- *   waits for the holder (pv_lazy_wait_others);
+ *   drop the type reference that keeps our CR3 an L4): every switch to
+ *   it, from idle or from a busy vCPU, waits for the holder
+ *   (pv_lazy_wait_others);
  * - pause-and-sync (domain_kill, setvcpucontext, max_vcpus, pausedomain):
  *   the vCPU's ctx_loaded stays true while a pCPU holds its tables, and
  *   domain_pause_sync asks the holder to let go (arch_release_vcpu_tables).
@@ -92,9 +93,18 @@ void arch_release_vcpu_tables(struct vcpu *v)
         cpu_raise_softirq(c, EXECSTATE_SOFTIRQ);
 }
 
-/* Before next runs here: no other pCPU may still hold its tables. Called
- * with interrupts on and no lock held; our own lazy tables go first, so a
- * pCPU waiting on us for them never waits on a waiter. */
+/* Whether a pCPU other than this one holds v's tables. */
+bool pv_lazy_held_elsewhere(const struct vcpu *v)
+{
+    unsigned int c = holder_of(v);
+
+    return c != CONFIG_NR_CPUS && c != smp_processor_id();
+}
+
+/* Before next runs here, whatever ran before (idle or a busy vCPU): no
+ * other pCPU may still hold its tables. Called with interrupts on and no
+ * lock held; our own lazy tables go first, so a pCPU waiting on us for
+ * them never waits on a waiter (a busy pCPU holds none). */
 void pv_lazy_wait_others(struct vcpu *next)
 {
     unsigned int me = smp_processor_id(), c = holder_of(next);

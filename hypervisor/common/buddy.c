@@ -47,9 +47,13 @@ void buddy_init(struct buddy *b, struct frame *ft, u64 nr_frames)
         b->free_head[o] = FRAME_NIL;
 }
 
-/* Insert a free block, merging with its buddy while possible. */
+/* Insert a free block, merging with its buddy while possible. Only the
+ * block's own frames are marked: a free buddy's are already free and not
+ * heads, but for its head (so a merge up to the largest order costs the
+ * merges, not a write to every frame of the result). */
 static void insert_block(struct buddy *b, u64 mfn, unsigned order)
 {
+    mark_free_block(b, mfn, order);
     while (order < BUDDY_MAX_ORDER) {
         u64 buddy = mfn ^ (1ull << order);
         struct frame *bf;
@@ -65,7 +69,7 @@ static void insert_block(struct buddy *b, u64 mfn, unsigned order)
         mfn &= ~(1ull << order);
         order++;
     }
-    mark_free_block(b, mfn, order);
+    b->ft[mfn].order = (u8)order;
     list_push(b, order, (u32)mfn);
 }
 
@@ -90,11 +94,12 @@ void buddy_add_range(struct buddy *b, u64 mfn, u64 count)
 static s64 take(struct buddy *b, unsigned want, unsigned have, u32 mfn)
 {
     list_del(b, have, mfn);
-    /* split: give back the upper halves */
+    /* split: give back the upper halves (their frames are free and not
+     * heads already: only each half's head is marked) */
     while (have > want) {
         have--;
         u64 upper = mfn + (1ull << have);
-        mark_free_block(b, upper, have);
+        b->ft[upper].order = (u8)have;
         list_push(b, have, (u32)upper);
     }
     for (u64 i = 0; i < (1ull << want); i++) {

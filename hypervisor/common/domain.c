@@ -336,11 +336,30 @@ void domain_unreserve_pages(struct domain *d, unsigned long n)
 
 void domain_add_reserved_page(struct domain *d, unsigned long mfn)
 {
-    unsigned long flags = spin_lock_irqsave(&d->page_lock);
+    domain_add_reserved_pages(d, mfn, 1);
+}
 
-    BUG_ON(!d->pages_pending);
-    d->pages_pending--;
-    page_list_link(d, mfn);
+/* The run is chained outside the lock (its frames are on no list and,
+ * still pending, no relinquish looks for them), then spliced in at the
+ * head: one lock per extent, not per frame. */
+void domain_add_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n)
+{
+    unsigned long flags, last = mfn + n - 1;
+
+    if (!n)
+        return;
+    for (unsigned long m = mfn; m < last; m++) {
+        mfn_to_frame(m)->next = (u32)(m + 1);
+        mfn_to_frame(m + 1)->prev = (u32)m;
+    }
+    flags = spin_lock_irqsave(&d->page_lock);
+    BUG_ON(d->pages_pending < n);
+    d->pages_pending -= n;
+    mfn_to_frame(mfn)->prev = FRAME_NIL;
+    mfn_to_frame(last)->next = d->page_list_head;
+    if (d->page_list_head != FRAME_NIL)
+        mfn_to_frame(d->page_list_head)->prev = (u32)last;
+    d->page_list_head = (u32)mfn;
     spin_unlock_irqrestore(&d->page_lock, flags);
 }
 

@@ -91,8 +91,7 @@ static long grow_extent(struct domain *d, const struct xen_memory_reservation *r
         domain_unreserve_pages(d, n);
         return -1;
     }
-    for (unsigned long k = 0; k < n; k++)
-        arch_assign_reserved_page(d, mfn + k);
+    arch_assign_reserved_pages(d, mfn, n);
     return mfn;
 }
 

@@ -201,9 +201,6 @@ long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int add
         if (!(f->flags & FRAMEF_NOSCRUB))
             memset(mfn_to_virt(mfn + i), 0, PAGE_SIZE);
         f->flags &= (u16)~(FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE);
-    }
-    for (u64 i = 0; i < (1ull << order); i++) {
-        struct frame *f = &frame_table[mfn + i];
         f->state = FRAME_DOMAIN;
         f->owner = domid;
         f->count_info = 0;

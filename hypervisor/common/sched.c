@@ -14,6 +14,15 @@
  * (v->processor), as in Xen, so locking a vCPU re-checks that pCPU after
  * taking the lock.
  *
+ * A vCPU's first wake (it has never run: a new domain's unpause, a
+ * secondary vCPU brought up) does not preempt the vCPU that woke it: it
+ * goes on the queue, an idle pCPU is told to take it, and otherwise it
+ * waits for the waker's pCPU to block or end its slice (at most
+ * MAX_TIMER), as Linux lets the parent of a fork run on. The toolstack
+ * that unpaused a domain finishes its work (and `pvctl create` returns)
+ * instead of waiting for the new guest's first slice; after that first
+ * wait, credit decides as before.
+ *
  * Migration safety: a vCPU descheduled by one pCPU is not on the queue
  * and keeps is_running until that pCPU has saved its registers, FPU state
  * and left its GDT window (sched_context_saved, called by the context
@@ -244,8 +253,9 @@ static void runq_remove(struct sched_rq *rq, struct vcpu *v)
 /* A runnable vCPU waits: tell a pCPU that should take it. An idle pCPU it
  * may run on first (the one it last ran on if idle); else the pCPU running
  * the vCPU with the least credit, if that is less than the waiter's (a
- * pCPU other than its own only for MIGRATE_RESIST more). */
-static void runq_tickle(struct sched_rq *rq, struct vcpu *v, s_time_t now)
+ * pCPU other than its own only for MIGRATE_RESIST more), never `spare`
+ * (the waker's pCPU on a first wake; CONFIG_NR_CPUS: none). */
+static void runq_tickle(struct sched_rq *rq, struct vcpu *v, s_time_t now, unsigned int spare)
 {
     u64 allowed = v->cpu_hard_affinity & rq->cpus & ~rq->tickled;
     u64 idle = allowed & rq->idle;
@@ -260,7 +270,7 @@ static void runq_tickle(struct sched_rq *rq, struct vcpu *v, s_time_t now)
             s64 cc = credit_now(pcpus[c].curr, now);
             if (c != v->processor)
                 cc += MIGRATE_RESIST;
-            if (cc < lowest) {
+            if (cc < lowest && c != spare) {
                 lowest = cc;
                 target = c;
             }
@@ -321,7 +331,8 @@ void vcpu_wake(struct vcpu *v)
             v->delayed_runq_add = true;
         } else {
             runq_insert(rq, v);
-            runq_tickle(rq, v, NOW());
+            runq_tickle(rq, v, NOW(), !v->has_run && !is_idle_vcpu(current) ?
+                                      smp_processor_id() : CONFIG_NR_CPUS);
         }
     }
     rq_unlock_irqrestore(&rq->lock, flags);
@@ -392,7 +403,7 @@ long vcpu_set_affinity(struct vcpu *v, u64 mask)
     rq = vcpu_schedule_lock(v, &flags);
     v->cpu_hard_affinity = mask;
     if (v->on_runq)
-        runq_tickle(rq, v, NOW());
+        runq_tickle(rq, v, NOW(), CONFIG_NR_CPUS);
     else if (v->is_running && !(mask & cpu_bit(v->processor)))
         kick = v->processor;        /* its pCPU puts it back on the queue */
     rq_unlock_irqrestore(&rq->lock, flags);
@@ -499,6 +510,7 @@ void schedule(void)
         if (!is_idle_vcpu(next)) {
             __atomic_store_n(&next->processor, cpu, __ATOMIC_RELEASE);
             next->is_running = true;
+            next->has_run = true;
             next->start_time = now;
             vcpu_runstate_change(next, RUNSTATE_running);
             rq->idle &= ~cpu_bit(cpu);
@@ -532,7 +544,7 @@ void sched_context_saved(struct vcpu *v)
         v->delayed_runq_add = false;
         if (runnable(v) && !v->on_runq) {
             runq_insert(rq, v);
-            runq_tickle(rq, v, NOW());
+            runq_tickle(rq, v, NOW(), CONFIG_NR_CPUS);
         }
     }
     rq_unlock_irqrestore(&rq->lock, flags);

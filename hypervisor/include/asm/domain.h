@@ -67,8 +67,12 @@ struct mm_env;
 struct mm_env *arch_mm_env(void);
 void arch_assign_page(struct domain *d, unsigned long mfn);
 void arch_assign_reserved_page(struct domain *d, unsigned long mfn);
-/* Record that mfn was given to d (pv_domain.c: what relinquishing scans). */
+/* The same for the n frames of one extent [mfn, mfn + n). */
+void arch_assign_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n);
+/* Record that mfn (or [mfn, mfn + n)) was given to d (pv_domain.c: what
+ * relinquishing scans). */
 void arch_note_frame(struct domain *d, unsigned long mfn);
+void arch_note_frames(struct domain *d, unsigned long mfn, unsigned long n);
 /* Let d map hypervisor frame mfn (shared_info, grant frames). */
 void arch_share_xen_page(struct domain *d, unsigned long mfn);
 /* The end of such a page (or of one never shared): it is the hypervisor's

@@ -95,6 +95,7 @@ struct vcpu {
     bool on_runq;
     bool delayed_runq_add;             /* queue it once its state is saved */
     bool yielding;                     /* SCHEDOP_yield, until the next pick */
+    bool has_run;                      /* picked by a pCPU at least once */
     s64 credit;                        /* ns it may still run before others */
     s_time_t start_time;               /* credit accounted up to here */
     u32 resets;                        /* its run queue's credit resets seen */
@@ -276,6 +277,8 @@ void domain_add_page(struct domain *d, unsigned long mfn);
 bool domain_reserve_pages(struct domain *d, unsigned long n);
 void domain_unreserve_pages(struct domain *d, unsigned long n);
 void domain_add_reserved_page(struct domain *d, unsigned long mfn);
+/* Frames [mfn, mfn + n), reserved as one, under one hold of the list's lock. */
+void domain_add_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n);
 void domain_remove_page(struct domain *d, unsigned long mfn);
 /* The same for n frames, under one hold of the list's lock. */
 void domain_remove_pages(struct domain *d, const unsigned long *mfn, unsigned int n);

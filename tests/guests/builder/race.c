@@ -6,6 +6,9 @@
  *   least, -ESRCH for a caller that comes after the domain went (Xen's
  *   domctl lock serialises them), the domain goes once, every frame
  *   comes back;
+ * - populate_physmap of one domain on all vCPUs against its max_mem: the
+ *   domain ends exactly full, no frame given twice (as Xen's assign_pages
+ *   under the domain's page lock);
  * - pausedomain/unpausedomain pairs on all vCPUs: the pause count ends
  *   where it began (getdomaininfo still says paused, one unpause frees it).
  * - a domU that keeps blocking (its pCPU idles with the domU's page
@@ -74,6 +77,104 @@ static long pause_fn(unsigned int id, void *arg)
 		bad += domctl_on_stack(XEN_DOMCTL_unpausedomain, target, &c) != 0;
 	}
 	return bad;
+}
+
+/* populate_physmap for one new domain from every vCPU at once, against
+ * its max_mem (POP_MAX pages): 2 MiB extents one per call while they
+ * fit, then batches of single pages until a batch comes back short.
+ * Each vCPU names its own guest frames (id << 16 on), so the M2P shows
+ * whether any frame went to two extents. */
+#define POP_MAX (5 * 512 + 37)
+static xen_pfn_t pop_big[SMP_MAX_VCPUS][8], pop_small[SMP_MAX_VCPUS][POP_MAX];
+static unsigned int pop_nbig[SMP_MAX_VCPUS], pop_nsmall[SMP_MAX_VCPUS];
+static domid_t pop_target;
+
+static xen_pfn_t pop_gpfn(unsigned int id, unsigned int i)
+{
+	return ((xen_pfn_t)id << 16) + i;
+}
+
+static long populate_fn(unsigned int id, void *arg)
+{
+	struct xen_memory_reservation r = { .domid = pop_target };
+	long pages = 0, done;
+
+	(void)arg;
+	pop_nbig[id] = pop_nsmall[id] = 0;
+	r.extent_order = 9;
+	r.nr_extents = 1;
+	while (pop_nbig[id] < 8) {
+		pop_big[id][pop_nbig[id]] = pop_gpfn(id, pop_nbig[id] * 512);
+		set_xen_guest_handle(r.extent_start, &pop_big[id][pop_nbig[id]]);
+		if ((done = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r)) != 1)
+			break;
+		pop_nbig[id]++;
+		pages += 512;
+	}
+	r.extent_order = 0;
+	for (;;) {
+		unsigned int n = pop_nsmall[id], want = POP_MAX - n < 8 ? POP_MAX - n : 8;
+		if (!want)
+			break;
+		for (unsigned int i = 0; i < want; i++)
+			pop_small[id][n + i] = pop_gpfn(id, 0x8000 + n + i);
+		set_xen_guest_handle(r.extent_start, &pop_small[id][n]);
+		r.nr_extents = want;
+		done = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
+		if (done < 0 || done > (long)want)
+			return -1000;
+		pop_nsmall[id] += (unsigned int)done;
+		pages += done;
+		if (done < (long)want)
+			break;
+	}
+	return pages;
+}
+
+static void populate_race(void)
+{
+	struct xen_domctl c;
+	struct xen_domctl_getdomaininfo info;
+
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_createdomain;
+	c.u.createdomain.max_vcpus = 1;
+	c.u.createdomain.max_evtchn_port = 1023;
+	c.u.createdomain.max_grant_frames = -1;
+	c.u.createdomain.max_maptrack_frames = -1;
+	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
+	CHECK_EQ("race.populate.create", domctl(&c), 0);
+	pop_target = c.domain;
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_max_vcpus;
+	c.domain = pop_target;
+	c.u.max_vcpus.max = 1;
+	CHECK_EQ("race.populate.max_vcpus", domctl(&c), 0);
+	memset(&c, 0, sizeof(c));
+	c.cmd = XEN_DOMCTL_max_mem;
+	c.domain = pop_target;
+	c.u.max_mem.max_memkb = POP_MAX * 4;
+	CHECK_EQ("race.populate.max_mem", domctl(&c), 0);
+
+	smp_run(populate_fn, NULL);
+	long total = 0, bad = 0, twice = 0;
+	for (unsigned int i = 0; i < smp_cpus; i++) {
+		bad += smp_results[i] < 0;
+		total += smp_results[i] > 0 ? smp_results[i] : 0;
+		for (unsigned int j = 0; j < pop_nbig[i]; j++)
+			for (unsigned int k = 0; k < 512; k++)
+				twice += mfn_to_pfn(pop_big[i][j] + k) != pop_gpfn(i, j * 512 + k);
+		for (unsigned int j = 0; j < pop_nsmall[i]; j++)
+			twice += mfn_to_pfn(pop_small[i][j]) != pop_gpfn(i, 0x8000 + j);
+	}
+	CHECK_EQ("race.populate.rc", bad, 0);
+	/* every vCPU stopped at a refusal: the domain is exactly full */
+	CHECK_EQ("race.populate.exactly_max", total, POP_MAX);
+	CHECK_EQ("race.populate.tot_pages",
+		 domain_info_exact(pop_target, &info) == 0 ? (long)info.tot_pages : -1, POP_MAX);
+	CHECK_EQ("race.populate.frames_given_once", twice, 0);
+	CHECK_EQ("race.populate.destroy", destroy_fn(0, &pop_target), 0);
+	CHECK_EQ("race.populate.gone", domain_wait_gone(pop_target, 2000000000UL), 1);
 }
 
 static void all_zero(const char *name)
@@ -176,6 +277,8 @@ void domctl_races(const struct image *img)
 		CHECK_EQ(checkname("race.create.%u.destroy", i), destroy_fn(0, &id), 0);
 		CHECK_EQ(checkname("race.create.%u.gone", i), domain_wait_gone(id, 2000000000UL), 1);
 	}
+
+	populate_race();
 
 	/* one populated, built domain: pause pairs, then destroy from all */
 	long rc = domu_create(&d, img, 1024, "");

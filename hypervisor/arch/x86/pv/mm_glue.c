@@ -459,8 +459,22 @@ void arch_assign_page(struct domain *d, unsigned long mfn)
 /* A frame whose room in max_pages domain_reserve_pages() already took. */
 void arch_assign_reserved_page(struct domain *d, unsigned long mfn)
 {
-    assign_frame(d, mfn);
-    domain_add_reserved_page(d, mfn);
+    arch_assign_reserved_pages(d, mfn, 1);
+}
+
+/* An extent: each frame's owner and allocation reference, then the
+ * range noted and the run put on d's list once. */
+void arch_assign_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n)
+{
+    for (unsigned long k = 0; k < n; k++) {
+        struct frame *f = mfn_to_frame(mfn + k);
+
+        f->state = FRAME_DOMAIN;
+        f->owner = d->domain_id;
+        mm_frame_init_allocated(f);
+    }
+    arch_note_frames(d, mfn, n);
+    domain_add_reserved_pages(d, mfn, n);
 }
 
 int pv_mm_get_writable_page(struct domain *d, unsigned long mfn)

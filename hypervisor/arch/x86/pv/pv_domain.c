@@ -253,19 +253,25 @@ static bool relmem_get(struct mm_env *env, struct domain *d, unsigned long mfn)
 /* Widen [mfn_lo, mfn_hi) to cover mfn (vCPUs may add frames at once). */
 void arch_note_frame(struct domain *d, unsigned long mfn)
 {
+    arch_note_frames(d, mfn, 1);
+}
+
+void arch_note_frames(struct domain *d, unsigned long mfn, unsigned long n)
+{
     unsigned long lo = __atomic_load_n(&d->arch.mfn_lo, __ATOMIC_RELAXED);
     unsigned long hi = __atomic_load_n(&d->arch.mfn_hi, __ATOMIC_RELAXED);
+    unsigned long end = mfn + n;
 
     while (mfn < lo && !__atomic_compare_exchange_n(&d->arch.mfn_lo, &lo, mfn, false,
                                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         ;
-    while (mfn + 1 > hi && !__atomic_compare_exchange_n(&d->arch.mfn_hi, &hi, mfn + 1, false,
-                                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+    while (end > hi && !__atomic_compare_exchange_n(&d->arch.mfn_hi, &hi, end, false,
+                                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         ;
-    unsigned long chunk = mfn >> relmem_shift;
-    if (!relmem_chunk_marked(d, chunk))
-        __atomic_fetch_or(&d->arch.relmem_chunks[chunk / CHUNK_WORD_BITS],
-                          1ul << (chunk % CHUNK_WORD_BITS), __ATOMIC_SEQ_CST);
+    for (unsigned long chunk = mfn >> relmem_shift; chunk <= (end - 1) >> relmem_shift; chunk++)
+        if (!relmem_chunk_marked(d, chunk))
+            __atomic_fetch_or(&d->arch.relmem_chunks[chunk / CHUNK_WORD_BITS],
+                              1ul << (chunk % CHUNK_WORD_BITS), __ATOMIC_SEQ_CST);
 }
 
 static struct vcpu *any_vcpu(struct domain *d)

@@ -185,7 +185,7 @@ long alloc_domheap_pages_claimed(unsigned int order, u32 domid, unsigned int add
     else
         mfn = heap_take(order, address_bits && address_bits < 64 ?
                                1ul << (address_bits - PAGE_SHIFT) : 0, claim);
-    if (mfn >= 0)
+    if (mfn >= 0 && scrub_dirty)        /* none: the idle loop has caught up */
         for (u64 i = 0; i < (1ull << order); i++)
             if ((frame_table[mfn + i].flags & (FRAMEF_NOSCRUB | FRAMEF_SCRUB_IDLE)) ==
                 FRAMEF_SCRUB_IDLE && scrub_dirty)

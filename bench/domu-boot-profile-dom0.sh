@@ -7,10 +7,12 @@
 #   PROF-WINDOW <tool> <seconds>       create -> marker, as the benchmark
 #   PROF-CPU <tool> <when> <json>      pvctl list --json (cpu_time_s)
 #   PROF-DONE                          then power-off
+# WINDOW=destroy (bench.conf) marks instead the warm-up guest's `pvctl -v
+# destroy` once it is up (one window, pvctl only) and stops there.
 . /etc/ref-dom0-bringup.sh   # tests/linux/ref-dom0-bringup.sh: PATH, /proc, /sys, /dev, /run, /tmp
 mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen \
          /var/lib/xenstored /var/log/pvisor
-XL=0 PERFC=0
+XL=0 PERFC=0 WINDOW=create
 [ -f /bench.conf ] && . /bench.conf
 . /etc/bench-dom0-lib.sh     # bench/bench-dom0-lib.sh: bench_finish, dt, until_ok
 note() { echo "PROF-NOTE $*"; }
@@ -31,6 +33,19 @@ create() {   # TOOL NAME
 }
 create pvctl warm
 until_ok 300 grep -q GUEST-MARKER-UP "$CL/guest-warm.log" || echo "PROF-NOTE warm-up: no marker"
+if [ "$WINDOW" = destroy ]; then
+    sleep 3
+    [ "$PERFC" = 1 ] && xl debug-keys P
+    t0=$EPOCHREALTIME
+    pvprof-mark
+    pvctl -v destroy warm >/tmp/out 2>&1
+    pvprof-mark
+    t1=$EPOCHREALTIME
+    echo "PROF-WINDOW pvctl-destroy $(dt "$t0" "$t1")"
+    [ "$PERFC" = 1 ] && xl debug-keys p
+    grep -a '^pvctl: destroy' /tmp/out | sed 's/^/PROF-NOTE /'
+    finish
+fi
 pvctl destroy warm
 sleep 3
 TOOLS=pvctl

@@ -9,13 +9,15 @@
 # space (bench/insn-profile/split.py) and the domains' CPU times.
 # Environment: PROFILE_HVS="pvisor xen", PROFILE_KEEP=1 (keep the logs and
 # counts; the directory is printed), PROFILE_PERFC=1 (pvisor boots with
-# perfc and prints its counters for the window).
+# perfc and prints its counters for the window), PROFILE_WINDOW=destroy
+# (the window is instead `pvctl destroy` of the booted guest; pvctl only).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/bench/insn-profile
 # BUILD, REF, XA_WORK and ref_images: the reference-stack tests' library
 . "$ROOT/tests/linux/ref-stack-lib.sh"
 HVS=${PROFILE_HVS:-pvisor xen}
+WINDOW=${PROFILE_WINDOW:-create}
 T=$(mktemp -d /tmp/pvprof.XXXXXX)
 [ -n "${PROFILE_KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 
@@ -49,7 +51,8 @@ for hv in $HVS; do
 	xen) k=$T/out/xen.elf xl=1 extra= ;;
 	*) k=$BUILD/pvisor.elf xl=0 extra=${PROFILE_PERFC:+perfc} ;;
 	esac
-	printf 'XL=%d\nPERFC=%d\n' "$xl" "${PROFILE_PERFC:-0}" >"$T/add/bench.conf"
+	[ "$WINDOW" = destroy ] && xl=0
+	printf 'XL=%d\nPERFC=%d\nWINDOW=%s\n' "$xl" "${PROFILE_PERFC:-0}" "$WINDOW" >"$T/add/bench.conf"
 	ref_appended "$T/dom0-$hv.cpio.gz" "$T/out/dom0-initrd.gz" "$T/add"
 	export PROF_OUT=$T/$hv.prof      # where the plugin writes its counts
 	ref_boot --hv-args "$extra" --qemu-args "-icount shift=0 -plugin $so" "$hv" "$hv" 3000 "$T/dom0-$hv.cpio.gz" >/dev/null
@@ -58,7 +61,7 @@ for hv in $HVS; do
 	grep -a '^PROF-NOTE\|^PROF-WINDOW\|^PROF-CPU' "$T/$hv.txt" | sed "s/^/$hv: /"
 	n=1
 	for tool in pvctl $([ "$xl" = 1 ] && echo xl); do
-		echo "== $hv, $tool create -> marker"
+		if [ "$WINDOW" = destroy ]; then echo "== $hv, $tool destroy"; else echo "== $hv, $tool create -> marker"; fi
 		if [ -s "$T/$hv.prof.$n" ]; then
 			python3 "$HERE/split.py" "$T/$hv.prof.$n" "$k" "$T/map-dom0" "$T/map-domu"
 		else

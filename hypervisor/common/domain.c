@@ -203,7 +203,6 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
     d->max_grant_frames = 64;
     d->max_maptrack_frames = 1024;
     d->max_grant_version = 2;
-    d->page_list_head = FRAME_NIL;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->vcpu_ctx_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->page_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
@@ -264,17 +263,6 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     return v;
 }
 
-static void page_list_link(struct domain *d, unsigned long mfn)
-{
-    struct frame *f = mfn_to_frame(mfn);
-
-    f->prev = FRAME_NIL;
-    f->next = d->page_list_head;
-    if (d->page_list_head != FRAME_NIL)
-        mfn_to_frame(d->page_list_head)->prev = mfn;
-    d->page_list_head = mfn;
-}
-
 /* A domain that owns frames holds a reference on itself (Xen's
  * assign_pages / free_domheap_pages): a frame still mapped elsewhere when
  * its owner dies keeps the owner's struct and domid until it is freed. */
@@ -288,7 +276,7 @@ void domain_add_page(struct domain *d, unsigned long mfn)
 {
     unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
-    page_list_link(d, mfn);
+    (void)mfn;
     pages_ref_on_first(d, d->tot_pages++);
     spin_unlock_irqrestore(&d->page_lock, flags);
 }
@@ -339,27 +327,17 @@ void domain_add_reserved_page(struct domain *d, unsigned long mfn)
     domain_add_reserved_pages(d, mfn, 1);
 }
 
-/* The run is chained outside the lock (its frames are on no list and,
- * still pending, no relinquish looks for them), then spliced in at the
- * head: one lock per extent, not per frame. */
+/* Frames are counted, not listed: one lock per extent. */
 void domain_add_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n)
 {
-    unsigned long flags, last = mfn + n - 1;
+    unsigned long flags;
 
+    (void)mfn;
     if (!n)
         return;
-    for (unsigned long m = mfn; m < last; m++) {
-        mfn_to_frame(m)->next = (u32)(m + 1);
-        mfn_to_frame(m + 1)->prev = (u32)m;
-    }
     flags = spin_lock_irqsave(&d->page_lock);
     BUG_ON(d->pages_pending < n);
     d->pages_pending -= n;
-    mfn_to_frame(mfn)->prev = FRAME_NIL;
-    mfn_to_frame(last)->next = d->page_list_head;
-    if (d->page_list_head != FRAME_NIL)
-        mfn_to_frame(d->page_list_head)->prev = (u32)last;
-    d->page_list_head = (u32)mfn;
     spin_unlock_irqrestore(&d->page_lock, flags);
 }
 
@@ -374,19 +352,6 @@ static bool pages_still_joining(struct domain *d)
     return pending;
 }
 
-static void page_list_unlink(struct domain *d, unsigned long mfn)
-{
-    struct frame *f = mfn_to_frame(mfn);
-
-    if (f->prev != FRAME_NIL)
-        mfn_to_frame(f->prev)->next = f->next;
-    else
-        d->page_list_head = f->next;
-    if (f->next != FRAME_NIL)
-        mfn_to_frame(f->next)->prev = f->prev;
-    f->next = f->prev = FRAME_NIL;
-}
-
 void domain_remove_page(struct domain *d, unsigned long mfn)
 {
     domain_remove_pages(d, &mfn, 1);
@@ -396,8 +361,7 @@ void domain_remove_pages(struct domain *d, const unsigned long *mfn, unsigned in
 {
     unsigned long flags = spin_lock_irqsave(&d->page_lock);
 
-    for (unsigned int i = 0; i < n; i++)
-        page_list_unlink(d, mfn[i]);
+    (void)mfn;
     pages_drop(d, n, flags);
 }
 

@@ -152,9 +152,8 @@ struct domain {
 
     /* Memory. */
     spinlock_t page_lock;
-    u32 page_list_head;                /* first MFN of the domain's pages */
     u64 tot_pages, max_pages;
-    u64 pages_pending;                 /* reserved, not yet on the list (page_lock) */
+    u64 pages_pending;                 /* reserved, not yet assigned (page_lock) */
     u64 outstanding_pages;             /* XENMEM_claim_pages: claimed, not yet taken (heap lock) */
     shared_info_t *shared_info;        /* hypervisor VA of the shared_info page */
     unsigned long shared_info_mfn;
@@ -272,7 +271,10 @@ void domain_pause(struct domain *d);
 void domain_pause_sync(struct domain *d);
 void domain_unpause(struct domain *d);
 
-/* Frames owned by a domain (pages list). */
+/* Frames owned by a domain: counted (tot_pages), not listed - the frame
+ * table's owner field says whose a frame is, and relinquishing scans the
+ * domain's part of it (asm/domain.h), so the mfn arguments name the frames
+ * for the record only. */
 void domain_add_page(struct domain *d, unsigned long mfn);
 bool domain_reserve_pages(struct domain *d, unsigned long n);
 void domain_unreserve_pages(struct domain *d, unsigned long n);
@@ -280,6 +282,6 @@ void domain_add_reserved_page(struct domain *d, unsigned long mfn);
 /* Frames [mfn, mfn + n), reserved as one, under one hold of the list's lock. */
 void domain_add_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n);
 void domain_remove_page(struct domain *d, unsigned long mfn);
-/* The same for n frames, under one hold of the list's lock. */
+/* The same for n frames, under one hold of the page lock. */
 void domain_remove_pages(struct domain *d, const unsigned long *mfn, unsigned int n);
 #endif

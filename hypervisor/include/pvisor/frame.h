@@ -24,7 +24,7 @@ struct frame {
     u64 count_info;       /* mm: general reference count + PGC_ flags */
     u64 type_info;        /* mm: type, type count, validated/pinned flags */
     u32 owner;            /* domid of the owner (FRAME_DOMAIN), else DOMID_XEN */
-    u32 next, prev;       /* list links by MFN: free lists, domain page lists */
+    u32 next, prev;       /* list links by MFN: the buddy's free lists */
     u8  state;            /* enum frame_state */
     u8  order;            /* buddy order of a free block head */
     u16 flags;            /* FRAMEF_ below */

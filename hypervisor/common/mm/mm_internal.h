@@ -55,6 +55,15 @@ static inline u64 mm_read_entry(const struct mm_env *env, mfn_t mfn, unsigned in
     return __atomic_load_n(&t[idx], __ATOMIC_ACQUIRE);
 }
 
+/* The flush clock as a frame's stamp field (rule 14). */
+static inline u64 mm_stamp_now(const struct mm_env *env)
+{
+    u32 c = env->tlb_clock ? __atomic_load_n(env->tlb_clock, __ATOMIC_SEQ_CST)
+                           : env->ops->tlbflush_clock(env->ctx);
+
+    return (u64)c << PGC_STAMP_SHIFT;
+}
+
 static inline bool mm_preempt(const struct mm_env *env)
 {
     return env->ops->preempt_check(env->ctx);

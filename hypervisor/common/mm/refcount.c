@@ -93,8 +93,7 @@ static void put_page_bits(struct mm_env *env, mfn_t mfn, u64 clear)
         MM_BUG_ON(pgc_count(x) == 0);
         nx = (x & ~clear) - 1;
         if (pgc_count(nx) == 0)
-            nx = (nx & ~PGC_STAMP_MASK) |
-                 ((u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT);
+            nx = (nx & ~PGC_STAMP_MASK) | mm_stamp_now(env);
     } while (!mm_cas(&f->count_info, &x, nx));
 
     if (pgc_count(nx) == 0)
@@ -123,6 +122,50 @@ void mm_frame_release(struct mm_env *env, mfn_t mfn)
             break;
     }
     mm_put_page(env, mfn);
+}
+
+/* A frame given back by its owner is mostly held by nothing else: then
+ * the caller's reference and the allocation's go in one compare-exchange,
+ * stamped as a last put, and the frame is freed. Anything more (a mapping,
+ * a pin, a grant, a type user) leaves the frame as it was. */
+bool mm_frame_release_held(struct mm_env *env, mfn_t mfn)
+{
+    struct frame *f = mm_frame(env, mfn);
+    u64 x = mm_load(&f->count_info), nx;
+
+    do {
+        /* A type user holds a general reference too, so with only these
+         * two none can come; the type count is checked all the same. */
+        if ((x & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 2) ||
+            pgt_count(mm_load(&f->type_info)))
+            return false;
+        nx = (x & ~(PGC_ALLOCATED | PGC_COUNT_MASK | PGC_STAMP_MASK)) | mm_stamp_now(env);
+    } while (!mm_cas(&f->count_info, &x, nx));
+    env->ops->free_frame(env->ctx, mfn);
+    return true;
+}
+
+bool mm_frame_reap(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+{
+    struct frame *f;
+    u64 x;
+
+    if (!mm_mfn_valid(env, mfn))
+        return false;
+    f = mm_frame(env, mfn);
+    x = mm_load(&f->count_info);
+    /* A reference first, only if the allocation's is the one there is:
+     * while it is held the owner cannot change under the checks. */
+    if ((x & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 1) ||
+        !mm_cas(&f->count_info, &x, x + 1))
+        return false;
+    if (!mm_frame_owned_by(f, d->domid) ||
+        __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_DOMAIN ||
+        !mm_frame_release_held(env, mfn)) {
+        mm_put_page(env, mfn);
+        return false;
+    }
+    return true;
 }
 
 bool mm_steal_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
@@ -168,8 +211,7 @@ void mm_free_stolen(struct mm_env *env, mfn_t mfn)
 
     do {
         MM_BUG_ON(x & (PGC_ALLOCATED | PGC_COUNT_MASK));
-        nx = (x & ~PGC_STAMP_MASK) |
-             ((u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT);
+        nx = (x & ~PGC_STAMP_MASK) | mm_stamp_now(env);
     } while (!mm_cas(&f->count_info, &x, nx));
     env->ops->free_frame(env->ctx, mfn);
 }
@@ -178,7 +220,7 @@ void mm_free_stolen(struct mm_env *env, mfn_t mfn)
 void mm_set_stamp(struct mm_env *env, mfn_t mfn)
 {
     struct frame *f = mm_frame(env, mfn);
-    u64 stamp = (u64)env->ops->tlbflush_clock(env->ctx) << PGC_STAMP_SHIFT;
+    u64 stamp = mm_stamp_now(env);
     u64 x = mm_load(&f->count_info);
 
     while (!mm_cas(&f->count_info, &x, (x & ~PGC_STAMP_MASK) | stamp))

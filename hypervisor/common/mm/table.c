@@ -189,15 +189,41 @@ long mm_l1e_get_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_own
     return l1e_get_refs(env, l1e, l1_owner, pg_owner, l1_owner);
 }
 
-void mm_l1e_put_refs(struct mm_env *env, u64 l1e)
+/* The references of a present L1 entry, the common cases inline: the
+ * last writable user of a frame stamps it (rule 14: before the type can
+ * change) and drops its type without the slow path's calls - each entry
+ * of a devalidated L1 passes here. A lock holder, a parked or table type
+ * go the whole way. */
+static inline void l1e_put_refs(struct mm_env *env, u64 l1e)
 {
     mfn_t mfn = pte_mfn(l1e);
+    struct frame *f;
 
-    if (!(l1e & _PAGE_PRESENT) || mm_is_io(env, mfn))
+    if (mm_is_io(env, mfn))
         return;
-    if (l1e & _PAGE_RW)
-        mm_put_type(env, NULL, mfn, 0);
+    f = mm_frame(env, mfn);
+    if (l1e & _PAGE_RW) {
+        u64 x = mm_load(&f->type_info);
+
+        if (pgt_count(x) == 1 && pgt_type(x) == PGT_WRITABLE &&
+            !(x & (PGT_LOCKED | PGT_PARTIAL))) {
+            u64 c = mm_load(&f->count_info), stamp = mm_stamp_now(env);
+
+            while (!mm_cas(&f->count_info, &c, (c & ~PGC_STAMP_MASK) | stamp))
+                ;
+            if (!mm_cas(&f->type_info, &x, x - 1))
+                mm_put_type(env, NULL, mfn, 0);     /* raced: stamped anyway */
+        } else {
+            mm_put_type(env, NULL, mfn, 0);
+        }
+    }
     mm_put_page(env, mfn);
+}
+
+void mm_l1e_put_refs(struct mm_env *env, u64 l1e)
+{
+    if (l1e & _PAGE_PRESENT)
+        l1e_put_refs(env, l1e);
 }
 
 long mm_l1e_get_refs_caller(struct mm_env *env, u64 l1e, const struct mm_domain *l1_owner,
@@ -293,7 +319,7 @@ static void l1_devalidate(struct mm_env *env, mfn_t mfn)
         u64 e = mm_load(&t[i]);
 
         if (e & _PAGE_PRESENT)
-            mm_l1e_put_refs(env, e);
+            l1e_put_refs(env, e);
     }
 }
 

@@ -234,6 +234,10 @@ struct mm_env {
      * read through ops->map_frame (a page-table walk reads three) and
      * compare-exchanged through ops->entry_cmpxchg (mm_entry_update). */
     const u8 *direct_map;
+    /* The flush clock itself, or NULL: read through ops->tlbflush_clock
+     * (every last put reads it; a dying domain's relinquish, for each of
+     * its frames and each entry of its L1s). */
+    const u32 *tlb_clock;
     /* L1TF: a non-present entry whose address bits (under l1tf_addr_mask)
      * are nonzero and below l1tf_safe_maddr could leak that memory through
      * the L1 cache on affected CPUs; domains with check_l1tf are crashed
@@ -308,6 +312,15 @@ static inline int mm_put_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
 }
 /* Drop the owner's allocation reference (decrease_reservation). */
 void mm_frame_release(struct mm_env *env, mfn_t mfn);
+/* The caller holds a reference on an allocated frame: if it and the
+ * allocation's are the only ones, drop both and free the frame (true);
+ * otherwise change nothing (false). */
+bool mm_frame_release_held(struct mm_env *env, mfn_t mfn);
+/* A dying domain's frame that nothing but its allocation holds: freed at
+ * once (true). Anything else - another holder, a type user, not d's
+ * ordinary frame - changes nothing (false: the caller takes the long
+ * way, a reference and mm_frame_release). */
+bool mm_frame_reap(struct mm_env *env, mfn_t mfn, const struct mm_domain *d);
 /* Take a frame from its owner for good (XENMEM_exchange), atomically: only
  * when d owns it and its allocation holds the one reference. Afterwards its
  * count is 0, so no mapping, pin or grant can take it meanwhile. The caller

@@ -217,6 +217,82 @@ static void test_release_frees_last(void **state)
     assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), 0, SELF), -XEN_EBUSY);
 }
 
+/* A dying domain's relinquish frees a frame held only by its allocation
+ * and the caller at once; anything else holding it (a mapping, a type
+ * user, a pin) leaves it exactly as it was. */
+static void test_release_held(void **state)
+{
+    struct snap *s;
+
+    (void)state;
+    boot_dom1();
+    /* mapped by dom1's own L1 */
+    assert_true(mm_get_page(env, 20, fake_dom(fe, 1)));
+    s = snap_take();
+    assert_false(mm_frame_release_held(env, 20));
+    snap_same(s);
+    mm_put_page(env, 20);
+    /* a live table */
+    assert_true(mm_get_page(env, L1A, fake_dom(fe, 1)));
+    assert_false(mm_frame_release_held(env, L1A));
+    mm_put_page(env, L1A);
+    unmap1(20);
+    /* an untyped holder besides: still nothing */
+    assert_true(mm_get_page(env, 20, fake_dom(fe, 1)));
+    assert_true(mm_get_page(env, 20, fake_dom(fe, 1)));
+    assert_false(mm_frame_release_held(env, 20));
+    mm_put_page(env, 20);
+    /* a type count without its general reference (never made by the
+     * module) is not freed either */
+    fe->frames[20].type_info += 1;
+    assert_false(mm_frame_release_held(env, 20));
+    fe->frames[20].type_info -= 1;
+    assert_int_equal(gcount(20), 2);
+    assert_false(fe->freed[20]);
+    /* only the allocation and the caller: freed once, stamped now */
+    fe->clock = 77;
+    assert_true(mm_frame_release_held(env, 20));
+    assert_true(fe->freed[20]);
+    assert_int_equal(fe->nr_freed, 1);
+    assert_int_equal(gcount(20), 0);
+    assert_false(fe->frames[20].count_info & PGC_ALLOCATED);
+    assert_int_equal(pgc_stamp(fe->frames[20].count_info), 77);
+    /* a freed frame is nobody's to map, and a release of it does nothing */
+    assert_int_equal(mmu1(v1, L1A, 100, pte(20, 0), 0, SELF), -XEN_EBUSY);
+    mm_frame_release(env, 20);
+    assert_int_equal(fe->nr_freed, 1);
+}
+
+/* mm_frame_reap, relinquish's first try for each frame of a dying domain:
+ * only a frame of d's that nothing but its allocation holds is freed. */
+static void test_frame_reap(void **state)
+{
+    struct snap *s;
+
+    (void)state;
+    boot_dom1();
+    s = snap_take();
+    /* mapped (20), a live table (L1A), another domain's (50), the
+     * hypervisor's (3), a shared hypervisor frame, beyond the table */
+    assert_false(mm_frame_reap(env, 20, fake_dom(fe, 1)));
+    assert_false(mm_frame_reap(env, L1A, fake_dom(fe, 1)));
+    assert_false(mm_frame_reap(env, 50, fake_dom(fe, 1)));
+    assert_false(mm_frame_reap(env, 3, fake_dom(fe, 1)));
+    assert_false(mm_frame_reap(env, FAKE_SHARED_MFN, fake_dom(fe, 1)));
+    assert_false(mm_frame_reap(env, FAKE_FRAMES + 5, fake_dom(fe, 1)));
+    snap_same(s);
+    unmap1(20);
+    assert_false(mm_frame_reap(env, 20, fake_dom(fe, 2)));     /* not dom2's */
+    assert_int_equal(gcount(20), 1);
+    fe->clock = 91;
+    assert_true(mm_frame_reap(env, 20, fake_dom(fe, 1)));
+    assert_true(fe->freed[20]);
+    assert_int_equal(fe->nr_freed, 1);
+    assert_int_equal(pgc_stamp(fe->frames[20].count_info), 91);
+    assert_false(mm_frame_reap(env, 20, fake_dom(fe, 1)));     /* once */
+    assert_int_equal(fe->nr_freed, 1);
+}
+
 /* XENMEM_exchange takes its input frames with mm_steal_page: atomic
  * against a mapping taken by another vCPU, never a frame still in use. */
 static void test_steal_page(void **state)
@@ -1639,6 +1715,8 @@ int main(void)
         T(test_refcount_overflow),
         T(test_type_count_overflow),
         T(test_release_frees_last),
+        T(test_release_held),
+        T(test_frame_reap),
         T(test_steal_page),
         T(test_l1tf),
         T(test_validation_finds_entries_among_empty_ones),

@@ -220,6 +220,48 @@ static void test_foreign_map_vs_release(void **state)
     assert_true(m[0].refused + m[1].refused > 0);
 }
 
+/* The same mappers while a relinquish gives the frame back as a dying
+ * domain's does: freed at once when nothing else holds it (mm_frame_reap),
+ * else the allocation's reference dropped (the last mapping frees it).
+ * Freed exactly once, never mapped afterwards. */
+static void test_foreign_map_vs_release_held(void **state)
+{
+    struct mapper m[2] = {
+        { v0, 67, 300, 1, 0x3000, 0, 0 },
+        { v1, L1A, 100, SELF, 0x3100, 0, 0 },
+    };
+    pthread_t t[2];
+    unsigned int i;
+    bool fast;
+
+    (void)state;
+    boot_dom1();
+    fake_build_tree(fe, 64, 65, 66, 67, VA1, 64, 16);
+    assert_int_equal(PIN(v0, 4, 64), 0);
+    assert_int_equal(BASEPTR(v0, 64), 0);
+    unmap1(33);
+    fe->nr_writes = FAKE_MAX_WRITES;     /* the write log is not thread-safe: off */
+    for (i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, mapper_thread, &m[i]);
+    while (__atomic_load_n(&m[0].mapped, __ATOMIC_RELAXED) +
+           __atomic_load_n(&m[1].mapped, __ATOMIC_RELAXED) < 1000 &&
+           !__atomic_load_n(&m[0].refused, __ATOMIC_RELAXED))
+        ;
+    /* relinquish's way (pv_domain.c relmem_frame) */
+    fast = mm_frame_reap(env, 33, fake_dom(fe, 1));
+    if (!fast) {
+        assert_true(mm_get_page(env, 33, fake_dom(fe, 1)));
+        mm_frame_release(env, 33);
+        mm_put_page(env, 33);
+    }
+    for (i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_true(fe->freed[33]);
+    assert_int_equal(fe->nr_freed, 1);
+    assert_int_equal(gcount(33), 0);
+    assert_true(m[0].refused + m[1].refused > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +269,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_lock_vs_last_put, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_checks_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_map_vs_release, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_map_vs_release_held, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

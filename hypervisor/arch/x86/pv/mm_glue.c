@@ -195,7 +195,7 @@ static void free_frame_now(mfn_t mfn)
 /* A frame is stamped when its last reference goes, so freeing frames one
  * by one flushes (reloads CR3) once per frame: a domain's relinquish would
  * load CR3 once per page, which is what made destroy slow under TCG. In a
- * batch the freed frames wait (count 0, still on their owner's list, so
+ * batch the freed frames wait (count 0, still their owner's, so
  * nothing can take them) and one flush then covers every stamp before any
  * of them reaches the heap. Per CPU: a hypercall does not change CPU. */
 #define FREE_BATCH_MAX 512        /* a 2 MiB extent goes back as one block */
@@ -224,7 +224,7 @@ static void free_batch_drain(struct free_batch *b)
         if (!i || stamp != mm_frame_stamp(mfn_to_frame(b->mfn[i - 1])))
             op_flush_all_since(NULL, stamp);
     }
-    /* Off their owners' lists: one lookup and one lock per owner's run
+    /* Off their owners' counts: one lookup and one lock per owner's run
      * (a relinquish's batch is one domain's). The owner may be dying: it
      * lives until its last frame is gone. */
     for (unsigned int i = 0, j; i < n; i = j) {
@@ -430,6 +430,7 @@ void pv_mm_init(void)
     env.frames = frame_table;
     env.nr_frames = max_mfn;
     env.direct_map = (const u8 *)mfn_to_virt(0);
+    env.tlb_clock = &tlb_clock;
     spec_l1tf_limits(&env.l1tf_addr_mask, &env.l1tf_safe_maddr);
 }
 

@@ -228,14 +228,17 @@ void arch_show_guest_state(struct vcpu *v, const struct cpu_regs *regs)
 
 enum relmem_step {
     RELMEM_VCPUS,       /* each vCPU's tables, GDT/LDT, vcpu_info page */
-    RELMEM_FRAMES,      /* each frame: unpinned, partial state finished,
-                         * its allocation reference dropped */
+    RELMEM_TABLES,      /* each pinned or parked table let go: the page
+                         * tables devalidated, their entries' references
+                         * dropped */
+    RELMEM_FRAMES,      /* each frame: its allocation reference dropped
+                         * (and anything the first pass missed) */
     RELMEM_DRAIN,       /* the vCPUs' deferred puts finished */
     RELMEM_DONE,
 };
 
-/* Frames are found by scanning the frame table, not the domain's page list:
- * the list changes under us as frames are freed, a scan position does not. */
+/* Frames are found by scanning the frame table (a domain's frames are
+ * counted, not listed); preemption is checked every RELMEM_BATCH of it. */
 #define RELMEM_BATCH 1024
 
 /* A reference on mfn if d owns it as an ordinary frame (never its shared
@@ -282,51 +285,98 @@ static struct vcpu *any_vcpu(struct domain *d)
     return NULL;
 }
 
+/* Unpin a table (and finish a parked one): the whole tree under it is
+ * devalidated, each entry's references dropped, once nothing else uses
+ * it. -ERESTART: the same frame again next time. */
+static int relmem_table(struct mm_env *env, struct domain *d, struct vcpu *v, unsigned long mfn)
+{
+    int rc;
+
+    if (!relmem_get(env, d, mfn))
+        return 0;
+    rc = mm_frame_teardown(env, &v->mm, mfn);
+    mm_put_page(env, mfn);
+    return rc;
+}
+
+/* Give back a frame: with the tables gone first, its allocation is mostly
+ * its only reference, and it is freed at once. Otherwise (a mapping of
+ * another domain's, a grant, a table the first pass did not see) the
+ * reference goes as before and the last holder frees it (no linear page
+ * tables, rule 9: every reference chain ends at a pin, a vCPU's base
+ * pointer or a parked state, all of which this undoes). */
+static int relmem_frame(struct mm_env *env, struct domain *d, struct vcpu *v, unsigned long mfn)
+{
+    int rc = 0;
+
+    if (mm_frame_reap(env, mfn, &d->mm) || !relmem_get(env, d, mfn))
+        return 0;
+    if (v)          /* without vCPUs nothing could pin or type it */
+        rc = mm_frame_teardown(env, &v->mm, mfn);
+    if (!rc)
+        mm_frame_release(env, mfn);
+    mm_put_page(env, mfn);
+    return rc;
+}
+
 /* One pass over the domain's part of the frame table from
- * d->arch.relmem_cursor. A frame's allocation reference goes in the same
- * visit as its pin (as Xen's relinquish_memory): one a table still
- * references lives on until that table is devalidated - when its own pin
- * goes, later in the pass, or in the drain after it - and is freed then
- * (no linear page tables, rule 9: every reference chain ends at a pin, a
- * vCPU's base pointer or a parked state, all of which this undoes). */
-static int relmem_frames(struct domain *d)
+ * d->arch.relmem_cursor: first the tables (so that their entries'
+ * references are gone), then every frame (Xen's relinquish_memory does
+ * the same per type, top level first). */
+static int relmem_frames(struct domain *d, bool tables)
 {
     struct mm_env *env = arch_mm_env();
     struct vcpu *v = any_vcpu(d);
     unsigned long *mfn = &d->arch.relmem_cursor;
     unsigned long end = d->arch.mfn_hi < max_mfn ? d->arch.mfn_hi : max_mfn;
-    int rc = 0;
 
+    if (tables && !v)
+        return 0;   /* without vCPUs nothing could pin or type a frame */
     if (*mfn < d->arch.mfn_lo)
         *mfn = d->arch.mfn_lo;
     while (*mfn < end) {
-        if (!relmem_chunk_marked(d, *mfn >> relmem_shift)) {
-            *mfn = ((*mfn >> relmem_shift) + 1) << relmem_shift;
-            continue;
-        }
-        if (relmem_get(env, d, *mfn)) {
-            if (v)          /* without vCPUs nothing could pin or type it */
-                rc = mm_frame_teardown(env, &v->mm, *mfn);
-            if (!rc)
-                mm_frame_release(env, *mfn);
-            mm_put_page(env, *mfn);
-            if (rc)
-                return rc;  /* the same frame again next time */
-        }
         /* A batch done before asking, so every call makes progress. */
-        if (!(++*mfn % RELMEM_BATCH) && hypercall_preempt_check())
+        unsigned long m = *mfn, stop = (m | (RELMEM_BATCH - 1)) + 1;
+
+        if (stop > end)
+            stop = end;
+        while (m < stop) {
+            unsigned long chunk_end = ((m >> relmem_shift) + 1) << relmem_shift;
+
+            if (!relmem_chunk_marked(d, m >> relmem_shift)) {
+                m = chunk_end;
+                continue;
+            }
+            if (chunk_end > stop)
+                chunk_end = stop;
+            for (; m < chunk_end; m++) {
+                int rc;
+
+                /* only pinned or parked tables hold a tree: a load each */
+                if (tables && !(__atomic_load_n(&mfn_to_frame(m)->type_info, __ATOMIC_ACQUIRE) &
+                                (PGT_PINNED | PGT_PARTIAL)))
+                    continue;
+                rc = tables ? relmem_table(env, d, v, m) : relmem_frame(env, d, v, m);
+                if (rc) {
+                    *mfn = m;
+                    return rc;  /* the same frame again next time */
+                }
+            }
+        }
+        *mfn = m;
+        if (m < end && hypercall_preempt_check())
             return -XEN_ERESTART;
     }
     return 0;
 }
 
 /* One flush per batch of freed frames, not one per frame. */
-static int relmem_pass(struct domain *d)
+static int relmem_pass(struct domain *d, bool tables)
 {
     int rc;
 
     pv_mm_free_batch_begin();
-    rc = relmem_frames(d);
+    rc = relmem_frames(d, tables);
     pv_mm_free_batch_end();
     return rc;
 }
@@ -370,11 +420,18 @@ int arch_domain_relinquish_resources(struct domain *d)
             if (rc)
                 return rc;
         }
+        a->relmem_step = RELMEM_TABLES;
+        a->relmem_cursor = 0;
+        /* fall through */
+    case RELMEM_TABLES:
+        rc = relmem_pass(d, true);
+        if (rc)
+            return rc;
         a->relmem_step = RELMEM_FRAMES;
         a->relmem_cursor = 0;
         /* fall through */
     case RELMEM_FRAMES:
-        rc = relmem_pass(d);
+        rc = relmem_pass(d, false);
         if (rc)
             return rc;
         a->relmem_step = RELMEM_DRAIN;

@@ -31,13 +31,24 @@ static unsigned long scrub_dirty, scrub_cursor, scrub_clean_run;
 
 /* Every frame back to the heap: contents unknown (FRAMEF_NOSCRUB off),
  * the idle scrubber's to zero. heap_lock held. */
+/* A frame given back holds what its user wrote: the idle loop zeroes it. */
+static inline void mark_dirty(struct frame *f)
+{
+    f->flags = (u16)((f->flags & ~FRAMEF_NOSCRUB) | FRAMEF_SCRUB_IDLE);
+}
+
+/* A block whose frames are marked dirty already. */
+static void heap_free_marked(u64 mfn, unsigned int order)
+{
+    scrub_dirty += 1ul << order;
+    buddy_free(&heap, mfn, order);
+}
+
 static void heap_free(u64 mfn, unsigned int order)
 {
     for (u64 i = 0; i < (1ull << order); i++)
-        frame_table[mfn + i].flags = (u16)((frame_table[mfn + i].flags & ~FRAMEF_NOSCRUB) |
-                                           FRAMEF_SCRUB_IDLE);
-    scrub_dirty += 1ul << order;
-    buddy_free(&heap, mfn, order);
+        mark_dirty(&frame_table[mfn + i]);
+    heap_free_marked(mfn, order);
 }
 
 /* A block from the heap unless claims reserve the memory for others
@@ -280,8 +291,9 @@ void free_domheap_frames(const unsigned long *mfn, unsigned int n)
             f->owner = DOMID_XEN;
             f->count_info = 0;
             f->type_info = 0;
+            mark_dirty(f);
         }
-        heap_free(mfn[i], order);
+        heap_free_marked(mfn[i], order);
         i += 1u << order;
     }
     spin_unlock_irqrestore(&heap_lock, flags);

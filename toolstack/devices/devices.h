@@ -66,7 +66,8 @@ int devices_domain_wait_connected(struct xs_handle *xs, uint32_t domid, const st
 /*
  * Every vbd and vif of domid found in xenstore, whoever made them, the
  * domain paused or dead: backends asked to close, frontend directories
- * removed (so the backends let go without the guest), Closed awaited
+ * removed when there is a backend (so the backends let go without the
+ * guest; otherwise they go with the domain's directory), Closed awaited
  * (timeout_ms in all), nodes removed, loop devices freed, vifs out of
  * their bridges.  Carries on past errors; the first is in err.
  */

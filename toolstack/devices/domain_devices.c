@@ -274,11 +274,15 @@ int devices_domain_unplug(struct xs_handle *xs, uint32_t domid, unsigned timeout
     }
     /* The guest is paused or dead: its frontends cannot answer.  Their
      * directories gone, each backend sees its frontend Unknown and lets go
-     * (unmaps the rings, closes the device), then says Closed. */
-    snprintf(p, sizeof(p), "/local/domain/%u/device/vbd", domid);
-    xs_rm(xs, XBT_NULL, p);
-    snprintf(p, sizeof(p), "/local/domain/%u/device/vif", domid);
-    xs_rm(xs, XBT_NULL, p);
+     * (unmaps the rings, closes the device), then says Closed. With no
+     * backend nothing waits for that: the directories go with the
+     * domain's own (two round trips fewer for a domain without devices). */
+    if (n) {
+        snprintf(p, sizeof(p), "/local/domain/%u/device/vbd", domid);
+        xs_rm(xs, XBT_NULL, p);
+        snprintf(p, sizeof(p), "/local/domain/%u/device/vif", domid);
+        xs_rm(xs, XBT_NULL, p);
+    }
     double t0 = now_s();
     for (size_t i = 0; i < n; i++) {
         struct plugged *d = &pl[i];

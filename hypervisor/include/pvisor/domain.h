@@ -279,7 +279,7 @@ void domain_add_page(struct domain *d, unsigned long mfn);
 bool domain_reserve_pages(struct domain *d, unsigned long n);
 void domain_unreserve_pages(struct domain *d, unsigned long n);
 void domain_add_reserved_page(struct domain *d, unsigned long mfn);
-/* Frames [mfn, mfn + n), reserved as one, under one hold of the list's lock. */
+/* Frames [mfn, mfn + n), reserved as one, under one hold of the page lock. */
 void domain_add_reserved_pages(struct domain *d, unsigned long mfn, unsigned long n);
 void domain_remove_page(struct domain *d, unsigned long mfn);
 /* The same for n frames, under one hold of the page lock. */

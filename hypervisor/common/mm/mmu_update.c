@@ -18,7 +18,37 @@ static void set_cont(struct mm_cont *cont, u64 a0, unsigned long a1, u64 a2, uns
  * subtree to drop, a child to undo) always goes to the caller's own
  * deferred slot, also for another domain's tables: only the caller drains
  * it, so no other vCPU can find it occupied. */
-static int normal_update(struct mm_env *env, struct mm_vcpu *v,
+/* The table frame a batch last named, with the general reference taken
+ * for it (and its owner check) kept until the batch names another frame
+ * or ends: a batch usually fills consecutive entries of one L1 (Linux's
+ * privcmd 16, its own PTE batches as many), and while the reference is
+ * held the frame's owner cannot change (refcount.c). */
+struct held_table {
+    mfn_t mfn;
+    bool held;
+};
+
+static void held_table_put(struct mm_env *env, struct held_table *h)
+{
+    if (h->held)
+        mm_put_page(env, h->mfn);
+    h->held = false;
+}
+
+static bool held_table_get(struct mm_env *env, struct held_table *h, mfn_t table,
+                           const struct mm_domain *pt_owner)
+{
+    if (h->held && h->mfn == table)
+        return true;
+    held_table_put(env, h);
+    if (!mm_get_page(env, table, pt_owner))
+        return false;
+    h->mfn = table;
+    h->held = true;
+    return true;
+}
+
+static int normal_update(struct mm_env *env, struct mm_vcpu *v, struct held_table *h,
                          const struct mm_domain *pt_owner, const struct mm_domain *pg_owner,
                          u64 ptr, u64 val, bool preserve_ad)
 {
@@ -26,7 +56,7 @@ static int normal_update(struct mm_env *env, struct mm_vcpu *v,
     unsigned int idx = (unsigned int)(ptr & 0xfff) >> 3;
     int rc = -XEN_EINVAL;
 
-    if (!mm_get_page(env, table, pt_owner)) {
+    if (!held_table_get(env, h, table, pt_owner)) {
         mm_log(env, v->dom, "mmu_update", "table frame not the table owner's",
                -XEN_EINVAL, table, val);
         return -XEN_EINVAL;
@@ -73,7 +103,6 @@ static int normal_update(struct mm_env *env, struct mm_vcpu *v,
         mm_log(env, v->dom, "mmu_update", "frame is neither a live table nor writable",
                -XEN_EINVAL, table, val);
     }
-    mm_put_page(env, table);
     return rc;
 }
 
@@ -84,6 +113,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
     struct mm_domain *d = v->dom, *pt_owner = d, *pg_owner = NULL;
     unsigned int i = 0, done = 0, pt_dom;
     bool checked_pt = false, checked_pg = false;
+    struct held_table table = { 0, false };
     long rc = mm_drain_deferred(env, v);
 
     if (rc) {
@@ -154,7 +184,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
                 }
                 checked_pt = checked_pg = true;
             }
-            rc = normal_update(env, v, pt_owner, pg_owner, req.ptr - cmd, req.val,
+            rc = normal_update(env, v, &table, pt_owner, pg_owner, req.ptr - cmd, req.val,
                                cmd == MMU_PT_UPDATE_PRESERVE_AD);
             break;
 
@@ -205,6 +235,7 @@ long mm_do_mmu_update(struct mm_env *env, struct mm_vcpu *v, u64 ureqs,
     }
 
 out:
+    held_table_put(env, &table);
     mm_put_owner(env, v, pg_owner);
     mm_put_owner(env, v, pt_owner);
     if (pdone) {

@@ -293,9 +293,23 @@ static inline int mm_get_type(struct mm_env *env, struct mm_vcpu *v, mfn_t mfn,
     u64 *p = &env->frames[mfn].type_info, x = __atomic_load_n(p, __ATOMIC_ACQUIRE);
     u64 c = pgt_count(x);
 
-    if (c != 0 && c < PGT_COUNT_MASK - 1 && pgt_type(x) == type && (x & PGT_VALIDATED) &&
-        __atomic_compare_exchange_n(p, &x, x + 1, false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
-        return 0;
+    if (c != 0) {
+        if (c < PGT_COUNT_MASK - 1 && pgt_type(x) == type && (x & PGT_VALIDATED) &&
+            __atomic_compare_exchange_n(p, &x, x + 1, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_ACQUIRE))
+            return 0;
+    } else if (type == PGT_WRITABLE) {
+        /* The first writable reference to a frame never typed (a new
+         * domain's image mapped by its toolstack) or writable before:
+         * type.c's answer in one step - no validation, and no flush from
+         * none or writable, so no busy state for others to wait on. */
+        u64 nx = pgt_type(x) == PGT_NONE ? pgt_make(PGT_WRITABLE) | PGT_VALIDATED | 1 :
+                 pgt_type(x) == PGT_WRITABLE && (x & PGT_VALIDATED) ? x + 1 : 0;
+
+        if (nx && __atomic_compare_exchange_n(p, &x, nx, false, __ATOMIC_SEQ_CST,
+                                              __ATOMIC_ACQUIRE))
+            return 0;
+    }
     return mm_get_type_slow(env, v, mfn, type, flags);
 }
 

@@ -228,6 +228,57 @@ static void test_foreign_batch_done_exact(void **state)
         assert_int_equal(mmu1(v0, 67, 300 + i, 0, 0, SELF), 0);
 }
 
+/* A batch keeps its reference on the table it last named while the next
+ * request names the same one (mmu_update.c): every request still has its
+ * table's owner checked when the table changes - also back to one named
+ * before -, an error or a preemption mid-batch gives the reference back,
+ * and the batch leaves every count as it found it. */
+static void test_foreign_batch_table_switch(void **state)
+{
+    struct mmu_update reqs[6] = {
+        { ptr_of(67, 300, MMU_NORMAL_PT_UPDATE), pte(20, _PAGE_RW) },
+        { ptr_of(67, 301, MMU_NORMAL_PT_UPDATE), pte(21, _PAGE_RW) },
+        { ptr_of(L1A, 5, MMU_NORMAL_PT_UPDATE), 0 },            /* dom1's table */
+        { ptr_of(67, 302, MMU_NORMAL_PT_UPDATE), pte(22, _PAGE_RW) },
+    };
+    u64 g67, gl1a;
+    unsigned int done = 77, i;
+
+    (void)state;
+    boot_dom1();
+    boot_dom0();
+    g67 = gcount(67), gl1a = gcount(L1A);
+    assert_int_equal(mmu_n(v0, reqs, 4, 1, &done), -XEN_EINVAL);
+    assert_int_equal(done, 2);
+    assert_int_equal(gcount(67), g67);
+    assert_int_equal(gcount(L1A), gl1a);
+    assert_int_not_equal(fe->mem[67][301], 0);
+    assert_int_equal(fe->mem[67][302], 0);
+    CHECK();
+
+    /* 67, dom0's data frame 70 (a plain checked write), 67 again, with a
+     * preemption after every request: each continuation takes it anew */
+    reqs[0] = (struct mmu_update){ ptr_of(67, 300, MMU_NORMAL_PT_UPDATE), 0 };
+    reqs[1] = (struct mmu_update){ ptr_of(70, 7, MMU_NORMAL_PT_UPDATE), 0x1234 };
+    reqs[2] = (struct mmu_update){ ptr_of(67, 301, MMU_NORMAL_PT_UPDATE), 0 };
+    reqs[3] = (struct mmu_update){ ptr_of(67, 302, MMU_NORMAL_PT_UPDATE), pte(23, _PAGE_RW) };
+    reqs[4] = (struct mmu_update){ ptr_of(67, 303, MMU_NORMAL_PT_UPDATE), pte(24, 0) };
+    reqs[5] = (struct mmu_update){ ptr_of(67, 302, MMU_NORMAL_PT_UPDATE), 0 };
+    fe->preempt_countdown = 0;
+    fe->preempt_every = 1;
+    assert_int_equal(mmu_n(v0, reqs, 6, 1, &done), 0);
+    fe->preempt_countdown = -1;
+    assert_int_equal(done, 6);
+    assert_int_equal(fe->mem[70][7], 0x1234);
+    assert_int_equal(gcount(67), g67);
+    assert_int_equal(gcount(70), 2);        /* allocation + dom0's own mapping */
+    for (i = 300; i < 303; i++)
+        assert_int_equal(fe->mem[67][i], 0);
+    assert_int_not_equal(fe->mem[67][303], 0);
+    CHECK();
+    assert_int_equal(mmu1(v0, 67, 303, 0, 0, SELF), 0);
+}
+
 /* Pins on behalf of a dying domain are undone at once (Xen): nothing is
  * left behind that its teardown would not find. */
 static void test_foreign_pin_dying(void **state)
@@ -257,6 +308,7 @@ int main(void)
         T(test_foreign_tables_never_writable),
         T(test_foreign_mapping_holds_the_frame),
         T(test_foreign_batch_done_exact),
+        T(test_foreign_batch_table_switch),
         T(test_foreign_pin_dying),
 #undef T
     };

@@ -10,7 +10,8 @@
 # Environment: PROFILE_HVS="pvisor xen", PROFILE_KEEP=1 (keep the logs and
 # counts; the directory is printed), PROFILE_PERFC=1 (pvisor boots with
 # perfc and prints its counters for the window), PROFILE_WINDOW=destroy
-# (the window is instead `pvctl destroy` of the booted guest; pvctl only).
+# (the window is instead `pvctl destroy` of the booted guest; pvctl only),
+# PROFILE_WINDOW=create-returns (a warm `pvctl -v create` until it returns).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/bench/insn-profile
@@ -51,7 +52,7 @@ for hv in $HVS; do
 	xen) k=$T/out/xen.elf xl=1 extra= ;;
 	*) k=$BUILD/pvisor.elf xl=0 extra=${PROFILE_PERFC:+perfc} ;;
 	esac
-	[ "$WINDOW" = destroy ] && xl=0
+	[ "$WINDOW" = create ] || xl=0
 	printf 'XL=%d\nPERFC=%d\nWINDOW=%s\n' "$xl" "${PROFILE_PERFC:-0}" "$WINDOW" >"$T/add/bench.conf"
 	ref_appended "$T/dom0-$hv.cpio.gz" "$T/out/dom0-initrd.gz" "$T/add"
 	export PROF_OUT=$T/$hv.prof      # where the plugin writes its counts
@@ -61,7 +62,11 @@ for hv in $HVS; do
 	grep -a '^PROF-NOTE\|^PROF-WINDOW\|^PROF-CPU' "$T/$hv.txt" | sed "s/^/$hv: /"
 	n=1
 	for tool in pvctl $([ "$xl" = 1 ] && echo xl); do
-		if [ "$WINDOW" = destroy ]; then echo "== $hv, $tool destroy"; else echo "== $hv, $tool create -> marker"; fi
+		case $WINDOW in
+		destroy) echo "== $hv, $tool destroy" ;;
+		create-returns) echo "== $hv, $tool create (warm) until it returns" ;;
+		*) echo "== $hv, $tool create -> marker" ;;
+		esac
 		if [ -s "$T/$hv.prof.$n" ]; then
 			python3 "$HERE/split.py" "$T/$hv.prof.$n" "$k" "$T/map-dom0" "$T/map-domu"
 		else

@@ -88,12 +88,13 @@ static long pause_domain(domid_t id, unsigned int cmd)
 
 /* ---- a new domain's first wake ---- */
 
-/* pvisor's rule (hypervisor/common/sched.c): a vCPU's first wake does not
- * preempt the vCPU that woke it. With one pCPU the domU has then not run
- * when unpause returns; counted over the domUs run one at a time (a slice
- * that happens to end between the two hypercalls, a host stall, is no
- * failure), checked at the end. Xen 4.17's credit2 gives the new domU the
- * pCPU at once (a listed deviation). */
+/* Xen 4.17's credit2 gives a new domU the only pCPU at once: it has run
+ * by the time unpause returns. Counted over the domUs run one at a time
+ * (a slice that happens to end between the two hypercalls, a host stall,
+ * is no failure), checked at the end. pvisor's rule
+ * (hypervisor/common/sched.c) is a listed deviation: a vCPU's first wake
+ * does not preempt the vCPU that woke it, so on pvisor the count is the
+ * other way round (the RESULT line's "had not run" figure shows it). */
 static unsigned int first_wakes, first_wakes_waited;
 
 static void first_wake_note(domid_t id)
@@ -116,7 +117,7 @@ static void first_wake_check(void)
 		return;
 	printf("builder: %u of %u new domUs had not run when unpause returned\n",
 	       first_wakes_waited, first_wakes);
-	CHECK_EQ("sched.first_wake.waker_runs_on", first_wakes_waited * 2 >= first_wakes, 1);
+	CHECK_EQ("sched.first_wake.new_domu_runs_at_once", first_wakes_waited * 2 < first_wakes, 1);
 }
 
 /* ---- a test kernel as a domU, start to finish ---- */

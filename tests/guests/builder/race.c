@@ -34,11 +34,11 @@ static long domctl_on_stack(unsigned int cmd, domid_t dom, struct xen_domctl *c)
 	return domctl(c);
 }
 
-static long create_fn(unsigned int id, void *arg)
+/* createdomain with one vCPU and the defaults; *id: the new domain */
+static long create_plain(domid_t *id)
 {
 	struct xen_domctl c;
 
-	(void)arg;
 	memset(&c, 0, sizeof(c));
 	c.cmd = XEN_DOMCTL_createdomain;
 	c.u.createdomain.max_vcpus = 1;
@@ -47,7 +47,17 @@ static long create_fn(unsigned int id, void *arg)
 	c.u.createdomain.max_maptrack_frames = -1;
 	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
 	long rc = domctl(&c);
-	created[id] = rc ? 0 : c.domain;
+	*id = rc ? 0 : c.domain;
+	return rc;
+}
+
+static long create_fn(unsigned int id, void *arg)
+{
+	domid_t d;
+	long rc = create_plain(&d);
+
+	(void)arg;
+	created[id] = d;
 	return rc;
 }
 
@@ -136,15 +146,7 @@ static void populate_race(void)
 	struct xen_domctl c;
 	struct xen_domctl_getdomaininfo info;
 
-	memset(&c, 0, sizeof(c));
-	c.cmd = XEN_DOMCTL_createdomain;
-	c.u.createdomain.max_vcpus = 1;
-	c.u.createdomain.max_evtchn_port = 1023;
-	c.u.createdomain.max_grant_frames = -1;
-	c.u.createdomain.max_maptrack_frames = -1;
-	c.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(1);
-	CHECK_EQ("race.populate.create", domctl(&c), 0);
-	pop_target = c.domain;
+	CHECK_EQ("race.populate.create", create_plain(&pop_target), 0);
 	memset(&c, 0, sizeof(c));
 	c.cmd = XEN_DOMCTL_max_vcpus;
 	c.domain = pop_target;
@@ -183,6 +185,30 @@ static void all_zero(const char *name)
 	for (unsigned int i = 0; i < smp_cpus; i++)
 		bad += smp_results[i] != 0;
 	CHECK_EQ(name, bad, 0);
+}
+
+/* destroydomain of target from every vCPU at once: 0 for whoever
+ * finished the kill, -ESRCH for a caller that comes after the domain went
+ * (as on Xen); gone once; free memory back to at least base (frames of an
+ * earlier domain may come back meanwhile: Xen's grace period with a
+ * second, idle CPU runs long). */
+static void destroy_from_all(const char *what, uint64_t base)
+{
+	smp_run(destroy_fn, NULL);
+	long zero = 0, other = 0;
+	for (unsigned int i = 0; i < smp_cpus; i++) {
+		zero += smp_results[i] == 0;
+		other += smp_results[i] != 0 && smp_results[i] != -XEN_ESRCH;
+	}
+	CHECK_EQ(checkname("%s.destroy.some_zero", what), zero > 0, 1);
+	CHECK_EQ(checkname("%s.destroy.other_errors", what), other, 0);
+	CHECK_EQ(checkname("%s.destroy.gone", what), domain_wait_gone(target, 2000000000UL), 1);
+	CHECK_EQ(checkname("%s.destroy.again", what), destroy_fn(0, &target), -XEN_ESRCH);
+	evtchn_clear(dom_exc_port);
+	uint64_t deadline = xen_system_time() + 2000000000UL, now;
+	while ((now = free_pages()) < base && xen_system_time() < deadline)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	CHECK_EQ(checkname("%s.frames_leaked", what), now < base ? (long)(base - now) : 0, 0);
 }
 
 /* vCPU 1 yields in a loop (its pCPU reschedules all the time, so it may
@@ -235,20 +261,7 @@ static void nap_races(const struct image *img)
 	CHECK_EQ("race.nap.still_running",
 		 domain_info_exact(target, &info) == 0 && !(info.flags & (XEN_DOMINF_paused | XEN_DOMINF_shutdown)), 1);
 	poll_sleep(5000000);
-	smp_run(destroy_fn, NULL);
-	long zero = 0, other = 0;
-	for (unsigned int i = 0; i < smp_cpus; i++) {
-		zero += smp_results[i] == 0;
-		other += smp_results[i] != 0 && smp_results[i] != -XEN_ESRCH;
-	}
-	CHECK_EQ("race.nap.destroy.some_zero", zero > 0, 1);
-	CHECK_EQ("race.nap.destroy.other_errors", other, 0);
-	CHECK_EQ("race.nap.destroy.gone", domain_wait_gone(target, 2000000000UL), 1);
-	evtchn_clear(dom_exc_port);
-	uint64_t deadline = xen_system_time() + 2000000000UL, now;
-	while ((now = free_pages()) < base && xen_system_time() < deadline)
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	CHECK_EQ("race.nap.frames_leaked", now < base ? (long)(base - now) : 0, 0);
+	destroy_from_all("race.nap", base);
 }
 
 void domctl_races(const struct image *img)
@@ -293,25 +306,6 @@ void domctl_races(const struct image *img)
 	all_zero("race.pause_pairs");
 	CHECK_EQ("race.pause_pairs.still_paused",
 		 domain_info_exact(target, &info) == 0 && (info.flags & XEN_DOMINF_paused), 1);
-	smp_run(destroy_fn, NULL);
-	/* 0 for whoever finished the kill; a caller that comes after the
-	 * domain went finds no domain (-ESRCH), as on Xen */
-	long zero = 0, other = 0;
-	for (unsigned int i = 0; i < smp_cpus; i++) {
-		zero += smp_results[i] == 0;
-		other += smp_results[i] != 0 && smp_results[i] != -XEN_ESRCH;
-	}
-	CHECK_EQ("race.destroy.some_zero", zero > 0, 1);
-	CHECK_EQ("race.destroy.other_errors", other, 0);
-	CHECK_EQ("race.destroy.gone", domain_wait_gone(target, 2000000000UL), 1);
-	CHECK_EQ("race.destroy.again", destroy_fn(0, &target), -XEN_ESRCH);
-	evtchn_clear(dom_exc_port);
-	/* Nothing leaked: free memory back to at least where it was (frames
-	 * of an earlier domain may come back meanwhile: Xen's grace period
-	 * with a second, idle CPU runs long) */
-	uint64_t deadline = xen_system_time() + 2000000000UL, now;
-	while ((now = free_pages()) < base && xen_system_time() < deadline)
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	CHECK_EQ("race.frames_leaked", now < base ? (long)(base - now) : 0, 0);
+	destroy_from_all("race", base);
 	nap_races(img);
 }

@@ -185,39 +185,58 @@ static void *mapper_thread(void *arg)
     return NULL;
 }
 
-/* dom0 maps dom1's frame through foreign mmu_update while dom1 maps it
- * itself, and meanwhile dom1 gives it up (decrease_reservation, death):
- * the frame is freed exactly once, after the last mapping went, and never
- * mapped again afterwards. */
-static void test_foreign_map_vs_release(void **state)
+/* dom0 (through a foreign mmu_update) and dom1 (itself) mapping and
+ * unmapping dom1's frame 33 in two threads, both running once this
+ * returns; mappers_end joins them and checks the frame was freed exactly
+ * once and refused at least once after. */
+static void mappers_start(struct mapper m[2], pthread_t t[2])
 {
-    struct mapper m[2] = {
-        { v0, 67, 300, 1, 0x3000, 0, 0 },
-        { v1, L1A, 100, SELF, 0x3100, 0, 0 },
+    static const struct mapper init[2] = {
+        { NULL, 67, 300, 1, 0x3000, 0, 0 },
+        { NULL, L1A, 100, SELF, 0x3100, 0, 0 },
     };
-    pthread_t t[2];
-    unsigned int i;
 
-    (void)state;
+    m[0] = init[0];
+    m[1] = init[1];
+    m[0].v = v0;
+    m[1].v = v1;
     boot_dom1();
     fake_build_tree(fe, 64, 65, 66, 67, VA1, 64, 16);
     assert_int_equal(PIN(v0, 4, 64), 0);
     assert_int_equal(BASEPTR(v0, 64), 0);
     unmap1(33);
     fe->nr_writes = FAKE_MAX_WRITES;     /* the write log is not thread-safe: off */
-    for (i = 0; i < 2; i++)
+    for (unsigned int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, mapper_thread, &m[i]);
     while (__atomic_load_n(&m[0].mapped, __ATOMIC_RELAXED) +
            __atomic_load_n(&m[1].mapped, __ATOMIC_RELAXED) < 1000 &&
            !__atomic_load_n(&m[0].refused, __ATOMIC_RELAXED))
         ;
-    mm_frame_release(env, 33);
-    for (i = 0; i < 2; i++)
+}
+
+static void mappers_end(struct mapper m[2], pthread_t t[2])
+{
+    for (unsigned int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     assert_true(fe->freed[33]);
     assert_int_equal(fe->nr_freed, 1);
     assert_int_equal(gcount(33), 0);
     assert_true(m[0].refused + m[1].refused > 0);
+}
+
+/* dom0 maps dom1's frame through foreign mmu_update while dom1 maps it
+ * itself, and meanwhile dom1 gives it up (decrease_reservation, death):
+ * the frame is freed exactly once, after the last mapping went, and never
+ * mapped again afterwards. */
+static void test_foreign_map_vs_release(void **state)
+{
+    struct mapper m[2];
+    pthread_t t[2];
+
+    (void)state;
+    mappers_start(m, t);
+    mm_frame_release(env, 33);
+    mappers_end(m, t);
 }
 
 /* The same mappers while a relinquish gives the frame back as a dying
@@ -226,40 +245,18 @@ static void test_foreign_map_vs_release(void **state)
  * Freed exactly once, never mapped afterwards. */
 static void test_foreign_map_vs_release_held(void **state)
 {
-    struct mapper m[2] = {
-        { v0, 67, 300, 1, 0x3000, 0, 0 },
-        { v1, L1A, 100, SELF, 0x3100, 0, 0 },
-    };
+    struct mapper m[2];
     pthread_t t[2];
-    unsigned int i;
-    bool fast;
 
     (void)state;
-    boot_dom1();
-    fake_build_tree(fe, 64, 65, 66, 67, VA1, 64, 16);
-    assert_int_equal(PIN(v0, 4, 64), 0);
-    assert_int_equal(BASEPTR(v0, 64), 0);
-    unmap1(33);
-    fe->nr_writes = FAKE_MAX_WRITES;     /* the write log is not thread-safe: off */
-    for (i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, mapper_thread, &m[i]);
-    while (__atomic_load_n(&m[0].mapped, __ATOMIC_RELAXED) +
-           __atomic_load_n(&m[1].mapped, __ATOMIC_RELAXED) < 1000 &&
-           !__atomic_load_n(&m[0].refused, __ATOMIC_RELAXED))
-        ;
+    mappers_start(m, t);
     /* relinquish's way (pv_domain.c relmem_frame) */
-    fast = mm_frame_reap(env, 33, fake_dom(fe, 1));
-    if (!fast) {
+    if (!mm_frame_reap(env, 33, fake_dom(fe, 1))) {
         assert_true(mm_get_page(env, 33, fake_dom(fe, 1)));
         mm_frame_release(env, 33);
         mm_put_page(env, 33);
     }
-    for (i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
-    assert_true(fe->freed[33]);
-    assert_int_equal(fe->nr_freed, 1);
-    assert_int_equal(gcount(33), 0);
-    assert_true(m[0].refused + m[1].refused > 0);
+    mappers_end(m, t);
 }
 
 int main(void)

@@ -263,6 +263,19 @@ static void test_release_held(void **state)
     assert_int_equal(fe->nr_freed, 1);
 }
 
+/* take (mm_frame_reap, mm_steal_page) refuses every frame of dom1's that
+ * something else holds, and any frame not dom1's: `mapped` (a frame dom1
+ * maps), a live table (L1A), another domain's (50), the hypervisor's (3),
+ * a shared hypervisor frame, one beyond the frame table. */
+static void refuses_frames_in_use(bool (*take)(struct mm_env *, mfn_t, const struct mm_domain *),
+                                  mfn_t mapped)
+{
+    const mfn_t in_use[] = { mapped, L1A, 50, 3, FAKE_SHARED_MFN, FAKE_FRAMES + 5 };
+
+    for (unsigned int i = 0; i < sizeof(in_use) / sizeof(in_use[0]); i++)
+        assert_false(take(env, in_use[i], fake_dom(fe, 1)));
+}
+
 /* mm_frame_reap, relinquish's first try for each frame of a dying domain:
  * only a frame of d's that nothing but its allocation holds is freed. */
 static void test_frame_reap(void **state)
@@ -272,14 +285,7 @@ static void test_frame_reap(void **state)
     (void)state;
     boot_dom1();
     s = snap_take();
-    /* mapped (20), a live table (L1A), another domain's (50), the
-     * hypervisor's (3), a shared hypervisor frame, beyond the table */
-    assert_false(mm_frame_reap(env, 20, fake_dom(fe, 1)));
-    assert_false(mm_frame_reap(env, L1A, fake_dom(fe, 1)));
-    assert_false(mm_frame_reap(env, 50, fake_dom(fe, 1)));
-    assert_false(mm_frame_reap(env, 3, fake_dom(fe, 1)));
-    assert_false(mm_frame_reap(env, FAKE_SHARED_MFN, fake_dom(fe, 1)));
-    assert_false(mm_frame_reap(env, FAKE_FRAMES + 5, fake_dom(fe, 1)));
+    refuses_frames_in_use(mm_frame_reap, 20);
     snap_same(s);
     unmap1(20);
     assert_false(mm_frame_reap(env, 20, fake_dom(fe, 2)));     /* not dom2's */
@@ -302,14 +308,7 @@ static void test_steal_page(void **state)
     (void)state;
     boot_dom1();
     s = snap_take();
-    /* in use: mapped (21), a live table (L1A), another domain's (50), the
-     * hypervisor's (3), a shared hypervisor frame (92) */
-    assert_false(mm_steal_page(env, 21, fake_dom(fe, 1)));
-    assert_false(mm_steal_page(env, L1A, fake_dom(fe, 1)));
-    assert_false(mm_steal_page(env, 50, fake_dom(fe, 1)));
-    assert_false(mm_steal_page(env, 3, fake_dom(fe, 1)));
-    assert_false(mm_steal_page(env, FAKE_SHARED_MFN, fake_dom(fe, 1)));
-    assert_false(mm_steal_page(env, FAKE_FRAMES + 5, fake_dom(fe, 1)));
+    refuses_frames_in_use(mm_steal_page, 21);
     snap_same(s);
     unmap1(20);
     assert_false(mm_steal_page(env, 20, fake_dom(fe, 2)));     /* not dom2's */

@@ -35,6 +35,7 @@ ref_xenconsoled
 round() {
     local tool=$1 name=$2 sfx=$3 t0 t1 t2 t3 t4
     rm -f "$CL/guest-$name.log"
+    echo "PERF-WINDOW begin $name"   # bench/qemu-perf.sh's profile: create -> marker
     t0=$EPOCHREALTIME
     if [ "$tool" = pvctl ]; then
         pvctl -v create "$CFG" "name=\"$name\"" 'extra="console=hvc0 xa.mode=idle"' >/tmp/out 2>&1
@@ -49,6 +50,7 @@ round() {
     if until_ok 180 grep -q GUEST-MARKER-UP "$CL/guest-$name.log"; then
         t2=$EPOCHREALTIME
         echo "BENCH $tool marker$sfx $(dt "$t0" "$t2")"
+        echo "PERF-WINDOW end $name"
     else
         note "$tool $name: no marker in 180 s"
     fi

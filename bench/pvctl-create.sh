@@ -19,6 +19,9 @@
 #   PVCTL_BENCH_ICOUNT=1  QEMU -icount shift=0: dom0's clock counts executed
 #                         instructions (1 ns each), so host load cannot move
 #                         the figures; TCG's cost per instruction is not seen
+#   PVCTL_BENCH_PERF=DIR  host perf profiles of QEMU from create to marker
+#                         (bench/qemu-perf.sh: DIR/HV.NAME.data, NAME the
+#                         round's guest: cpvctl1, wpvctl1, wxl1, ...)
 #   PVCTL_BENCH_QEMU_ARGS more QEMU arguments (bench/insn-profile's plugin:
 #                         two boots with other PVCTL_BENCH_CYCLES, diff.py)
 set -u
@@ -56,7 +59,9 @@ QARGS="$ICARGS ${PVCTL_BENCH_QEMU_ARGS:-}"
 
 for hv in $HVS; do
 	case $hv in xen) initrd 1 ;; *) initrd 0 ;; esac
+	[ -n "${PVCTL_BENCH_PERF:-}" ] && "$ROOT/bench/qemu-perf.sh" watch "$T/$hv.log" "$PVCTL_BENCH_PERF" "$hv" &
 	ref_boot --qemu-args "$QARGS" "$hv" "$hv" 1800 "$T/dom0.cpio.gz" >/dev/null
+	wait
 	echo "pvctl-create: $hv boot took $REF_SECONDS s"
 	grep -aq '^BENCH-DONE' "$T/$hv.txt" || echo "pvctl-create: $hv: the dom0 script did not finish"
 	grep -a '^BENCH-NOTE' "$T/$hv.txt" | grep -v 'pvctl: \(create\|destroy\)' | sed "s/^BENCH-NOTE /$hv: /"

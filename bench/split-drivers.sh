@@ -33,6 +33,10 @@
 #                                     kernels and user space (split.py)
 #   PVISOR_BENCH_HV_ARGS="..."        more of pvisor's command line
 #   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
+#   PVISOR_BENCH_PERF=DIR             host perf profiles of QEMU in DIR
+#                                     (bench/qemu-perf.sh: the windows
+#                                     boot, disk-seq, disk-rand and net
+#                                     of each round, LOG.TOOLROUND.NAME.data)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # the reference images of the system tests (built once, shared under their lock)
@@ -106,12 +110,14 @@ HV_ARGS="console=com1 com1=115200 dom0_mem=512M,max:512M dom0_max_vcpus=1 norebo
 boot() {   # boot LOG IMAGE TOOLS [MORE_HV_ARGS]
 	local t0=$SECONDS tools=$3 n
 	n=$(echo $tools | wc -w)
+	[ -n "${PVISOR_BENCH_PERF:-}" ] && "$ROOT/bench/qemu-perf.sh" watch "$T/$1.raw" "$PVISOR_BENCH_PERF" "$1" &
 	PROF_OUT=$T/$1.prof timeout $((600 + 400 * ROUNDS * n)) qemu-system-x86_64 -cpu qemu64,+smep,+rdrand -smp 1 -m 2048 $QARGS \
 		$([ "$PROFILE" = 1 ] && echo "-plugin $so") \
 		-nographic -no-reboot -nic none -monitor none -serial "file:$T/$1.raw" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$2" -append "$HV_ARGS${4:+ $4}" \
 		-initrd "$T/vmlinuz-dom0 console=hvc0 sd.rounds=$ROUNDS sd.tools=${tools// /+},$T/dom0.cpio.gz" </dev/null >/dev/null 2>&1
+	wait
 	tr -d '\r' <"$T/$1.raw" >"$T/$1.txt"
 	rm -f "$T/$1.raw"
 	grep -aq '^SD-DONE' "$T/$1.txt" || echo "split-drivers: $1 did not finish ($((SECONDS - t0)) s)" >&2

@@ -39,6 +39,8 @@ phase() { echo "SD-PHASE $1"; xl debug-keys p >/dev/null 2>&1; xl debug-keys P >
 # the edges of the instruction plugin's windows (split-drivers.sh's
 # PVISOR_BENCH_PROFILE=1 installs pvprof-mark)
 profmark() { command -v pvprof-mark >/dev/null && pvprof-mark; }
+# the edges of bench/qemu-perf.sh's host profiles (PVISOR_BENCH_PERF)
+window() { echo "PERF-WINDOW $1 $tool$r.$2"; }
 # waitcons PATTERN TENTHS: wait for a line with PATTERN in the guest's
 # console log, looking every 0.1 s, with no process per look: grep and
 # sleep forked ten times a second were dom0 work the domU's figures saw
@@ -103,21 +105,25 @@ for r in $(seq 1 "$rounds"); do
     cons_reset
     sync; echo 3 >/proc/sys/vm/drop_caches
     phase "$tool $r idle"
+    window begin boot
     T0=$EPOCHREALTIME
     create $tool || note "$tool round $r: create failed: $(tail -1 /tmp/out)"
     res create "$(el $T0 $EPOCHREALTIME)" s
     grep -a '^pvctl: ' /tmp/out | sed "s/^/SD-PVCTL $r /"
     waitcons GUEST-MARKER-UP 1500 && res create_to_marker "$(el $T0 $EPOCHREALTIME)" s
+    window end boot
     phase "$tool $r create"
     waitcons GUEST-DISK-START 600
-    profmark
+    profmark; window begin disk-seq
+    waitcons "GUEST-RESULT disk_read" 3000
+    window end disk-seq; window begin disk-rand
     waitcons GUEST-DISK-DONE 3000
-    profmark
+    profmark; window end disk-rand
     phase "$tool $r disk"
     waitcons GUEST-NET-START 3000
-    profmark
+    profmark; window begin net
     waitcons GUEST-IO-DONE 3000 || note "$tool round $r: the guest's I/O did not finish"
-    profmark
+    profmark; window end net
     phase "$tool $r net"
     grep -a '^GUEST-RESULT ' $CLOG | tr -d '\r' | sed "s/^GUEST-RESULT /SD-RESULT $tool $r /"
     for s in /sys/bus/xen-backend/devices/vbd-*/statistics; do

@@ -52,6 +52,7 @@
 #define MAX_TIMER       CREDIT_INIT
 #define RATELIMIT_US    1000               /* no preemption before this */
 #define MIGRATE_RESIST  MICROSECS(500)     /* a busy pCPU takes another's vCPU only for this much more credit */
+#define TICKLE_TOLERANCE MICROSECS(50)     /* a vCPU this close to the rate limit may be tickled */
 
 /* sched_ratelimit_us= as Xen's: 0 turns it off, 100..500000 (out of range:
  * the default, as Xen) */
@@ -250,10 +251,23 @@ static void runq_remove(struct sched_rq *rq, struct vcpu *v)
     v->on_runq = false;
 }
 
+/* Has `cur` run long enough to be preempted (Xen's is_preemptable)? A
+ * pCPU whose vCPU started less than the rate limit ago is not told to
+ * reschedule: it would keep its vCPU anyway, but the decision would cut
+ * that vCPU's slice to what is left of the rate limit, which Xen leaves
+ * as it was set when the vCPU was picked. */
+static bool preemptable(const struct vcpu *cur, s_time_t now)
+{
+    if (RATELIMIT <= TICKLE_TOLERANCE)
+        return true;
+    return now - (s_time_t)cur->runstate.state_entry_time > RATELIMIT - TICKLE_TOLERANCE;
+}
+
 /* A runnable vCPU waits: tell a pCPU that should take it. An idle pCPU it
  * may run on first (the one it last ran on if idle); else the pCPU running
  * the vCPU with the least credit, if that is less than the waiter's (a
- * pCPU other than its own only for MIGRATE_RESIST more), never `spare`
+ * pCPU other than its own only for MIGRATE_RESIST more) and it has run
+ * for the rate limit, never `spare`
  * (the waker's pCPU on a first wake; CONFIG_NR_CPUS: none). */
 static void runq_tickle(struct sched_rq *rq, struct vcpu *v, s_time_t now, unsigned int spare)
 {
@@ -267,7 +281,10 @@ static void runq_tickle(struct sched_rq *rq, struct vcpu *v, s_time_t now, unsig
         s64 lowest = v->credit;
         for (u64 m = allowed; m; m &= m - 1) {
             unsigned int c = (unsigned int)__builtin_ctzll(m);
-            s64 cc = credit_now(pcpus[c].curr, now);
+            const struct vcpu *cur = pcpus[c].curr;
+            s64 cc = credit_now(cur, now);
+            if (!preemptable(cur, now))
+                continue;
             if (c != v->processor)
                 cc += MIGRATE_RESIST;
             if (cc < lowest && c != spare) {

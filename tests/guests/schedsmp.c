@@ -16,6 +16,8 @@
  *    is lost, racing many times.
  * Hard affinity (XEN_DOMCTL_setvcpuaffinity on our own vCPUs): two
  * spinners pinned to pCPU 0 share it, unpinned both run again.
+ * The rate limit: a wake does not reschedule a pCPU whose vCPU took it
+ * less than 1 ms ago, so that vCPU keeps the slice it was given.
  * The measured figures are printed (INFO lines); the checks are the
  * tolerances, so both hypervisors print the same CHECK values.
  */
@@ -251,6 +253,70 @@ static void hard_affinity(unsigned int ms)
 	CHECK("affinity.unpinned_both_run", free >= 80);
 }
 
+/* ---- the rate limit: a wake does not cut a new slice short ----------- */
+
+/* vCPUs 0 and 1 pinned to pCPU 0: 0 spins, 1 naps RL_NAP_NS at a time, so
+ * every wake of 1 comes while 0 has had the pCPU for less than the rate
+ * limit (1 ms; 1 blocked, 0 took the pCPU). Xen 4.17's credit2 does not
+ * reschedule a pCPU for a waking vCPU then (runq_tickle, is_preemptable):
+ * the spinner keeps the slice set when it was picked (its credit, up to
+ * 10 ms), and the napper, with more credit, runs when it ends. A
+ * scheduler that reschedules at the wake keeps the spinner for the rest
+ * of the rate limit but sets its slice anew, to that rest: the napper
+ * then runs within 1 ms. The others sleep through it. */
+#define RL_NAPS 41
+#define RL_NAP_NS 300000ull
+static uint64_t rl_late[RL_NAPS];
+static volatile bool rl_done;
+
+static long ratelimit_fn(unsigned int id, void *arg)
+{
+	uint64_t deadline = now() + 20000000000ull;
+
+	(void)arg;
+	if (id == 1) {
+		for (unsigned int i = 0; i < RL_NAPS; i++) {
+			uint64_t due = now() + RL_NAP_NS;
+			nap_until(due, RL_NAP_NS);
+			rl_late[i] = now() - due;
+		}
+		rl_done = true;
+	} else if (id == 0) {
+		while (!rl_done && now() < deadline)
+			relax();
+	} else {
+		while (!rl_done && now() < deadline)
+			nap_until(now() + 200000000ull, 200000000ull);
+	}
+	return 0;
+}
+
+static void ratelimit_keeps_slice(void)
+{
+	uint64_t sorted[RL_NAPS];
+
+	CHECK_EQ("ratelimit.pin0", pin(0, 1), 0);
+	CHECK_EQ("ratelimit.pin1", pin(1, 1), 0);
+	rl_done = false;
+	smp_run(ratelimit_fn, NULL);
+	CHECK_EQ("ratelimit.unpin0", pin(0, 3), 0);
+	CHECK_EQ("ratelimit.unpin1", pin(1, 3), 0);
+	/* insertion sort: the median and the largest */
+	for (unsigned int i = 0; i < RL_NAPS; i++) {
+		unsigned int j = i;
+		for (; j && sorted[j - 1] > rl_late[i]; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = rl_late[i];
+	}
+	uint64_t median = sorted[RL_NAPS / 2];
+	printf("INFO ratelimit: a nap of %lu us woke %lu us late (median of %u), %lu..%lu us\n",
+	       (unsigned long)(RL_NAP_NS / 1000), (unsigned long)(median / 1000), RL_NAPS,
+	       (unsigned long)(sorted[0] / 1000), (unsigned long)(sorted[RL_NAPS - 1] / 1000));
+	/* Xen 4.17: ~9.7 ms (the spinner's 10 ms slice less the nap); a
+	 * wake that resets the slice: under 1 ms. */
+	CHECK("ratelimit.wake_keeps_new_slice", median >= 2000000);
+}
+
 /* ---- poll wake-ups across vCPUs -------------------------------------- */
 
 static evtchn_port_t ipi[SMP_MAX_VCPUS];
@@ -434,6 +500,7 @@ void test_main(void)
 	fairness(ms_arg("fair_ms", 3000));
 	idle_pcpu_pulls(ms_arg("pull_ms", 1000));
 	hard_affinity(ms_arg("pin_ms", 1000));
+	ratelimit_keeps_slice();
 	poll_pingpong();
 	block_wakeups();
 	yield_handoff();

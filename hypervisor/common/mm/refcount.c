@@ -145,27 +145,67 @@ bool mm_frame_release_held(struct mm_env *env, mfn_t mfn)
     return true;
 }
 
-bool mm_frame_reap(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+/* The core of a reap, for a frame of d's as far as an unlocked look
+ * tells: a reference first, only if the allocation's is the one there is
+ * (while it is held the owner cannot change under the checks), then both
+ * dropped and stamped as a last put in one compare-exchange. The caller
+ * frees the frame. */
+static inline bool reap_alone(struct mm_env *env, struct frame *f, mfn_t mfn, u16 domid)
 {
-    struct frame *f;
-    u64 x;
+    u64 x = mm_load(&f->count_info);
 
-    if (!mm_mfn_valid(env, mfn))
-        return false;
-    f = mm_frame(env, mfn);
-    x = mm_load(&f->count_info);
-    /* A reference first, only if the allocation's is the one there is:
-     * while it is held the owner cannot change under the checks. */
     if ((x & (PGC_ALLOCATED | PGC_COUNT_MASK)) != (PGC_ALLOCATED | 1) ||
         !mm_cas(&f->count_info, &x, x + 1))
         return false;
-    if (!mm_frame_owned_by(f, d->domid) ||
-        __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_DOMAIN ||
-        !mm_frame_release_held(env, mfn)) {
-        mm_put_page(env, mfn);
+    x++;
+    /* mm_frame_owned_by for an ordinary frame, the only kind reaped. A
+     * type user holds a general reference too, so with only these two
+     * none can come; checked all the same. A reference taken meanwhile
+     * fails the exchange: the long way then. */
+    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == FRAME_DOMAIN && f->owner == domid &&
+        !pgt_count(mm_load(&f->type_info)) &&
+        mm_cas(&f->count_info, &x,
+               (x & ~(PGC_ALLOCATED | PGC_COUNT_MASK | PGC_STAMP_MASK)) | mm_stamp_now(env)))
+        return true;
+    mm_put_page(env, mfn);
+    return false;
+}
+
+bool mm_frame_reap(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)
+{
+    if (!mm_mfn_valid(env, mfn) || !reap_alone(env, mm_frame(env, mfn), mfn, d->domid))
         return false;
-    }
+    env->ops->free_frame(env->ctx, mfn);
     return true;
+}
+
+unsigned long mm_frames_reap(struct mm_env *env, mfn_t mfn, unsigned long n,
+                             const struct mm_domain *d, mfn_t *out, unsigned int *nout,
+                             unsigned int room)
+{
+    struct frame *frames = env->frames;
+    u16 domid = d->domid;
+    unsigned int k = *nout;
+    unsigned long i;
+
+    if (mfn >= env->nr_frames)
+        return n;                       /* nobody's frames: nothing to give back */
+    if (n > env->nr_frames - mfn)
+        n = env->nr_frames - mfn;
+    for (i = 0; i < n && k < room; i++) {
+        struct frame *f = &frames[mfn + i];
+
+        /* Not d's (another domain's, free, the hypervisor's): skipped,
+         * as the long way's owner check would. */
+        if (__atomic_load_n(&f->owner, __ATOMIC_RELAXED) != domid ||
+            __atomic_load_n(&f->state, __ATOMIC_RELAXED) != FRAME_DOMAIN)
+            continue;
+        if (!reap_alone(env, f, mfn + i, domid))
+            break;                      /* held by more: the caller's long way */
+        out[k++] = mfn + i;
+    }
+    *nout = k;
+    return i;
 }
 
 bool mm_steal_page(struct mm_env *env, mfn_t mfn, const struct mm_domain *d)

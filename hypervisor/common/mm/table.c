@@ -193,8 +193,9 @@ long mm_l1e_get_refs(struct mm_env *env, u64 l1e, const struct mm_domain *l1_own
  * last writable user of a frame stamps it (rule 14: before the type can
  * change) and drops its type without the slow path's calls - each entry
  * of a devalidated L1 passes here. A lock holder, a parked or table type
- * go the whole way. */
-static inline void l1e_put_refs(struct mm_env *env, u64 l1e)
+ * go the whole way. Inlined into the devalidation loop too (a dying
+ * domain's every entry: the call was a sixth of an entry's cost). */
+static inline __attribute__((always_inline)) void l1e_put_refs(struct mm_env *env, u64 l1e)
 {
     mfn_t mfn = pte_mfn(l1e);
     struct frame *f;

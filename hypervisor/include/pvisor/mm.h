@@ -335,6 +335,15 @@ bool mm_frame_release_held(struct mm_env *env, mfn_t mfn);
  * ordinary frame - changes nothing (false: the caller takes the long
  * way, a reference and mm_frame_release). */
 bool mm_frame_reap(struct mm_env *env, mfn_t mfn, const struct mm_domain *d);
+/* mm_frame_reap over the frames [mfn, mfn + n), without a call per frame:
+ * each frame d alone holds is reaped into out[*nout] (at most room in
+ * all), stamped and with count 0 - the caller frees them as
+ * env->free_frame would. Frames not d's are passed over. Returns how many
+ * frames were looked at: fewer than n when out is full or at a frame of
+ * d's that something else holds (the caller takes that one the long way). */
+unsigned long mm_frames_reap(struct mm_env *env, mfn_t mfn, unsigned long n,
+                             const struct mm_domain *d, mfn_t *out, unsigned int *nout,
+                             unsigned int room);
 /* Take a frame from its owner for good (XENMEM_exchange), atomically: only
  * when d owns it and its allocation holds the one reference. Afterwards its
  * count is 0, so no mapping, pin or grant can take it meanwhile. The caller

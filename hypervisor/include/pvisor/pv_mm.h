@@ -36,6 +36,11 @@ void tlb_note_flush(void);
  * return to the guest in between. */
 void pv_mm_free_batch_begin(void);
 void pv_mm_free_batch_end(void);
+/* Inside a free batch: mm_frames_reap of d's frames [mfn, mfn + n) straight
+ * into the batch (relinquish: no call per frame). Returns the frames looked
+ * at; fewer than n: the frame at the return is the caller's to give back
+ * the long way (something else holds it, or the batch was full). */
+unsigned long pv_mm_reap_frames(struct domain *d, unsigned long mfn, unsigned long n);
 /* This CPU is about to hold translations of d (NULL: none, idle tables). */
 void tlb_note_owner(struct domain *d);
 #endif

@@ -299,6 +299,70 @@ static void test_frame_reap(void **state)
     assert_int_equal(fe->nr_freed, 1);
 }
 
+/* mm_frames_reap, relinquish's runs: over dom1's frames and its
+ * neighbours, every frame only its allocation holds goes to out[] (stamped,
+ * count 0, not through env->free_frame), frames not dom1's are passed
+ * over, and the run stops at a frame of dom1's that something else holds
+ * (a mapping, a table) or when out[] is full. */
+static void test_frames_reap(void **state)
+{
+    mfn_t out[64];
+    unsigned int n = 0;
+    unsigned long done;
+
+    (void)state;
+    boot_dom1();
+    /* 8..11 the tree, 12..47 mapped: the first frame stops the run */
+    assert_int_equal(mm_frames_reap(env, 8, 40, fake_dom(fe, 1), out, &n, 64), 0);
+    assert_int_equal(n, 0);
+    for (mfn_t m = 40; m < 48; m++)
+        unmap1(m);
+    fe->clock = 93;
+    /* 40..47 alone, then 48..63 dom2's and 64..79 dom0's passed over, the
+     * free and hypervisor frames too, up to the frame table's end */
+    done = mm_frames_reap(env, 40, 1000, fake_dom(fe, 1), out, &n, 64);
+    assert_int_equal(done, FAKE_FRAMES - 40);
+    assert_int_equal(n, 8);
+    for (unsigned int i = 0; i < n; i++) {
+        assert_int_equal(out[i], 40 + i);
+        assert_int_equal(gcount(40 + i), 0);
+        assert_false(fe->frames[40 + i].count_info & PGC_ALLOCATED);
+        assert_int_equal(pgc_stamp(fe->frames[40 + i].count_info), 93);
+        assert_false(fe->freed[40 + i]);        /* the caller's to free */
+    }
+    assert_int_equal(fe->nr_freed, 0);
+    for (unsigned int i = 0; i < n; i++)
+        fe->env.ops->free_frame(fe->env.ctx, out[i]);
+    /* a frame dom0 maps (foreign) stops the run there, untouched */
+    unmap1(30);
+    unmap1(31);
+    fake_build_tree(fe, 64, 65, 66, 67, VA1, 64, 16);
+    assert_int_equal(PIN(v0, 4, 64), 0);
+    assert_int_equal(mmu1(v0, 67, 300, pte(31, 0), 0, 1), 0);
+    n = 0;
+    assert_int_equal(mm_frames_reap(env, 30, 2, fake_dom(fe, 1), out, &n, 64), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0], 30);
+    assert_int_equal(gcount(31), 2);
+    /* out[] full: stops before the next frame it would take */
+    unmap1(32);
+    unmap1(33);
+    n = 63;
+    assert_int_equal(mm_frames_reap(env, 32, 2, fake_dom(fe, 1), out, &n, 64), 1);
+    assert_int_equal(n, 64);
+    assert_int_equal(out[63], 32);
+    assert_int_equal(gcount(33), 1);
+    /* not dom2's: passed over, nothing taken; beyond the table: nothing */
+    n = 0;
+    assert_int_equal(mm_frames_reap(env, 33, 1, fake_dom(fe, 2), out, &n, 64), 1);
+    assert_int_equal(mm_frames_reap(env, FAKE_FRAMES + 5, 3, fake_dom(fe, 1), out, &n, 64), 3);
+    assert_int_equal(n, 0);
+    assert_int_equal(gcount(33), 1);
+    /* what was taken is freed, as the caller would */
+    fe->env.ops->free_frame(fe->env.ctx, 30);
+    fe->env.ops->free_frame(fe->env.ctx, 32);
+}
+
 /* XENMEM_exchange takes its input frames with mm_steal_page: atomic
  * against a mapping taken by another vCPU, never a frame still in use. */
 static void test_steal_page(void **state)
@@ -1716,6 +1780,7 @@ int main(void)
         T(test_release_frees_last),
         T(test_release_held),
         T(test_frame_reap),
+        T(test_frames_reap),
         T(test_steal_page),
         T(test_l1tf),
         T(test_validation_finds_entries_among_empty_ones),

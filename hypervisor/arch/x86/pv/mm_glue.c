@@ -216,30 +216,34 @@ static void free_batch_drain(struct free_batch *b)
     /* Frees that the drain causes (a domain's last frame) go straight on. */
     b->open = false;
     b->n = 0;
-    /* Rule 14 before any reaches the heap; the first frame's flush covers
-     * the others (each stamp is checked; frames freed between two flushes
-     * share one, checked once). */
-    for (unsigned int i = 0; i < n; i++) {
-        u32 stamp = mm_frame_stamp(mfn_to_frame(b->mfn[i]));
-        if (!i || stamp != mm_frame_stamp(mfn_to_frame(b->mfn[i - 1])))
-            op_flush_all_since(NULL, stamp);
-    }
-    /* Off their owners' counts: one lookup and one lock per owner's run
-     * (a relinquish's batch is one domain's). The owner may be dying: it
-     * lives until its last frame is gone. */
-    for (unsigned int i = 0, j; i < n; i = j) {
+    /* One pass: rule 14 before any frame reaches the heap (a flush per
+     * distinct stamp: frames freed between two flushes share one), and
+     * the frames off their owners' counts, one lookup and one lock per
+     * owner's run (a relinquish's batch is one domain's). The owner may
+     * be dying: it lives until its last frame is gone. */
+    u32 stamp = 0;
+    for (unsigned int i = 0, run = 0; i < n; i++) {
         const struct frame *f = mfn_to_frame(b->mfn[i]);
-        struct domain *d;
+        u32 s = mm_frame_stamp(f);
 
-        for (j = i + 1; j < n && f->state == FRAME_DOMAIN; j++) {
-            const struct frame *g = mfn_to_frame(b->mfn[j]);
-            if (g->state != FRAME_DOMAIN || g->owner != f->owner)
-                break;
+        if (!i || s != stamp)
+            op_flush_all_since(NULL, stamp = s);
+        if (i + 1 < n && f->state == FRAME_DOMAIN) {
+            const struct frame *g = mfn_to_frame(b->mfn[i + 1]);
+
+            if (g->state == FRAME_DOMAIN && g->owner == f->owner)
+                continue;               /* the run goes on */
         }
-        if (f->state == FRAME_DOMAIN && (d = get_domain_by_id_any((domid_t)f->owner))) {
-            domain_remove_pages(d, b->mfn + i, j - i);
-            put_domain(d);
+        f = mfn_to_frame(b->mfn[run]);
+        if (f->state == FRAME_DOMAIN) {
+            struct domain *d = get_domain_by_id_any((domid_t)f->owner);
+
+            if (d) {
+                domain_remove_pages(d, b->mfn + run, i + 1 - run);
+                put_domain(d);
+            }
         }
+        run = i + 1;
     }
     free_domheap_frames(b->mfn, n);
     b->open = open;
@@ -256,6 +260,19 @@ void pv_mm_free_batch_end(void)
 
     b->open = false;
     free_batch_drain(b);
+}
+
+unsigned long pv_mm_reap_frames(struct domain *d, unsigned long mfn, unsigned long n)
+{
+    struct free_batch *b = &free_batches[smp_processor_id()];
+    unsigned int k = b->n;
+    unsigned long done;
+
+    if (!b->open)
+        return 0;                   /* every frame the long way */
+    done = mm_frames_reap(&env, mfn, n, &d->mm, b->mfn, &k, FREE_BATCH_MAX);
+    b->n = k;
+    return done;
 }
 
 static void op_free_frame(void *ctx, mfn_t mfn)

@@ -356,6 +356,9 @@ static int relmem_frames(struct domain *d, bool tables)
                 if (tables && !(__atomic_load_n(&mfn_to_frame(m)->type_info, __ATOMIC_ACQUIRE) &
                                 (PGT_PINNED | PGT_PARTIAL)))
                     continue;
+                /* frames held by their allocation alone: reaped in runs */
+                if (!tables && (m += pv_mm_reap_frames(d, m, chunk_end - m)) == chunk_end)
+                    break;
                 rc = tables ? relmem_table(env, d, v, m) : relmem_frame(env, d, v, m);
                 if (rc) {
                     *mfn = m;

@@ -20,6 +20,10 @@ struct domain *dom0;
 /* A domain sits in its slot from domain_create until its last reference
  * goes, dying or not: its domid is not reused while anything of it lives. */
 static struct domain *domain_table[MAX_DOMAINS];
+/* One past the highest slot in use: a getdomaininfo of an id above every
+ * domain (a toolstack asking after one just gone) stops here instead of
+ * scanning the whole table. */
+static unsigned int domain_table_end;
 /* Guards domain_table and every domain's refcnt (taken innermost). */
 static DEFINE_SPINLOCK(domain_table_lock);
 
@@ -81,7 +85,7 @@ struct domain *get_domain_from(domid_t first)
     struct domain *d = NULL;
     unsigned long flags = spin_lock_irqsave(&domain_table_lock);
 
-    for (unsigned int id = first; id < MAX_DOMAINS && !d; id++)
+    for (unsigned int id = first; id < domain_table_end && !d; id++)
         d = domain_table[id];
     if (d)
         d->refcnt++;
@@ -109,6 +113,8 @@ void put_domain(struct domain *d)
         /* Only domain_kill drops the alive reference. */
         BUG_ON(d->is_dying != DOMDYING_dead);
         domain_table[d->domain_id] = NULL;
+        while (domain_table_end && !domain_table[domain_table_end - 1])
+            domain_table_end--;
     }
     spin_unlock_irqrestore(&domain_table_lock, flags);
     if (last)
@@ -226,6 +232,8 @@ struct domain *domain_create(domid_t id, bool privileged, unsigned int max_vcpus
         goto fail;
     }
     domain_table[id] = d;
+    if (id >= domain_table_end)
+        domain_table_end = id + 1;
     spin_unlock_irqrestore(&domain_table_lock, flags);
     return d;
 

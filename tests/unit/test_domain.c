@@ -396,6 +396,47 @@ static void test_reference_held_across_destroy(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* getdomaininfo's walk (get_domain_from): the next domain at or above an
+ * id, dying ones too while anything holds them, none above the highest -
+ * also once the highest is gone and a lower one remains, and for an id
+ * far above every domain (where it used to scan the whole table). */
+static void test_domain_from_walk(void **state)
+{
+    struct domain *a = make_domain(3, 1), *b = make_domain(40, 1), *ref, *got;
+
+    (void)state;
+    assert_non_null(a);
+    assert_non_null(b);
+    got = get_domain_from(0);
+    assert_ptr_equal(got, a);
+    put_domain(got);
+    got = get_domain_from(4);
+    assert_ptr_equal(got, b);
+    put_domain(got);
+    assert_null(get_domain_from(41));
+    assert_null(get_domain_from(MAX_DOMAINS - 1));
+    ref = get_domain_by_id(40);
+    assert_int_equal(kill_fully(b), 0);
+    got = get_domain_from(4);                   /* dead, still held */
+    assert_ptr_equal(got, b);
+    put_domain(got);
+    put_domain(ref);
+    assert_null(get_domain_from(4));            /* gone: 3 is the highest */
+    got = get_domain_from(3);
+    assert_ptr_equal(got, a);
+    put_domain(got);
+    b = make_domain(MAX_DOMAINS - 1, 1);        /* the last id there is */
+    assert_non_null(b);
+    got = get_domain_from(4);
+    assert_ptr_equal(got, b);
+    put_domain(got);
+    assert_int_equal(kill_fully(b), 0);
+    assert_null(get_domain_from(4));
+    assert_int_equal(kill_fully(a), 0);
+    assert_null(get_domain_from(0));
+    assert_int_equal(live_blocks, 0);
+}
+
 /* Destroy preempted after every frame: resumed until done, every frame
  * back, the vCPUs paused from the first call on, dom0 told once. */
 static void test_destroy_preempted_and_resumed(void **state)
@@ -605,6 +646,7 @@ static void run_all(void)
         cmocka_unit_test_setup(test_same_id_refused_while_live, reset),
         cmocka_unit_test_setup(test_failure_at_every_allocation, reset),
         cmocka_unit_test_setup(test_reference_held_across_destroy, reset),
+        cmocka_unit_test_setup(test_domain_from_walk, reset),
         cmocka_unit_test_setup(test_destroy_preempted_and_resumed, reset),
         cmocka_unit_test_setup(test_frame_mapped_elsewhere_keeps_owner, reset),
         cmocka_unit_test_setup(test_kill_releases_lazily_held_tables, reset),

@@ -563,6 +563,29 @@ static void boot(void)
     check();
 }
 
+/* A relinquish's run (mm_frames_reap) over a few frames of any domain's:
+ * whatever it takes is held by nothing else and is freed as the batch
+ * would; the invariants then checked cover what it left. */
+static void op_frames_reap(struct in *in)
+{
+    mfn_t out[8], mfn = pick_mfn(in);
+    unsigned long len = byte(in) % 8 + 1;
+    u16 dom = byte(in) % FAKE_NR_DOMS;
+    unsigned int n = 0, room = byte(in) % 8 + 1;
+    unsigned long done = mm_frames_reap(&fe->env, mfn, len, fake_dom(fe, dom), out, &n, room);
+
+    if (done > len || n > room)
+        breach("mm_frames_reap: past its run or its room");
+    for (unsigned int i = 0; i < n; i++) {
+        const struct frame *f = &fe->frames[out[i]];
+
+        if (out[i] < mfn || out[i] >= mfn + done || f->owner != dom ||
+            (f->count_info & (PGC_ALLOCATED | PGC_COUNT_MASK)) || pgt_count(f->type_info))
+            breach("mm_frames_reap: took a frame in use or not the domain's");
+        fe->env.ops->free_frame(fe->env.ctx, out[i]);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct in in = { data, size };
@@ -607,12 +630,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 14:
             set_preemption(&in);
             break;
-        default:
-            if (byte(&in) < 32)
+        default: {
+            u8 b = byte(&in);
+
+            if (b < 32)
                 mm_frame_release(&fe->env, pick_mfn(&in));
+            else if (b < 48)
+                op_frames_reap(&in);
             else
                 fe->vcpus[byte(&in) & 1].kernel_mode ^= 1;
             break;
+        }
         }
         check();
     }

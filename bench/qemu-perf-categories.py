@@ -34,7 +34,9 @@ KNOWN = [
     (0x7d8060, 0x7d80e0, "tb_lookup_cmp"),
     (0x7d82d0, 0x7d8550, "cpu_tb_exec"),
     (0x7d8586, 0x7d87c0, "helper_lookup_tb_ptr"),
+    (0x6571f0, 0x6572c0, "x86 page-walk access (excp_helper.c)"),
     (0x6572c0, 0x658300, "x86 mmu_translate (get_physical_address)"),
+    (0x7e21b0, 0x7e4e00, "cputlb.c static (probe_access_internal, tlb_fill, ld/st slow paths)"),
 ]
 
 def near(a):
@@ -58,11 +60,11 @@ NEAR_FILE = [
 CATS = [
     ("JIT code (translated guest code)", lambda d, s: d.startswith("[JIT]") or d in ("[unknown]", "//anon", "[anon]") or d.startswith("perf-")),
     ("host kernel (syscalls, page faults, IRQs)", lambda d, s: d.startswith("[kernel")),
-    ("TB lookup (qht, tb_jmp_cache miss)", lambda d, s: re.match(r"^(qht_|tb_htable_lookup|tb_lookup|tb_cmp|helper_lookup_tb_ptr|get_page_addr_code)", s)),
+    ("TB lookup (qht, tb_jmp_cache miss)", lambda d, s: re.match(r"^(qht_|tb_htable_lookup|tb_lookup|tb_cmp|helper_lookup_tb_ptr)", s)),
     ("tlb_flush (incl. jmp cache flush)", lambda d, s: re.match(r"^(tlb_flush|tcg_flush_jmp_cache|tlb_mmu_resize|tlb_flush_one)", s)),
-    ("softmmu refill: x86 page walk (x86_cpu_tlb_fill, phys reads)", lambda d, s: re.match(r"^(x86_cpu_tlb_fill|x86 mmu_translate|excp_helper|x86_ld|x86_st|helper\.c)", s)),
+    ("softmmu refill: x86 page walk (x86_cpu_tlb_fill, phys reads)", lambda d, s: re.match(r"^(x86_cpu_tlb_fill|x86 mmu_translate|x86 page-walk|excp_helper|x86_ld|x86_st|helper\.c)", s)),
     ("softmmu refill: tlb_set_page", lambda d, s: re.match(r"^tlb_set_page", s)),
-    ("softmmu slow path (helper_*_mmu, probe_access, cputlb.c)", lambda d, s: re.match(r"^(helper_(le|be|ret)_(ld|st)|cpu_(ld|st)|probe_access|cputlb\.c|tlb_vaddr_to_host)", s)),
+    ("softmmu slow path (helper_*_mmu, probe_access, cputlb.c)", lambda d, s: re.match(r"^(helper_(le|be|ret)_(ld|st)|cpu_(ld|st)|probe_access|cputlb\.c|tlb_vaddr_to_host|get_page_addr_code)", s)),
     ("translation (tb_gen_code, tcg, translator)", lambda d, s: re.match(r"^(tb_gen_code|tcg_|translator_|gen_intermediate_code|tb_link_page|tb_htable_init|tcg-|translate-all\.c)", s) and "invalidate" not in s),
     ("TB invalidation (writes to code pages)", lambda d, s: re.match(r"^(tb_invalidate|tb_phys_invalidate|page_collection|tb_reset_jump|tlb_protect_code|tlb_unprotect_code|notdirty)", s)),
     ("cpu_exec loop, interrupts", lambda d, s: re.match(r"^(cpu_exec|cpu_loop|cpu_handle|x86_cpu_exec_interrupt|x86_cpu_do_interrupt|x86_cpu_pending|cpu-exec\.c)", s)),

@@ -10,9 +10,11 @@
 #       bench/pvctl-create.sh start it when PVISOR_BENCH_PERF=OUTDIR.
 #       With PVISOR_PERF_COUNT=1 the windows count events instead
 #       (perf stat of the uprobes `qemu-perf.sh probes` sets: full TLB
-#       flushes, page flushes, softmmu refills, jmp-cache misses,
-#       translations, code-page write checks, TB invalidations,
-#       exceptions and interrupts): OUTDIR/TAG.NAME.count.
+#       flushes, page flushes, translations, code-page write checks, TB
+#       invalidations, exceptions and interrupts, APIC timer programming,
+#       main-loop wakeups, the big lock): OUTDIR/TAG.NAME.count.
+#       PVISOR_PERF_EVENTS=EV records every event EV instead (e.g.
+#       probe_qemu:qemu_exception, with the vector and the CPL).
 #   qemu-perf.sh probes | probes-off
 #       add / remove those uprobes on QEMU (root, tracefs; a uprobe fires
 #       only in the processes perf watches)
@@ -58,7 +60,9 @@ watch)
 		"PERF-WINDOW begin "*)
 			stop; cur=${l#PERF-WINDOW begin }
 			rm -f "$out/$tag.$cur.sched"; sched "$cur" begin
-			if [ "${PVISOR_PERF_COUNT:-0}" = 1 ]; then
+			if [ -n "${PVISOR_PERF_EVENTS:-}" ]; then
+				perf record -q -e "$PVISOR_PERF_EVENTS" -p "$pid" -o "$out/$tag.$cur.data" >/dev/null 2>&1 &
+			elif [ "${PVISOR_PERF_COUNT:-0}" = 1 ]; then
 				perf stat -e 'probe_qemu:*' -x, -o "$out/$tag.$cur.count" -p "$pid" >/dev/null 2>&1 &
 			else
 				perf record -q -F "${PVISOR_PERF_FREQ:-999}" -p "$pid" -o "$out/$tag.$cur.data" >/dev/null 2>&1 &
@@ -69,15 +73,23 @@ watch)
 	done < <(tail -n +1 -F --pid="$pid" "$serial" 2>/dev/null)
 	stop ;;
 probes)
-	# QEMU 7.2's functions; tb_htable_lookup (a tb_jmp_cache miss) is not
-	# exported: its address in Debian's 1:7.2+dfsg-7+deb12u18 build
+	# QEMU 7.2's exported functions, none called per guest instruction (a
+	# uprobe is a host trap: x86_cpu_tlb_fill or the TB lookups would
+	# slow QEMU tenfold): full and page flushes, translations, writes to
+	# pages with code, TB invalidations, exceptions and interrupts, the
+	# APIC timer (apic_next_timer: a TMICT write or expiry), QEMU timer
+	# changes that wake the main loop (qemu_notify_event), the big lock
 	q=$(command -v qemu-system-x86_64)
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
-	for f in tlb_flush tlb_flush_page x86_cpu_tlb_fill tb_gen_code tb_invalidate_phys_page_fast \
-	         tb_phys_invalidate x86_cpu_do_interrupt; do
+	for f in tlb_flush tlb_flush_page tb_gen_code tb_invalidate_phys_page_fast tb_phys_invalidate \
+	         x86_cpu_do_interrupt apic_next_timer qemu_notify_event qemu_mutex_lock_iothread_impl; do
 		perf probe -q -x "$q" -a "qemu_$f=$f" || exit 1
 	done
-	perf probe -q -x "$q" -a qemu_tb_htable_lookup=0x7d7ef0 ;;
+	# each exception (x86_cpu_do_interrupt: CPUState's exception_index
+	# at 0x304, CPUX86State's hflags (CPL in bits 0-1) and eip at 0x1460
+	# and 0x1430
+	# in Debian's 1:7.2+dfsg-7+deb12u18 build, read off its disassembly)
+	perf probe -q -x "$q" -a 'qemu_exception=x86_cpu_do_interrupt vec=+0x304(%di):s32 hflags=+0x1460(%di):u32 rip=+0x1430(%di):u64' ;;
 probes-off)
 	perf probe -q -d 'probe_qemu:*' ;;
 report)

@@ -106,6 +106,9 @@ static const char *const names[] = {
     [PERFC_lazy_cr3_kept] = "CR3 loads saved (vCPU back from idle)",
     [PERFC_lazy_sync] = "idle pCPUs asked to drop a vCPU's tables",
     [PERFC_lazy_wait] = "  of them for a vCPU moving pCPU",
+    [PERFC_apic_timer_write] = "APIC timer writes",
+    [PERFC_apic_timer_write_set] = "  of them by set_timer (a new first timer)",
+    [PERFC_timer_pass_empty] = "timer softirq passes with no timer due",
 };
 
 static u32 port_count[0x10000 / 8];    /* per 8-port group */

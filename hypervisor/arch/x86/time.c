@@ -211,6 +211,7 @@ static struct timer_queue queues[CONFIG_NR_CPUS];
 
 static void reprogram(struct timer_queue *q)
 {
+    perfc_incr(PERFC_apic_timer_write);
     if (!q->head) {
         apic_timer_stop();
         return;
@@ -259,8 +260,10 @@ void set_timer(struct timer *t, s_time_t expires)
     *pp = t;
     t->active = true;
     if (q->head == t) {
-        if (t->cpu == smp_processor_id())
+        if (t->cpu == smp_processor_id()) {
+            perfc_incr(PERFC_apic_timer_write_set);
             reprogram(q);
+        }
         else    /* its timer softirq re-arms its APIC (an event check alone did not) */
             cpu_raise_softirq(t->cpu, TIMER_SOFTIRQ);
     }
@@ -303,6 +306,8 @@ void timer_softirq(void)
     s_time_t now = NOW();
     u32 pass = ++q->pass;
 
+    if (!q->head || q->head->expires > now)
+        perfc_incr(PERFC_timer_pass_empty);
     while (q->head && q->head->expires <= now && q->head->pass != pass) {
         struct timer *t = q->head;
         q->head = t->next;

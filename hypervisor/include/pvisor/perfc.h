@@ -31,6 +31,9 @@ enum perfc_id {
     PERFC_lazy_cr3_kept,
     PERFC_lazy_sync,
     PERFC_lazy_wait,
+    PERFC_apic_timer_write,
+    PERFC_apic_timer_write_set,
+    PERFC_timer_pass_empty,
     PERFC_NR
 };
 

@@ -24,13 +24,14 @@
 #                                     under TCG (a CR3 reload's softmmu
 #                                     flush and refill) is not seen
 #   PVISOR_BENCH_PROFILE=1            count every executed instruction
-#                                     (bench/insn-profile/plugin.c; dom0
-#                                     runs pvprof-mark at the edges of the
-#                                     disk and net phases) and print for
-#                                     the first two rounds the instructions
-#                                     per block request and per packet in
-#                                     the hypervisor, dom0's and the domU's
-#                                     kernels and user space (split.py)
+#                                     (bench/insn-profile/plugin.c; the
+#                                     domU runs pvprof-mark at the edges of
+#                                     each transfer) and print, for the
+#                                     first round of each boot, each
+#                                     figure's instructions per unit in the
+#                                     hypervisor and in the guests, and the
+#                                     best ratio pvisor could reach if its
+#                                     own cost nothing (profile-table.py)
 #   PVISOR_BENCH_HV_ARGS="..."        more of pvisor's command line
 #   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
 #   PVISOR_BENCH_PERF=DIR             host perf profiles of QEMU in DIR
@@ -63,24 +64,24 @@ if [ "$PROFILE" = 1 ]; then
 	[ "$so" -nt "$ROOT/bench/insn-profile/plugin.c" ] || gcc -O2 -shared -fPIC -o "$so" "$ROOT/bench/insn-profile/plugin.c" || exit 1
 	[ "$mark" -nt "$ROOT/bench/insn-profile/pvprof-mark.S" ] || gcc -nostdlib -static -o "$mark" "$ROOT/bench/insn-profile/pvprof-mark.S" || exit 1
 fi
-for t in randread netblast mono; do
+for t in randread netblast mono pingpong; do
 	cc -O2 -static -o "$T/$t" "$D/$t.c" 2>"$T/cc.log" || { cat "$T/cc.log"; echo "split-drivers: cannot build $t statically"; exit 1; }
 done
 
-ref_images out/xen.elf out/vmlinuz-dom0 x/ird-guest x/ird-dom0 || { echo "split-drivers: the reference stack images failed"; exit 1; }
+ref_images out/xen.elf out/vmlinuz-dom0 $([ "$PROFILE" = 1 ] && echo out/vmlinuz-domu) x/ird-guest x/ird-dom0 || { echo "split-drivers: the reference stack images failed"; exit 1; }
 OUT=$REF_IMG/out
 mkcpio() { ref_cpio "$1" >"$2"; }
 mv "$REF_IMG/x/ird-guest" "$REF_IMG/x/ird-dom0" "$T/"
 cp "$OUT/xen.elf" "$OUT/vmlinuz-dom0" "$T/"
 install -m 755 "$D/guest-init.sh" "$T/ird-guest/init"
-install -m 755 "$T/randread" "$T/netblast" "$T/mono" "$T/ird-guest/bin/"
+install -m 755 "$T/randread" "$T/netblast" "$T/mono" "$T/pingpong" "$T/ird-guest/bin/"
+[ "$PROFILE" = 1 ] && install -m 755 "$mark" "$T/ird-guest/bin/pvprof-mark"
 mkcpio "$T/ird-guest" "$T/ird-dom0/guest/initrd-sd.gz"
 install -m 755 "$D/dom0-init.sh" "$T/ird-dom0/init"
 install -D -m 644 "$ROOT/tests/linux/ref-dom0-bringup.sh" "$T/ird-dom0/etc/ref-dom0-bringup.sh"
 install -m 755 "$T/netblast" "$T/ird-dom0/usr/bin/netblast"
 install -m 755 "$BUILD/toolstack/pvctl" "$T/ird-dom0/usr/sbin/pvctl"
 if [ "$PROFILE" = 1 ]; then
-	install -m 755 "$mark" "$T/ird-dom0/usr/sbin/pvprof-mark"
 	# the two kernels' symbols, for split.py (tools/kallsyms caches them)
 	for k in dom0 domu; do
 		"$ROOT/tools/kallsyms/symbolize" "$OUT/vmlinuz-$k" ffffffff81000000 >/dev/null 2>&1
@@ -181,6 +182,7 @@ row http_dom0_to_domu MiB/s 60 rate
 row tcp_dom0_to_domu MiB/s - rate
 row tcp_domu_to_dom0 MiB/s 94 rate
 row ping ms 11.9 time
+row pingpong us - time
 row create s 4.12 time
 row create_to_marker s 8.07 time
 row destroy s 1.85 time
@@ -192,27 +194,28 @@ for hv in $HVS; do
 		print "split-drivers: " h "+" $2 " round " $3 ": " $4 " " $5 }'
 done
 
-# the plugin's windows: per round and tool four marks (disk start and
-# end, net start and end), at most 8 snapshots: windows 1 and 3 are the
-# first round's disk and net, 5 and 7 the second's
+# the plugin's windows: the domU marks the edges of each transfer, one pair
+# per figure in guest-init.sh's order (window 1 the first figure's, 3 the
+# second's, ...); the plugin keeps 16 snapshots, so only the boot's first
+# round (the first tool's domU) is profiled
 if [ "$PROFILE" = 1 ]; then
-	for hv in $HVS; do
-		case $hv in xen) elf=$T/xen.elf ;; *) elf=$BUILD/pvisor.elf ;; esac
-		awk '$1 == "SD-RESULT" && $4 == "blk_requests" {print $2, $3, $5, "disk", i * 4 + 1}
-		     $1 == "SD-RESULT" && $4 == "vif_packets" {print $2, $3, $5, "net", i++ * 4 + 3}' "$T/$hv.1.txt" 2>/dev/null |
-		while read -r tool r n phase w; do
-			unit=packet
-			[ "$phase" = disk ] && unit="block request"
-			[ -s "$T/$hv.1.prof.$w" ] && [ "$n" -gt 0 ] || continue
-			echo
-			echo "$hv+$tool round $r: instructions per $unit ($n in the window; plugin window $w):"
-			python3 "$ROOT/bench/insn-profile/split.py" "$T/$hv.1.prof.$w" "$elf" "$T/map-dom0" "$T/map-domu" |
-				awk -v n="$n" '/^-- / {s = $0; k = 0; print "  " $0; next}
-					/^total/ {printf "  total %.0f\n", $3 / n; next}
-					s == "" {v = $1; $1 = ""; printf "  %10.0f %s\n", v / n, $0; next}
-					++k <= 12 {v = $1; $1 = ""; printf "  %10.0f %s\n", v / n, $0}'
-		done
-	done
+	cat >"$T/figures" <<-'FIG'
+	# name window units unit kind
+	disk_write 1 64 MiB rate
+	disk_read 3 64 MiB rate
+	disk_randread 5 2000 read rate
+	pingpong 7 2000 round-trip time
+	http_dom0_to_domu 9 64 MiB rate
+	tcp_dom0_to_domu 11 64 MiB rate
+	tcp_domu_to_dom0 13 64 MiB rate
+	FIG
+	xp=- pp=-
+	[[ " $HVS " == *" xen "* ]] && xp=$T/xen.1.prof
+	[[ " $HVS " == *" pvisor "* ]] && pp=$T/pvisor.1.prof
+	echo
+	echo "instructions per unit in the first round of each boot (Xen+${TOOLS_XEN%% *}, pvisor+${TOOLS_PVISOR%% *}),"
+	echo "the hypervisor's (hv) and the guests'; 'hv free': the best ratio to Xen with pvisor's own at zero:"
+	python3 "$D/profile-table.py" "$T/map-dom0" "$T/map-domu" "$T/figures" "$xp" "$T/xen.elf" "$pp" "$BUILD/pvisor.elf"
 fi
 
 # pvisor's counters per block request (disk phase) and per packet (net phase)

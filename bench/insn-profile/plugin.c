@@ -48,7 +48,7 @@ void *qemu_plugin_insn_haddr(const struct qemu_plugin_insn *);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-#define MAX_SNAPS 8
+#define MAX_SNAPS 16
 /* movabs $0x6b72616d666f7270 ("profmark"), %rax */
 static const unsigned char mark_insn[10] = {0x48, 0xb8, 'p', 'r', 'o', 'f', 'm', 'a', 'r', 'k'};
 

@@ -36,11 +36,16 @@ done
 # phase NAME: the hypervisor's counters since the last phase (pvisor with
 # `perfc`; nothing on a hypervisor without perf counters)
 phase() { echo "SD-PHASE $1"; xl debug-keys p >/dev/null 2>&1; xl debug-keys P >/dev/null 2>&1; echo "SD-PHASE-END $1"; }
-# the edges of the instruction plugin's windows (split-drivers.sh's
-# PVISOR_BENCH_PROFILE=1 installs pvprof-mark)
-profmark() { command -v pvprof-mark >/dev/null && pvprof-mark; }
 # the edges of bench/qemu-perf.sh's host profiles (PVISOR_BENCH_PERF)
 window() { echo "PERF-WINDOW $1 $tool$r.$2"; }
+# vifpackets: packets through the backends' vifs since they came up
+vifpackets() {
+    local v n=0
+    for v in /sys/class/net/vif*/statistics; do
+        n=$(( n + $(cat $v/rx_packets) + $(cat $v/tx_packets) ))
+    done
+    echo $n
+}
 # waitcons PATTERN TENTHS: wait for a line with PATTERN in the guest's
 # console log, looking every 0.1 s, with no process per look: grep and
 # sleep forked ten times a second were dom0 work the domU's figures saw
@@ -114,25 +119,27 @@ for r in $(seq 1 "$rounds"); do
     window end boot
     phase "$tool $r create"
     waitcons GUEST-DISK-START 600
-    profmark; window begin disk-seq
+    window begin disk-seq
     waitcons "GUEST-RESULT disk_read" 3000
     window end disk-seq; window begin disk-rand
     waitcons GUEST-DISK-DONE 3000
-    profmark; window end disk-rand
+    window end disk-rand
     phase "$tool $r disk"
-    waitcons GUEST-NET-START 3000
-    profmark; window begin net
+    # the pings' counters are a phase of their own: the net phase's are
+    # divided by the transfers' packets
+    p0=0
+    waitcons GUEST-NET-START 3000 && p0=$(vifpackets)
+    phase "$tool $r ping"
+    window begin net
     waitcons GUEST-IO-DONE 3000 || note "$tool round $r: the guest's I/O did not finish"
-    profmark; window end net
+    window end net
     phase "$tool $r net"
     grep -a '^GUEST-RESULT ' $CLOG | tr -d '\r' | sed "s/^GUEST-RESULT /SD-RESULT $tool $r /"
     for s in /sys/bus/xen-backend/devices/vbd-*/statistics; do
         res blk_requests "$(( $(cat $s/rd_req) + $(cat $s/wr_req) ))" count
         res blk_sectors "$(( $(cat $s/rd_sect) + $(cat $s/wr_sect) ))" count
     done
-    for v in /sys/class/net/vif*/statistics; do
-        res vif_packets "$(( $(cat $v/rx_packets) + $(cat $v/tx_packets) ))" count
-    done
+    res vif_packets "$(( $(vifpackets) - p0 ))" count
     T0=$EPOCHREALTIME
     destroy $tool || note "$tool round $r: destroy failed: $(tail -1 /tmp/out)"
     res destroy "$(el $T0 $EPOCHREALTIME)" s

@@ -2,21 +2,26 @@
  * GNTTABOP_copy (rule G6): copy bytes between two frames named by grant
  * ref or, for the caller's own memory only, by frame number. Each side is
  * pinned (GTF_reading, and GTF_writing for the destination) and referenced
- * for exactly the duration of the copy, so a granter that revokes meanwhile
- * (clearing GTF_permit_access) changes nothing until the copy is done, and
- * the frame cannot be freed or retyped under it.
+ * while a copy uses it, so a granter that revokes meanwhile (clearing
+ * GTF_permit_access) changes nothing until the copy is done, and the frame
+ * cannot be freed or retyped under it.
+ *
+ * Within one batch a side is kept (its table reference, pin, status bits,
+ * frame and type references) while consecutive entries name the same
+ * domain and the same ref or frame, as Xen 4.17's gnttab_copy keeps its
+ * source and destination "bufs": netback splits every destination page
+ * into ~3 copies. A side goes when an entry names something else for it,
+ * both go when either domain changes or an entry fails, and everything
+ * goes before the batch returns (done, preempted or faulted), so the
+ * granter's entry is unpinned no later than under Xen. Each entry is still
+ * checked in full: by-frame only for DOMID_SELF, a kept ref's table not
+ * dying (a ref once in range stays so: tables never shrink), both ranges
+ * inside the page.
  */
 #include "gnttab_internal.h"
 
-struct side {
-    struct gnt_table *t;
-    u32 ref;
-    bool by_gref, ro, pinned, have_ref, have_type;
-    mfn_t mfn;
-};
-
 static s16 lock_side(struct gnt_env *env, struct gnt_table *lt, u16 domid, bool by_gref,
-                     struct side *s)
+                     struct gnt_copy_side *s)
 {
     if (domid != DOMID_SELF && !by_gref)
         return GNTST_permission_denied;
@@ -26,11 +31,12 @@ static s16 lock_side(struct gnt_env *env, struct gnt_table *lt, u16 domid, bool 
     } else {
         s->t = gnt_env_get_table(env, lt, domid);
     }
+    s->domid = domid;
     return s->t ? GNTST_okay : GNTST_bad_domain;
 }
 
 /* Xen's acquire_grant_for_copy for a v1 entry. */
-static s16 acquire(struct gnt_env *env, struct gnt_table *lt, struct side *s)
+static s16 acquire(struct gnt_env *env, struct gnt_table *lt, struct gnt_copy_side *s)
 {
     unsigned int incr = s->ro ? GNTPIN_HSTR_INC : GNTPIN_HSTW_INC;
     struct gnt_table *t = s->t;
@@ -78,7 +84,8 @@ static s16 acquire(struct gnt_env *env, struct gnt_table *lt, struct side *s)
     return GNTST_okay;
 }
 
-static void release(struct gnt_env *env, struct side *s)
+/* Give back what the side holds for its ref or frame; its table stays. */
+static void release(struct gnt_env *env, struct gnt_copy_side *s)
 {
     if (s->have_type)
         mm_put_type(env->mm, NULL, s->mfn, 0);
@@ -93,12 +100,19 @@ static void release(struct gnt_env *env, struct side *s)
         gnt_reduce_status(s->t, s->ref, act, s->ro);
         gnt_unlock(s->t);
     }
+    s->pinned = s->have_ref = s->have_type = false;
+}
+
+static void unlock_side(struct gnt_env *env, struct gnt_copy_side *s)
+{
+    release(env, s);
     if (s->t)
         gnt_table_put(env, s->t);
+    s->t = NULL;
 }
 
 static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_copy_ptr *p,
-                 struct side *s)
+                 struct gnt_copy_side *s)
 {
     s16 st;
 
@@ -114,6 +128,7 @@ static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_
             gnt_log(env, lt, "copy", "frame not the caller's", GNTST_bad_page, p->u.gmfn, 0);
             return GNTST_bad_page;
         }
+        s->gmfn = p->u.gmfn;
         s->mfn = (mfn_t)p->u.gmfn;
         s->have_ref = true;
     }
@@ -126,6 +141,17 @@ static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_
         s->have_type = true;
     }
     return GNTST_okay;
+}
+
+/* The side already holds what this entry names (Xen's gnttab_copy_buf_valid),
+ * and a kept ref's table is not dying (acquire would refuse it now). */
+static bool side_kept(const struct gnt_copy_side *s, const struct gnttab_copy_ptr *p, bool by_gref)
+{
+    if (!s->have_ref || s->by_gref != by_gref)
+        return false;
+    if (by_gref)
+        return s->ref == p->u.ref && !__atomic_load_n(&s->t->dying, __ATOMIC_ACQUIRE);
+    return s->gmfn == p->u.gmfn;
 }
 
 /*
@@ -153,34 +179,69 @@ static void move_bytes(u8 *d, const u8 *s, unsigned int len)
         __builtin_memmove(d, s, len);
 }
 
-s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
-             const struct gnttab_copy *op)
+void gnt_copy_end(struct gnt_env *env, struct gnt_copy_state *cs)
 {
-    struct side src = { .by_gref = op->flags & GNTCOPY_source_gref, .ro = true };
-    struct side dst = { .by_gref = op->flags & GNTCOPY_dest_gref, .ro = false };
+    unlock_side(env, &cs->dst);
+    unlock_side(env, &cs->src);
+}
+
+s16 gnt_copy_one(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_copy *op,
+                 struct gnt_copy_state *cs)
+{
+    bool sgref = op->flags & GNTCOPY_source_gref, dgref = op->flags & GNTCOPY_dest_gref;
+    struct gnt_copy_side *src = &cs->src, *dst = &cs->dst;
     s16 st;
 
-    (void)v;
-    st = lock_side(env, lt, op->source.domid, src.by_gref, &src);
-    if (!st)
-        st = lock_side(env, lt, op->dest.domid, dst.by_gref, &dst);
-    if (!st)
-        st = claim(env, lt, &op->source, &src);
-    if (!st)
-        st = claim(env, lt, &op->dest, &dst);
-    if (!st && ((unsigned int)op->source.offset + op->len > 4096 ||
-                (unsigned int)op->dest.offset + op->len > 4096)) {
+    if (!src->t || op->source.domid != src->domid || !dst->t ||
+        op->dest.domid != dst->domid) {
+        gnt_copy_end(env, cs);
+        st = lock_side(env, lt, op->source.domid, sgref, src);
+        if (!st)
+            st = lock_side(env, lt, op->dest.domid, dgref, dst);
+        if (st) {
+            gnt_copy_end(env, cs);
+            return st;
+        }
+    } else if ((!sgref && src->domid != DOMID_SELF) || (!dgref && dst->domid != DOMID_SELF)) {
+        /* By frame only for DOMID_SELF, checked for every entry (Xen 4.17
+         * checks it only where it looks the domains up). */
+        st = GNTST_permission_denied;
+        goto fail;
+    }
+    if (!side_kept(src, &op->source, sgref)) {
+        release(env, src);
+        src->by_gref = sgref;
+        src->ro = true;
+        st = claim(env, lt, &op->source, src);
+        if (st)
+            goto fail;
+    }
+    if (!side_kept(dst, &op->dest, dgref)) {
+        release(env, dst);
+        dst->by_gref = dgref;
+        dst->ro = false;
+        st = claim(env, lt, &op->dest, dst);
+        if (st)
+            goto fail;
+    }
+    if ((unsigned int)op->source.offset + op->len > 4096 ||
+        (unsigned int)op->dest.offset + op->len > 4096) {
         gnt_log(env, lt, "copy", "beyond the page", GNTST_bad_copy_arg, op->source.offset,
                 op->dest.offset);
         st = GNTST_bad_copy_arg;
+        goto fail;
     }
-    if (!st && op->len) {
-        u8 *d = gnt_env_map_data(env, dst.mfn);
-        const u8 *s = gnt_env_map_data(env, src.mfn);
+    if (op->len) {
+        u8 *d = gnt_env_map_data(env, dst->mfn);
+        const u8 *s = gnt_env_map_data(env, src->mfn);
 
         move_bytes(d + op->dest.offset, s + op->source.offset, op->len);
     }
-    release(env, &dst);
-    release(env, &src);
+    return GNTST_okay;
+
+fail:
+    /* as Xen: a failed entry keeps neither side (the tables may stay) */
+    release(env, dst);
+    release(env, src);
     return st;
 }

@@ -65,6 +65,24 @@ u32 gnt_mt_grow_locked(struct gnt_env *env, struct gnt_table *lt);   /* 0 or (u3
 /* map.c: take a pinned frame's references for a mapping kind. */
 unsigned int gnt_map_pin_incr(unsigned int flags);
 
+/* copy.c: what a batch keeps of its last entry's source and destination. */
+struct gnt_copy_side {
+    struct gnt_table *t;    /* the table named by domid, referenced */
+    u16 domid;              /* as the entries name it (DOMID_SELF stays so) */
+    bool by_gref, ro, pinned, have_ref, have_type;
+    u32 ref;
+    u64 gmfn;
+    mfn_t mfn;
+};
+struct gnt_copy_state {
+    struct gnt_copy_side src, dst;
+};
+/* One entry (zeroed state before the first); gnt_copy_end gives back all
+ * the state holds and must run before the batch returns. */
+s16 gnt_copy_one(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_copy *op,
+                 struct gnt_copy_state *cs);
+void gnt_copy_end(struct gnt_env *env, struct gnt_copy_state *cs);
+
 /* cache_flush.c */
 long gnt_cache_flush(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
                      const struct gnttab_cache_flush *op);

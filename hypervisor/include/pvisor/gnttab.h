@@ -187,8 +187,7 @@ void gnt_unmap(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u32
                u64 host_addr, u64 dev_bus_addr, u64 new_addr, s16 *status,
                struct gnt_unmap_done *done);
 void gnt_unmap_complete(struct gnt_env *env, struct mm_vcpu *v, struct gnt_unmap_done *done);
-s16 gnt_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt,
-             const struct gnttab_copy *op);
+/* (copy: gnt_copy_one in the module, one batch's state held across entries) */
 s16 gnt_swap(struct gnt_env *env, struct gnt_table *lt, u32 ref_a, u32 ref_b);
 
 /* ---- XENMEM_acquire_resource ----------------------------------------- */

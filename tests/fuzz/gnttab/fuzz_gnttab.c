@@ -224,29 +224,43 @@ static void op_unmap(struct in *in)
     }
 }
 
+/* A batch of up to four entries; an entry may repeat the previous one's
+ * domains, refs and frames (a run that keeps its claims) with new offsets. */
 static void op_copy(struct in *in)
 {
     u16 d = byte(in) % 3;
-    struct gnttab_copy op;
+    unsigned int n = 1 + byte(in) % 4;
+    struct gnttab_copy ops[4];
 
-    memset(&op, 0, sizeof(op));
-    op.flags = byte(in) & 3;
-    op.source.domid = pick_dom(in);
-    op.dest.domid = pick_dom(in);
-    if (op.flags & GNTCOPY_source_gref)
-        op.source.u.ref = pick_ref(in);
-    else
-        op.source.u.gmfn = pick_frame(in);
-    if (op.flags & GNTCOPY_dest_gref)
-        op.dest.u.ref = pick_ref(in);
-    else
-        op.dest.u.gmfn = pick_frame(in);
-    op.source.offset = (u16)(u32_of(in) & 0x1fff);
-    op.dest.offset = (u16)(u32_of(in) & 0x1fff);
-    op.len = (u16)(u32_of(in) & 0x1fff);
-    if (gop(vcpu_of_dom[d], GNTTABOP_copy, &op, sizeof(op), 1))
+    memset(ops, 0, sizeof(ops));
+    for (unsigned int i = 0; i < n; i++) {
+        struct gnttab_copy *op = &ops[i];
+
+        if (i && byte(in) & 1) {
+            *op = ops[i - 1];
+            if (byte(in) & 1)       /* the other side changes */
+                op->dest.u.ref = pick_ref(in);
+        } else {
+            op->flags = byte(in) & 3;
+            op->source.domid = pick_dom(in);
+            op->dest.domid = pick_dom(in);
+            if (op->flags & GNTCOPY_source_gref)
+                op->source.u.ref = pick_ref(in);
+            else
+                op->source.u.gmfn = pick_frame(in);
+            if (op->flags & GNTCOPY_dest_gref)
+                op->dest.u.ref = pick_ref(in);
+            else
+                op->dest.u.gmfn = pick_frame(in);
+        }
+        op->source.offset = (u16)(u32_of(in) & 0x1fff);
+        op->dest.offset = (u16)(u32_of(in) & 0x1fff);
+        op->len = (u16)(u32_of(in) & 0x1fff);
+    }
+    if (gop(vcpu_of_dom[d], GNTTABOP_copy, ops, sizeof(ops[0]), n))
         breach("copy failed");
-    nr_copies_ok += op.status == GNTST_okay;
+    for (unsigned int i = 0; i < n; i++)
+        nr_copies_ok += ops[i].status == GNTST_okay;
 }
 
 static void op_misc(struct in *in)

@@ -706,6 +706,226 @@ static void test_revoke_during_copy(void **state)
     GCHECK();
 }
 
+/* ---- G6 in batches: a run of entries on one ref shares one claim of it ------------- */
+
+/* What the entry being copied sees, recorded at its destination's map_data
+ * (the first map of each entry): the pins and flags of refs 20 and 23 and
+ * whether the granter could revoke ref 20 right then. */
+struct run_seen {
+    u32 pin20, pin23;
+    u16 flags20, flags23;
+};
+static struct run_seen run_seen[16];
+static unsigned int run_maps, run_revoke_at = ~0u;
+static bool run_revoked;
+
+static void watch_run(struct gnt_fake *gf, mfn_t mfn)
+{
+    unsigned int e = run_maps / 2;
+
+    (void)mfn;
+    if (run_maps++ % 2 || e >= 16)
+        return;
+    run_seen[e] = (struct run_seen){ gnt_act(T(D2), 20)->pin, gnt_act(T(D2), 23)->pin,
+                                     gnt_fake_flags(gf, D2, 20), gnt_fake_flags(gf, D2, 23) };
+    if (e == run_revoke_at)
+        run_revoked = gnt_fake_end_access(gf, D2, 20);
+}
+
+static void run_begin(unsigned int revoke_at)
+{
+    memset(run_seen, 0, sizeof(run_seen));
+    run_maps = 0;
+    run_revoke_at = revoke_at;
+    run_revoked = false;
+    g->on_map_data = watch_run;
+}
+
+#define RW_BITS (GTF_permit_access | GTF_reading | GTF_writing)
+
+/* Three entries into ref 20, two into ref 23, one into 20 again: one pin
+ * per run (never one per entry), the previous ref unpinned and its bits
+ * cleared as soon as an entry names another, nothing left at the end. */
+static void test_copy_runs_on_refs(void **state)
+{
+    struct gnttab_copy ops[6];
+    u32 tref = T(D2)->refcnt;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    gnt_fake_grant(g, D2, 23, D1, GF2, GTF_permit_access);
+    memset(fe->mem[GF], 0, 4096);
+    memset(fe->mem[GF2], 0, 4096);
+    for (unsigned int i = 0; i < 4096; i++)
+        ((u8 *)fe->mem[30])[i] = (u8)(i * 5 + 1);
+    ops[0] = cp(DOMID_SELF, 30, 0, D2, 20, 0, 1000, GNTCOPY_dest_gref);
+    ops[1] = cp(DOMID_SELF, 30, 1000, D2, 20, 1000, 1000, GNTCOPY_dest_gref);
+    ops[2] = cp(DOMID_SELF, 30, 2000, D2, 20, 2000, 2096, GNTCOPY_dest_gref);
+    ops[3] = cp(DOMID_SELF, 30, 0, D2, 23, 0, 2048, GNTCOPY_dest_gref);
+    ops[4] = cp(DOMID_SELF, 30, 2048, D2, 23, 2048, 2048, GNTCOPY_dest_gref);
+    ops[5] = cp(DOMID_SELF, 30, 8, D2, 20, 0, 8, GNTCOPY_dest_gref);
+    run_begin(~0u);
+    assert_int_equal(gop(v1, GNTTABOP_copy, ops, sizeof(ops[0]), 6), 0);
+    g->on_map_data = NULL;
+    for (unsigned int i = 0; i < 6; i++)
+        assert_int_equal(ops[i].status, GNTST_okay);
+    for (unsigned int i = 0; i < 3; i++) {
+        assert_int_equal(run_seen[i].pin20, GNTPIN_HSTW_INC);
+        assert_int_equal(run_seen[i].flags20, RW_BITS);
+        assert_int_equal(run_seen[i].pin23, 0);
+        assert_int_equal(run_seen[i].flags23, GTF_permit_access);
+    }
+    for (unsigned int i = 3; i < 5; i++) {
+        assert_int_equal(run_seen[i].pin20, 0);
+        assert_int_equal(run_seen[i].flags20, GTF_permit_access);
+        assert_int_equal(run_seen[i].pin23, GNTPIN_HSTW_INC);
+        assert_int_equal(run_seen[i].flags23, RW_BITS);
+    }
+    assert_int_equal(run_seen[5].pin20, GNTPIN_HSTW_INC);
+    assert_int_equal(run_seen[5].pin23, 0);
+    assert_int_equal(run_seen[5].flags23, GTF_permit_access);
+    assert_memory_equal((u8 *)fe->mem[GF] + 8, (u8 *)fe->mem[30] + 8, 4088);
+    assert_memory_equal(fe->mem[GF], (u8 *)fe->mem[30] + 8, 8);
+    assert_memory_equal(fe->mem[GF2], fe->mem[30], 4096);
+    assert_int_equal(gnt_act(T(D2), 20)->pin, 0);
+    assert_int_equal(gnt_act(T(D2), 23)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), GTF_permit_access);
+    assert_int_equal(gnt_fake_flags(g, D2, 23), GTF_permit_access);
+    assert_int_equal(T(D2)->refcnt, tref);
+    GCHECK();
+}
+
+/* The granter points a pinned entry at another frame during a run: the run
+ * keeps the frame it claimed (Xen's kept buf), a later claim sees the new
+ * one. Per-entry claims (the old code) moved entries 1 and 2 to GF2. */
+static void rewrite_frame(struct gnt_fake *gf, mfn_t mfn)
+{
+    (void)gf;
+    if (mfn == GF)
+        gnt_shared(T(D2), 20)->frame = GF2;
+}
+
+static void test_copy_run_keeps_frame(void **state)
+{
+    struct gnttab_copy ops[4];
+
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    memset(fe->mem[GF], 0, 4096);
+    memset(fe->mem[GF2], 0, 4096);
+    memset(fe->mem[30], 0x6b, 4096);
+    for (unsigned int i = 0; i < 3; i++)
+        ops[i] = cp(DOMID_SELF, 30, 0, D2, 20, (u16)(i * 1000), 1000, GNTCOPY_dest_gref);
+    g->on_map_data = rewrite_frame;
+    assert_int_equal(gop(v1, GNTTABOP_copy, ops, sizeof(ops[0]), 3), 0);
+    g->on_map_data = NULL;
+    for (unsigned int i = 0; i < 3; i++)
+        assert_int_equal(ops[i].status, GNTST_okay);
+    assert_int_equal(((u8 *)fe->mem[GF])[2999], 0x6b);
+    assert_int_equal(((u8 *)fe->mem[GF2])[1000], 0);
+    ops[3] = cp(DOMID_SELF, 30, 0, D2, 20, 0, 8, GNTCOPY_dest_gref);
+    assert_int_equal(copy1(v1, ops[3]), GNTST_okay);
+    assert_int_equal(((u8 *)fe->mem[GF2])[7], 0x6b);
+    assert_int_equal(gnt_act(T(D2), 20)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), GTF_permit_access);
+    memset(fe->mem[GF2], 0, 4096);
+    GCHECK();
+}
+
+/* A bad entry in the middle of a run on one ref: the entries before it are
+ * done, it gets its own status, the run claims the ref afresh after it,
+ * and a granter revoking during the run fails (pinned, as under Xen) but
+ * succeeds once the batch moved to another ref. A by-frame entry naming the
+ * kept (foreign) domain is refused although the domain is already looked up. */
+static void test_copy_bad_entry_in_run(void **state)
+{
+    struct gnttab_copy ops[8];
+    struct gsnap *s;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    gnt_fake_grant(g, D2, 23, D1, GF2, GTF_permit_access);
+    memset(fe->mem[GF], 0, 4096);
+    memset(fe->mem[GF2], 0, 4096);
+    memset(fe->mem[30], 0x3c, 4096);
+    s = gsnap_take();
+    ops[0] = cp(DOMID_SELF, 30, 0, D2, 20, 0, 100, GNTCOPY_dest_gref);
+    ops[1] = cp(DOMID_SELF, 30, 0, D2, 20, 100, 100, GNTCOPY_dest_gref);
+    ops[2] = cp(DOMID_SELF, 30, 0, D2, 20, 4000, 100, GNTCOPY_dest_gref);   /* beyond */
+    ops[3] = cp(DOMID_SELF, 30, 0, D2, 20, 200, 100, GNTCOPY_dest_gref);
+    ops[4] = cp(DOMID_SELF, 30, 0, D2, GF, 0, 8, 0);          /* by frame, not ours */
+    ops[5] = cp(DOMID_SELF, 30, 0, D2, 20, 300, 100, GNTCOPY_dest_gref);
+    ops[6] = cp(DOMID_SELF, 30, 0, D2, 23, 0, 8, GNTCOPY_dest_gref);
+    ops[7] = cp(DOMID_SELF, 30, 0, D2, 23, 8, 8, GNTCOPY_dest_gref);
+    run_begin(1);
+    assert_int_equal(gop(v1, GNTTABOP_copy, ops, sizeof(ops[0]), 5), 0);
+    assert_false(run_revoked);          /* ref 20 in use by the run */
+    assert_int_equal(ops[0].status, GNTST_okay);
+    assert_int_equal(ops[1].status, GNTST_okay);
+    assert_int_equal(ops[2].status, GNTST_bad_copy_arg);
+    assert_int_equal(ops[3].status, GNTST_okay);
+    assert_int_equal(ops[4].status, GNTST_permission_denied);
+    /* entry 3 claimed the ref again: one pin, not two */
+    assert_int_equal(run_seen[2].pin20, GNTPIN_HSTW_INC);
+    assert_int_equal(((u8 *)fe->mem[GF])[299], 0x3c);
+    assert_int_equal(((u8 *)fe->mem[GF])[300], 0);
+    assert_int_equal(gnt_act(T(D2), 20)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), GTF_permit_access);
+    GCHECK();
+    /* the granter ends access when the batch reaches ref 23, not later */
+    run_begin(1);
+    assert_int_equal(gop(v1, GNTTABOP_copy, &ops[5], sizeof(ops[0]), 3), 0);
+    g->on_map_data = NULL;
+    assert_true(run_revoked);
+    assert_int_equal(ops[5].status, GNTST_okay);
+    assert_int_equal(ops[6].status, GNTST_okay);
+    assert_int_equal(ops[7].status, GNTST_okay);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), 0);
+    assert_int_equal(gnt_act(T(D2), 23)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 23), GTF_permit_access);
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    memset(fe->mem[GF], 0, 4096);
+    memset(fe->mem[GF2], 0, 4096);
+    gsnap_same(s);
+}
+
+/* Preempted in the middle of a run: nothing of the run is held across the
+ * continuation (pin, status bits, frame and table references), and the
+ * continuation finishes it. */
+static void test_copy_run_preempted(void **state)
+{
+    struct gnttab_copy ops[6];
+    struct gnt_cont c;
+    struct gsnap *s;
+    u64 a;
+    long rc;
+
+    (void)state;
+    gnt_fake_grant(g, D2, 20, D1, GF, GTF_permit_access);
+    memset(fe->mem[30], 0x5a, 4096);    /* the same bytes: memory is part of the snapshot */
+    memset(fe->mem[GF], 0x5a, 4096);
+    s = gsnap_take();
+    for (unsigned int i = 0; i < 6; i++)
+        ops[i] = cp(D2, 20, (u16)(i * 512), DOMID_SELF, 30, (u16)(i * 512), 512,
+                    GNTCOPY_source_gref);
+    ops[5] = cp(DOMID_SELF, 30, 0, D2, 20, 0, 4096, GNTCOPY_dest_gref);
+    a = fake_gput(fe, 0x3000, ops, sizeof(ops));
+    g->preempt_countdown = 2;
+    rc = gnt_do_op(genv, v1, T(D1), GNTTABOP_copy, a, 6, &c);
+    g->preempt_countdown = -1;
+    assert_int_equal(rc, -XEN_ERESTART);
+    assert_int_equal(c.count, 3);
+    gsnap_same(s);                      /* nothing held */
+    assert_int_equal(gnt_do_op(genv, v1, T(D1), (unsigned int)c.cmd, c.uop,
+                               (unsigned int)c.count, &c), 0);
+    fake_gget(fe, 0x3000, ops, sizeof(ops));
+    for (unsigned int i = 0; i < 6; i++)
+        assert_int_equal(ops[i].status, GNTST_okay);
+    assert_int_equal(gnt_act(T(D2), 20)->pin, 0);
+    assert_int_equal(gnt_fake_flags(g, D2, 20), GTF_permit_access);
+    GCHECK();
+}
+
 /* ---- swap, cache_flush, transfer, versions, setup, query ----------------------------- */
 
 static void test_swap(void **state)
@@ -1067,6 +1287,10 @@ int main(void)
         T_(test_copy_bytes_exact),
         T_(test_copy_refusals),
         T_(test_revoke_during_copy),
+        T_(test_copy_runs_on_refs),
+        T_(test_copy_run_keeps_frame),
+        T_(test_copy_bad_entry_in_run),
+        T_(test_copy_run_preempted),
         T_(test_swap),
         T_(test_cache_flush),
         T_(test_transfer_and_versions),

@@ -285,9 +285,10 @@ void free_domheap_frames(const unsigned long *mfn, unsigned int n)
 
     for (unsigned int i = 0; i < n;) {
         unsigned int order = run_order(mfn + i, n - i);
+        struct frame *block = &frame_table[mfn[i]];
 
         for (u64 k = 0; k < (1ull << order); k++) {
-            struct frame *f = &frame_table[mfn[i] + k];
+            struct frame *f = &block[k];
             f->owner = DOMID_XEN;
             f->count_info = 0;
             f->type_info = 0;

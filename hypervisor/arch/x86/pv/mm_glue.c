@@ -200,50 +200,66 @@ static void free_frame_now(mfn_t mfn)
  * of them reaches the heap. Per CPU: a hypercall does not change CPU. */
 #define FREE_BATCH_MAX 512        /* a 2 MiB extent goes back as one block */
 
+/* owner: the domain every frame in the batch belongs to (a relinquish's
+ * batch is one domain's), or BATCH_MIXED. */
+#define BATCH_MIXED DOMID_INVALID
+
 struct free_batch {
     bool open;
     unsigned int n;
+    u32 owner;
     mfn_t mfn[FREE_BATCH_MAX];
 };
+
+/* The batch gains frames of owner (BATCH_MIXED: not a domain's). */
+static void batch_note_owner(struct free_batch *b, u32 owner)
+{
+    if (!b->n)
+        b->owner = owner;
+    else if (b->owner != owner)
+        b->owner = BATCH_MIXED;
+}
 
 static struct free_batch free_batches[CONFIG_NR_CPUS];
 
 static void free_batch_drain(struct free_batch *b)
 {
     unsigned int n = b->n;
+    u32 owner = b->owner;
     bool open = b->open;
 
     /* Frees that the drain causes (a domain's last frame) go straight on. */
     b->open = false;
     b->n = 0;
-    /* One pass: rule 14 before any frame reaches the heap (a flush per
-     * distinct stamp: frames freed between two flushes share one), and
-     * the frames off their owners' counts, one lookup and one lock per
-     * owner's run (a relinquish's batch is one domain's). The owner may
-     * be dying: it lives until its last frame is gone. */
+    /* Rule 14 before any frame reaches the heap: a flush per distinct
+     * stamp (frames freed between two flushes share one). */
     u32 stamp = 0;
-    for (unsigned int i = 0, run = 0; i < n; i++) {
-        const struct frame *f = mfn_to_frame(b->mfn[i]);
-        u32 s = mm_frame_stamp(f);
+    for (unsigned int i = 0; i < n; i++) {
+        u32 s = mm_frame_stamp(mfn_to_frame(b->mfn[i]));
 
         if (!i || s != stamp)
             op_flush_all_since(NULL, stamp = s);
-        if (i + 1 < n && f->state == FRAME_DOMAIN) {
-            const struct frame *g = mfn_to_frame(b->mfn[i + 1]);
+    }
+    /* Off their owners' counts: one lookup and one lock per owner's run,
+     * the whole batch at once when it is one domain's. The owner may be
+     * dying: it lives until its last frame is gone. */
+    for (unsigned int i = 0, j; i < n; i = j) {
+        const struct frame *f = mfn_to_frame(b->mfn[i]);
+        struct domain *d;
 
-            if (g->state == FRAME_DOMAIN && g->owner == f->owner)
-                continue;               /* the run goes on */
-        }
-        f = mfn_to_frame(b->mfn[run]);
-        if (f->state == FRAME_DOMAIN) {
-            struct domain *d = get_domain_by_id_any((domid_t)f->owner);
-
-            if (d) {
-                domain_remove_pages(d, b->mfn + run, i + 1 - run);
-                put_domain(d);
+        if (owner != BATCH_MIXED) {
+            j = n;
+        } else {
+            for (j = i + 1; j < n && f->state == FRAME_DOMAIN; j++) {
+                const struct frame *g = mfn_to_frame(b->mfn[j]);
+                if (g->state != FRAME_DOMAIN || g->owner != f->owner)
+                    break;
             }
         }
-        run = i + 1;
+        if (f->state == FRAME_DOMAIN && (d = get_domain_by_id_any((domid_t)f->owner))) {
+            domain_remove_pages(d, b->mfn + i, j - i);
+            put_domain(d);
+        }
     }
     free_domheap_frames(b->mfn, n);
     b->open = open;
@@ -271,6 +287,8 @@ unsigned long pv_mm_reap_frames(struct domain *d, unsigned long mfn, unsigned lo
     if (!b->open)
         return 0;                   /* every frame the long way */
     done = mm_frames_reap(&env, mfn, n, &d->mm, b->mfn, &k, FREE_BATCH_MAX);
+    if (k != b->n)
+        batch_note_owner(b, d->domain_id);      /* all d's, FRAME_DOMAIN */
     b->n = k;
     return done;
 }
@@ -278,6 +296,7 @@ unsigned long pv_mm_reap_frames(struct domain *d, unsigned long mfn, unsigned lo
 static void op_free_frame(void *ctx, mfn_t mfn)
 {
     struct free_batch *b = &free_batches[smp_processor_id()];
+    const struct frame *f;
 
     (void)ctx;
     if (!b->open) {
@@ -286,6 +305,9 @@ static void op_free_frame(void *ctx, mfn_t mfn)
     }
     if (b->n == FREE_BATCH_MAX)
         free_batch_drain(b);
+    /* count 0 and still its owner's until the drain: stable meanwhile */
+    f = mfn_to_frame(mfn);
+    batch_note_owner(b, f->state == FRAME_DOMAIN ? f->owner : BATCH_MIXED);
     b->mfn[b->n++] = mfn;
 }
 

@@ -13,6 +13,12 @@
  *                    of 16 unmaps (ns per batch)
  *   gnt_copy4k       GNTTABOP_copy of 4 KiB from a grant of the domU into
  *                    a frame of ours (netback's transmit direction)
+ *   gnt_copy_rx16    one GNTTABOP_copy batch as netback's receive path
+ *                    makes it: 8 pages of ours, starting 1000 bytes into
+ *                    the first, streamed into 8 of the domU's grants and
+ *                    split wherever either side's page ends (16 entries,
+ *                    each naming one side of the entry before it; ns per
+ *                    batch)
  *   evtchn_rtt       send to the domU, which polls, clears and sends back;
  *                    we poll for the answer (both on one pCPU: the wake-up
  *                    and switch to the peer and back are part of it)
@@ -121,6 +127,38 @@ static uint64_t now(void)
  * (a host mapping replaces what the PTE held; its unmap leaves it empty). */
 static char at[NGRANTS][PAGE_SIZE] PAGE_ALIGNED;
 static char copy_dst[PAGE_SIZE] PAGE_ALIGNED;
+#define RX_PAGES 8
+#define RX_SKEW 1000
+static char rx_src[RX_PAGES + 1][PAGE_SIZE] PAGE_ALIGNED;
+static struct gnttab_copy rx[2 * RX_PAGES];
+
+/* The gnt_copy_rx16 batch into grants GREF0 + 2.. (page 0 holds the stop
+ * word, page 1 gnt_copy4k's source). */
+static void set_rx_ops(domid_t dom)
+{
+	for (unsigned int p = 0; p < RX_PAGES; p++) {
+		rx[2 * p] = (struct gnttab_copy){ .flags = GNTCOPY_dest_gref,
+			.len = PAGE_SIZE - RX_SKEW };
+		rx[2 * p].source.u.gmfn = va_to_mfn(rx_src[p]);
+		rx[2 * p].source.domid = DOMID_SELF;
+		rx[2 * p].source.offset = RX_SKEW;
+		rx[2 * p].dest.u.ref = GREF0 + 2 + p;
+		rx[2 * p].dest.domid = dom;
+		rx[2 * p + 1] = rx[2 * p];
+		rx[2 * p + 1].len = RX_SKEW;
+		rx[2 * p + 1].source.u.gmfn = va_to_mfn(rx_src[p + 1]);
+		rx[2 * p + 1].source.offset = 0;
+		rx[2 * p + 1].dest.offset = PAGE_SIZE - RX_SKEW;
+	}
+}
+
+static long copy_rx(void)
+{
+	long rc = gop(GNTTABOP_copy, rx, 2 * RX_PAGES);
+	for (unsigned int i = 0; !rc && i < 2 * RX_PAGES; i++)
+		rc = rx[i].status;
+	return rc;
+}
 
 static struct gnttab_map_grant_ref mops[NGRANTS];
 static struct gnttab_unmap_grant_ref uops[NGRANTS];
@@ -188,6 +226,20 @@ static void bench(struct domu *d, evtchn_port_t p)
 	BENCH("gnt_copy4k", 2000, if (!rc) rc = gop(GNTTABOP_copy, &c, 1) ?: c.status);
 	CHECK_EQ("gnt_copy4k.ok", rc, 0);
 	CHECK_EQ("gnt_copy4k.contents", ((uint64_t *)copy_dst)[511], pattern(1, 511));
+
+	for (unsigned int p = 0; p <= RX_PAGES; p++)
+		for (unsigned int w = 0; w < PAGE_SIZE / 8; w++)
+			((uint64_t *)rx_src[p])[w] = pattern(100 + p, w);
+	set_rx_ops(d->id);
+	BENCH("gnt_copy_rx16", 400, if (!rc) rc = copy_rx());
+	CHECK_EQ("gnt_copy_rx16.ok", rc, 0);
+	/* what the last grant got: the stream, RX_SKEW bytes on */
+	c.source.u.ref = GREF0 + 1 + RX_PAGES;
+	CHECK_EQ("gnt_copy_rx16.back", gop(GNTTABOP_copy, &c, 1) ?: c.status, 0);
+	CHECK_EQ("gnt_copy_rx16.contents", ((uint64_t *)copy_dst)[0],
+		 pattern(99 + RX_PAGES, RX_SKEW / 8));
+	CHECK_EQ("gnt_copy_rx16.contents_end", ((uint64_t *)copy_dst)[511],
+		 pattern(100 + RX_PAGES, (RX_SKEW - 8) / 8));
 
 	BENCH("evtchn_rtt", 1000, ({ evtchn_send(p); wait_port(p); }));
 

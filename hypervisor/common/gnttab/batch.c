@@ -127,9 +127,10 @@ __attribute__((noinline))
 static long do_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt, u64 uop,
                     unsigned int count, struct gnt_cont *cont)
 {
-    struct gnt_copy_state cs = { 0 };
+    struct gnt_copy_state cs;
     long rc = 0;
 
+    gnt_copy_begin(&cs);
     for (unsigned int i = 0; i < count; i++) {
         struct gnttab_copy op;
         u64 at = uop + i * sizeof(op);

@@ -77,8 +77,16 @@ struct gnt_copy_side {
 struct gnt_copy_state {
     struct gnt_copy_side src, dst;
 };
-/* One entry (zeroed state before the first); gnt_copy_end gives back all
- * the state holds and must run before the batch returns. */
+/* Empty: no table, nothing held (the rest is written before it is read). */
+static inline void gnt_copy_begin(struct gnt_copy_state *cs)
+{
+    cs->src.t = cs->dst.t = NULL;
+    cs->src.have_ref = cs->dst.have_ref = false;
+    cs->src.pinned = cs->dst.pinned = false;
+    cs->src.have_type = cs->dst.have_type = false;
+}
+/* One entry (after gnt_copy_begin); gnt_copy_end gives back all the state
+ * holds and must run before the batch returns. */
 s16 gnt_copy_one(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_copy *op,
                  struct gnt_copy_state *cs);
 void gnt_copy_end(struct gnt_env *env, struct gnt_copy_state *cs);

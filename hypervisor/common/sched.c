@@ -10,6 +10,9 @@
  * All pCPUs share one run queue, so a vCPU goes to whichever pCPU is free:
  * at wake-up the idle pCPU is told to pick it ("tickled"), and a pCPU that
  * would otherwise idle takes any vCPU waiting, whichever pCPU it ran on.
+ * With no pCPU idle, the one running the vCPU with the least credit is
+ * tickled, unless that vCPU took it less than the rate limit ago: as in
+ * Xen, the slice it was given then stands.
  * Its state lives in a run queue reached through the pCPU it last ran on
  * (v->processor), as in Xen, so locking a vCPU re-checks that pCPU after
  * taking the lock.

@@ -99,7 +99,8 @@ report)
 		# the window's wall time and each busy thread's share of it
 		[ -f "${f%.data}.sched" ] && awk '$1 == "begin" {t0 = $2 * 1000; c[$3] = $4; w[$3] = $5; n[$3] = "thread " $3}
 			$1 == "end" {t1 = $2 * 1000; dc[$3] = $4 - c[$3]; dw[$3] = $5 - w[$3]}
-			END {s = t1 - t0; printf "window %.2f s;", s / 1e9
+			END {s = t1 - t0; for (k in dc) cpu += dc[k]
+			     printf "window %.2f s, QEMU on a CPU %.2f s (schedstat: perf can start late);", s / 1e9, cpu / 1e9
 			     for (k in dc) if (dc[k] > s / 100) printf " %s: on a CPU %.1f%%, waiting for one %.1f%%, asleep %.1f%%;", n[k], 100 * dc[k] / s, 100 * dw[k] / s, 100 * (s - dc[k] - dw[k]) / s
 			     print ""}' "${f%.data}.sched"
 		perf report -i "$f" --no-children --sort dso,sym --stdio -q --percent-limit 0 2>/dev/null |

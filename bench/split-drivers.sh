@@ -33,6 +33,9 @@
 #                                     best ratio pvisor could reach if its
 #                                     own cost nothing (profile-table.py)
 #   PVISOR_BENCH_HV_ARGS="..."        more of pvisor's command line
+#   PVISOR_BENCH_XEN_ARGS="..."       ... and of Xen's (bootscrub=0: no
+#                                     idle-time scrubbing of the free RAM
+#                                     inside the profile windows)
 #   PVISOR_BENCH_KEEP=DIR             keep the serial logs in DIR
 #   PVISOR_BENCH_PERF=DIR             host perf profiles of QEMU in DIR
 #                                     (bench/qemu-perf.sh: the windows
@@ -128,7 +131,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$RUNS"); do
 	for hv in $HVS; do
 		case $hv in
-		xen) boot "xen.$i" "$T/xen.elf" "$TOOLS_XEN" ;;
+		xen) boot "xen.$i" "$T/xen.elf" "$TOOLS_XEN" "${PVISOR_BENCH_XEN_ARGS:-}" ;;
 		pvisor) boot "pvisor.$i" "$BUILD/pvisor.elf" "$TOOLS_PVISOR" "perfc${PVISOR_BENCH_HV_ARGS:+ $PVISOR_BENCH_HV_ARGS}" ;;
 		esac
 	done

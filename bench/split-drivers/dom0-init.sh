@@ -120,7 +120,7 @@ for r in $(seq 1 "$rounds"); do
     phase "$tool $r create"
     waitcons GUEST-DISK-START 600
     window begin disk-seq
-    waitcons "GUEST-RESULT disk_read" 3000
+    waitcons GUEST-DISK-SEQ-DONE 3000
     window end disk-seq; window begin disk-rand
     waitcons GUEST-DISK-DONE 3000
     window end disk-rand

@@ -29,10 +29,16 @@ n=0; while [ ! -b /dev/xvda ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done
 if [ -b /dev/xvda ]; then
     sleep 2   # dom0 reads the hypervisor's counters after the marker
     echo "GUEST-DISK-START"
+    # each phase's first and last lines come with a second of idle: dom0
+    # sees a line only when it runs, and a busy phase can keep it from
+    # polling (bench/qemu-perf.sh's windows that started late missed the transfer)
+    sleep 1
     mark; t0=$(up); dd if=/dev/zero of=/dev/xvda bs=1M count=64 oflag=direct 2>/dev/null; rc=$?; t1=$(up); mark
     [ $rc = 0 ] && res disk_write "$(rate $t0 $t1 64)" MiB/s
     mark; t0=$(up); dd if=/dev/xvda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null; rc=$?; t1=$(up); mark
     [ $rc = 0 ] && res disk_read "$(rate $t0 $t1 64)" MiB/s
+    echo "GUEST-DISK-SEQ-DONE"
+    sleep 1
     mark; set -- $(/bin/randread /dev/xvda 64 2000); mark
     [ -n "${2:-}" ] && res disk_randread "$1" IOPS && res disk_randread_lat "$2" us
 fi

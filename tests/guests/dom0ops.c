@@ -156,6 +156,29 @@ static void grant_checks(void)
 				 gop(batch_cmds[c], (void *)bad_arrays[i], 1), -XEN_EFAULT);
 	CHECK_EQ("gnttab.bad_array.m2p_unchanged",
 		 memcmp(m2p_head, (const void *)bad_arrays[0], sizeof(m2p_head)), 0);
+	/* A copy entry the hypervisor cannot read (nothing mapped there), and
+	 * one it reads but cannot write its status back to (mapped read-only):
+	 * -EFAULT, the entry done as far as it went. */
+	CHECK_EQ("gnttab.copy.unmapped_entry", gop(GNTTABOP_copy, (void *)0x1000, 1), -XEN_EFAULT);
+	struct gnttab_copy *cop = alloc_page();
+	unsigned long cop_mfn = va_to_mfn(cop);
+	char *cdata = alloc_page();
+	cdata[0] = 0x5a;
+	*cop = (struct gnttab_copy){ .len = 1, .status = 77 };
+	cop->source.u.gmfn = va_to_mfn(cdata);
+	cop->source.domid = DOMID_SELF;
+	cop->dest.u.gmfn = va_to_mfn(cdata);
+	cop->dest.domid = DOMID_SELF;
+	cop->dest.offset = 1;
+	CHECK_EQ("gnttab.copy.ro_entry.map", HYPERVISOR_update_va_mapping((unsigned long)cop,
+		 (cop_mfn << 12) | PTE_P | PTE_A, UVMF_INVLPG), 0);
+	CHECK_EQ("gnttab.copy.ro_entry", gop(GNTTABOP_copy, cop, 1), -XEN_EFAULT);
+	CHECK_EQ("gnttab.copy.ro_entry.copied", cdata[1], 0x5a);
+	CHECK_EQ("gnttab.copy.ro_entry.status", cop->status, 77);
+	CHECK_EQ("gnttab.copy.ro_entry.unmap", HYPERVISOR_update_va_mapping((unsigned long)cop,
+		 (cop_mfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG), 0);
+	CHECK_EQ("gnttab.copy.rw_entry", gop(GNTTABOP_copy, cop, 1), 0);
+	CHECK_EQ("gnttab.copy.rw_entry.status", cop->status, GNTST_okay);
 	/* query_size takes exactly one. */
 	CHECK_EQ("gnttab.query_size.count0", gop(GNTTABOP_query_size, &qs, 0), -XEN_EINVAL);
 	CHECK_EQ("gnttab.cmd99", gop(99, &qs, 1), -XEN_ENOSYS);

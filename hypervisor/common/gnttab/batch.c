@@ -139,12 +139,11 @@ static long do_copy(struct gnt_env *env, struct mm_vcpu *v, struct gnt_table *lt
             rc = restart(cont, GNTTABOP_copy, at, count - i);
             break;
         }
-        if (GET_OK(op, at)) {
+        if (gnt_env_get_copy_ok(env, v, &op, at)) {
             rc = -XEN_EFAULT;
             break;
         }
-        op.status = gnt_copy_one(env, lt, &op, &cs);
-        if (PUT_FIELD_OK(at, struct gnttab_copy, status, op)) {
+        if (gnt_env_put_copy_status_ok(env, v, at, gnt_copy_one(env, lt, &op, &cs))) {
             rc = -XEN_EFAULT;
             break;
         }

@@ -168,23 +168,43 @@ static bool side_kept(const struct gnt_copy_side *s, const struct gnttab_copy_pt
  * them per loop iteration: one instruction per word (an unrolled register
  * loop takes two, `rep movsq` one per iteration but, under emulation,
  * a translated block each), so a 4 KiB copy is ~530 instructions in 16
- * blocks. Overlapping ranges (one frame on both sides) and the tail go
- * through memmove.
+ * blocks. The tail below 256 bytes goes the same way in runs of 16, 8, 4,
+ * 2 and 1 words, then 4, 2 and 1 bytes, one per bit of its length (no
+ * computed jump: an indirect branch a guest could steer), where memmove's
+ * loop took two instructions per word; netback's entries end anywhere.
+ * Overlapping ranges (one frame on both sides) go through memmove.
  */
+#define MOVS(n, insn) __asm__ __volatile__(".rept " #n "\n\t" insn "\n\t.endr" \
+                                           : "+D"(d), "+S"(s) : : "memory")
+
 static void move_bytes(u8 *d, const u8 *s, unsigned int len)
 {
 #if defined(__x86_64__)
     if (d + len <= s || s + len <= d) {
-        unsigned int blocks = len / 256;
-
-        for (; blocks; blocks--)
-            __asm__ __volatile__(
-                ".rept 32\n\tmovsq\n\t.endr"
-                : "+D"(d), "+S"(s) : : "memory");
-        len %= 256;
+        for (unsigned int blocks = len / 256; blocks; blocks--)
+            MOVS(32, "movsq");
+        if (!(len & 255))
+            return;     /* whole blocks (a full page): no tail to test */
+        if (len & 128)
+            MOVS(16, "movsq");
+        if (len & 64)
+            MOVS(8, "movsq");
+        if (len & 32)
+            MOVS(4, "movsq");
+        if (len & 16)
+            MOVS(2, "movsq");
+        if (len & 8)
+            MOVS(1, "movsq");
+        if (len & 4)
+            MOVS(1, "movsl");
+        if (len & 2)
+            MOVS(1, "movsw");
+        if (len & 1)
+            MOVS(1, "movsb");
+        return;
     }
 #endif
-    if (len)        /* a whole number of blocks: no call for nothing */
+    if (len)
         __builtin_memmove(d, s, len);
 }
 

@@ -31,11 +31,13 @@ static void list_del(struct buddy *b, unsigned order, u32 mfn)
 
 static void mark_free_block(struct buddy *b, u64 mfn, unsigned order)
 {
+    struct frame *f = &b->ft[mfn];
+
     for (u64 i = 0; i < (1ull << order); i++) {
-        b->ft[mfn + i].state = FRAME_FREE;
-        b->ft[mfn + i].order = BUDDY_NOT_HEAD;
+        f[i].state = FRAME_FREE;
+        f[i].order = BUDDY_NOT_HEAD;
     }
-    b->ft[mfn].order = (u8)order;
+    f->order = (u8)order;
 }
 
 void buddy_init(struct buddy *b, struct frame *ft, u64 nr_frames)

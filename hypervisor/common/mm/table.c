@@ -243,17 +243,15 @@ static u64 l1e_flip(const struct mm_env *env, u64 e, const struct mm_domain *d)
 }
 
 /* The first index from i whose entry is not zero (PT_ENTRIES if none):
- * most of a table is empty, and four empty entries cost one test. */
+ * most of a table is empty, and four empty entries cost one test after
+ * the first; a full table (a direct map's L1) costs one load per entry. */
 static inline unsigned int skip_empty(const u64 *t, unsigned int i)
 {
-    while (i < PT_ENTRIES) {
-        if (!(i & 3) && !(mm_load(&t[i]) | mm_load(&t[i + 1]) | mm_load(&t[i + 2]) |
-                          mm_load(&t[i + 3])))
+    while (i < PT_ENTRIES && !mm_load(&t[i])) {
+        if (!(i & 3) && !(mm_load(&t[i + 1]) | mm_load(&t[i + 2]) | mm_load(&t[i + 3])))
             i += 4;
-        else if (!mm_load(&t[i]))
-            i++;
         else
-            break;
+            i++;
     }
     return i;
 }

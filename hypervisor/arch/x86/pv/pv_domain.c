@@ -352,8 +352,9 @@ static int relmem_frames(struct domain *d, bool tables)
             for (; m < chunk_end; m++) {
                 int rc;
 
-                /* only pinned or parked tables hold a tree: a load each */
-                if (tables && !(__atomic_load_n(&mfn_to_frame(m)->type_info, __ATOMIC_ACQUIRE) &
+                /* only pinned or parked tables hold a tree: a load each
+                 * (a hint: relmem_table looks again under a reference) */
+                if (tables && !(__atomic_load_n(&mfn_to_frame(m)->type_info, __ATOMIC_RELAXED) &
                                 (PGT_PINNED | PGT_PARTIAL)))
                     continue;
                 /* frames held by their allocation alone: reaped in runs */

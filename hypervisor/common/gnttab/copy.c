@@ -233,8 +233,9 @@ s16 gnt_copy_one(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_
             return st;
         }
     } else if ((!sgref && src->domid != DOMID_SELF) || (!dgref && dst->domid != DOMID_SELF)) {
-        /* By frame only for DOMID_SELF, checked for every entry (Xen 4.17
-         * checks it only where it looks the domains up). */
+        /* By frame only for DOMID_SELF, for every entry, also when the
+         * domains are kept (Xen 4.17 answers the same: gntpair's
+         * peercopy.batch_dom0_gmfn). */
         st = GNTST_permission_denied;
         goto fail;
     }

@@ -45,9 +45,14 @@ json_field() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
 
 # ---- what must come back: a snapshot of everything a domain can leave
 daemons="$(cat /run/xenstored.pid 2>/dev/null) $(pidof pvconsoled)"
+# pvctl processes: a domain's monitor (forked before the build, told the
+# domid after it) must not outlive a create that failed, nor its domain
+pvctls() { for c in /proc/[0-9]*/comm; do [ "$(cat $c 2>/dev/null)" = pvctl ] && echo; done | wc -l; }
+no_pvctl() { [ "$(pvctls)" = 0 ]; }
 snap() {  # snap FILE: one "what = value" line each, compared exactly
   {
     echo "domains = $(pvctl list | awk 'NR > 1 { print $1 }' | tr '\n' ' ')"
+    echo "pvctl processes = $(pvctls)"
     echo "free_pages = $(pvctl info --json | json_field free_pages)"
     for p in $daemons; do
       echo "fds of $(cat /proc/$p/comm) = $(ls /proc/$p/fd | wc -l)"
@@ -64,6 +69,7 @@ used_kib() {
 }
 same_as() {  # same_as NAME BASE: nothing left since snapshot BASE
   wait_for 30 only_dom0
+  wait_for 10 no_pvctl
   sleep 0.5
   snap $W/now
   if diff $W/$2 $W/now >$W/diff; then check "$1" PASS "nothing left ($(wc -l <$W/now) facts as before)"

@@ -464,6 +464,17 @@ static bool domain_stopped(uint32_t domid)
            (info.flags & (XEN_DOMINF_shutdown | XEN_DOMINF_dying));
 }
 
+/* The kernel image, the initrd's mapping and the p2m: the build's alone
+ * (twice is harmless: a create that fails after the unpause) */
+static void release_images(struct dom *d)
+{
+    kernel_free(&d->k);
+    unmap_file(d->initrd, d->initrd_len);
+    d->initrd = NULL;
+    free(d->p2m);
+    d->p2m = NULL;
+}
+
 int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid,
                   struct timings *t, char *err, size_t errlen)
 {
@@ -614,6 +625,10 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
     if (devices_domain_plug(xs, d.id, cfg, devices_timeout_ms(DEVICES_DEFAULT_TIMEOUT_MS), trace,
                             err, errlen))
         goto fail;
+    /* nothing of the build is needed once the guest runs: let go of its
+     * memory now, so that after the unpause dom0 has little left to do
+     * before pvctl exits (the new domU is runnable from the unpause on) */
+    release_images(&d);
     double t4 = now_s();
     memset(&dc, 0, sizeof(dc));
     if (fault_at("unpause"))
@@ -647,18 +662,13 @@ int domain_create(struct xs_handle *xs, const struct xlcfg *cfg, uint32_t *domid
         t->kernel = d.k.format;
     }
     *domid = d.id;
-    kernel_free(&d.k);
-    unmap_file(d.initrd, d.initrd_len);
-    free(d.p2m);
     return 0;
 fail:
     if (created) {
         char e2[200];
         domain_destroy(xs, d.id, e2, sizeof(e2));
     }
-    kernel_free(&d.k);
-    unmap_file(d.initrd, d.initrd_len);
-    free(d.p2m);
+    release_images(&d);
     return -1;
 }
 

@@ -9,11 +9,13 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -150,37 +152,88 @@ static void monitor(const struct xlcfg *cfg, uint32_t domid)
     }
 }
 
-int monitor_start(const struct xlcfg *cfg, uint32_t domid, char *err, size_t errlen)
+int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
 {
-    pid_t pid = fork();
+    int p[2];
 
-    if (pid < 0) {
-        snprintf(err, errlen, "fork of the domain monitor: %s", strerror(errno));
+    /* CLOEXEC: nothing pvctl may exec holds the write end, so the
+     * monitor sees EOF as soon as pvctl gives up or exits */
+    if (pipe2(p, O_CLOEXEC)) {
+        snprintf(err, errlen, "the domain monitor's pipe: %s", strerror(errno));
         return -1;
     }
-    if (pid > 0)
-        return 0;
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork of the domain monitor: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    if (pid > 0) {
+        close(p[0]);
+        /* the first child only forks again: reap it, no zombie while
+         * pvctl goes on building (or attaches a console) */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return p[1];
+    }
     /* the monitor: its own session, handles of its own */
+    close(p[1]);
     setsid();
-    if (fork() > 0)
+    if (fork() != 0)
         _exit(0);
+    /* not pvctl's stdio: whoever reads pvctl's output sees it end with
+     * pvctl, not with this process */
+    int nul = open("/dev/null", O_RDWR);
+    if (nul >= 0) {
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        if (nul > 2)
+            close(nul);
+    }
+    uint32_t domid;
+    ssize_t n;
+    do
+        n = read(p[0], &domid, sizeof(domid));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(domid))
+        _exit(0);                   /* the create failed: nothing to watch */
+    close(p[0]);
     char path[256];
     struct stat st;
-    int fd = -1;
     if (!stat("/var/log/pvisor", &st)) {
         snprintf(path, sizeof(path), "/var/log/pvisor/pvctl-%s.log", cfg->name);
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
     }
-    if (fd < 0)
-        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(in, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
     hv_forget_after_fork();
     if (hv_open() == 0)
         monitor(cfg, domid);
     _exit(0);
+}
+
+void monitor_go(int fd, uint32_t domid)
+{
+    if (fd < 0)
+        return;
+    /* a monitor killed meanwhile must not take pvctl down with SIGPIPE */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    if (write(fd, &domid, sizeof(domid)) != (ssize_t)sizeof(domid))
+        fprintf(stderr, "pvctl: the domain monitor: %s (the domain runs; nothing will act on its shutdown)\n",
+                strerror(errno));
+    signal(SIGPIPE, old);
+    close(fd);
+}
+
+void monitor_cancel(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }
 
 int wait_domain(uint32_t domid, double timeout_s, bool until_gone)

@@ -11,9 +11,15 @@
 #include <stdint.h>
 #include "xlcfg.h"
 
-/* Fork the monitor of domid (detached; logs to /var/log/pvisor/pvctl-NAME.log
- * when that directory exists). 0, or -1 with err. */
-int monitor_start(const struct xlcfg *cfg, uint32_t domid, char *err, size_t errlen);
+/* Fork the monitor before the domain is built, while pvctl's address space
+ * is small (a fork of a PV dom0 process copies and validates its page
+ * tables): detached, it waits on a pipe for the domid. Returns the pipe's
+ * write end, or -1 with err. Then monitor_go once the domain runs (the
+ * monitor watches it, logging to /var/log/pvisor/pvctl-NAME.log when that
+ * directory exists) or monitor_cancel (it exits, leaving nothing). */
+int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen);
+void monitor_go(int fd, uint32_t domid);
+void monitor_cancel(int fd);
 
 /* The per-name lock a monitor's action and `pvctl destroy` take, so a
  * destroy lands either before the monitor looks (it then sees the domain

@@ -145,14 +145,19 @@ static int cmd_create(int argc, char **argv)
         return fail(EXIT_USAGE, "%s", err);
     t.parse = now_s() - t0;
     t.verbose = verbose;
+    /* the monitor forked now, while this process is small: after the
+     * unpause only telling it the domid is left (life.h) */
+    double tm = now_s();
+    int mon = monitor_fork(&cfg, err, sizeof(err));
+    if (mon < 0)
+        fprintf(stderr, "pvctl: %s (nothing will act on the domain's shutdown)\n", err);
+    tm = now_s() - tm;
     if (domain_create(xs, &cfg, &domid, &t, err, sizeof(err))) {
+        monitor_cancel(mon);
         config_free(&cfg);
         return fail(EXIT_FAIL, "%s", err);
     }
-    double tm = now_s();
-    if (monitor_start(&cfg, domid, err, sizeof(err)))
-        fprintf(stderr, "pvctl: %s (the domain runs; nothing will act on its shutdown)\n", err);
-    tm = now_s() - tm;
+    monitor_go(mon, domid);
     printf("Started domain %s (id=%u)\n", cfg.name, domid);
     fflush(stdout);
     if (verbose)

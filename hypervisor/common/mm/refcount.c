@@ -256,14 +256,17 @@ void mm_free_stolen(struct mm_env *env, mfn_t mfn)
     env->ops->free_frame(env->ctx, mfn);
 }
 
-/* The frame stops being used in its current type now (rule 14). */
+/* The frame stops being used in its current type now (rule 14). The clock
+ * is read after each load of the count, so a stamp never goes back: a
+ * clock read before a racing stamper's (newer) CAS would otherwise
+ * overwrite it when the retry succeeds, and a CPU that flushed between
+ * the two readings would be taken as clean. */
 void mm_set_stamp(struct mm_env *env, mfn_t mfn)
 {
     struct frame *f = mm_frame(env, mfn);
-    u64 stamp = mm_stamp_now(env);
     u64 x = mm_load(&f->count_info);
 
-    while (!mm_cas(&f->count_info, &x, (x & ~PGC_STAMP_MASK) | stamp))
+    while (!mm_cas(&f->count_info, &x, (x & ~PGC_STAMP_MASK) | mm_stamp_now(env)))
         ;
 }
 

@@ -208,9 +208,10 @@ static inline __attribute__((always_inline)) void l1e_put_refs(struct mm_env *en
 
         if (pgt_count(x) == 1 && pgt_type(x) == PGT_WRITABLE &&
             !(x & (PGT_LOCKED | PGT_PARTIAL))) {
-            u64 c = mm_load(&f->count_info), stamp = mm_stamp_now(env);
+            u64 c = mm_load(&f->count_info);
 
-            while (!mm_cas(&f->count_info, &c, (c & ~PGC_STAMP_MASK) | stamp))
+            /* the clock read after each load: see mm_set_stamp */
+            while (!mm_cas(&f->count_info, &c, (c & ~PGC_STAMP_MASK) | mm_stamp_now(env)))
                 ;
             if (!mm_cas(&f->type_info, &x, x - 1))
                 mm_put_type(env, NULL, mfn, 0);     /* raced: stamped anyway */

@@ -169,7 +169,14 @@ static unsigned int op_iomem_access(void *ctx, const struct mm_domain *d, mfn_t 
 
 static u32 op_clock(void *ctx)
 {
-    return FE(ctx)->clock;
+    struct fake_env *fe = FE(ctx);
+    u32 c = fe->clock;
+    void (*hook)(struct fake_env *) = fe->clock_hook;
+
+    fe->clock_hook = NULL;      /* once: what happens right after a reading */
+    if (hook)
+        hook(fe);
+    return c;
 }
 
 static void tlb_clear(struct fake_env *fe, unsigned int v)

@@ -66,6 +66,7 @@ struct fake_env {
 
     /* TLB model (rule 14) */
     u32 clock;
+    void (*clock_hook)(struct fake_env *);  /* runs once after the next clock reading */
     u32 flushed_at[FAKE_NR_VCPUS];
     struct fake_tlbe tlb[FAKE_NR_VCPUS][FAKE_TLB_SIZE];
     unsigned int nr_flush_since, nr_guest_flush, last_guest_flush_kind;

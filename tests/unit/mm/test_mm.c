@@ -263,6 +263,43 @@ static void test_release_held(void **state)
     assert_int_equal(fe->nr_freed, 1);
 }
 
+/* Rule 14's stamp never goes back: another CPU's newer stamp lands on the
+ * frame between this CPU's clock reading and its compare-exchange; the
+ * retry must not put the older reading over it (a CPU that flushed between
+ * the two readings would be taken as clean). */
+static mfn_t racing_stamp_mfn;
+
+static void newer_stamp_lands(struct fake_env *f)
+{
+    struct frame *fr = &f->frames[racing_stamp_mfn];
+
+    fr->count_info = (fr->count_info & ~PGC_STAMP_MASK) | ((u64)7 << PGC_STAMP_SHIFT);
+    f->clock = 8;
+}
+
+static void test_stamp_never_goes_back(void **state)
+{
+    (void)state;
+    boot_dom1();
+    /* the last writable mapping goes (the L1 entry's inline put) */
+    racing_stamp_mfn = 20;
+    fe->clock = 5;
+    fe->clock_hook = newer_stamp_lands;
+    unmap1(20);
+    assert_null(fe->clock_hook);
+    assert_true(pgc_stamp(fe->frames[20].count_info) >= 7);
+    /* a pinned L1 is unpinned (devalidated, then mm_set_stamp) */
+    unmap1(21);
+    assert_int_equal(PIN(v1, 1, 21), 0);
+    racing_stamp_mfn = 21;
+    fe->clock = 5;
+    fe->clock_hook = newer_stamp_lands;
+    assert_int_equal(UNPIN(v1, 21), 0);
+    assert_null(fe->clock_hook);
+    assert_true(pgc_stamp(fe->frames[21].count_info) >= 7);
+    CHECK();
+}
+
 /* take (mm_frame_reap, mm_steal_page) refuses every frame of dom1's that
  * something else holds, and any frame not dom1's: `mapped` (a frame dom1
  * maps), a live table (L1A), another domain's (50), the hypervisor's (3),
@@ -1780,6 +1817,7 @@ int main(void)
         T(test_release_frees_last),
         T(test_release_held),
         T(test_frame_reap),
+        T(test_stamp_never_goes_back),
         T(test_frames_reap),
         T(test_steal_page),
         T(test_l1tf),

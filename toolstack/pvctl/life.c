@@ -152,12 +152,14 @@ static void monitor(const struct xlcfg *cfg, uint32_t domid)
     }
 }
 
-int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
+int monitor_fork(const struct xlcfg *cfg, struct monitor *m, char *err, size_t errlen)
 {
     int p[2];
 
+    m->fd = -1;
+    m->pid = -1;
     /* CLOEXEC: nothing pvctl may exec holds the write end, so the
-     * monitor sees EOF as soon as pvctl gives up or exits */
+     * monitor sees it closed as soon as pvctl gives up or exits */
     if (pipe2(p, O_CLOEXEC)) {
         snprintf(err, errlen, "the domain monitor's pipe: %s", strerror(errno));
         return -1;
@@ -171,19 +173,14 @@ int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
     }
     if (pid > 0) {
         close(p[0]);
-        /* the first child only forks again: reap it, no zombie while
-         * pvctl goes on building (or attaches a console) */
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        return p[1];
+        m->fd = p[1];
+        m->pid = pid;
+        return 0;
     }
-    /* the monitor: its own session, handles of its own */
+    /* the monitor: its own session, not pvctl's stdio (whoever reads
+     * pvctl's output sees it end with pvctl) */
     close(p[1]);
     setsid();
-    if (fork() != 0)
-        _exit(0);
-    /* not pvctl's stdio: whoever reads pvctl's output sees it end with
-     * pvctl, not with this process */
     int nul = open("/dev/null", O_RDWR);
     if (nul >= 0) {
         dup2(nul, 0);
@@ -192,6 +189,13 @@ int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
         if (nul > 2)
             close(nul);
     }
+    /* asleep until pvctl closes its end (at its exit, after its address
+     * space is gone, or before it attaches a console): the domid written
+     * earlier does not wake a poll that asks for no events, so nothing
+     * here takes dom0's CPU from pvctl's last steps */
+    struct pollfd pf = { .fd = p[0], .events = 0 };
+    while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+        ;
     uint32_t domid;
     ssize_t n;
     do
@@ -200,6 +204,10 @@ int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
     if (n != (ssize_t)sizeof(domid))
         _exit(0);                   /* the create failed: nothing to watch */
     close(p[0]);
+    /* no session leader (never a controlling terminal), and no child of
+     * a pvctl that stays to attach a console */
+    if (fork() != 0)
+        _exit(0);
     char path[256];
     struct stat st;
     if (!stat("/var/log/pvisor", &st)) {
@@ -217,23 +225,38 @@ int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen)
     _exit(0);
 }
 
-void monitor_go(int fd, uint32_t domid)
+/* the fork's child exits at once once the pipe is closed (the monitor
+ * goes on in its grandchild) */
+static void monitor_reap(struct monitor *m)
 {
-    if (fd < 0)
+    while (m->pid > 0 && waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    m->pid = -1;
+}
+
+void monitor_go(struct monitor *m, uint32_t domid, bool close_now)
+{
+    if (m->fd < 0)
         return;
     /* a monitor killed meanwhile must not take pvctl down with SIGPIPE */
     void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-    if (write(fd, &domid, sizeof(domid)) != (ssize_t)sizeof(domid))
+    if (write(m->fd, &domid, sizeof(domid)) != (ssize_t)sizeof(domid))
         fprintf(stderr, "pvctl: the domain monitor: %s (the domain runs; nothing will act on its shutdown)\n",
                 strerror(errno));
     signal(SIGPIPE, old);
-    close(fd);
+    if (close_now) {
+        close(m->fd);
+        m->fd = -1;
+        monitor_reap(m);
+    }
 }
 
-void monitor_cancel(int fd)
+void monitor_cancel(struct monitor *m)
 {
-    if (fd >= 0)
-        close(fd);
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+    monitor_reap(m);
 }
 
 int wait_domain(uint32_t domid, double timeout_s, bool until_gone)

@@ -9,17 +9,24 @@
 #ifndef PVCTL_LIFE_H
 #define PVCTL_LIFE_H
 #include <stdint.h>
+#include <sys/types.h>
 #include "xlcfg.h"
 
 /* Fork the monitor before the domain is built, while pvctl's address space
  * is small (a fork of a PV dom0 process copies and validates its page
- * tables): detached, it waits on a pipe for the domid. Returns the pipe's
- * write end, or -1 with err. Then monitor_go once the domain runs (the
- * monitor watches it, logging to /var/log/pvisor/pvctl-NAME.log when that
+ * tables; the monitor's own setup waits until pvctl is done): detached,
+ * it sleeps until the pipe's write end is closed, then reads the domid.
+ * 0, or -1 with err. Then monitor_go once the domain runs (the monitor
+ * watches it, logging to /var/log/pvisor/pvctl-NAME.log when that
  * directory exists) or monitor_cancel (it exits, leaving nothing). */
-int monitor_fork(const struct xlcfg *cfg, char *err, size_t errlen);
-void monitor_go(int fd, uint32_t domid);
-void monitor_cancel(int fd);
+struct monitor { int fd; pid_t pid; };
+int monitor_fork(const struct xlcfg *cfg, struct monitor *m, char *err, size_t errlen);
+/* The monitor starts once the write end is closed: now (close_now, as
+ * before a console attach), or when pvctl exits (its exit's work then not
+ * shared with the monitor's start; the fork's child, orphaned, is init's
+ * to reap). */
+void monitor_go(struct monitor *m, uint32_t domid, bool close_now);
+void monitor_cancel(struct monitor *m);
 
 /* The per-name lock a monitor's action and `pvctl destroy` take, so a
  * destroy lands either before the monitor looks (it then sees the domain

@@ -148,16 +148,16 @@ static int cmd_create(int argc, char **argv)
     /* the monitor forked now, while this process is small: after the
      * unpause only telling it the domid is left (life.h) */
     double tm = now_s();
-    int mon = monitor_fork(&cfg, err, sizeof(err));
-    if (mon < 0)
+    struct monitor mon;
+    if (monitor_fork(&cfg, &mon, err, sizeof(err)))
         fprintf(stderr, "pvctl: %s (nothing will act on the domain's shutdown)\n", err);
     tm = now_s() - tm;
     if (domain_create(xs, &cfg, &domid, &t, err, sizeof(err))) {
-        monitor_cancel(mon);
+        monitor_cancel(&mon);
         config_free(&cfg);
         return fail(EXIT_FAIL, "%s", err);
     }
-    monitor_go(mon, domid);
+    monitor_go(&mon, domid, attach);
     printf("Started domain %s (id=%u)\n", cfg.name, domid);
     fflush(stdout);
     if (verbose)

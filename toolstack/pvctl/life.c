@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,9 @@ static void monitor(const struct xlcfg *cfg, uint32_t domid)
         logf_("monitor %u: cannot watch @releaseDomain", domid);
         return;
     }
+    /* watching: its actions at dom0's normal priority (monitor_fork) */
+    struct sched_param sp = { 0 };
+    sched_setscheduler(0, SCHED_OTHER, &sp);
     for (;;) {
         unsigned n, reason = 0;
         char **w = xs_read_watch(xs, &n);      /* also fires once when set */
@@ -181,6 +185,11 @@ int monitor_fork(const struct xlcfg *cfg, struct monitor *m, char *err, size_t e
      * pvctl's output sees it end with pvctl) */
     close(p[1]);
     setsid();
+    /* dom0's idle time only until the watch is set (monitor): on a dom0
+     * of one vCPU the monitor's start, woken by pvctl's exit, would
+     * otherwise run before the shell that waits for pvctl */
+    struct sched_param sp = { 0 };
+    sched_setscheduler(0, SCHED_IDLE, &sp);
     int nul = open("/dev/null", O_RDWR);
     if (nul >= 0) {
         dup2(nul, 0);

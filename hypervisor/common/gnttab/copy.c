@@ -137,7 +137,6 @@ static s16 claim(struct gnt_env *env, struct gnt_table *lt, const struct gnttab_
             gnt_log(env, lt, "copy", "frame not the caller's", GNTST_bad_page, p->u.gmfn, 0);
             return GNTST_bad_page;
         }
-        s->gmfn = p->u.gmfn;
         s->mfn = (mfn_t)p->u.gmfn;
         s->have_ref = true;
     }
@@ -160,7 +159,7 @@ static bool side_kept(const struct gnt_copy_side *s, const struct gnttab_copy_pt
         return false;
     if (by_gref)
         return s->ref == p->u.ref && !__atomic_load_n(&s->t->dying, __ATOMIC_ACQUIRE);
-    return s->gmfn == p->u.gmfn;
+    return s->mfn == p->u.gmfn;     /* a held frame is below 2^40 */
 }
 
 /*

@@ -71,8 +71,7 @@ struct gnt_copy_side {
     u16 domid;              /* as the entries name it (DOMID_SELF stays so) */
     bool by_gref, ro, pinned, have_ref, have_type;
     u32 ref;
-    u64 gmfn;
-    mfn_t mfn;
+    mfn_t mfn;              /* by frame: the entry's gmfn (PV: machine frames) */
 };
 struct gnt_copy_state {
     struct gnt_copy_side src, dst;
